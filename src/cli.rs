@@ -1,0 +1,249 @@
+//! The command line: `convene serve` (the default), `convene migrate`, `convene organizer ...`.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::organizer;
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::organizer::{Password, Role};
+use crate::domain::{text, EmailAddress};
+use crate::error::AppError;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "convene",
+    version,
+    about = "Invite-only event registration and invitations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application and API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage organizer accounts.
+    #[command(subcommand)]
+    Organizer(OrganizerCommand),
+}
+
+#[derive(Subcommand)]
+enum OrganizerCommand {
+    /// Create an organizer; the password is read from standard input.
+    Create(CreateArgs),
+    /// List organizers.
+    List,
+    /// Set an organizer's password, read from standard input.
+    SetPassword(SetPasswordArgs),
+    /// Disable an organizer and end their sessions.
+    Disable(EmailArg),
+}
+
+#[derive(Args)]
+struct CreateArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    #[arg(long, value_enum)]
+    role: Role,
+    /// Read the password from standard input (required: passwords never go on the command line).
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct SetPasswordArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+#[derive(Args)]
+struct EmailArg {
+    #[arg(long)]
+    email: String,
+}
+
+/// Parses the command line and runs it; configuration and command errors exit non-zero.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("convene: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::Organizer(cmd) => organizer_command(&settings, cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("convene: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let backend = settings.database_url.backend_name();
+        let app = Application::build(settings.clone()).await?;
+        tracing::info!(
+            address = %format!("{}:{}", settings.bind.ip(), app.port()),
+            database = backend,
+            base_url = %settings.base_url,
+            "convene is listening"
+        );
+        app.run_until_stopped().await?;
+        tracing::info!("convene stopped");
+        Ok(())
+    })
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
+    let factory =
+        db::ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+    let mut conn = factory.connect()?;
+    db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let factory =
+        db::ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+    let mut conn = factory.connect()?;
+    let applied = db::run_migrations(&mut conn)?;
+    println!(
+        "applied {} migration(s){}",
+        applied.len(),
+        if applied.is_empty() { "" } else { ":" }
+    );
+    for version in applied {
+        println!("  {version}");
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<Password> {
+    let mut raw = String::new();
+    std::io::stdin().read_to_string(&mut raw)?;
+    let raw = raw
+        .strip_suffix('\n')
+        .map(|r| r.strip_suffix('\r').unwrap_or(r))
+        .unwrap_or(&raw);
+    Password::parse(raw.to_owned()).map_err(|m| anyhow::anyhow!("password {m}"))
+}
+
+fn organizer_command(settings: &Settings, cmd: OrganizerCommand) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    match cmd {
+        OrganizerCommand::Create(args) => {
+            let email =
+                EmailAddress::parse(&args.email).map_err(|m| anyhow::anyhow!("email {m}"))?;
+            let name =
+                text::single_line(&args.name, 200).map_err(|m| anyhow::anyhow!("name {m}"))?;
+            let password = read_password()?;
+            let hash = crate::auth::PasswordHasher::hash_now(password.expose())?;
+            let created = create_organizer(&mut conn, &email, &name, args.role, &hash)?;
+            println!(
+                "created {} organizer {} <{}> ({})",
+                created.role, created.name, created.email, created.id
+            );
+        }
+        OrganizerCommand::List => {
+            for o in organizer::list(&mut conn)? {
+                let state = if o.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{}\t{}\t{}\t{}\t{}", o.id, o.email, o.role, state, o.name);
+            }
+        }
+        OrganizerCommand::SetPassword(args) => {
+            let found = find(&mut conn, &args.email)?;
+            let password = read_password()?;
+            let hash = crate::auth::PasswordHasher::hash_now(password.expose())?;
+            write_transaction(&mut conn, |conn| {
+                organizer::set_password(conn, &found.id, &hash)?;
+                // A new password ends every session opened with the old one.
+                db::models::session::delete_for_organizer(conn, &found.id)?;
+                record(conn, "organizer.password_set", &found.id)
+            })?;
+            println!("password changed for {}", found.email);
+        }
+        OrganizerCommand::Disable(args) => {
+            let found = find(&mut conn, &args.email)?;
+            write_transaction(&mut conn, |conn| {
+                organizer::disable(conn, &found.id)?;
+                record(conn, "organizer.disabled", &found.id)
+            })?;
+            println!("disabled {}", found.email);
+        }
+    }
+    Ok(())
+}
+
+/// Creates an organizer and records it in the audit log (also used by tests and benchmarks).
+pub fn create_organizer(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<organizer::Organizer, AppError> {
+    write_transaction(conn, |conn| {
+        let created = organizer::create(conn, email, name, role, password_hash)?;
+        audit::record(
+            conn,
+            &Actor::cli(),
+            Change {
+                action: "organizer.created",
+                entity_type: "organizer",
+                entity_id: &created.id,
+                event_id: None,
+                before: None,
+                after: Some(
+                    serde_json::json!({ "email": created.email, "name": created.name, "role": created.role }),
+                ),
+            },
+        )?;
+        Ok(created)
+    })
+}
+
+fn find(conn: &mut DbConnection, email: &str) -> anyhow::Result<organizer::Organizer> {
+    organizer::find_by_email(conn, email)?
+        .ok_or_else(|| anyhow::anyhow!("no organizer with the email {email}"))
+}
+
+fn record(conn: &mut DbConnection, action: &str, id: &str) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &Actor::cli(),
+        Change {
+            action,
+            entity_type: "organizer",
+            entity_id: id,
+            event_id: None,
+            before: None,
+            after: None,
+        },
+    )
+}

@@ -1,0 +1,257 @@
+//! Settings read from the environment; every variable has a default.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Where the data lives, picked from the scheme of `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: an embedded database file, created if missing.
+    Sqlite(PathBuf),
+    /// `postgres://...` or `postgresql://...`, passed to libpq as is.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                return Err("a sqlite URL needs a file path, e.g. sqlite://convene.db".into());
+            }
+            return Ok(Self::Sqlite(PathBuf::from(rest)));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Url::parse(raw).map_err(|e| format!("not a valid PostgreSQL URL: {e}"))?;
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        Err("expected sqlite://PATH or postgres://USER@HOST/DB".into())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// SQLite's `synchronous` pragma: `FULL` is durable on power loss, `NORMAL` is faster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything the service needs to run. Built by [`Settings::from_env`] or by tests.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub base_url: Url,
+    pub smtp_url: Option<Url>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    pub db_pool_size: u32,
+    pub sqlite_synchronous: SqliteSync,
+    pub session_ttl: Duration,
+    pub log_format: LogFormat,
+}
+
+/// A configuration variable that could not be understood.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str, default: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let err = |name: &'static str| move |message: String| ConfigError { name, message };
+
+        let database_url = DatabaseUrl::parse(&get("DATABASE_URL", "sqlite://convene.db"))
+            .map_err(err("DATABASE_URL"))?;
+        let bind = get("CONVENE_BIND", "127.0.0.1:8080")
+            .parse::<SocketAddr>()
+            .map_err(|e| {
+                err("CONVENE_BIND")(format!("{e} (expected HOST:PORT, e.g. 127.0.0.1:8080)"))
+            })?;
+        let base_url = parse_http_url(&get("CONVENE_BASE_URL", "http://127.0.0.1:8080"))
+            .map_err(err("CONVENE_BASE_URL"))?;
+        let smtp_url = match lookup("CONVENE_SMTP_URL").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(raw) => Some(parse_smtp_url(&raw).map_err(err("CONVENE_SMTP_URL"))?),
+        };
+        let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
+        let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
+        let default_pool = match database_url {
+            DatabaseUrl::Sqlite(_) => "8",
+            DatabaseUrl::Postgres(_) => "16",
+        };
+        let db_pool_size = get("CONVENE_DB_POOL_SIZE", default_pool)
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=512).contains(n))
+            .ok_or_else(|| err("CONVENE_DB_POOL_SIZE")("expected a number from 1 to 512".into()))?;
+        let sqlite_synchronous = match get("CONVENE_SQLITE_SYNCHRONOUS", "FULL")
+            .to_ascii_uppercase()
+            .as_str()
+        {
+            "FULL" => SqliteSync::Full,
+            "NORMAL" => SqliteSync::Normal,
+            _ => {
+                return Err(err("CONVENE_SQLITE_SYNCHRONOUS")(
+                    "expected FULL or NORMAL".into(),
+                ))
+            }
+        };
+        let session_hours = get("CONVENE_SESSION_HOURS", "12")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=24 * 30).contains(n))
+            .ok_or_else(|| err("CONVENE_SESSION_HOURS")("expected hours from 1 to 720".into()))?;
+        let log_format = match get("CONVENE_LOG_FORMAT", "text")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            _ => return Err(err("CONVENE_LOG_FORMAT")("expected text or json".into())),
+        };
+        Ok(Self {
+            database_url,
+            bind,
+            base_url,
+            smtp_url,
+            mail_dir,
+            mail_from,
+            db_pool_size,
+            sqlite_synchronous,
+            session_ttl: Duration::from_secs(session_hours * 3600),
+            log_format,
+        })
+    }
+
+    /// Cookies get `Secure` only when the service is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The origin (`scheme://host[:port]`) that browsers send in `Origin` for our own pages.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+}
+
+fn parse_http_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| format!("{e} (expected e.g. https://events.example.org)"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an http or https URL with a host".into());
+    }
+    Ok(url)
+}
+
+fn parse_smtp_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("{e} (expected smtp://host:port)"))?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+        return Err("expected smtp://[user:pass@]host:port or smtps://...".into());
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn every_variable_has_a_default() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite("convene.db".into()));
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.smtp_url.is_none());
+        assert_eq!(s.mail_dir, PathBuf::from("mail"));
+        assert_eq!(s.mail_from, "convene <no-reply@localhost>");
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_variable() {
+        let e = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(e.name, "DATABASE_URL");
+        assert!(e.to_string().contains("DATABASE_URL"));
+    }
+
+    #[test]
+    fn postgres_and_sqlite_urls_are_told_apart() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn https_base_url_makes_cookies_secure() {
+        let s = settings(&[("CONVENE_BASE_URL", "https://events.example.org")]).unwrap();
+        assert!(s.secure_cookies());
+        assert_eq!(s.origin(), "https://events.example.org");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert_eq!(
+            settings(&[("CONVENE_BIND", "nope")]).unwrap_err().name,
+            "CONVENE_BIND"
+        );
+        assert_eq!(
+            settings(&[("CONVENE_SMTP_URL", "http://x")])
+                .unwrap_err()
+                .name,
+            "CONVENE_SMTP_URL"
+        );
+        assert_eq!(
+            settings(&[("CONVENE_BASE_URL", "ftp://x")])
+                .unwrap_err()
+                .name,
+            "CONVENE_BASE_URL"
+        );
+    }
+}

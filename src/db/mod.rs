@@ -1,0 +1,191 @@
+//! Persistence: one connection type over SQLite and PostgreSQL, picked at run time
+//! from `DATABASE_URL`, a pool, the embedded migrations, and plain query functions
+//! per model (in [`models`]).
+
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{DatabaseUrl, Settings, SqliteSync};
+use crate::error::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Opens connections for the pool. Unlike the derived `establish`, which tries each
+/// backend in turn and drops the real error, it picks the backend from the URL scheme.
+#[derive(Clone, Debug)]
+pub struct ConnectionFactory {
+    url: DatabaseUrl,
+    sqlite_sync: SqliteSync,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("cannot create the database folder: {0}")]
+    Folder(#[from] std::io::Error),
+}
+
+impl ConnectionFactory {
+    pub fn new(url: DatabaseUrl, sqlite_sync: SqliteSync) -> Self {
+        Self { url, sqlite_sync }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)?;
+                }
+                let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+                // WAL lets readers run beside the writer; busy_timeout makes writers queue
+                // instead of failing with "database is locked".
+                let sync = match self.sqlite_sync {
+                    SqliteSync::Full => "FULL",
+                    SqliteSync::Normal => "NORMAL",
+                };
+                conn.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync};"
+                ))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgresql(
+                diesel::PgConnection::establish(url)?,
+            )),
+        }
+    }
+}
+
+impl ManageConnection for ConnectionFactory {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        ConnectionFactory::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+pub type DbPool = Pool<ConnectionFactory>;
+pub type PooledConn = PooledConnection<ConnectionFactory>;
+
+/// Builds the pool without opening a connection first, so that a server can start
+/// (and answer `/readyz` with "not ready") while the database is down.
+pub fn build_pool(settings: &Settings) -> DbPool {
+    let factory =
+        ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+    Pool::builder()
+        .max_size(settings.db_pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build_unchecked(factory)
+}
+
+/// Applies every pending migration of the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every migration (used by the migration round-trip test and by operators).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let reverted = match conn {
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))?;
+    Ok(reverted.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Runs `f` in a transaction that may read and then write. On SQLite it begins
+/// `IMMEDIATE`: a deferred transaction that reads first fails at the lock upgrade
+/// when another writer got there first, whatever the busy timeout.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("the backend of a connection does not change");
+    };
+    match result {
+        Ok(value) => {
+            if let Err(e) = AnsiTransactionManager::commit_transaction(sqlite) {
+                let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs blocking database work off the async threads with a pooled connection.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool
+            .get()
+            .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// The current time as the database stores it: UTC, truncated to microseconds
+/// (SQLite would keep nanoseconds, PostgreSQL keeps microseconds).
+pub fn now() -> chrono::NaiveDateTime {
+    truncate_micros(chrono::Utc::now().naive_utc())
+}
+
+pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let nanos = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(nanos).unwrap_or(t)
+}

@@ -1,0 +1,130 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::audit_log;
+use crate::db::{now, DbConnection};
+use crate::error::AppError;
+
+/// Who caused a change: an organizer, an invitee through their token, the system, or the CLI.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Option<String>,
+    pub kind: &'static str,
+}
+
+impl Actor {
+    pub fn organizer(id: &str) -> Self {
+        Self {
+            id: Some(id.to_owned()),
+            kind: "organizer",
+        }
+    }
+
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            kind: "system",
+        }
+    }
+
+    pub fn cli() -> Self {
+        Self {
+            id: None,
+            kind: "cli",
+        }
+    }
+}
+
+/// One change to record: written in the same transaction as the change itself.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub event_id: Option<&'a str>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewAuditEntry<'a> {
+    occurred_at: NaiveDateTime,
+    actor_id: Option<&'a str>,
+    actor: &'a str,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    event_id: Option<&'a str>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub occurred_at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub event_id: Option<String>,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+}
+
+pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), AppError> {
+    diesel::insert_into(audit_log::table)
+        .values(NewAuditEntry {
+            occurred_at: now(),
+            actor_id: actor.id.as_deref(),
+            actor: actor.kind,
+            action: change.action,
+            entity_type: change.entity_type,
+            entity_id: change.entity_id,
+            event_id: change.event_id,
+            before_state: change.before.map(|v| v.to_string()),
+            after_state: change.after.map(|v| v.to_string()),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Filters for reading the log; entries come newest first.
+#[derive(Default, Debug)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub event_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConnection, f: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
+    let mut q = audit_log::table.into_boxed();
+    if let Some(v) = &f.entity_type {
+        q = q.filter(audit_log::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = &f.entity_id {
+        q = q.filter(audit_log::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.event_id {
+        q = q.filter(audit_log::event_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.actor_id {
+        q = q.filter(audit_log::actor_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.action {
+        q = q.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = f.before_id {
+        q = q.filter(audit_log::id.lt(v));
+    }
+    Ok(q.order(audit_log::id.desc())
+        .limit(f.limit)
+        .select(AuditEntry::as_select())
+        .load(conn)?)
+}

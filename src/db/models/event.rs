@@ -1,0 +1,181 @@
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::events;
+use crate::db::{now, truncate_micros, DbConnection};
+use crate::domain::event::{EventFields, EventSpec, EventStatus};
+use crate::error::AppError;
+
+#[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
+#[diesel(table_name = events)]
+pub struct Event {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub venue: String,
+    pub city: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub timezone: String,
+    pub capacity: i32,
+    pub scholarship_budget_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Event {
+    pub fn status(&self) -> EventStatus {
+        EventStatus::parse(&self.status).unwrap_or(EventStatus::Closed)
+    }
+
+    pub fn opens_at(&self) -> Option<DateTime<Utc>> {
+        self.registration_opens_at.map(|t| t.and_utc())
+    }
+
+    pub fn closes_at(&self) -> DateTime<Utc> {
+        self.registration_closes_at.and_utc()
+    }
+
+    /// Why registration is refused right now, if it is.
+    pub fn registration_closed_reason(&self, at: DateTime<Utc>) -> Option<&'static str> {
+        crate::domain::event::registration_closed_reason(
+            self.status(),
+            self.opens_at(),
+            self.closes_at(),
+            at,
+        )
+    }
+
+    /// The event's settings, to lay a patch over and check again.
+    pub fn fields(&self) -> EventFields {
+        EventFields {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            venue: self.venue.clone(),
+            city: self.city.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            timezone: self.timezone.clone(),
+            capacity: i64::from(self.capacity),
+            scholarship_budget_cents: self.scholarship_budget_cents,
+            currency: self.currency.clone(),
+            status: self.status(),
+            registration_opens_at: self.opens_at(),
+            registration_closes_at: Some(self.closes_at()),
+        }
+    }
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = events)]
+#[diesel(treat_none_as_null = true)]
+struct EventForm<'a> {
+    slug: &'a str,
+    name: &'a str,
+    venue: &'a str,
+    city: &'a str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    timezone: &'a str,
+    capacity: i32,
+    scholarship_budget_cents: i64,
+    currency: &'a str,
+    status: &'a str,
+    registration_opens_at: Option<NaiveDateTime>,
+    registration_closes_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> EventForm<'a> {
+    fn from_spec(spec: &'a EventSpec) -> Self {
+        Self {
+            slug: spec.slug.as_str(),
+            name: &spec.name,
+            venue: &spec.venue,
+            city: &spec.city,
+            starts_on: spec.starts_on,
+            ends_on: spec.ends_on,
+            timezone: spec.timezone.name(),
+            capacity: spec.capacity,
+            scholarship_budget_cents: spec.scholarship_budget.value(),
+            currency: spec.currency.as_str(),
+            status: spec.status.as_str(),
+            registration_opens_at: spec
+                .registration_opens_at
+                .map(|t| truncate_micros(t.naive_utc())),
+            registration_closes_at: truncate_micros(spec.registration_closes_at.naive_utc()),
+            updated_at: now(),
+        }
+    }
+}
+
+fn slug_taken(spec: &EventSpec) -> impl FnOnce(diesel::result::Error) -> AppError + '_ {
+    move |e| {
+        if super::is_unique_violation(&e) {
+            AppError::conflict(format!(
+                "an event with the slug '{}' already exists",
+                spec.slug
+            ))
+        } else {
+            e.into()
+        }
+    }
+}
+
+/// Creates an event; 409 when the slug is taken.
+pub fn create(conn: &mut DbConnection, spec: &EventSpec) -> Result<Event, AppError> {
+    let id = super::new_id();
+    let created_at = now();
+    diesel::insert_into(events::table)
+        .values((
+            EventForm::from_spec(spec),
+            events::id.eq(&id),
+            events::created_at.eq(created_at),
+        ))
+        .execute(conn)
+        .map_err(slug_taken(spec))?;
+    find(conn, &id)
+}
+
+/// Replaces an event's settings; 409 when the new slug is taken.
+pub fn update(conn: &mut DbConnection, id: &str, spec: &EventSpec) -> Result<Event, AppError> {
+    diesel::update(events::table.find(id))
+        .set(EventForm::from_spec(spec))
+        .execute(conn)
+        .map_err(slug_taken(spec))?;
+    find(conn, id)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Event, AppError> {
+    events::table
+        .find(id)
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("event"))
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Event, AppError> {
+    events::table
+        .filter(events::slug.eq(slug))
+        .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found(format!("event '{slug}'")))
+}
+
+/// Events, soonest first; archived ones only when asked for by status.
+pub fn list(conn: &mut DbConnection, status: Option<EventStatus>) -> Result<Vec<Event>, AppError> {
+    let mut q = events::table.into_boxed();
+    q = match status {
+        Some(s) => q.filter(events::status.eq(s.as_str())),
+        None => q.filter(events::status.ne(EventStatus::Archived.as_str())),
+    };
+    Ok(q.order((events::starts_on.asc(), events::slug.asc()))
+        .select(Event::as_select())
+        .load(conn)?)
+}

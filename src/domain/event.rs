@@ -1,0 +1,276 @@
+//! Events: what an organizer may set, and when registration is open.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::{text, Cents, Currency, Slug};
+use crate::error::FieldErrors;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    Draft,
+    Open,
+    Closed,
+    Archived,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "draft" => Some(Self::Draft),
+            "open" => Some(Self::Open),
+            "closed" => Some(Self::Closed),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// The most seats one event may have; well beyond a summit, bounded to keep numbers sane.
+pub const MAX_CAPACITY: i64 = 100_000;
+
+/// An event's settings as given (by a request, or an existing event with a patch laid over it).
+#[derive(Clone, Debug)]
+pub struct EventFields {
+    pub slug: String,
+    pub name: String,
+    pub venue: String,
+    pub city: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub timezone: String,
+    pub capacity: i64,
+    pub scholarship_budget_cents: i64,
+    pub currency: String,
+    pub status: EventStatus,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+}
+
+/// Event settings that passed every rule.
+#[derive(Clone, Debug)]
+pub struct EventSpec {
+    pub slug: Slug,
+    pub name: String,
+    pub venue: String,
+    pub city: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub timezone: Tz,
+    pub capacity: i32,
+    pub scholarship_budget: Cents,
+    pub currency: Currency,
+    pub status: EventStatus,
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: DateTime<Utc>,
+}
+
+impl EventSpec {
+    /// Checks every field and reports all problems at once, keyed by field name.
+    pub fn parse(f: EventFields) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut check = |field: &str, r: Result<String, String>| match r {
+            Ok(v) => Some(v),
+            Err(m) => {
+                errors.add(field, m);
+                None
+            }
+        };
+        let name = check("name", text::single_line(&f.name, 200));
+        let venue = check("venue", text::single_line(&f.venue, 200));
+        let city = check("city", text::single_line(&f.city, 120));
+        let slug = Slug::parse(&f.slug).map_err(|m| errors.add("slug", m)).ok();
+        let timezone = f
+            .timezone
+            .trim()
+            .parse::<Tz>()
+            .map_err(|_| {
+                errors.add(
+                    "timezone",
+                    "must be an IANA time zone such as America/New_York",
+                )
+            })
+            .ok();
+        let currency = Currency::parse(&f.currency)
+            .map_err(|m| errors.add("currency", m))
+            .ok();
+        let budget = Cents::new(f.scholarship_budget_cents)
+            .map_err(|m| errors.add("scholarship_budget_cents", m))
+            .ok();
+        if f.capacity < 1 {
+            errors.add("capacity", "must be at least 1");
+        } else if f.capacity > MAX_CAPACITY {
+            errors.add("capacity", format!("must be at most {MAX_CAPACITY}"));
+        }
+        if f.ends_on < f.starts_on {
+            errors.add("ends_on", "must not be before starts_on");
+        }
+        if (f.ends_on - f.starts_on).num_days() > 366 {
+            errors.add("ends_on", "an event may last at most a year");
+        }
+        let closes_at = match (f.registration_closes_at, timezone) {
+            (Some(at), _) => Some(at),
+            // By default registration closes when the event starts, in its own time zone.
+            (None, Some(tz)) => start_of_day(tz, f.starts_on),
+            (None, None) => None,
+        };
+        if let (Some(opens), Some(closes)) = (f.registration_opens_at, closes_at) {
+            if opens >= closes {
+                errors.add(
+                    "registration_opens_at",
+                    "must be before registration_closes_at",
+                );
+            }
+        }
+        match (
+            slug, name, venue, city, timezone, currency, budget, closes_at,
+        ) {
+            (
+                Some(slug),
+                Some(name),
+                Some(venue),
+                Some(city),
+                Some(timezone),
+                Some(currency),
+                Some(budget),
+                Some(closes),
+            ) if errors.is_empty() => Ok(Self {
+                slug,
+                name,
+                venue,
+                city,
+                starts_on: f.starts_on,
+                ends_on: f.ends_on,
+                timezone,
+                capacity: f.capacity as i32,
+                scholarship_budget: budget,
+                currency,
+                status: f.status,
+                registration_opens_at: f.registration_opens_at,
+                registration_closes_at: closes,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Midnight at the start of `day` in `tz`, as a UTC instant (the earliest one on a DST gap).
+pub fn start_of_day(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Why registration is not possible right now, in words an invitee can read.
+pub fn registration_closed_reason(
+    status: EventStatus,
+    opens_at: Option<DateTime<Utc>>,
+    closes_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    match status {
+        EventStatus::Open => {}
+        EventStatus::Draft => return Some("registration for this event has not opened yet"),
+        EventStatus::Closed | EventStatus::Archived => {
+            return Some("registration for this event is closed")
+        }
+    }
+    if opens_at.is_some_and(|opens| now < opens) {
+        return Some("registration for this event has not opened yet");
+    }
+    if now >= closes_at {
+        return Some("registration for this event has closed");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> EventFields {
+        EventFields {
+            slug: "future-city-2027".into(),
+            name: "The Future City".into(),
+            venue: "Memorial Hall".into(),
+            city: "Boston".into(),
+            starts_on: NaiveDate::from_ymd_opt(2027, 5, 10).unwrap(),
+            ends_on: NaiveDate::from_ymd_opt(2027, 5, 12).unwrap(),
+            timezone: "America/New_York".into(),
+            capacity: 40,
+            scholarship_budget_cents: 2_000_000,
+            currency: "usd".into(),
+            status: EventStatus::Open,
+            registration_opens_at: None,
+            registration_closes_at: None,
+        }
+    }
+
+    #[test]
+    fn registration_closes_when_the_event_starts_in_its_time_zone() {
+        let spec = EventSpec::parse(fields()).unwrap();
+        assert_eq!(
+            spec.registration_closes_at.to_rfc3339(),
+            "2027-05-10T04:00:00+00:00"
+        );
+        assert_eq!(spec.currency.as_str(), "USD");
+    }
+
+    #[test]
+    fn every_bad_field_is_named_at_once() {
+        let mut f = fields();
+        f.slug = "Bad Slug".into();
+        f.capacity = 0;
+        f.ends_on = NaiveDate::from_ymd_opt(2027, 5, 1).unwrap();
+        f.timezone = "Mars/Olympus".into();
+        f.currency = "dollars".into();
+        f.scholarship_budget_cents = -5;
+        f.name = " ".into();
+        let errors = EventSpec::parse(f).unwrap_err();
+        let named: Vec<&str> = errors.fields().collect();
+        assert_eq!(
+            named,
+            [
+                "capacity",
+                "currency",
+                "ends_on",
+                "name",
+                "scholarship_budget_cents",
+                "slug",
+                "timezone"
+            ]
+        );
+    }
+
+    #[test]
+    fn registration_is_open_only_inside_the_window_of_an_open_event() {
+        let spec = EventSpec::parse(fields()).unwrap();
+        let before = spec.registration_closes_at - chrono::Duration::days(1);
+        let after = spec.registration_closes_at + chrono::Duration::seconds(1);
+        let closes = spec.registration_closes_at;
+        assert_eq!(
+            registration_closed_reason(EventStatus::Open, None, closes, before),
+            None
+        );
+        assert!(registration_closed_reason(EventStatus::Open, None, closes, after).is_some());
+        assert!(registration_closed_reason(EventStatus::Draft, None, closes, before).is_some());
+        assert!(
+            registration_closed_reason(EventStatus::Open, Some(closes), closes, before).is_some()
+        );
+    }
+}

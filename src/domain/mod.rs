@@ -1,0 +1,15 @@
+//! Domain types and rules: no HTTP, no SQL. Values are parsed once at the edge and
+//! cannot hold invalid data afterwards.
+
+pub mod email_address;
+pub mod event;
+pub mod money;
+pub mod organizer;
+pub mod slug;
+pub mod text;
+pub mod token;
+
+pub use email_address::EmailAddress;
+pub use money::{Cents, Currency};
+pub use slug::Slug;
+pub use token::SecretToken;

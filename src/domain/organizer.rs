@@ -1,0 +1,53 @@
+/// What an organizer may do: admins manage organizers and events; reviewers invite and decide.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Reviewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "admin" => Some(Role::Admin),
+            "reviewer" => Some(Role::Reviewer),
+            _ => None,
+        }
+    }
+}
+
+/// A password an organizer chose: 12 to 256 characters (long passphrases welcome,
+/// no composition rules, per NIST SP 800-63B).
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(raw: String) -> Result<Self, String> {
+        let n = raw.chars().count();
+        if n < 12 {
+            return Err("must be at least 12 characters".into());
+        }
+        if n > 256 {
+            return Err("must be at most 256 characters".into());
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(..)")
+    }
+}

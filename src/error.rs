@@ -1,0 +1,123 @@
+//! The one error type of the service. It is mapped to `application/problem+json`
+//! in exactly one place, `http::problem`.
+//!
+//! Which variant to use:
+//! - [`AppError::Validation`]: a field of the input is wrong (422, every field named).
+//! - [`AppError::BadRequest`]: the body cannot be read at all (400).
+//! - [`AppError::Unauthenticated`] / [`AppError::Forbidden`]: not signed in (401) / wrong role or origin (403).
+//! - [`AppError::NotFound`], [`AppError::Conflict`], [`AppError::Gone`]: 404, 409, 410.
+//! - [`AppError::TooManyRequests`]: throttled (429 with `Retry-After`).
+//! - [`AppError::Unavailable`]: the database cannot be reached right now (503).
+//! - [`AppError::Internal`]: anything unexpected (500, opaque to the client, logged with its cause chain).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Messages per field, keyed by the field's JSON path (`community.name`).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.entry(field.into()).or_default().push(message.into());
+    }
+
+    /// Adds the errors of a nested object under `prefix.`.
+    pub fn merge_prefixed(&mut self, prefix: &str, other: FieldErrors) {
+        for (field, messages) in other.0 {
+            let key = if prefix.is_empty() {
+                field
+            } else {
+                format!("{prefix}.{field}")
+            };
+            self.0.entry(key).or_default().extend(messages);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// `Ok(())` when nothing was added, so a parser can end with `errors.into_result()?`.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut e = Self::new();
+        e.add(field, message);
+        e
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("gone: {0}")]
+    Gone(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: Duration },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(detail.into())
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(FieldErrors::single(field, message))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound("record".into()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(format!("database connection closed: {}", info.message()))
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Extractors: JSON bodies whose errors come out as problem+json naming the field,
+//! and the signed-in organizer.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+use validator::{ValidationErrors, ValidationErrorsKind};
+
+use crate::auth::SESSION_COOKIE;
+use crate::db::models::{organizer::Organizer, session};
+use crate::domain::SecretToken;
+use crate::error::{AppError, FieldErrors};
+use crate::startup::AppState;
+
+/// Largest JSON body accepted (a bulk of 1,000 invitations fits comfortably).
+pub const JSON_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A JSON body. Unlike `web::Json`, a malformed body is 400, a wrong content type 415,
+/// an oversized body 413, and a field of the wrong type or a missing field 422 naming it.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
+        });
+        let declared_len = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            if declared_len.is_some_and(|n| n > JSON_LIMIT) {
+                return Err(too_large());
+            }
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => too_large(),
+                        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
+                    })?;
+            parse_json(&bytes).map(ValidJson)
+        })
+    }
+}
+
+fn mime_json() -> &'static str {
+    "json"
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge(format!("the body must be at most {JSON_LIMIT} bytes"))
+}
+
+/// Parses JSON, naming the field at fault when the JSON is well formed but does not fit.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let inner = e.inner();
+        if !inner.is_data() {
+            return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
+        }
+        let path = e.path().to_string();
+        let message = inner.to_string();
+        // serde names a missing field in its message, at the path of the enclosing object.
+        let (field, message) = match message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split_once('`'))
+        {
+            Some((name, _)) => (join_path(&path, name), "is required".to_owned()),
+            None => (
+                if path == "." { "body".to_owned() } else { path },
+                strip_position(&message),
+            ),
+        };
+        AppError::Validation(FieldErrors::single(field, message))
+    })
+}
+
+fn join_path(parent: &str, name: &str) -> String {
+    if parent == "." || parent.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// "invalid type: string \"x\", expected i64 at line 1 column 9" -> "invalid type: string \"x\", expected i64"
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Turns `validator`'s nested errors into messages keyed by dotted JSON path.
+pub fn field_errors(errors: &ValidationErrors) -> FieldErrors {
+    let mut out = FieldErrors::new();
+    collect(&mut out, "", errors);
+    out
+}
+
+fn collect(out: &mut FieldErrors, prefix: &str, errors: &ValidationErrors) {
+    for (field, kind) in errors.errors() {
+        let path = join_path(prefix, field);
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    out.add(&path, describe(e));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(out, &path, inner),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(out, &format!("{path}.{i}"), inner);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    if let Some(m) = &e.message {
+        return m.to_string();
+    }
+    let param = |name: &str| e.params.get(name).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters"),
+            (Some(min), None) => format!("must be at least {min} characters"),
+            (None, Some(max)) => format!("must be at most {max} characters"),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be from {min} to {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        "email" => "is not a valid email address".into(),
+        "required" => "is required".into(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// The organizer signed in through the session cookie; 401 otherwise.
+pub struct CurrentOrganizer(pub Organizer);
+
+/// The signed-in organizer, who must be an admin; 401 or 403 otherwise.
+pub struct Admin(pub Organizer);
+
+/// The session token in the request's cookie, if it has the shape of one.
+pub fn session_token(req: &HttpRequest) -> Option<SecretToken> {
+    req.cookie(SESSION_COOKIE)
+        .and_then(|c| SecretToken::parse(c.value()))
+}
+
+async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
+    // Cached per request so that several extractors do not query twice.
+    if let Some(o) = req.extensions().get::<Organizer>() {
+        return Ok(o.clone());
+    }
+    let token = session_token(&req).ok_or(AppError::Unauthenticated)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))?;
+    let hash = token.hash();
+    let organizer = crate::db::run(&state.pool, move |conn| {
+        session::find_organizer(conn, &hash)
+    })
+    .await?
+    .ok_or(AppError::Unauthenticated)?;
+    req.extensions_mut().insert(organizer.clone());
+    Ok(organizer)
+}
+
+impl FromRequest for CurrentOrganizer {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in(req).await.map(CurrentOrganizer) })
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let organizer = signed_in(req).await?;
+            if !organizer.is_admin() {
+                return Err(AppError::Forbidden("only an admin may do this".into()));
+            }
+            Ok(Admin(organizer))
+        })
+    }
+}
+
+/// The signed-in organizer, if any (public endpoints that show organizers more).
+pub struct MaybeOrganizer(pub Option<Organizer>);
+
+impl FromRequest for MaybeOrganizer {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match signed_in(req).await {
+                Ok(o) => Ok(MaybeOrganizer(Some(o))),
+                Err(AppError::Unauthenticated) => Ok(MaybeOrganizer(None)),
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        capacity: i32,
+        community: Community,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Community {
+        name: String,
+    }
+
+    fn field_of(e: AppError) -> Vec<String> {
+        match e {
+            AppError::Validation(f) => f.fields().map(str::to_owned).collect(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(
+            parse_json::<Body>(b"{\"name\": "),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b"not json"),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let e = parse_json::<Body>(br#"{"name":"x","capacity":"many","community":{"name":"y"}}"#)
+            .unwrap_err();
+        assert_eq!(field_of(e), ["capacity"]);
+    }
+
+    #[test]
+    fn a_missing_nested_field_names_its_path() {
+        let e = parse_json::<Body>(br#"{"name":"x","capacity":1,"community":{}}"#).unwrap_err();
+        assert_eq!(field_of(e), ["community.name"]);
+        let e = parse_json::<Body>(br#"{"capacity":1,"community":{"name":"y"}}"#).unwrap_err();
+        assert_eq!(field_of(e), ["name"]);
+    }
+}

@@ -1,0 +1,39 @@
+//! The HTTP layer: routes, extractors, middleware, and the error-to-HTTP mapping.
+
+pub mod extract;
+pub mod middleware;
+pub mod problem;
+pub mod routes;
+
+use actix_web::{web, HttpRequest};
+
+use crate::error::AppError;
+
+/// Registers every route. Called once by the server and by nothing else.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            AppError::BadRequest(format!("invalid query string: {e}")).into()
+        }))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| AppError::BadRequest(format!("invalid path: {e}")).into()),
+        )
+        .service(routes::health::healthz)
+        .service(routes::health::readyz)
+        .service(
+            web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(
+                    middleware::same_origin_writes,
+                ))
+                .configure(routes::auth::configure)
+                .configure(routes::events::configure)
+                .configure(routes::audit::configure)
+                .default_service(web::to(not_found)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn not_found(_: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found("resource at this address"))
+}

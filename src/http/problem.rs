@@ -1,0 +1,126 @@
+//! The one place where errors become HTTP answers: `application/problem+json` (RFC 9457).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::{AppError, FieldErrors};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a FieldErrors>,
+}
+
+impl AppError {
+    /// The problem type (last part of its URI), title and detail shown to the client.
+    fn describe(&self) -> (&'static str, &'static str, String) {
+        match self {
+            Self::Validation(errors) => {
+                let fields: Vec<&str> = errors.fields().collect();
+                (
+                    "validation",
+                    "Invalid input",
+                    format!("Please correct: {}.", fields.join(", ")),
+                )
+            }
+            Self::BadRequest(d) => ("malformed-request", "Malformed request", d.clone()),
+            Self::UnsupportedMediaType(d) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                d.clone(),
+            ),
+            Self::PayloadTooLarge(d) => ("payload-too-large", "Request body too large", d.clone()),
+            Self::Unauthenticated => (
+                "unauthenticated",
+                "Not signed in",
+                "Sign in as an organizer to do this.".into(),
+            ),
+            Self::Forbidden(d) => ("forbidden", "Forbidden", d.clone()),
+            Self::NotFound(what) => ("not-found", "Not found", format!("No such {what}.")),
+            Self::Conflict(d) => ("conflict", "Conflict", d.clone()),
+            Self::Gone(d) => ("gone", "Gone", d.clone()),
+            Self::TooManyRequests { retry_after } => (
+                "too-many-requests",
+                "Too many requests",
+                format!(
+                    "Too many attempts; try again in {} seconds.",
+                    retry_after.as_secs().max(1)
+                ),
+            ),
+            Self::Unavailable(_) => (
+                "unavailable",
+                "Service unavailable",
+                "The service cannot reach its database right now; please try again shortly.".into(),
+            ),
+            // The cause stays in the log; the client learns nothing about internals.
+            Self::Internal(_) => (
+                "internal",
+                "Internal server error",
+                "Something went wrong on our side.".into(),
+            ),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => tracing::debug!(status = status.as_u16(), error = %self, "request refused"),
+        }
+        let (kind, title, detail) = self.describe();
+        let errors = match self {
+            Self::Validation(e) => Some(e),
+            _ => None,
+        };
+        let body = Problem {
+            kind: format!("urn:convene:problem:{kind}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut res = HttpResponse::build(status);
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::TooManyRequests { retry_after } => {
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    retry_after.as_secs().max(1).to_string(),
+                ));
+            }
+            Self::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}

@@ -1,0 +1,126 @@
+//! Organizer sign-in: `POST /auth/login`, `POST /auth/logout`, `GET /auth/me`.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::SESSION_COOKIE;
+use crate::db::models::{organizer::Organizer, session};
+use crate::domain::SecretToken;
+use crate::error::{AppError, FieldErrors};
+use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me));
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: String,
+    password: String,
+}
+
+/// What the API shows of an organizer.
+#[derive(Serialize)]
+pub struct OrganizerView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: &'static str,
+}
+
+impl From<&Organizer> for OrganizerView {
+    fn from(o: &Organizer) -> Self {
+        Self {
+            id: o.id.clone(),
+            email: o.email.clone(),
+            name: o.name.clone(),
+            role: o.role().as_str(),
+        }
+    }
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ValidJson(body): ValidJson<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = body.email.trim().to_lowercase();
+    if email.is_empty() || email.len() > 254 {
+        errors.add("email", "enter the email address of your organizer account");
+    }
+    if body.password.is_empty() || body.password.len() > 1024 {
+        errors.add("password", "enter your password");
+    }
+    errors.into_result()?;
+
+    let address = req.peer_addr().map(|a| a.ip());
+    if let Some(retry_after) = state.login_throttle.check(&email, address) {
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    let lookup = email.clone();
+    let organizer = crate::db::run(&state.pool, move |conn| {
+        crate::db::models::organizer::find_by_email(conn, &lookup)
+    })
+    .await?
+    .filter(|o| o.disabled_at.is_none());
+    // Unknown and disabled accounts are verified against a dummy hash: same answer, same time.
+    let stored = organizer.as_ref().map(|o| o.password_hash.clone());
+    let ok = state.hasher.verify(body.password, stored).await?;
+    let organizer = match organizer {
+        Some(o) if ok => o,
+        _ => {
+            state.login_throttle.record_failure(&email, address);
+            tracing::info!("failed organizer login");
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    state.login_throttle.record_success(&email);
+
+    let token = SecretToken::generate();
+    let (hash, organizer_id, ttl) = (
+        token.hash(),
+        organizer.id.clone(),
+        state.settings.session_ttl,
+    );
+    crate::db::run(&state.pool, move |conn| {
+        session::create(conn, &hash, &organizer_id, ttl)
+    })
+    .await?;
+    tracing::info!(organizer_id = %organizer.id, "organizer signed in");
+    let cookie = session_cookie(
+        &state,
+        token.expose().to_owned(),
+        time::Duration::seconds(ttl.as_secs() as i64),
+    );
+    Ok(HttpResponse::Ok()
+        .cookie(cookie)
+        .json(OrganizerView::from(&organizer)))
+}
+
+fn session_cookie(state: &AppState, value: String, max_age: time::Duration) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies())
+        .max_age(max_age)
+        .finish()
+}
+
+async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(token) = session_token(&req) {
+        let hash = token.hash();
+        crate::db::run(&state.pool, move |conn| session::delete(conn, &hash)).await?;
+    }
+    let expired = session_cookie(&state, String::new(), time::Duration::ZERO);
+    Ok(HttpResponse::NoContent().cookie(expired).finish())
+}
+
+async fn me(CurrentOrganizer(organizer): CurrentOrganizer) -> HttpResponse {
+    HttpResponse::Ok().json(OrganizerView::from(&organizer))
+}

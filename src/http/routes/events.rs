@@ -1,0 +1,262 @@
+//! Events: created and changed by admins, listed for organizers, shown to anyone.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::event::{self, Event};
+use crate::db::write_transaction;
+use crate::domain::event::{EventFields, EventSpec, EventStatus};
+use crate::error::AppError;
+use crate::http::extract::{Admin, CurrentOrganizer, MaybeOrganizer, ValidJson};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events", web::post().to(create))
+        .route("/events", web::get().to(list))
+        .route("/events/{slug}", web::get().to(show))
+        .route("/events/{slug}", web::patch().to(update));
+}
+
+#[derive(Deserialize)]
+pub struct CreateEventRequest {
+    slug: String,
+    name: String,
+    venue: String,
+    city: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    timezone: String,
+    capacity: i64,
+    scholarship_budget_cents: i64,
+    currency: String,
+    status: Option<EventStatus>,
+    registration_opens_at: Option<DateTime<Utc>>,
+    registration_closes_at: Option<DateTime<Utc>>,
+}
+
+/// Every field optional; `registration_opens_at: null` clears the opening time.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct UpdateEventRequest {
+    slug: Option<String>,
+    name: Option<String>,
+    venue: Option<String>,
+    city: Option<String>,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    timezone: Option<String>,
+    capacity: Option<i64>,
+    scholarship_budget_cents: Option<i64>,
+    currency: Option<String>,
+    status: Option<EventStatus>,
+    #[serde(deserialize_with = "present")]
+    registration_opens_at: Option<Option<DateTime<Utc>>>,
+    registration_closes_at: Option<DateTime<Utc>>,
+}
+
+/// Tells a field set to `null` (`Some(None)`) from a field left out (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+pub fn rfc3339(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// What anyone may see of an event.
+#[derive(Serialize)]
+pub struct PublicEventView {
+    slug: String,
+    name: String,
+    venue: String,
+    city: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    timezone: String,
+    status: String,
+    currency: String,
+    registration_opens_at: Option<String>,
+    registration_closes_at: String,
+    registration_open: bool,
+}
+
+/// What organizers see: everything.
+#[derive(Serialize)]
+pub struct EventView {
+    id: String,
+    #[serde(flatten)]
+    public: PublicEventView,
+    capacity: i32,
+    scholarship_budget_cents: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+impl PublicEventView {
+    pub fn of(e: &Event) -> Self {
+        Self {
+            slug: e.slug.clone(),
+            name: e.name.clone(),
+            venue: e.venue.clone(),
+            city: e.city.clone(),
+            starts_on: e.starts_on,
+            ends_on: e.ends_on,
+            timezone: e.timezone.clone(),
+            status: e.status.clone(),
+            currency: e.currency.clone(),
+            registration_opens_at: e.registration_opens_at.map(rfc3339),
+            registration_closes_at: rfc3339(e.registration_closes_at),
+            registration_open: e.registration_closed_reason(Utc::now()).is_none(),
+        }
+    }
+}
+
+impl EventView {
+    pub fn of(e: &Event) -> Self {
+        Self {
+            id: e.id.clone(),
+            public: PublicEventView::of(e),
+            capacity: e.capacity,
+            scholarship_budget_cents: e.scholarship_budget_cents,
+            created_at: rfc3339(e.created_at),
+            updated_at: rfc3339(e.updated_at),
+        }
+    }
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    Admin(admin): Admin,
+    ValidJson(body): ValidJson<CreateEventRequest>,
+) -> Result<HttpResponse, AppError> {
+    let spec = EventSpec::parse(EventFields {
+        slug: body.slug,
+        name: body.name,
+        venue: body.venue,
+        city: body.city,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        timezone: body.timezone,
+        capacity: body.capacity,
+        scholarship_budget_cents: body.scholarship_budget_cents,
+        currency: body.currency,
+        status: body.status.unwrap_or(EventStatus::Open),
+        registration_opens_at: body.registration_opens_at,
+        registration_closes_at: body.registration_closes_at,
+    })
+    .map_err(AppError::Validation)?;
+    let created = crate::db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let created = event::create(conn, &spec)?;
+            audit::record(
+                conn,
+                &Actor::organizer(&admin.id),
+                Change {
+                    action: "event.created",
+                    entity_type: "event",
+                    entity_id: &created.id,
+                    event_id: Some(&created.id),
+                    before: None,
+                    after: serde_json::to_value(&created).ok(),
+                },
+            )?;
+            Ok(created)
+        })
+    })
+    .await?;
+    tracing::info!(event_id = %created.id, "event created");
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/events/{}", created.slug)))
+        .json(EventView::of(&created)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<EventStatus>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let status = query.status;
+    let events = crate::db::run(&state.pool, move |conn| event::list(conn, status)).await?;
+    let items: Vec<EventView> = events.iter().map(EventView::of).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    MaybeOrganizer(organizer): MaybeOrganizer,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let found = crate::db::run(&state.pool, move |conn| event::find_by_slug(conn, &slug)).await?;
+    Ok(match organizer {
+        Some(_) => HttpResponse::Ok().json(EventView::of(&found)),
+        // Drafts are not public yet.
+        None if found.status() == EventStatus::Draft => return Err(AppError::not_found("event")),
+        None => HttpResponse::Ok().json(PublicEventView::of(&found)),
+    })
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    Admin(admin): Admin,
+    slug: web::Path<String>,
+    ValidJson(patch): ValidJson<UpdateEventRequest>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let updated = crate::db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let before = event::find_by_slug(conn, &slug)?;
+            let mut f = before.fields();
+            let date_changed = patch.starts_on.is_some_and(|d| d != f.starts_on);
+            f.slug = patch.slug.unwrap_or(f.slug);
+            f.name = patch.name.unwrap_or(f.name);
+            f.venue = patch.venue.unwrap_or(f.venue);
+            f.city = patch.city.unwrap_or(f.city);
+            f.starts_on = patch.starts_on.unwrap_or(f.starts_on);
+            f.ends_on = patch.ends_on.unwrap_or(f.ends_on);
+            f.timezone = patch.timezone.unwrap_or(f.timezone);
+            f.capacity = patch.capacity.unwrap_or(f.capacity);
+            f.scholarship_budget_cents = patch
+                .scholarship_budget_cents
+                .unwrap_or(f.scholarship_budget_cents);
+            f.currency = patch.currency.unwrap_or(f.currency);
+            f.status = patch.status.unwrap_or(f.status);
+            if let Some(opens) = patch.registration_opens_at {
+                f.registration_opens_at = opens;
+            }
+            f.registration_closes_at = match patch.registration_closes_at {
+                Some(at) => Some(at),
+                // A moved start date moves the default closing time with it.
+                None if date_changed => None,
+                None => f.registration_closes_at,
+            };
+            let spec = EventSpec::parse(f).map_err(AppError::Validation)?;
+            let after = event::update(conn, &before.id, &spec)?;
+            audit::record(
+                conn,
+                &Actor::organizer(&admin.id),
+                Change {
+                    action: "event.updated",
+                    entity_type: "event",
+                    entity_id: &after.id,
+                    event_id: Some(&after.id),
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&after).ok(),
+                },
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(EventView::of(&updated)))
+}

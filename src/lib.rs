@@ -1,0 +1,17 @@
+//! convene: an invite-only event registration and invitation service.
+//!
+//! The layout follows the architecture: [`http`] speaks HTTP, [`domain`] holds the
+//! types and rules, [`db`] persists them, [`auth`] handles organizer accounts,
+//! and [`startup`] wires them into a running server.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;
+
+pub use error::AppError;
