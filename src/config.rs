@@ -68,6 +68,8 @@ pub struct Settings {
     pub sqlite_synchronous: SqliteSync,
     pub session_ttl: Duration,
     pub log_format: LogFormat,
+    /// HTTP worker threads (default: one per core).
+    pub workers: usize,
 }
 
 /// A configuration variable that could not be understood.
@@ -142,7 +144,16 @@ impl Settings {
             "json" => LogFormat::Json,
             _ => return Err(err("CONVENE_LOG_FORMAT")("expected text or json".into())),
         };
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let workers = get("CONVENE_WORKERS", &cores.to_string())
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .ok_or_else(|| err("CONVENE_WORKERS")("expected a number from 1 to 256".into()))?;
         Ok(Self {
+            workers,
             database_url,
             bind,
             base_url,

@@ -61,6 +61,7 @@ impl Application {
             hasher,
             login_throttle: LoginThrottle::default(),
         });
+        let workers = state.settings.workers;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -68,6 +69,7 @@ impl Application {
                 .wrap(middleware::from_fn(http::middleware::request_log))
                 .configure(http::configure)
         })
+        .workers(workers)
         .listen(listener)?
         .shutdown_timeout(30)
         .run();

@@ -1,0 +1,205 @@
+use actix_web::http::Method;
+use convene::domain::organizer::Role;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, spawn_app_with, PASSWORD};
+
+#[actix_web::test]
+async fn an_organizer_signs_in_with_the_right_password_and_sees_themselves() {
+    let app = spawn_app().await;
+    app.create_organizer("Ada@Example.org", Role::Admin);
+
+    let res = app.login("ada@example.org", PASSWORD).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let me = res.json();
+    assert_eq!(me["email"], "ada@example.org");
+    assert_eq!(me["role"], "admin");
+    assert!(me.get("password_hash").is_none());
+
+    let cookie = res.header("set-cookie").expect("a cookie");
+    assert!(cookie.starts_with("convene_session="));
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http base URL: no Secure flag"
+    );
+
+    let session = crate::helpers::Session {
+        cookie: cookie.split(';').next().unwrap().to_owned(),
+        organizer: me,
+    };
+    let res = app.get_as(&session, "/api/v1/auth/me").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["email"], "ada@example.org");
+}
+
+#[actix_web::test]
+async fn the_session_cookie_is_secure_when_the_service_is_served_over_https() {
+    let app = spawn_app_with(&[("CONVENE_BASE_URL", "https://events.example.org")]).await;
+    app.create_organizer("ada@example.org", Role::Admin);
+    let res = app.login("ada@example.org", PASSWORD).await;
+    assert!(res.header("set-cookie").unwrap().contains("Secure"));
+}
+
+#[actix_web::test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_organizer("ada@example.org", Role::Admin);
+
+    let wrong = app
+        .login("ada@example.org", "not the password at all")
+        .await;
+    let unknown = app
+        .login("nobody@example.org", "not the password at all")
+        .await;
+    let (a, b) = (wrong.problem(401), unknown.problem(401));
+    assert_eq!(a, b);
+    assert!(wrong.header("set-cookie").is_none());
+}
+
+#[actix_web::test]
+async fn a_login_without_fields_names_them() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "", "password": "" }),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["email", "password"]);
+}
+
+#[actix_web::test]
+async fn repeated_failed_logins_are_throttled_per_account() {
+    let app = spawn_app().await;
+    app.create_organizer("ada@example.org", Role::Admin);
+    for _ in 0..5 {
+        app.login("ada@example.org", "wrong password, again")
+            .await
+            .problem(401);
+    }
+    let res = app.login("ada@example.org", PASSWORD).await;
+    res.problem(429);
+    let retry: u64 = res
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+}
+
+#[actix_web::test]
+async fn repeated_failed_logins_are_throttled_per_address() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        app.login(&format!("guess{i}@example.org"), "wrong password, again")
+            .await
+            .problem(401);
+    }
+    app.create_organizer("ada@example.org", Role::Admin);
+    app.login("ada@example.org", PASSWORD).await.problem(429);
+}
+
+#[actix_web::test]
+async fn after_logout_the_session_no_longer_works() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    assert_eq!(app.get_as(&admin, "/api/v1/auth/me").await.status, 200);
+    let res = app
+        .request(Method::POST, "/api/v1/auth/logout", None, Some(&admin))
+        .await;
+    assert_eq!(res.status, 204);
+    assert!(res.header("set-cookie").unwrap().contains("Max-Age=0"));
+    app.get_as(&admin, "/api/v1/auth/me").await.problem(401);
+}
+
+#[actix_web::test]
+async fn anonymous_requests_to_organizer_endpoints_are_401() {
+    let app = spawn_app().await;
+    app.get("/api/v1/auth/me").await.problem(401);
+    app.get("/api/v1/events").await.problem(401);
+    app.get("/api/v1/audit-log").await.problem(401);
+    app.post("/api/v1/events", &crate::helpers::event_body("summit-2027"))
+        .await
+        .problem(401);
+}
+
+#[actix_web::test]
+async fn a_forged_session_cookie_is_401() {
+    let app = spawn_app().await;
+    let forged = crate::helpers::Session {
+        cookie: format!(
+            "convene_session={}",
+            convene::domain::SecretToken::generate().expose()
+        ),
+        organizer: json!(null),
+    };
+    app.get_as(&forged, "/api/v1/auth/me").await.problem(401);
+}
+
+#[actix_web::test]
+async fn a_disabled_organizer_can_neither_sign_in_nor_use_an_open_session() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let id = admin.organizer["id"].as_str().unwrap().to_owned();
+    {
+        let mut conn = app.pool.get().unwrap();
+        convene::db::models::organizer::disable(&mut conn, &id).unwrap();
+    }
+    app.get_as(&admin, "/api/v1/auth/me").await.problem(401);
+    let email = admin.organizer["email"].as_str().unwrap();
+    app.login(email, PASSWORD).await.problem(401);
+}
+
+#[actix_web::test]
+async fn a_write_from_another_origin_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let req = app
+        .raw(Method::POST, "/api/v1/events")
+        .insert_header(("cookie", admin.cookie.clone()))
+        .insert_header(("origin", "https://evil.example"));
+    let body = serde_json::to_vec(&crate::helpers::event_body("evil-event")).unwrap();
+    app.send(req, Some(("application/json", body)))
+        .await
+        .problem(403);
+
+    let req = app
+        .raw(Method::POST, "/api/v1/auth/logout")
+        .insert_header(("cookie", admin.cookie.clone()))
+        .insert_header(("sec-fetch-site", "cross-site"));
+    app.send(req, None).await.problem(403);
+    assert_eq!(
+        app.get_as(&admin, "/api/v1/auth/me").await.status,
+        200,
+        "the session survived"
+    );
+
+    // Our own origin is fine.
+    let req = app
+        .raw(Method::POST, "/api/v1/events")
+        .insert_header(("cookie", admin.cookie.clone()))
+        .insert_header(("origin", app.address.clone()));
+    let body = serde_json::to_vec(&crate::helpers::event_body("own-event")).unwrap();
+    assert_eq!(
+        app.send(req, Some(("application/json", body))).await.status,
+        201
+    );
+}
+
+#[actix_web::test]
+async fn a_form_post_is_refused_because_only_json_is_accepted() {
+    let app = spawn_app().await;
+    let req = app.raw(Method::POST, "/api/v1/auth/login");
+    let res = app
+        .send(
+            req,
+            Some((
+                "application/x-www-form-urlencoded",
+                b"email=a%40b.org&password=x".to_vec(),
+            )),
+        )
+        .await;
+    res.problem(415);
+}
