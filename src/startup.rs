@@ -20,6 +20,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Our own origin, as browsers send it in `Origin`.
     pub origin: String,
+    /// Wakes the email worker after a commit that queued mail.
+    pub outbox: crate::email::OutboxSignal,
 }
 
 pub struct Application {
@@ -60,6 +62,7 @@ impl Application {
             settings: Arc::new(settings),
             hasher,
             login_throttle: LoginThrottle::default(),
+            outbox: crate::email::OutboxSignal::default(),
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {

@@ -42,6 +42,9 @@ diesel::table! {
         registration_closes_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        seats_taken -> Integer,
+        invitation_ttl_days -> Integer,
+        nominations_per_executive -> Integer,
     }
 }
 
@@ -60,7 +63,146 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    communities (id) {
+        id -> Text,
+        name -> Text,
+        state -> Text,
+        country -> Text,
+        match_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        event_id -> Text,
+        community_id -> Text,
+        kind -> Text,
+        email -> Text,
+        full_name -> Text,
+        title -> Text,
+        organization -> Nullable<Text>,
+        message -> Nullable<Text>,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        responded_at -> Nullable<Timestamp>,
+        decline_reason -> Nullable<Text>,
+        invited_by -> Nullable<Text>,
+        nominated_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        event_id -> Text,
+        invitation_id -> Text,
+        community_id -> Text,
+        kind -> Text,
+        full_name -> Text,
+        email -> Text,
+        title -> Text,
+        organization -> Text,
+        phone -> Nullable<Text>,
+        dietary_requirements -> Nullable<Text>,
+        accessibility_needs -> Nullable<Text>,
+        status -> Text,
+        manage_token_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        cancelled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    nominations (id) {
+        id -> Text,
+        event_id -> Text,
+        registration_id -> Text,
+        community_id -> Text,
+        full_name -> Text,
+        email -> Text,
+        title -> Text,
+        organization -> Text,
+        reason -> Text,
+        status -> Text,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        invitation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scholarship_requests (id) {
+        id -> Text,
+        event_id -> Text,
+        registration_id -> Text,
+        travelers -> Integer,
+        estimated_cost_cents -> BigInt,
+        requested_amount_cents -> BigInt,
+        justification -> Text,
+        status -> Text,
+        awarded_amount_cents -> Nullable<BigInt>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    emails (id) {
+        id -> Text,
+        event_id -> Nullable<Text>,
+        template -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        attachments -> Nullable<Text>,
+        message_id -> Text,
+        entity_type -> Nullable<Text>,
+        entity_id -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(invitations -> events (event_id));
+diesel::joinable!(invitations -> communities (community_id));
+diesel::joinable!(registrations -> events (event_id));
+diesel::joinable!(registrations -> invitations (invitation_id));
+diesel::joinable!(registrations -> communities (community_id));
+diesel::joinable!(nominations -> registrations (registration_id));
+diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(audit_log -> events (event_id));
 
-diesel::allow_tables_to_appear_in_same_query!(organizers, organizer_sessions, events, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    organizers,
+    organizer_sessions,
+    events,
+    audit_log,
+    communities,
+    invitations,
+    registrations,
+    nominations,
+    scholarship_requests,
+    emails,
+);

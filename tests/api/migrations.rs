@@ -17,7 +17,18 @@ fn every_migration_runs_up_down_and_up_again() {
 
     let reverted = convene::db::revert_all_migrations(&mut conn).expect("down");
     assert_eq!(reverted.len(), applied.len());
-    for table in ["events", "organizers", "organizer_sessions", "audit_log"] {
+    for table in [
+        "events",
+        "organizers",
+        "organizer_sessions",
+        "audit_log",
+        "communities",
+        "invitations",
+        "registrations",
+        "nominations",
+        "scholarship_requests",
+        "emails",
+    ] {
         assert!(!table_exists(&mut conn, table), "{table} should be gone");
     }
 

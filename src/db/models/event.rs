@@ -25,6 +25,11 @@ pub struct Event {
     pub registration_closes_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Confirmed registrations; never above `capacity`.
+    pub seats_taken: i32,
+    /// Days an invitation stays valid unless the organizer sets its expiry.
+    pub invitation_ttl_days: i32,
+    pub nominations_per_executive: i32,
 }
 
 impl Event {
