@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The test command: runs the whole test suite on SQLite, then again on PostgreSQL.
+#
+#   scripts/test.sh                   # everything, both backends
+#   scripts/test.sh login             # only tests whose name contains "login", both backends
+#   scripts/test.sh --test api -- --exact some::test   # args before `--` go to `cargo test`,
+#                                                      # args after it to the test binaries
+#
+# PostgreSQL: a throwaway server (scripts/pg-test-server.sh) is started in a temp dir on a
+# free port in 5433..5499 and removed on exit; the harness creates a fresh database per test
+# from CONVENE_TEST_DATABASE_URL. As root on Debian, missing packages (postgresql, libpq-dev,
+# pkg-config) are installed with apt-get; otherwise they must be there already.
+#
+# Environment:
+#   CONVENE_TEST_THREADS=4          --test-threads for the test binaries
+#   CARGO_TARGET_DIR                default ~/.cache/convene/target (outside the clone, so
+#                                   reruns reuse the build; an empty one works)
+#   CONVENE_TEST_SKIP_POSTGRES=1    skip the PostgreSQL run (never honoured when CI=true)
+#   CONVENE_TEST_SUMMARY_FILE       if set, the closing "total: N passed, N failed, N skipped"
+#                                   line is also written there (.ci/run repeats it last)
+#
+# Exit status: 0 if both runs pass, non-zero otherwise.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+# shellcheck source=scripts/pg-test-server.sh
+source "$repo_root/scripts/pg-test-server.sh"
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+die() {
+    printf '[test.sh] error: %s\n' "$*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------- arguments and settings
+cargo_args=()
+test_args=()
+after_dashdash=0
+for arg in "$@"; do
+    if ((after_dashdash)); then
+        test_args+=("$arg")
+    elif [[ "$arg" == "--" ]]; then
+        after_dashdash=1
+    else
+        cargo_args+=("$arg")
+    fi
+done
+
+threads="${CONVENE_TEST_THREADS:-4}"
+[[ "$threads" =~ ^[1-9][0-9]*$ ]] || die "CONVENE_TEST_THREADS must be a positive integer (got '$threads')"
+
+is_ci=0
+[[ "${CI:-}" == "true" ]] && is_ci=1
+
+skip_pg=0
+if [[ "${CONVENE_TEST_SKIP_POSTGRES:-}" == "1" ]]; then
+    if ((is_ci)); then
+        log "CI=true: ignoring CONVENE_TEST_SKIP_POSTGRES=1, the PostgreSQL run is required"
+    else
+        skip_pg=1
+    fi
+fi
+
+home="${HOME:-}"
+[[ -n "$home" ]] || home="$(getent passwd "$(id -u)" | cut -d: -f6 || true)"
+[[ -n "$home" ]] || home="${TMPDIR:-/tmp}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$home/.cache/convene/target}"
+mkdir -p "$CARGO_TARGET_DIR"
+
+# Colours only when a person is watching (cargo's output goes through tee below).
+if [[ -t 1 ]]; then
+    export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
+fi
+
+# ---------------------------------------------------------------- system packages
+# PostgreSQL server (for the throwaway cluster), libpq headers and pkg-config (diesel's
+# postgres feature links the system libpq).
+have_libpq_dev() {
+    { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libpq 2>/dev/null; } ||
+        [[ -e /usr/include/postgresql/libpq-fe.h ]]
+}
+
+missing=()
+pg_missing=0
+if ! pg_test_bindir >/dev/null; then
+    pg_missing=1
+    ((skip_pg)) || missing+=(postgresql)
+fi
+have_libpq_dev || missing+=(libpq-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+
+if ((${#missing[@]})); then
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        log "installing missing packages: ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update || die "apt-get update failed"
+        # The whole set: cheap when some are present, and libpq-dev needs pkg-config anyway.
+        if ((skip_pg)); then
+            apt-get install -y --no-install-recommends libpq-dev pkg-config ||
+                die "apt-get install failed"
+        else
+            apt-get install -y --no-install-recommends postgresql libpq-dev pkg-config ||
+                die "apt-get install failed"
+        fi
+        pg_missing=0
+        pg_test_bindir >/dev/null || pg_missing=1
+        if ((pg_missing)) && ! ((skip_pg)); then
+            die "installed postgresql but found no initdb under /usr/lib/postgresql/*/bin"
+        fi
+    elif ((pg_missing)) && ! ((skip_pg)); then
+        msg="PostgreSQL server binaries not found (/usr/lib/postgresql/15/bin/initdb)."
+        msg+=$'\n'"  The suite runs on SQLite and on PostgreSQL. Install them, e.g. on Debian/Ubuntu:"
+        msg+=$'\n'"      sudo apt-get install postgresql libpq-dev pkg-config"
+        msg+=$'\n'"  or point CONVENE_PG_BINDIR at a directory holding initdb and pg_ctl."
+        if ((is_ci)); then
+            msg+=$'\n'"  (CI=true: the PostgreSQL run cannot be skipped.)"
+        else
+            msg+=$'\n'"  To run only the SQLite suite locally: CONVENE_TEST_SKIP_POSTGRES=1 scripts/test.sh"
+        fi
+        die "$msg"
+    else
+        log "warning: missing ${missing[*]} (cannot install: not root, or no apt-get); the build may fail to find libpq"
+    fi
+fi
+
+command -v cargo >/dev/null 2>&1 ||
+    die "cargo not found on PATH (install Rust with rustup: https://rustup.rs)"
+
+# ---------------------------------------------------------------- cleanup
+work="$(mktemp -d "${TMPDIR:-/tmp}/convene-test.XXXXXX")"
+cleanup() {
+    pg_test_kill_child TERM
+    pg_test_stop || true
+    rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# ---------------------------------------------------------------- helpers
+# Runs "$@" (in its own process group) with output shown and copied to $1.
+run_logged() {
+    local logfile="$1"
+    shift
+    # shellcheck disable=SC2016 # $0 and $@ belong to the inner bash
+    pg_test_run_child bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$logfile" "$@"
+}
+
+# One line about a run, from the libtest "test result:" lines in its log; adds its counts
+# to total_passed / total_failed / total_ignored.
+total_passed=0
+total_failed=0
+total_ignored=0
+summarize() {
+    local name="$1" rc="$2" secs="$3" logfile="$4" p f g bins failed
+    read -r p f g bins < <(sed 's/\x1b\[[0-9;]*m//g' "$logfile" | awk '
+        /^test result:/ {
+            bins++
+            for (i = 2; i <= NF; i++) {
+                if ($i ~ /^passed;?$/) p += $(i - 1)
+                if ($i ~ /^failed;?$/) f += $(i - 1)
+                if ($i ~ /^ignored;?$/) g += $(i - 1)
+            }
+        }
+        END { printf "%d %d %d %d\n", p, f, g, bins }')
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    total_ignored=$((total_ignored + g))
+    if ((rc == 0)); then
+        printf 'SUMMARY %-12s PASS  %s passed, %s failed, %s ignored in %s test binaries (%ss)\n' \
+            "$name:" "$p" "$f" "$g" "$bins" "$secs"
+    else
+        printf 'SUMMARY %-12s FAIL  exit %s; %s passed, %s failed, %s ignored in %s test binaries (%ss)\n' \
+            "$name:" "$rc" "$p" "$f" "$g" "$bins" "$secs"
+        failed="$(sed 's/\x1b\[[0-9;]*m//g' "$logfile" | awk '/^test .* \.\.\. FAILED$/ { print "    " $2 }' | sort -u | head -n 30)"
+        [[ -z "$failed" ]] || printf '  failed tests:\n%s\n' "$failed"
+    fi
+}
+
+banner() { printf '\n=== %s ===\n\n' "$*"; }
+
+# ---------------------------------------------------------------- run
+log "repo $repo_root ($(git rev-parse --short HEAD 2>/dev/null || echo 'no commit'))"
+log "$(cargo --version); CARGO_TARGET_DIR=$CARGO_TARGET_DIR; --test-threads=$threads"
+((${#cargo_args[@]} + ${#test_args[@]})) && log "extra args: cargo test ${cargo_args[*]} -- ${test_args[*]}"
+
+# Start PostgreSQL first: a broken PostgreSQL setup fails in seconds, not after the build.
+if ! ((skip_pg)); then
+    pg_test_start || die "could not start the throwaway PostgreSQL server"
+fi
+
+banner "building tests"
+t0=$SECONDS
+build_rc=0
+run_logged "$work/build.log" cargo test --no-run --locked "${cargo_args[@]}" || build_rc=$?
+if ((build_rc != 0)); then
+    printf '\nSUMMARY build:       FAIL  exit %s (%ss); no tests were run\n' "$build_rc" "$((SECONDS - t0))"
+    exit "$build_rc"
+fi
+log "build took $((SECONDS - t0))s"
+
+libtest_args=("--test-threads=$threads")
+[[ -t 1 ]] && libtest_args+=("--color=always")
+libtest_args+=("${test_args[@]}")
+
+banner "test suite on SQLite"
+t0=$SECONDS
+sqlite_rc=0
+run_logged "$work/sqlite.log" env -u CONVENE_TEST_DATABASE_URL -u DATABASE_URL \
+    cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || sqlite_rc=$?
+sqlite_secs=$((SECONDS - t0))
+
+pg_rc=0
+if ((skip_pg)); then
+    banner "test suite on PostgreSQL: SKIPPED (CONVENE_TEST_SKIP_POSTGRES=1)"
+else
+    banner "test suite on PostgreSQL"
+    log "CONVENE_TEST_DATABASE_URL=$PG_TEST_URL"
+    t0=$SECONDS
+    run_logged "$work/postgres.log" env -u DATABASE_URL CONVENE_TEST_DATABASE_URL="$PG_TEST_URL" \
+        cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || pg_rc=$?
+    pg_secs=$((SECONDS - t0))
+fi
+
+echo
+summarize sqlite "$sqlite_rc" "$sqlite_secs" "$work/sqlite.log"
+if ((skip_pg)); then
+    printf 'SUMMARY %-12s SKIPPED (CONVENE_TEST_SKIP_POSTGRES=1; CI would run it)\n' "postgresql:"
+else
+    summarize postgresql "$pg_rc" "$pg_secs" "$work/postgres.log"
+fi
+# The plain closing line (both backends together; libtest's "ignored" counted as skipped).
+total_line="total: $total_passed passed, $total_failed failed, $total_ignored skipped"
+echo "$total_line"
+if [[ -n "${CONVENE_TEST_SUMMARY_FILE:-}" ]]; then
+    echo "$total_line" >"$CONVENE_TEST_SUMMARY_FILE"
+fi
+
+if ((sqlite_rc != 0 || pg_rc != 0)); then
+    exit 1
+fi
