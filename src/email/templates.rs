@@ -81,9 +81,8 @@ pub fn money(cents: i64, currency: &str) -> String {
     }
     let sign = if negative { "-" } else { "" };
     let amount = format!("{sign}{symbol}{grouped}.{:02}", cents % 100);
-    if symbol.is_empty() {
-        format!("{amount} {currency}")
-    } else if matches!(currency, "CAD" | "AUD" | "NZD") {
+    // Name the currency when the symbol alone is ambiguous or missing.
+    if symbol.is_empty() || matches!(currency, "CAD" | "AUD" | "NZD") {
         format!("{amount} {currency}")
     } else {
         amount

@@ -2,6 +2,9 @@
 //! database per test (SQLite by default; PostgreSQL when `CONVENE_TEST_DATABASE_URL`
 //! names a server, from whose admin URL a new database is made per test).
 
+// Not every test binary module uses every helper.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::sync::Once;
 
