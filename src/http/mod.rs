@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::auth::configure)
                 .configure(routes::events::configure)
                 .configure(routes::audit::configure)
+                .configure(routes::organizers::configure)
                 .default_service(web::to(not_found)),
         )
         .default_service(web::to(not_found));

@@ -6,3 +6,4 @@ mod events;
 mod health;
 mod helpers;
 mod migrations;
+mod organizers;

@@ -141,3 +141,13 @@ pub fn disable(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
     super::session::delete_for_organizer(conn, id)?;
     Ok(())
 }
+
+pub fn enable(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    diesel::update(organizers::table.find(id))
+        .set((
+            organizers::disabled_at.eq(None::<NaiveDateTime>),
+            organizers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
