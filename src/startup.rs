@@ -22,6 +22,8 @@ pub struct AppState {
     pub origin: String,
     /// Wakes the email worker after a commit that queued mail.
     pub outbox: crate::email::OutboxSignal,
+    /// Per-address limits on public endpoints.
+    pub public_limits: crate::rate_limit::PublicLimits,
 }
 
 pub struct Application {
@@ -63,6 +65,7 @@ impl Application {
             hasher,
             login_throttle: LoginThrottle::default(),
             outbox: crate::email::OutboxSignal::default(),
+            public_limits: crate::rate_limit::PublicLimits::default(),
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {

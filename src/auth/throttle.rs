@@ -1,12 +1,10 @@
-//! Throttles failed logins per account and per client address.
-//!
-//! Kept in memory: with several instances each applies its own limit, which still bounds
-//! guessing to a few attempts per minute per instance; argon2 makes each guess expensive.
+//! Throttles failed logins per account and per client address. Only failures count;
+//! a success clears the account's failures (not the address's).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::rate_limit::SlidingWindows;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -25,34 +23,9 @@ impl Default for Limits {
     }
 }
 
-#[derive(Default)]
-struct Window {
-    failures: Vec<Instant>,
-}
-
-impl Window {
-    fn prune(&mut self, now: Instant, window: Duration) {
-        self.failures.retain(|t| now.duration_since(*t) < window);
-    }
-
-    /// How long until one more attempt is allowed, if `limit` failures are already in the window.
-    fn retry_after(&self, now: Instant, window: Duration, limit: u32) -> Option<Duration> {
-        if (self.failures.len() as u32) < limit {
-            return None;
-        }
-        let oldest = self.failures.iter().min()?;
-        Some(
-            window
-                .saturating_sub(now.duration_since(*oldest))
-                .max(Duration::from_secs(1)),
-        )
-    }
-}
-
 pub struct LoginThrottle {
-    limits: Limits,
-    accounts: Mutex<HashMap<String, Window>>,
-    addresses: Mutex<HashMap<IpAddr, Window>>,
+    accounts: SlidingWindows<String>,
+    addresses: SlidingWindows<IpAddr>,
 }
 
 impl Default for LoginThrottle {
@@ -64,62 +37,27 @@ impl Default for LoginThrottle {
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
         Self {
-            limits,
-            accounts: Mutex::default(),
-            addresses: Mutex::default(),
+            accounts: SlidingWindows::new(limits.per_account, limits.window),
+            addresses: SlidingWindows::new(limits.per_address, limits.window),
         }
     }
 
     /// `Some(wait)` when this account or address has failed too often recently.
     pub fn check(&self, account: &str, address: Option<IpAddr>) -> Option<Duration> {
-        let now = Instant::now();
-        let window = self.limits.window;
-        let by_account = {
-            let mut map = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-            map.get_mut(account).and_then(|w| {
-                w.prune(now, window);
-                w.retry_after(now, window, self.limits.per_account)
-            })
-        };
-        let by_address = address.and_then(|ip| {
-            let mut map = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
-            map.get_mut(&ip).and_then(|w| {
-                w.prune(now, window);
-                w.retry_after(now, window, self.limits.per_address)
-            })
-        });
+        let by_account = self.accounts.retry_after(&account.to_owned());
+        let by_address = address.and_then(|ip| self.addresses.retry_after(&ip));
         by_account.into_iter().chain(by_address).max()
     }
 
     pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let window = self.limits.window;
-        {
-            let mut map = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
-            if map.len() > 100_000 {
-                map.retain(|_, w| w.failures.iter().any(|t| now.duration_since(*t) < window));
-            }
-            let w = map.entry(account.to_owned()).or_default();
-            w.prune(now, window);
-            w.failures.push(now);
-        }
+        self.accounts.record(account.to_owned());
         if let Some(ip) = address {
-            let mut map = self.addresses.lock().unwrap_or_else(|p| p.into_inner());
-            if map.len() > 100_000 {
-                map.retain(|_, w| w.failures.iter().any(|t| now.duration_since(*t) < window));
-            }
-            let w = map.entry(ip).or_default();
-            w.prune(now, window);
-            w.failures.push(now);
+            self.addresses.record(ip);
         }
     }
 
-    /// A successful login clears the account's failures (not the address's).
     pub fn record_success(&self, account: &str) {
-        self.accounts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(account);
+        self.accounts.clear(&account.to_owned());
     }
 }
 
