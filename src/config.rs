@@ -6,13 +6,22 @@ use std::time::Duration;
 
 use url::Url;
 
-/// Where the data lives, picked from the scheme of `DATABASE_URL`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the data lives, picked from the scheme of `DATABASE_URL`. Its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     /// `sqlite://PATH`: an embedded database file, created if missing.
     Sqlite(PathBuf),
     /// `postgres://...` or `postgresql://...`, passed to libpq as is.
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "Sqlite({path:?})"),
+            Self::Postgres(url) => write!(f, "Postgres({:?})", redacted(url)),
+        }
+    }
 }
 
 impl DatabaseUrl {
@@ -56,7 +65,8 @@ pub enum LogFormat {
 }
 
 /// Everything the service needs to run. Built by [`Settings::from_env`] or by tests.
-#[derive(Clone, Debug)]
+/// Its `Debug` hides passwords in the database and SMTP URLs.
+#[derive(Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind: SocketAddr,
@@ -70,6 +80,48 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// HTTP worker threads (default: one per core).
     pub workers: usize,
+    /// The longest wait between two attempts to send an email (the backoff doubles up to it).
+    pub email_retry_cap: Duration,
+    /// How long an email is retried after transient failures before it is marked failed.
+    pub email_give_up_after: Duration,
+    /// How often the email worker looks for due mail when nothing wakes it.
+    pub email_poll_interval: Duration,
+}
+
+/// A URL with its password, if any, replaced by `***`.
+pub fn redacted(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unparseable URL)".to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &self.database_url)
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url.as_str())
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_ref().map(|u| redacted(u.as_str())),
+            )
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
+            .field("session_ttl", &self.session_ttl)
+            .field("log_format", &self.log_format)
+            .field("workers", &self.workers)
+            .field("email_retry_cap", &self.email_retry_cap)
+            .field("email_give_up_after", &self.email_give_up_after)
+            .field("email_poll_interval", &self.email_poll_interval)
+            .finish()
+    }
 }
 
 /// A configuration variable that could not be understood.
@@ -110,6 +162,11 @@ impl Settings {
         };
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
         let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
+        mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
+            err("CONVENE_MAIL_FROM")(format!(
+                "{e} (expected e.g. convene <no-reply@example.org>)"
+            ))
+        })?;
         let default_pool = match database_url {
             DatabaseUrl::Sqlite(_) => "8",
             DatabaseUrl::Postgres(_) => "16",
@@ -152,8 +209,32 @@ impl Settings {
             .ok()
             .filter(|n| (1..=256).contains(n))
             .ok_or_else(|| err("CONVENE_WORKERS")("expected a number from 1 to 256".into()))?;
+        let email_retry_cap = get("CONVENE_EMAIL_RETRY_CAP_SECS", "60")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=86_400).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_EMAIL_RETRY_CAP_SECS")("expected seconds from 1 to 86400".into())
+            })?;
+        let email_give_up_hours = get("CONVENE_EMAIL_GIVE_UP_HOURS", "72")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=24 * 30).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_EMAIL_GIVE_UP_HOURS")("expected hours from 1 to 720".into())
+            })?;
+        let email_poll_ms = get("CONVENE_EMAIL_POLL_MS", "1000")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (10..=600_000).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_EMAIL_POLL_MS")("expected milliseconds from 10 to 600000".into())
+            })?;
         Ok(Self {
             workers,
+            email_retry_cap: Duration::from_secs(email_retry_cap),
+            email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
+            email_poll_interval: Duration::from_millis(email_poll_ms),
             database_url,
             bind,
             base_url,
@@ -217,6 +298,33 @@ mod tests {
         assert_eq!(s.mail_dir, PathBuf::from("mail"));
         assert_eq!(s.mail_from, "convene <no-reply@localhost>");
         assert!(!s.secure_cookies());
+        assert_eq!(s.email_retry_cap, Duration::from_secs(60));
+        assert_eq!(s.email_give_up_after, Duration::from_secs(72 * 3600));
+        assert_eq!(s.email_poll_interval, Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn email_settings_are_read_and_checked() {
+        let s = settings(&[
+            ("CONVENE_EMAIL_RETRY_CAP_SECS", "2"),
+            ("CONVENE_EMAIL_GIVE_UP_HOURS", "1"),
+            ("CONVENE_EMAIL_POLL_MS", "200"),
+        ])
+        .unwrap();
+        assert_eq!(s.email_retry_cap, Duration::from_secs(2));
+        assert_eq!(s.email_give_up_after, Duration::from_secs(3600));
+        assert_eq!(s.email_poll_interval, Duration::from_millis(200));
+        for (name, bad) in [
+            ("CONVENE_MAIL_FROM", "convene <no-reply>"),
+            ("CONVENE_EMAIL_RETRY_CAP_SECS", "0"),
+            ("CONVENE_EMAIL_RETRY_CAP_SECS", "a minute"),
+            ("CONVENE_EMAIL_GIVE_UP_HOURS", "0"),
+            ("CONVENE_EMAIL_GIVE_UP_HOURS", "-3"),
+            ("CONVENE_EMAIL_POLL_MS", "1"),
+        ] {
+            let e = settings(&[(name, bad)]).unwrap_err();
+            assert_eq!(e.name, name, "{name}={bad} is refused");
+        }
     }
 
     #[test]
@@ -244,6 +352,21 @@ mod tests {
         let s = settings(&[("CONVENE_BASE_URL", "https://events.example.org")]).unwrap();
         assert!(s.secure_cookies());
         assert_eq!(s.origin(), "https://events.example.org");
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://app:db-secret@db/convene"),
+            ("CONVENE_SMTP_URL", "smtp://mailer:smtp-secret@mail:587"),
+        ])
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("db-secret") && !shown.contains("smtp-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://app:***@db/convene"), "{shown}");
     }
 
     #[test]

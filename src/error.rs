@@ -51,6 +51,11 @@ impl FieldErrors {
         self.0.keys().map(String::as_str)
     }
 
+    /// Each field with its messages, in field order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
     /// `Ok(())` when nothing was added, so a parser can end with `errors.into_result()?`.
     pub fn into_result(self) -> Result<(), AppError> {
         if self.is_empty() {

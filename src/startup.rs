@@ -10,6 +10,8 @@ use anyhow::Context;
 use crate::auth::{LoginThrottle, PasswordHasher};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::email::transport::Transport;
+use crate::email::worker::{self, EmailWorker};
 use crate::http;
 
 /// Shared by every request handler.
@@ -30,11 +32,20 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: DbPool,
+    email_worker: EmailWorker,
 }
 
 impl Application {
     /// Applies migrations and binds the listener (port 0 picks a free port; see [`Self::port`]).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Like [`Self::build`] on a listener bound by the caller, who then knows the port
+    /// before the service starts (tests put it into `CONVENE_BASE_URL`).
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let pool = db::build_pool(&settings);
         let migrate_pool = pool.clone();
         let applied = web::block(move || -> anyhow::Result<Vec<String>> {
@@ -49,8 +60,6 @@ impl Application {
             tracing::info!(count = applied.len(), "applied database migrations");
         }
 
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let hasher = PasswordHasher::default();
         let warm = hasher.clone();
@@ -58,13 +67,20 @@ impl Application {
             .await
             .context("warm-up failed")?;
 
+        // Built once: the SMTP connections are pooled across sends.
+        let transport = Transport::from_settings(&settings, worker::CONCURRENCY as u32)
+            .context("cannot set up email delivery")?;
+        tracing::info!(to = %transport.describe(), "email delivery");
+        let outbox = crate::email::OutboxSignal::default();
+        let email_worker = EmailWorker::start(pool.clone(), transport, outbox.clone(), &settings);
+
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             origin: settings.origin(),
             settings: Arc::new(settings),
             hasher,
             login_throttle: LoginThrottle::default(),
-            outbox: crate::email::OutboxSignal::default(),
+            outbox,
             public_limits: crate::rate_limit::PublicLimits::default(),
         });
         let workers = state.settings.workers;
@@ -79,7 +95,12 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(30)
         .run();
-        Ok(Self { port, server, pool })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            email_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -95,8 +116,11 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight.
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight and the
+    /// emails being sent (mail not yet claimed stays queued for the next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.email_worker.shutdown().await;
+        served
     }
 }

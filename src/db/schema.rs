@@ -184,6 +184,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitation_requests (id) {
+        id -> Text,
+        event_id -> Text,
+        full_name -> Text,
+        email -> Text,
+        title -> Text,
+        organization -> Text,
+        community_name -> Text,
+        community_state -> Text,
+        community_country -> Text,
+        reason -> Text,
+        status -> Text,
+        times_requested -> Integer,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        invitation_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invitations -> events (event_id));
 diesel::joinable!(invitations -> communities (community_id));
 diesel::joinable!(registrations -> events (event_id));
@@ -205,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     nominations,
     scholarship_requests,
     emails,
+    invitation_requests,
 );

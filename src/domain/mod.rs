@@ -1,10 +1,17 @@
 //! Domain types and rules: no HTTP, no SQL. Values are parsed once at the edge and
 //! cannot hold invalid data afterwards.
 
+pub mod community;
 pub mod email_address;
 pub mod event;
+pub mod invitation;
+pub mod invitation_request;
 pub mod money;
+pub mod nomination;
 pub mod organizer;
+pub mod phone;
+pub mod registration;
+pub mod scholarship;
 pub mod slug;
 pub mod text;
 pub mod token;

@@ -5,8 +5,12 @@
 //! causes it and pass it to [`outbox::queue`]; after the commit, call
 //! [`OutboxSignal::notify`] so the worker sends it at once instead of at its next poll.
 
+pub mod ics;
+pub mod messages;
 pub mod outbox;
 pub mod templates;
+pub mod transport;
+pub mod worker;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::{templates, Outgoing};
 use crate::db::schema::emails;
-use crate::db::{now, DbConnection};
+use crate::db::{now, truncate_micros, DbConnection};
 use crate::error::AppError;
 
 #[derive(Insertable)]
@@ -85,4 +85,230 @@ pub fn queue(conn: &mut DbConnection, email: Outgoing) -> Result<String, AppErro
         })
         .execute(conn)?;
     Ok(id)
+}
+
+/// Due mail: pending, its time come, and not leased to a sender (or the lease ran out,
+/// because the process that held it died).
+macro_rules! due {
+    ($at:expr) => {
+        emails::table
+            .filter(emails::status.eq("pending"))
+            .filter(emails::next_attempt_at.le($at))
+            .filter(
+                emails::locked_until
+                    .is_null()
+                    .or(emails::locked_until.lt($at)),
+            )
+            .order((emails::next_attempt_at.asc(), emails::created_at.asc()))
+    };
+}
+
+/// Claims up to `limit` due emails for the caller to send, leasing them until
+/// `now + lease`: no other sender takes them while the lease runs, and if the caller
+/// dies they become due again when it ends. The returned rows carry the lease in
+/// `locked_until`; pass it back to [`record_retry`] and [`record_failure`].
+///
+/// On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED`, so several
+/// processes can drain one outbox without waiting on each other or sending twice; on
+/// SQLite the transaction begins `IMMEDIATE`, which serialises claimers.
+pub fn claim_due(
+    conn: &mut DbConnection,
+    limit: i64,
+    lease: std::time::Duration,
+) -> Result<Vec<StoredEmail>, AppError> {
+    let at = now();
+    let lease = chrono::Duration::from_std(lease).map_err(|e| AppError::Internal(e.into()))?;
+    let until = truncate_micros(at + lease);
+    crate::db::write_transaction(conn, |conn| {
+        // The locking clause does not compile through the MultiConnection: use the inner one.
+        let mut claimed = match conn {
+            DbConnection::Postgresql(pg) => due!(at)
+                .limit(limit)
+                .select(StoredEmail::as_select())
+                .for_update()
+                .skip_locked()
+                .load(pg)?,
+            DbConnection::Sqlite(_) => due!(at)
+                .limit(limit)
+                .select(StoredEmail::as_select())
+                .load(conn)?,
+        };
+        let ids: Vec<&str> = claimed.iter().map(|e| e.id.as_str()).collect();
+        if !ids.is_empty() {
+            diesel::update(emails::table.filter(emails::id.eq_any(&ids)))
+                .set(emails::locked_until.eq(Some(until)))
+                .execute(conn)?;
+        }
+        for email in &mut claimed {
+            email.locked_until = Some(until);
+        }
+        Ok(claimed)
+    })
+}
+
+/// Marks an email sent and drops its bodies and attachments: they hold secret links,
+/// which need not stay in the database once delivered. Subject, recipient and the
+/// attempt history stay for the organizers' view.
+pub fn record_sent(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
+    diesel::update(emails::table.find(id))
+        .set((
+            emails::status.eq("sent"),
+            emails::sent_at.eq(Some(now())),
+            emails::locked_until.eq(None::<NaiveDateTime>),
+            emails::body_text.eq(None::<String>),
+            emails::body_html.eq(None::<String>),
+            emails::attachments.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Schedules another attempt after a transient failure. Only the holder of the lease
+/// `lease` may do so; returns false when the lease was lost (it ran out and another
+/// sender took the email), in which case nothing changes.
+pub fn record_retry(
+    conn: &mut DbConnection,
+    id: &str,
+    lease: NaiveDateTime,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    error: &str,
+) -> Result<bool, AppError> {
+    let updated = diesel::update(
+        emails::table
+            .find(id)
+            .filter(emails::status.eq("pending"))
+            .filter(emails::locked_until.eq(lease)),
+    )
+    .set((
+        emails::attempts.eq(attempts),
+        emails::next_attempt_at.eq(truncate_micros(next_attempt_at)),
+        emails::last_error.eq(Some(error)),
+        emails::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Marks an email failed for good (a permanent error, or retried for too long), keeping
+/// its body so that an organizer can send it again. Same lease rule as [`record_retry`].
+pub fn record_failure(
+    conn: &mut DbConnection,
+    id: &str,
+    lease: NaiveDateTime,
+    attempts: i32,
+    error: &str,
+) -> Result<bool, AppError> {
+    let updated = diesel::update(
+        emails::table
+            .find(id)
+            .filter(emails::status.eq("pending"))
+            .filter(emails::locked_until.eq(lease)),
+    )
+    .set((
+        emails::status.eq("failed"),
+        emails::attempts.eq(attempts),
+        emails::last_error.eq(Some(error)),
+        emails::locked_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Emails that are due now (including those being sent at this moment).
+pub fn count_due(conn: &mut DbConnection) -> Result<i64, AppError> {
+    let at = now();
+    Ok(emails::table
+        .filter(emails::status.eq("pending"))
+        .filter(emails::next_attempt_at.le(at))
+        .count()
+        .get_result(conn)?)
+}
+
+/// What organizers see of an email: everything but the bodies.
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = emails)]
+pub struct EmailSummary {
+    pub id: String,
+    pub event_id: Option<String>,
+    pub template: String,
+    pub recipient: String,
+    pub subject: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// The statuses an email can have.
+pub const STATUSES: &[&str] = &["pending", "sent", "failed"];
+
+/// An event's emails, newest first, with the total count for paging.
+pub fn list_for_event(
+    conn: &mut DbConnection,
+    event_id: &str,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<EmailSummary>, i64), AppError> {
+    let filtered = || {
+        let mut q = emails::table
+            .filter(emails::event_id.eq(event_id.to_owned()))
+            .into_boxed();
+        if let Some(status) = status {
+            q = q.filter(emails::status.eq(status.to_owned()));
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let items = filtered()
+        .order((emails::created_at.desc(), emails::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(EmailSummary::as_select())
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// Puts a failed email of this event back in the queue, as new: attempts 0, due now.
+/// 404 when the event has no such email; 409 when it did not fail, or was sent and
+/// its body is gone.
+pub fn requeue(
+    conn: &mut DbConnection,
+    event_id: &str,
+    id: &str,
+) -> Result<EmailSummary, AppError> {
+    let email = emails::table
+        .find(id)
+        .filter(emails::event_id.eq(event_id))
+        .select(StoredEmail::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("email"))?;
+    if email.status != "failed" {
+        return Err(AppError::conflict(format!(
+            "only a failed email can be sent again; this one is {}",
+            email.status
+        )));
+    }
+    if email.body_text.is_none() || email.body_html.is_none() {
+        return Err(AppError::conflict(
+            "the body of this email is no longer stored, so it cannot be sent again",
+        ));
+    }
+    diesel::update(emails::table.find(id).filter(emails::status.eq("failed")))
+        .set((
+            emails::status.eq("pending"),
+            emails::attempts.eq(0),
+            emails::next_attempt_at.eq(now()),
+            emails::locked_until.eq(None::<NaiveDateTime>),
+            emails::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(emails::table
+        .find(id)
+        .select(EmailSummary::as_select())
+        .first(conn)?)
 }

@@ -39,7 +39,15 @@ macro_rules! email_templates {
 }
 
 // Add a template here when adding its folder under `emails/`.
-email_templates!["_test"];
+email_templates![
+    "_test",
+    "invitation",
+    "invitation_reminder",
+    "registration_confirmed",
+    "registration_waitlisted",
+    "registration_promoted",
+    "registration_cancelled",
+];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();

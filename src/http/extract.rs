@@ -57,6 +57,39 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     }
 }
 
+/// A JSON body that may also be left out (`POST .../decline` with or without a reason):
+/// an empty body is `T::default()`; anything else is read as by [`ValidJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => too_large(),
+                        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
+                    })?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(T::default()));
+            }
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            parse_json(&bytes).map(OptionalJson)
+        })
+    }
+}
+
 fn mime_json() -> &'static str {
     "json"
 }
@@ -68,26 +101,33 @@ fn too_large() -> AppError {
 /// Parses JSON, naming the field at fault when the JSON is well formed but does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let inner = e.inner();
-        if !inner.is_data() {
-            return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
-        }
-        let path = e.path().to_string();
-        let message = inner.to_string();
-        // serde names a missing field in its message, at the path of the enclosing object.
-        let (field, message) = match message
-            .strip_prefix("missing field `")
-            .and_then(|m| m.split_once('`'))
-        {
-            Some((name, _)) => (join_path(&path, name), "is required".to_owned()),
-            None => (
-                if path == "." { "body".to_owned() } else { path },
-                strip_position(&message),
-            ),
-        };
-        AppError::Validation(FieldErrors::single(field, message))
-    })
+    serde_path_to_error::deserialize(de).map_err(json_error)
+}
+
+/// Like [`parse_json`], for JSON already read into a value (one row of a bulk upload).
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let inner = e.inner();
+    if !inner.is_data() {
+        return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
+    }
+    let path = e.path().to_string();
+    let message = inner.to_string();
+    // serde names a missing field in its message, at the path of the enclosing object.
+    let (field, message) = match message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split_once('`'))
+    {
+        Some((name, _)) => (join_path(&path, name), "is required".to_owned()),
+        None => (
+            if path == "." { "body".to_owned() } else { path },
+            strip_position(&message),
+        ),
+    };
+    AppError::Validation(FieldErrors::single(field, message))
 }
 
 fn join_path(parent: &str, name: &str) -> String {

@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod middleware;
+pub mod pages;
 pub mod problem;
 pub mod routes;
 
@@ -29,9 +30,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::auth::configure)
                 .configure(routes::events::configure)
                 .configure(routes::audit::configure)
+                .configure(routes::invitations::configure)
+                .configure(routes::invitee::configure)
+                .configure(routes::manage::configure)
+                .configure(routes::registrations::configure)
+                .configure(routes::emails::configure)
                 .configure(routes::organizers::configure)
                 .default_service(web::to(not_found)),
         )
+        .configure(pages::configure)
         .default_service(web::to(not_found));
 }
 

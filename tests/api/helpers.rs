@@ -19,6 +19,8 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde_json::{json, Value};
 
+use crate::smtp::{ReceivedEmail, TestSmtp};
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// The backend this run of the suite uses, from the environment.
@@ -80,6 +82,10 @@ pub struct TestApp {
     pub client: awc::Client,
     handle: actix_web::dev::ServerHandle,
     pub mail_dir: tempfile::TempDir,
+    /// The SMTP server this app sends to (unless the test unset `CONVENE_SMTP_URL`).
+    pub smtp: TestSmtp,
+    /// The server's task, until [`TestApp::stop`] waits for it.
+    running: std::sync::Mutex<Option<tokio::task::JoinHandle<std::io::Result<()>>>>,
 }
 
 /// A signed-in organizer: the session cookie to send.
@@ -175,32 +181,52 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
+/// Settings that make the email worker quick in tests: short retries, frequent polls.
+pub const FAST_EMAIL_RETRIES: &[(&str, &str)] = &[
+    ("CONVENE_EMAIL_RETRY_CAP_SECS", "2"),
+    ("CONVENE_EMAIL_POLL_MS", "200"),
+];
+
 /// Starts the server with extra environment settings (e.g. `CONVENE_BASE_URL`).
+/// It always gets a test SMTP server (`app.smtp`) and fast email retries; `extra`
+/// overrides them (`("CONVENE_SMTP_URL", "")` writes `.eml` files instead).
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     init_logs();
     let db = TestDatabase::create();
     let mail_dir = tempfile::tempdir().expect("mail dir");
-    let mut settings = test_settings(&db.url, mail_dir.path(), extra);
-    let app = Application::build(settings.clone())
-        .await
-        .expect("the server starts");
-    let port = app.port();
+    let smtp = TestSmtp::start().await;
+    let smtp_url = smtp.url();
+    let mut vars: Vec<(&str, &str)> = vec![("CONVENE_SMTP_URL", &smtp_url)];
+    vars.extend_from_slice(FAST_EMAIL_RETRIES);
+    vars.extend_from_slice(extra);
+    // Bound first, so that links in emails carry the real address of this server.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("local address").port();
     let address = format!("http://127.0.0.1:{port}");
     if !extra.iter().any(|(k, _)| *k == "CONVENE_BASE_URL") {
-        settings.base_url = url::Url::parse(&address).expect("address");
+        vars.push(("CONVENE_BASE_URL", &address));
     }
+    let settings = test_settings(&db.url, mail_dir.path(), &vars);
+    let app = Application::build_on(settings.clone(), listener)
+        .await
+        .expect("the server starts");
     let pool = app.pool().clone();
     let handle = app.handle();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let running = actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,
         port,
         pool,
         settings,
         db,
-        client: awc::Client::default(),
+        // Generous: a loaded 2-core machine can be slow, and a timeout is not what tests assert.
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .finish(),
         handle,
         mail_dir,
+        smtp,
+        running: std::sync::Mutex::new(Some(running)),
     }
 }
 
@@ -333,8 +359,75 @@ impl TestApp {
         res.json()
     }
 
-    pub async fn stop(self) {
+    /// Stops gracefully, as on SIGTERM: returns once the requests and the emails in
+    /// flight are finished.
+    /// The database stays available to the test afterwards.
+    pub async fn stop(&self) {
         self.handle.stop(true).await;
+        let running = self.running.lock().expect("not poisoned").take();
+        if let Some(running) = running {
+            running
+                .await
+                .expect("the server task")
+                .expect("the server stops cleanly");
+        }
+    }
+
+    /// Takes the next email to `to` that no earlier wait took, waiting up to 10 s.
+    pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
+        self.wait_for_emails(to, 1).await.remove(0)
+    }
+
+    /// Takes the next `n` emails to `to`, waiting up to 10 s for all of them.
+    pub async fn wait_for_emails(&self, to: &str, n: usize) -> Vec<ReceivedEmail> {
+        self.smtp
+            .wait_for_emails_within(to, n, crate::smtp::WAIT)
+            .await
+    }
+
+    /// Every email received so far for `to`, taken by a wait or not.
+    pub fn emails_to(&self, to: &str) -> Vec<ReceivedEmail> {
+        self.smtp.emails_to(to)
+    }
+
+    /// Drains the outbox, then asserts that `to` has no email that a wait has not
+    /// already taken.
+    pub async fn assert_no_email_to(&self, to: &str) {
+        self.drain_outbox().await;
+        let unexpected = self.smtp.untaken_to(to);
+        assert!(
+            unexpected.is_empty(),
+            "expected no (further) email to {to}, got: {:?}",
+            unexpected.iter().map(|e| &e.subject).collect::<Vec<_>>()
+        );
+    }
+
+    /// Waits (up to 10 s) until no email is due: everything queued so far has been
+    /// sent, failed, or is waiting for a later retry.
+    pub async fn drain_outbox(&self) {
+        let deadline = tokio::time::Instant::now() + crate::smtp::WAIT;
+        loop {
+            let due = self.count_due_emails().await;
+            if due == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the outbox still has {due} email(s) due after {:?}",
+                crate::smtp::WAIT
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn count_due_emails(&self) -> i64 {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().expect("connection");
+            convene::email::outbox::count_due(&mut conn).expect("count due emails")
+        })
+        .await
+        .expect("blocking task")
     }
 }
 

@@ -2,11 +2,37 @@
 //! a connection; the caller owns the transaction.
 
 pub mod audit;
+pub mod community;
 pub mod event;
+pub mod invitation;
+pub mod invitation_request;
+pub mod nomination;
 pub mod organizer;
+pub mod registration;
+pub mod scholarship;
 pub mod session;
 
 use diesel::result::{DatabaseErrorKind, Error};
+use diesel::sql_types::Text;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, on both backends (for case-insensitive search).
+    fn lower(x: Text) -> Text;
+}
+
+/// A `LIKE` pattern matching `needle` anywhere, lowercased, with `%`, `_` and `\` taken
+/// literally (use with `.escape('\\')`).
+pub fn contains_pattern(needle: &str) -> String {
+    let mut p = String::from("%");
+    for c in needle.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
 
 /// True when `e` is a unique-constraint violation (a duplicate slug or email), on either backend.
 pub fn is_unique_violation(e: &Error) -> bool {

@@ -213,7 +213,8 @@ async fn update(
     ValidJson(patch): ValidJson<UpdateEventRequest>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let updated = crate::db::run(&state.pool, move |conn| {
+    let base = state.settings.base_url.clone();
+    let (updated, promoted) = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = event::find_by_slug(conn, &slug)?;
             let mut f = before.fields();
@@ -242,6 +243,21 @@ async fn update(
             };
             let spec = EventSpec::parse(f).map_err(AppError::Validation)?;
             let after = event::update(conn, &before.id, &spec)?;
+            // Checked after the update, which holds the event row: a registration that
+            // claimed a seat meanwhile is counted (on PostgreSQL it waits for this one).
+            if after.capacity < after.seats_taken {
+                return Err(AppError::conflict(format!(
+                    "The capacity cannot be lower than the {} confirmed registrations; cancel some first.",
+                    after.seats_taken
+                )));
+            }
+            // More seats go to the waiting list, first come first served.
+            let promoted = if after.capacity > before.capacity {
+                super::manage::promote_waitlisted(conn, &after.id, &base)?
+            } else {
+                0
+            };
+            let after = event::find(conn, &after.id)?;
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
@@ -254,9 +270,12 @@ async fn update(
                     after: serde_json::to_value(&after).ok(),
                 },
             )?;
-            Ok(after)
+            Ok((after, promoted))
         })
     })
     .await?;
+    if promoted > 0 {
+        state.outbox.notify();
+    }
     Ok(HttpResponse::Ok().json(EventView::of(&updated)))
 }

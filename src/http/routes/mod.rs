@@ -2,6 +2,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod emails;
 pub mod events;
 pub mod health;
+pub mod invitations;
+pub mod invitee;
+pub mod manage;
 pub mod organizers;
+pub mod registrations;

@@ -1,0 +1,321 @@
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::community::Community;
+use super::{contains_pattern, lower};
+use crate::db::schema::{communities, invitations};
+use crate::db::{DbConnection, MultiBackend};
+use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
+use crate::error::AppError;
+
+#[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: String,
+    pub event_id: String,
+    pub community_id: String,
+    pub kind: String,
+    pub email: String,
+    pub full_name: String,
+    pub title: String,
+    pub organization: Option<String>,
+    pub message: Option<String>,
+    /// Never serialised: not even its hash leaves the database.
+    #[serde(skip)]
+    pub token_hash: String,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<String>,
+    pub invited_by: Option<String>,
+    pub nominated_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Invitation {
+    /// The stored status; the CHECK constraint admits only known ones.
+    pub fn stored_status(&self) -> InvitationStatus {
+        InvitationStatus::parse(&self.status).unwrap_or(InvitationStatus::Expired)
+    }
+
+    /// The status as of `now`: an open invitation past its expiry is expired.
+    pub fn status_at(&self, now: DateTime<Utc>) -> InvitationStatus {
+        InvitationStatus::effective(self.stored_status(), self.expires_at.and_utc(), now)
+    }
+
+    pub fn kind(&self) -> InvitationKind {
+        InvitationKind::parse(&self.kind).unwrap_or(InvitationKind::Executive)
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = invitations)]
+struct NewInvitation<'a> {
+    id: &'a str,
+    event_id: &'a str,
+    community_id: &'a str,
+    kind: &'a str,
+    email: &'a str,
+    full_name: &'a str,
+    title: &'a str,
+    organization: Option<&'a str>,
+    message: Option<&'a str>,
+    token_hash: &'a str,
+    status: &'a str,
+    expires_at: NaiveDateTime,
+    sent_at: Option<NaiveDateTime>,
+    invited_by: Option<&'a str>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// What a new invitation is made of besides the organizer's spec.
+pub struct NewInvitationArgs<'a> {
+    pub event_id: &'a str,
+    pub community_id: &'a str,
+    pub spec: &'a InvitationSpec,
+    pub token_hash: &'a str,
+    pub status: InvitationStatus,
+    pub expires_at: NaiveDateTime,
+    pub invited_by: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+/// The answer when an address already has a live invitation to the event.
+pub fn already_invited() -> AppError {
+    AppError::conflict(
+        "This address already has a live invitation to this event; revoke it first to invite again.",
+    )
+}
+
+/// Stores an invitation; 409 when the address already has a live one for the event
+/// (the partial unique index `invitations_live_email` decides, also under races).
+pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
+    let id = super::new_id();
+    diesel::insert_into(invitations::table)
+        .values(NewInvitation {
+            id: &id,
+            event_id: a.event_id,
+            community_id: a.community_id,
+            kind: a.spec.kind.as_str(),
+            email: a.spec.email.as_str(),
+            full_name: &a.spec.full_name,
+            title: &a.spec.title,
+            organization: a.spec.organization.as_deref(),
+            message: a.spec.message.as_deref(),
+            token_hash: a.token_hash,
+            status: a.status.as_str(),
+            expires_at: a.expires_at,
+            sent_at: (a.status == InvitationStatus::Sent).then_some(a.at),
+            invited_by: a.invited_by,
+            created_at: a.at,
+            updated_at: a.at,
+        })
+        .returning(invitations::all_columns)
+        .get_result::<Invitation>(conn)
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                already_invited()
+            } else {
+                e.into()
+            }
+        })
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
+    invitations::table
+        .find(id)
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("invitation"))
+}
+
+/// An invitation of this event; 404 for another event's.
+pub fn find_in_event(
+    conn: &mut DbConnection,
+    event_id: &str,
+    id: &str,
+) -> Result<Invitation, AppError> {
+    invitations::table
+        .find(id)
+        .filter(invitations::event_id.eq(event_id))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("invitation"))
+}
+
+pub fn find_by_token_hash(
+    conn: &mut DbConnection,
+    token_hash: &str,
+) -> Result<Option<Invitation>, AppError> {
+    Ok(invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(Invitation::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Open invitations of the event (of one address, or of all) that are past their expiry,
+/// so that the caller can mark them expired before inviting the address again.
+pub fn stale(
+    conn: &mut DbConnection,
+    event_id: &str,
+    email: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Vec<Invitation>, AppError> {
+    let mut q = invitations::table
+        .filter(invitations::event_id.eq(event_id))
+        .filter(invitations::status.eq_any(open_statuses()))
+        .filter(invitations::expires_at.le(now))
+        .into_boxed();
+    if let Some(email) = email {
+        q = q.filter(invitations::email.eq(email.to_owned()));
+    }
+    Ok(q.select(Invitation::as_select()).load(conn)?)
+}
+
+fn open_statuses() -> [&'static str; 2] {
+    [
+        InvitationStatus::Pending.as_str(),
+        InvitationStatus::Sent.as_str(),
+    ]
+}
+
+/// What changes with a status: only the fields that are `Some` are written.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = invitations)]
+pub struct StatusChange<'a> {
+    pub sent_at: Option<NaiveDateTime>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub decline_reason: Option<&'a str>,
+    pub token_hash: Option<&'a str>,
+}
+
+/// Moves an invitation from status `from` to `to`, only if it is still `from` (so that
+/// two requests racing on one invitation cannot both win); 409 otherwise.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: InvitationStatus,
+    to: InvitationStatus,
+    change: StatusChange<'_>,
+    at: NaiveDateTime,
+) -> Result<Invitation, AppError> {
+    let n = diesel::update(
+        invitations::table
+            .find(id)
+            .filter(invitations::status.eq(from.as_str())),
+    )
+    .set((
+        invitations::status.eq(to.as_str()),
+        invitations::updated_at.eq(at),
+        change,
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::conflict(
+            "This invitation was changed by another request; reload and try again.",
+        ));
+    }
+    find(conn, id)
+}
+
+/// Open invitations of the event that were sent and not answered, not yet expired.
+pub fn awaiting_answer(
+    conn: &mut DbConnection,
+    event_id: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<Invitation>, AppError> {
+    Ok(invitations::table
+        .filter(invitations::event_id.eq(event_id))
+        .filter(invitations::status.eq(InvitationStatus::Sent.as_str()))
+        .filter(invitations::expires_at.gt(now))
+        .order((invitations::created_at.asc(), invitations::id.asc()))
+        .select(Invitation::as_select())
+        .load(conn)?)
+}
+
+/// Filters for the organizers' list; `status` is the status as of `now`.
+#[derive(Debug, Clone)]
+pub struct InvitationFilter {
+    pub event_id: String,
+    pub status: Option<InvitationStatus>,
+    pub kind: Option<InvitationKind>,
+    /// A community id, or part of a community's name.
+    pub community: Option<String>,
+    /// Part of the name, email, title or organization.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+    pub now: NaiveDateTime,
+}
+
+type Joined = diesel::dsl::InnerJoin<invitations::table, communities::table>;
+type Filtered<'a> = diesel::dsl::IntoBoxed<'a, Joined, MultiBackend>;
+
+fn filtered(f: &InvitationFilter) -> Filtered<'static> {
+    let mut q = invitations::table
+        .inner_join(communities::table)
+        .filter(invitations::event_id.eq(f.event_id.clone()))
+        .into_boxed();
+    let open = open_statuses();
+    q = match f.status {
+        None => q,
+        Some(InvitationStatus::Expired) => q.filter(
+            invitations::status
+                .eq(InvitationStatus::Expired.as_str())
+                .or(invitations::status
+                    .eq_any(open)
+                    .and(invitations::expires_at.le(f.now))),
+        ),
+        Some(s) if s.is_open() => q
+            .filter(invitations::status.eq(s.as_str()))
+            .filter(invitations::expires_at.gt(f.now)),
+        Some(s) => q.filter(invitations::status.eq(s.as_str())),
+    };
+    if let Some(kind) = f.kind {
+        q = q.filter(invitations::kind.eq(kind.as_str()));
+    }
+    if let Some(c) = f.community.as_deref().filter(|c| !c.trim().is_empty()) {
+        q = q.filter(
+            communities::id
+                .eq(c.trim().to_owned())
+                .or(lower(communities::name)
+                    .like(contains_pattern(c))
+                    .escape('\\')),
+        );
+    }
+    if let Some(text) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
+        let p = contains_pattern(text);
+        q = q.filter(
+            lower(invitations::full_name)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(invitations::email).like(p.clone()).escape('\\'))
+                .or(lower(invitations::title).like(p.clone()).escape('\\'))
+                .or(lower(invitations::organization.assume_not_null())
+                    .like(p)
+                    .escape('\\')),
+        );
+    }
+    q
+}
+
+/// One page of invitations with their communities, newest first, and the total that match.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &InvitationFilter,
+) -> Result<(Vec<(Invitation, Community)>, i64), AppError> {
+    let total = filtered(f).count().get_result::<i64>(conn)?;
+    let items = filtered(f)
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .limit(f.limit)
+        .offset(f.offset)
+        .select((Invitation::as_select(), Community::as_select()))
+        .load(conn)?;
+    Ok((items, total))
+}

@@ -1,0 +1,334 @@
+//! The background sender: claims due emails from the outbox, delivers them a few at a
+//! time, and records the outcome (sent, retried later, or failed).
+//!
+//! Delivery is at least once. A claim is a lease (`locked_until`), so mail claimed by
+//! a process that died goes out when the lease runs out; an email is sent twice only
+//! if a process dies between the server accepting it and the database recording it.
+//!
+//! Retries back off exponentially from one second, doubling up to
+//! `CONVENE_EMAIL_RETRY_CAP_SECS`, with a little jitter. The worker gives up after
+//! `CONVENE_EMAIL_GIVE_UP_HOURS` of retrying, counted in attempts rather than read off
+//! the clock since the email was queued: an email that an organizer sends again
+//! (attempts back to zero) gets the whole period again, and hours when no server was
+//! running to try do not count against it.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::outbox::{self, StoredEmail};
+use super::transport::{SendError, Transport};
+use super::OutboxSignal;
+use crate::config::Settings;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+
+/// Emails sent at once; also the most SMTP connections kept open.
+pub const CONCURRENCY: usize = 8;
+
+/// How long a claim holds an email. Longer than [`SEND_TIMEOUT`] plus the time to
+/// record the outcome, so that no other sender takes an email that is still being sent.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// The longest one delivery may take before it counts as a transient failure.
+const SEND_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// Retries use between this fraction of the backoff and all of it, so that mail held
+/// up by one outage does not all come back at the same instant.
+const MIN_JITTER: f64 = 0.8;
+
+/// Tries to record an outcome, since a sent email whose state is lost is sent again.
+const RECORD_TRIES: u32 = 5;
+
+/// Database connections the worker uses at once, however many sends finish together:
+/// the rest of the pool stays free for requests.
+const DB_CONNECTIONS: usize = 2;
+
+/// The running worker, owned by the application; stop it with [`EmailWorker::shutdown`].
+pub struct EmailWorker {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Worker {
+    pool: DbPool,
+    db_slots: tokio::sync::Semaphore,
+    transport: Transport,
+    retry_cap: Duration,
+    /// Attempts after which transient failures become a permanent one.
+    max_attempts: i32,
+}
+
+impl EmailWorker {
+    /// Starts the worker on the current Tokio runtime. It sends when `signal` is
+    /// notified, and looks for due mail every `CONVENE_EMAIL_POLL_MS` in any case (mail
+    /// queued by another process, retries coming due).
+    pub fn start(
+        pool: DbPool,
+        transport: Transport,
+        signal: OutboxSignal,
+        settings: &Settings,
+    ) -> Self {
+        let worker = Arc::new(Worker {
+            pool,
+            db_slots: tokio::sync::Semaphore::new(DB_CONNECTIONS),
+            transport,
+            retry_cap: settings.email_retry_cap,
+            max_attempts: max_attempts(settings.email_give_up_after, settings.email_retry_cap),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(worker.run(signal, settings.email_poll_interval, stopped));
+        Self { stop, task }
+    }
+
+    /// Stops claiming mail and returns once the emails being sent are sent and recorded.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the email worker ended abnormally");
+        }
+    }
+}
+
+impl Worker {
+    async fn run(
+        self: Arc<Self>,
+        signal: OutboxSignal,
+        poll: Duration,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut sending: JoinSet<()> = JoinSet::new();
+        let mut poll = tokio::time::interval(poll);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut stopping = false;
+        loop {
+            let room = CONCURRENCY - sending.len();
+            if !stopping && room > 0 {
+                match self.claim(room).await {
+                    Ok(batch) => {
+                        for email in batch {
+                            sending.spawn(Arc::clone(&self).deliver(email));
+                        }
+                    }
+                    // The database may be down: try again at the next poll.
+                    Err(e) => tracing::warn!(error = %e, "cannot claim due emails"),
+                }
+            }
+            if stopping && sending.is_empty() {
+                break;
+            }
+            tokio::select! {
+                Some(done) = sending.join_next(), if !sending.is_empty() => {
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "an email delivery task failed");
+                    }
+                }
+                () = signal.notified(), if !stopping => {}
+                _ = poll.tick(), if !stopping => {}
+                // A dropped sender (the application went away) also means stop.
+                _ = stop.changed(), if !stopping => stopping = true,
+            }
+            stopping = stopping || *stop.borrow();
+        }
+        tracing::debug!("email worker stopped");
+    }
+
+    async fn claim(&self, limit: usize) -> Result<Vec<StoredEmail>, AppError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_db(move |conn| outbox::claim_due(conn, limit, LEASE))
+            .await
+    }
+
+    /// Runs database work on at most [`DB_CONNECTIONS`] of the pool's connections.
+    async fn with_db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut db::DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _slot = self
+            .db_slots
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
+        db::run(&self.pool, f).await
+    }
+
+    /// Sends one claimed email and records what happened.
+    async fn deliver(self: Arc<Self>, email: StoredEmail) {
+        let Some(lease) = email.locked_until else {
+            tracing::error!(email_id = %email.id, "an unclaimed email reached delivery");
+            return;
+        };
+        let outcome = match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(&email)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(SendError::Transient(format!(
+                "no answer within {} s",
+                SEND_TIMEOUT.as_secs()
+            ))),
+        };
+        let attempts = email.attempts.saturating_add(1);
+        let id = email.id.clone();
+        match outcome {
+            Ok(()) => {
+                self.record("sent", &email, move |conn| {
+                    outbox::record_sent(conn, &id).map(|()| true)
+                })
+                .await;
+                tracing::info!(email_id = %email.id, template = %email.template, attempts, "email sent");
+            }
+            Err(SendError::Permanent(error)) => {
+                tracing::warn!(
+                    email_id = %email.id, template = %email.template, attempts,
+                    error = %redact(&error), "email refused; not retrying"
+                );
+                self.record("failed", &email, move |conn| {
+                    outbox::record_failure(conn, &id, lease, attempts, &error)
+                })
+                .await;
+            }
+            Err(SendError::Transient(error)) if attempts >= self.max_attempts => {
+                tracing::warn!(
+                    email_id = %email.id, template = %email.template, attempts,
+                    error = %redact(&error), "email could not be sent; giving up"
+                );
+                let error = format!("gave up after {attempts} attempts: {error}");
+                self.record("failed", &email, move |conn| {
+                    outbox::record_failure(conn, &id, lease, attempts, &error)
+                })
+                .await;
+            }
+            Err(SendError::Transient(error)) => {
+                let delay = jittered(backoff(attempts, self.retry_cap));
+                tracing::info!(
+                    email_id = %email.id, template = %email.template, attempts,
+                    retry_in_ms = delay.as_millis() as u64,
+                    error = %redact(&error), "email not sent; will retry"
+                );
+                let next = db::now() + chrono::Duration::from_std(delay).unwrap_or_default();
+                self.record("retry", &email, move |conn| {
+                    outbox::record_retry(conn, &id, lease, attempts, next, &error)
+                })
+                .await;
+            }
+        }
+    }
+
+    /// Writes an outcome, trying again for a few seconds if the database is unavailable.
+    async fn record<F>(&self, outcome: &'static str, email: &StoredEmail, write: F)
+    where
+        F: Fn(&mut db::DbConnection) -> Result<bool, AppError> + Clone + Send + 'static,
+    {
+        for attempt in 1..=RECORD_TRIES {
+            match self.with_db(write.clone()).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::warn!(
+                        email_id = %email.id, outcome,
+                        "the claim on this email ran out before its outcome was recorded"
+                    );
+                    return;
+                }
+                Err(e) if attempt < RECORD_TRIES => {
+                    tracing::warn!(email_id = %email.id, outcome, error = %e, "cannot record the outcome; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => {
+                    tracing::error!(
+                        email_id = %email.id, outcome, error = %e,
+                        "cannot record the outcome; the email will be tried again when its claim runs out"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The wait after `attempts` failed attempts: 1 s, 2 s, 4 s, ... never more than `cap`.
+pub fn backoff(attempts: i32, cap: Duration) -> Duration {
+    let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
+    Duration::from_secs(1u64 << doublings).min(cap)
+}
+
+fn jittered(delay: Duration) -> Duration {
+    delay.mul_f64(rand::random_range(MIN_JITTER..=1.0))
+}
+
+/// The attempt at which to give up: the waits before it add up to at least `period`,
+/// even when every wait is jittered to its shortest.
+pub fn max_attempts(period: Duration, cap: Duration) -> i32 {
+    let mut waited = Duration::ZERO;
+    let mut waits: i32 = 0;
+    // Up the ramp one wait at a time; at the cap, the rest is a division.
+    while waited < period {
+        let wait = backoff(waits + 1, cap);
+        if wait == cap {
+            let shortest = cap.mul_f64(MIN_JITTER).as_secs_f64();
+            let rest = ((period - waited).as_secs_f64() / shortest).ceil();
+            waits = waits.saturating_add(i32::try_from(rest as i64).unwrap_or(i32::MAX));
+            break;
+        }
+        waited += wait.mul_f64(MIN_JITTER);
+        waits += 1;
+    }
+    waits.saturating_add(1)
+}
+
+/// Error text for logs, with anything that looks like an email address removed:
+/// servers often echo the recipient in their replies.
+fn redact(text: &str) -> String {
+    static ADDRESS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"[^\s<>()\[\]@,;:]+@[^\s<>()\[\]@,;:]+").expect("a valid pattern")
+    });
+    ADDRESS.replace_all(text, "[address]").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_from_a_second_up_to_the_cap() {
+        let cap = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=9).map(|a| backoff(a, cap).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(backoff(0, cap), Duration::from_secs(1));
+        assert_eq!(backoff(i32::MAX, cap), cap);
+        assert_eq!(backoff(5, Duration::from_secs(2)), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn jitter_never_exceeds_the_backoff() {
+        for _ in 0..1000 {
+            let d = jittered(Duration::from_secs(60));
+            assert!(d <= Duration::from_secs(60) && d >= Duration::from_secs(48));
+        }
+    }
+
+    #[test]
+    fn the_worker_gives_up_only_after_the_whole_period() {
+        let cap = Duration::from_secs(60);
+        let period = Duration::from_secs(72 * 3600);
+        let n = max_attempts(period, cap);
+        let shortest_wait = |a: i32| backoff(a, cap).as_secs_f64() * MIN_JITTER;
+        let before_giving_up: f64 = (1..n).map(shortest_wait).sum();
+        assert!(before_giving_up >= period.as_secs_f64());
+        assert!(
+            before_giving_up - shortest_wait(n - 1) < period.as_secs_f64(),
+            "not one too many"
+        );
+        // The ramp (1 + 2 + ... + 32 s), then 72 h in waits of at least 48 s.
+        assert_eq!(n, 6 + 5399 + 1);
+        assert_eq!(max_attempts(Duration::from_secs(1), cap), 3);
+    }
+
+    #[test]
+    fn addresses_are_kept_out_of_logged_errors() {
+        assert_eq!(
+            redact("permanent error (550): 5.1.1 <dana@example.org>: unknown user"),
+            "permanent error (550): 5.1.1 <[address]>: unknown user"
+        );
+        assert_eq!(redact("Connection refused"), "Connection refused");
+    }
+}

@@ -1,0 +1,284 @@
+/* convene — the manage page (/manage/{token}): shows a registration with its event,
+   nomination and scholarship; edits one's own details (PATCH) and cancels. */
+(function () {
+  'use strict';
+
+  var C = window.Convene;
+  var token = C.tokenFromPath();
+  var base = '/api/v1/manage/' + encodeURIComponent(token);
+  var current = null;
+
+  var form = C.byId('details-form');
+  var summary = C.byId('error-summary');
+  var cancelSummary = C.byId('cancel-error-summary');
+  var setEditing = function () {};
+  var setCancelling = function () {};
+
+  // What PATCH /manage/{token} changes; the email address and community are not among them.
+  var DETAIL_FIELDS = ['full_name', 'title', 'organization', 'phone',
+    'dietary_requirements', 'accessibility_needs'];
+
+  /** The registration itself, whether the API nests it or not. */
+  function registrationOf(data) {
+    return data && data.registration && typeof data.registration === 'object' ? data.registration : (data || {});
+  }
+
+  function load(afterwards) {
+    if (!current) C.showLoading();
+    return C.api('GET', base).then(function (res) {
+      if (res.status === 200 && res.data && typeof res.data === 'object') {
+        render(res.data, afterwards);
+      } else if (res.status === 404 || res.status === 400) {
+        C.showState('state-not-found', 'Registration not found');
+      } else if (res.status === 410) {
+        var detail = C.problemDetail(res.data);
+        if (detail) C.byId('state-gone-detail').textContent = detail;
+        C.showState('state-gone', 'Registration closed');
+      } else {
+        C.showState('state-error', 'Sorry, there is a problem');
+      }
+    });
+  }
+
+  function render(data, notice) {
+    current = data;
+    var reg = registrationOf(data);
+    var event = data.event || reg.event || {};
+    C.showEvent(event);
+
+    var status = C.registrationStatus(reg.status);
+    var tag = C.byId('registration-status');
+    tag.textContent = status.text;
+    tag.className = 'tag tag--large tag--' + status.colour;
+    C.byId('status-box').className = 'status status--' + (reg.status || 'unknown');
+    var explanation = {
+      confirmed: 'Your place is confirmed. We look forward to seeing you.',
+      waitlisted: 'The event is full at the moment. If a place becomes available, we will give it to the next person on the waiting list and email you.',
+      cancelled: 'You have cancelled this registration. If you want to attend after all, contact the organizing team.'
+    }[reg.status] || '';
+    if (reg.status === 'waitlisted' && typeof data.waitlist_position === 'number') {
+      explanation = 'You are number ' + data.waitlist_position + ' on the waiting list. ' + explanation;
+    }
+    C.byId('status-explanation').textContent = explanation;
+    C.byId('cancel-consequence').textContent = reg.status === 'waitlisted'
+      ? 'You will be taken off the waiting list.'
+      : 'Your seat will be released and offered to the next person on the waiting list.';
+
+    showDetails(reg);
+    showNominations(data, reg);
+    showScholarship(data, event);
+    var nominations = Array.isArray(data.nominations) ? data.nominations : (data.nomination ? [data.nomination] : []);
+    var pending = nominations.some(function (n) { return n && n.status === 'pending'; }) ||
+      !!(data.scholarship && data.scholarship.status === 'pending');
+    C.byId('cancel-withdraws').hidden = !pending;
+
+    var active = reg.status !== 'cancelled';
+    C.byId('details-edit').hidden = !active;
+    C.byId('cancel-section').hidden = !active;
+    if (!active) {
+      setEditing(false);
+      setCancelling(false);
+    }
+
+    C.showState('state-registration', event.name ? 'Your registration for ' + event.name : 'Your registration');
+    if (notice) {
+      C.byId('notification-text').textContent = notice;
+      var banner = C.byId('notification');
+      banner.hidden = false;
+      banner.focus({ preventScroll: true });
+    }
+  }
+
+  function showDetails(reg) {
+    var community = reg.community || {};
+    var place = [community.name, community.state].filter(Boolean).join(', ');
+    C.setText('.js-email', reg.email || '');
+    C.setText('.js-community', place);
+    C.summaryRows(C.byId('details-list'), [
+      ['Full name', reg.full_name],
+      ['Email address', reg.email],
+      ['Job title', reg.title],
+      ['Organization', reg.organization],
+      ['Community', place],
+      ['Phone number', reg.phone],
+      ['Dietary requirements', reg.dietary_requirements, 'None given'],
+      ['Accessibility needs', reg.accessibility_needs, 'None given']
+    ]);
+  }
+
+  var NOMINATION_STATUS = {
+    pending: ['Waiting for review', 'blue'],
+    approved: ['Approved: we have invited them', 'green'],
+    declined: ['Not approved', 'grey'],
+    withdrawn: ['Withdrawn', 'grey']
+  };
+
+  function showNominations(data, reg) {
+    var section = C.byId('nomination-section');
+    var has = Object.prototype.hasOwnProperty;
+    // Young leaders do not nominate; an API without nominations shows nothing.
+    if (reg.kind === 'young_leader' || (!has.call(data, 'nomination') && !has.call(data, 'nominations'))) {
+      section.hidden = true;
+      return;
+    }
+    var list = [];
+    if (Array.isArray(data.nominations)) list = data.nominations;
+    else if (data.nomination) list = [data.nomination];
+    var holder = C.byId('nomination-list');
+    holder.textContent = '';
+    list.forEach(function (n) {
+      var s = NOMINATION_STATUS[n.status] || [C.capitalise(n.status || 'Unknown'), 'grey'];
+      var dl = document.createElement('dl');
+      dl.className = 'summary-list';
+      C.summaryRows(dl, [
+        ['Young leader', n.full_name],
+        ['Email address', n.email],
+        ['Job title', n.title],
+        ['Organization', n.organization],
+        ['Status', C.tag(s[0], s[1])]
+      ].concat(n.decision_note ? [['Note from the organizers', n.decision_note]] : []));
+      holder.appendChild(dl);
+    });
+    C.byId('nomination-none').hidden = list.length > 0;
+    section.hidden = false;
+  }
+
+  var SCHOLARSHIP_STATUS = {
+    pending: ['Waiting for review', 'blue'],
+    approved: ['Approved', 'green'],
+    declined: ['Not approved', 'grey'],
+    waitlisted: ['On the waiting list', 'yellow'],
+    withdrawn: ['Withdrawn', 'grey']
+  };
+
+  function showScholarship(data, event) {
+    var section = C.byId('scholarship-section');
+    var has = Object.prototype.hasOwnProperty;
+    var key = has.call(data, 'scholarship') ? 'scholarship'
+      : has.call(data, 'travel_scholarship') ? 'travel_scholarship' : null;
+    if (!key) {
+      section.hidden = true;
+      return;
+    }
+    var s = data[key];
+    var list = C.byId('scholarship-list');
+    C.byId('scholarship-none').hidden = !!s;
+    list.hidden = !s;
+    if (s) {
+      var currency = s.currency || event.currency;
+      var st = SCHOLARSHIP_STATUS[s.status] || [C.capitalise(s.status || 'Unknown'), 'grey'];
+      var rows = [
+        ['Travelers', s.travelers],
+        ['Estimated cost', C.formatMoney(s.estimated_cost_cents, currency)],
+        ['Amount asked for', C.formatMoney(s.requested_amount_cents, currency)],
+        ['Status', C.tag(st[0], st[1])]
+      ];
+      if (typeof s.awarded_amount_cents === 'number') {
+        rows.push(['Amount awarded', C.formatMoney(s.awarded_amount_cents, currency)]);
+      }
+      if (s.decision_note) rows.push(['Note from the organizers', s.decision_note]);
+      C.summaryRows(list, rows);
+    }
+    section.hidden = false;
+  }
+
+  function fillForm() {
+    var reg = registrationOf(current);
+    DETAIL_FIELDS.forEach(function (name) {
+      var el = C.control(form, name);
+      if (el) el.value = reg[name] === undefined || reg[name] === null ? '' : String(reg[name]);
+    });
+  }
+
+  /** Sends only what PATCH changes: a field it does not know would be dropped silently. */
+  function save() {
+    var v = function (name) { return C.value(form, name); };
+    var body = {
+      full_name: v('full_name'),
+      title: v('title'),
+      organization: v('organization'),
+      // Empty optional answers are sent as null, which clears them.
+      phone: v('phone') || null,
+      dietary_requirements: v('dietary_requirements') || null,
+      accessibility_needs: v('accessibility_needs') || null
+    };
+    return C.api('PATCH', base, body).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        C.clearErrors(form, summary);
+        setEditing(false);
+        return settle(res, 'Your details have been saved.');
+      }
+      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
+        C.showErrors(form, summary, res.data.errors);
+      } else {
+        C.showErrors(form, summary, {}, C.failureMessage(res, 'registration'));
+      }
+      return null;
+    });
+  }
+
+  /** Shows the registration as a change left it: the answer when it is the whole view,
+      else what a fresh read says. */
+  function settle(res, notice) {
+    if (res.data && res.data.registration && res.data.event) {
+      render(res.data, notice);
+      return null;
+    }
+    return load(notice);
+  }
+
+  function cancel() {
+    return C.api('POST', base + '/cancel', {}).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        setCancelling(false);
+        return settle(res, 'Your registration has been cancelled. We have emailed you a confirmation.');
+      }
+      var panel = C.byId('cancel-confirm');
+      C.showErrors(panel, cancelSummary, {}, C.failureMessage(res, 'registration'));
+      return null;
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var edit = C.byId('details-edit');
+    var view = C.byId('details-view');
+    var toggleEdit = C.disclosure(edit, form);
+    setEditing = function (open) {
+      toggleEdit(open);
+      view.hidden = open;
+    };
+    edit.addEventListener('click', function () {
+      // The disclosure has just opened the form: fill it and hide the read-only list.
+      C.clearErrors(form, summary);
+      fillForm();
+      C.byId('notification').hidden = true;
+      view.hidden = true;
+      C.byId('full-name').focus();
+    });
+    C.byId('details-cancel').addEventListener('click', function () {
+      C.clearErrors(form, summary);
+      setEditing(false);
+      edit.focus();
+    });
+    form.addEventListener('submit', C.guard(C.byId('details-save'), save));
+
+    var cancelOpen = C.byId('cancel-open');
+    var panel = C.byId('cancel-confirm');
+    setCancelling = C.disclosure(cancelOpen, panel, function () {
+      C.byId('notification').hidden = true;
+      C.byId('cancel-confirm-title').focus();
+    });
+    C.byId('cancel-no').addEventListener('click', function () {
+      C.clearErrors(panel, cancelSummary);
+      setCancelling(false);
+      cancelOpen.focus();
+    });
+    C.byId('cancel-yes').addEventListener('click', C.guard(C.byId('cancel-yes'), cancel));
+
+    if (!token) {
+      C.showState('state-not-found', 'Registration not found');
+      return;
+    }
+    load();
+  });
+}());

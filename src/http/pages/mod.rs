@@ -1,0 +1,126 @@
+//! The public web pages: a landing page, the registration form behind an invitation
+//! link (`/invite/{token}`) and the page where a registrant manages their registration
+//! (`/manage/{token}`).
+//!
+//! The pages are thin clients of the JSON API (`/api/v1/invitations/…`,
+//! `/api/v1/manage/…`): the HTML carries no data and never the token, which stays in
+//! the address bar where the page's script reads it. Templates and assets are compiled
+//! into the binary, so the service needs no files beside it and no front-end build.
+
+mod assets;
+
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use minijinja::{context, Environment, UndefinedBehavior};
+
+use crate::domain::SecretToken;
+use crate::error::AppError;
+
+/// Registers the page routes and `/static/{file}`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(landing))
+        .route("/invite/{token}", web::get().to(invite))
+        .route("/manage/{token}", web::get().to(manage))
+        .route("/static/{file}", web::get().to(assets::serve));
+}
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // `.html` templates are auto-escaped by minijinja's default callback.
+    env.add_function("asset", assets::url);
+    let sources: [(&str, &str); 7] = [
+        ("layout.html", include_str!("templates/layout.html")),
+        ("_fields.html", include_str!("templates/_fields.html")),
+        ("_states.html", include_str!("templates/_states.html")),
+        ("index.html", include_str!("templates/index.html")),
+        ("invite.html", include_str!("templates/invite.html")),
+        ("manage.html", include_str!("templates/manage.html")),
+        (
+            "link_not_found.html",
+            include_str!("templates/link_not_found.html"),
+        ),
+    ];
+    for (name, source) in sources {
+        env.add_template(name, source)
+            .expect("page templates compile");
+    }
+    env
+});
+
+fn render(name: &str) -> Result<String, AppError> {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|t| t.render(context! {}))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("page template {name}: {e:#}")))
+}
+
+/// Who may keep a copy of a page.
+#[derive(Clone, Copy)]
+enum Caching {
+    /// No secret in the address: caches may keep it a few minutes.
+    Public,
+    /// The address carries a secret token: no cache keeps it, no search engine lists it.
+    Private,
+}
+
+fn html(status: StatusCode, body: String, caching: Caching) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header(ContentType::html());
+    match caching {
+        Caching::Public => {
+            res.insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+        }
+        Caching::Private => {
+            res.insert_header((header::CACHE_CONTROL, "no-store"));
+            res.insert_header(("x-robots-tag", "noindex, nofollow"));
+        }
+    }
+    res.body(body)
+}
+
+/// `GET /`: what the service is, for someone who arrives without a link.
+async fn landing() -> Result<HttpResponse, AppError> {
+    Ok(html(StatusCode::OK, render("index.html")?, Caching::Public))
+}
+
+/// `GET /invite/{token}`: the registration form (and the decline option).
+async fn invite(token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    token_page("invite.html", &token)
+}
+
+/// `GET /manage/{token}`: view, change or cancel a registration.
+async fn manage(token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    token_page("manage.html", &token)
+}
+
+/// A token that cannot be one of ours gets a human 404 page at once; any other token is
+/// checked by the API when the page's script asks for the invitation or registration.
+fn token_page(template: &str, raw: &str) -> Result<HttpResponse, AppError> {
+    if SecretToken::parse(raw).is_none() {
+        let body = render("link_not_found.html")?;
+        return Ok(html(StatusCode::NOT_FOUND, body, Caching::Private));
+    }
+    Ok(html(StatusCode::OK, render(template)?, Caching::Private))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_renders() {
+        for name in [
+            "index.html",
+            "invite.html",
+            "manage.html",
+            "link_not_found.html",
+        ] {
+            let page = render(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(page.starts_with("<!doctype html>"), "{name}");
+        }
+    }
+}

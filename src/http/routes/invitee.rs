@@ -1,0 +1,387 @@
+//! The invitee's endpoints, reached with the secret token from the invitation email:
+//! read the invitation, register, or decline. The token is the only credential; a
+//! malformed or unknown one is 404, a revoked or expired invitation is 410.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::community;
+use crate::db::models::event::{self, Event};
+use crate::db::models::invitation::{self, Invitation, StatusChange};
+use crate::db::models::registration::{self, NewRegistrationArgs};
+use crate::db::models::{nomination, scholarship};
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::invitation::{InvitationKind, InvitationStatus};
+use crate::domain::nomination::MAX_PARAGRAPH_CHARS;
+use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
+use crate::domain::{text, SecretToken};
+use crate::email::messages::{self, Requests};
+use crate::email::outbox;
+use crate::error::AppError;
+use crate::http::extract::{OptionalJson, ValidJson};
+use crate::http::routes::events::{rfc3339, PublicEventView};
+use crate::http::routes::invitations::RegistrationRef;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/invitations/{token}", web::get().to(show))
+        .route(
+            "/invitations/{token}/registration",
+            web::post().to(register),
+        )
+        .route("/invitations/{token}/decline", web::post().to(decline));
+}
+
+/// The invitee's actions are recorded in the audit log under this actor.
+fn invitee() -> Actor {
+    Actor {
+        id: None,
+        kind: "invitee",
+    }
+}
+
+/// The token's hash, or 404 for anything that is not shaped like a token.
+fn token_hash(raw: &str) -> Result<String, AppError> {
+    SecretToken::parse(raw)
+        .map(|t| t.hash())
+        .ok_or_else(|| AppError::not_found("invitation"))
+}
+
+fn find_by_token(conn: &mut DbConnection, hash: &str) -> Result<Invitation, AppError> {
+    invitation::find_by_token_hash(conn, hash)?.ok_or_else(|| AppError::not_found("invitation"))
+}
+
+/// 410 for an invitation that was revoked or ran out; its status otherwise.
+fn usable(inv: &Invitation, now: DateTime<Utc>) -> Result<InvitationStatus, AppError> {
+    match inv.status_at(now) {
+        InvitationStatus::Revoked => Err(AppError::Gone(
+            "This invitation has been withdrawn by the organizers.".into(),
+        )),
+        InvitationStatus::Expired => Err(AppError::Gone(
+            "This invitation has expired. Please contact the organizers if you would still like to attend."
+                .into(),
+        )),
+        status => Ok(status),
+    }
+}
+
+/// Whether the invitee may register now: 410, or 409 with a reason they can read.
+fn check_can_register(inv: &Invitation, event: &Event, now: DateTime<Utc>) -> Result<(), AppError> {
+    match usable(inv, now)? {
+        InvitationStatus::Accepted => return Err(registration::already_registered()),
+        InvitationStatus::Declined => {
+            return Err(AppError::conflict(
+                "You declined this invitation. Please contact the organizers if you would like to attend after all.",
+            ))
+        }
+        status => {
+            status
+                .transition(InvitationStatus::Accepted)
+                .map_err(AppError::Conflict)?;
+        }
+    }
+    if let Some(reason) = event.registration_closed_reason(now) {
+        return Err(AppError::conflict(capitalize(reason) + "."));
+    }
+    Ok(())
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct CommunityOut {
+    name: String,
+    state: String,
+    country: String,
+}
+
+#[derive(Serialize)]
+struct Invitee {
+    full_name: String,
+    email: String,
+    title: String,
+    organization: Option<String>,
+    community: CommunityOut,
+}
+
+#[derive(Serialize)]
+struct InvitationForInvitee {
+    kind: String,
+    status: String,
+    event: PublicEventView,
+    invitee: Invitee,
+    message: Option<String>,
+    expires_at: String,
+    /// Whether the form may carry a young-leader nomination (executives only).
+    may_nominate: bool,
+    registration: Option<RegistrationRef>,
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(&token)?;
+    let view = db::run(&state.pool, move |conn| {
+        let inv = find_by_token(conn, &hash)?;
+        let status = usable(&inv, Utc::now())?;
+        let event = event::find(conn, &inv.event_id)?;
+        let community = community::find(conn, &inv.community_id)?;
+        let registration =
+            registration::find_for_invitation(conn, &inv.id)?.map(|r| RegistrationRef {
+                id: r.id,
+                status: r.status,
+            });
+        Ok(InvitationForInvitee {
+            kind: inv.kind.clone(),
+            status: status.as_str().to_owned(),
+            event: PublicEventView::of(&event),
+            invitee: Invitee {
+                full_name: inv.full_name.clone(),
+                email: inv.email.clone(),
+                title: inv.title.clone(),
+                organization: inv.organization.clone(),
+                community: CommunityOut {
+                    name: community.name,
+                    state: community.state,
+                    country: community.country,
+                },
+            },
+            message: inv.message.clone(),
+            expires_at: rfc3339(inv.expires_at),
+            may_nominate: inv.kind() == InvitationKind::Executive,
+            registration,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+fn record(
+    conn: &mut DbConnection,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    event_id: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &invitee(),
+        Change {
+            action,
+            entity_type,
+            entity_id,
+            event_id: Some(event_id),
+            before,
+            after,
+        },
+    )
+}
+
+/// `POST /invitations/{token}/registration`: accepts the invitation and registers, in one
+/// transaction: the invitation becomes `accepted`, a seat is claimed if one is free
+/// (`confirmed`, else `waitlisted`), the nomination and scholarship request are stored as
+/// `pending`, and the confirmation or waiting-list email is queued.
+async fn register(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    ValidJson(fields): ValidJson<RegistrationFields>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(&token)?;
+    let base = state.settings.base_url.clone();
+    let (reg, manage_url) = db::run(&state.pool, move |conn| {
+        // The invitation and the event are judged before the form, so that a used or
+        // closed invitation is not met with a list of fields to correct.
+        let inv = find_by_token(conn, &hash)?;
+        let event = event::find(conn, &inv.event_id)?;
+        check_can_register(&inv, &event, Utc::now())?;
+        let invited = community::find(conn, &inv.community_id)?.spec();
+        let form =
+            RegistrationForm::parse(fields, inv.kind(), &invited).map_err(AppError::Validation)?;
+
+        write_transaction(conn, |conn| {
+            registration::lock_event(conn, &inv.event_id)?;
+            // Again inside the transaction: another request may have answered meanwhile.
+            let inv = invitation::find(conn, &inv.id)?;
+            let event = event::find(conn, &inv.event_id)?;
+            check_can_register(&inv, &event, Utc::now())?;
+            let at = db::now();
+            let community = community::find_or_create(conn, &form.community)?;
+            let accepted = invitation::set_status(
+                conn,
+                &inv.id,
+                inv.stored_status(),
+                InvitationStatus::Accepted,
+                StatusChange {
+                    responded_at: Some(at),
+                    ..Default::default()
+                },
+                at,
+            )?;
+            let status = if registration::claim_seat(conn, &event.id)? {
+                RegistrationStatus::Confirmed
+            } else {
+                RegistrationStatus::Waitlisted
+            };
+            let manage = SecretToken::generate();
+            let reg = registration::create(
+                conn,
+                NewRegistrationArgs {
+                    event_id: &event.id,
+                    invitation_id: &inv.id,
+                    community_id: &community.id,
+                    kind: inv.kind(),
+                    form: &form,
+                    status,
+                    manage_token_hash: &manage.hash(),
+                    at,
+                },
+            )?;
+            record(
+                conn,
+                "invitation.accepted",
+                "invitation",
+                &inv.id,
+                &event.id,
+                serde_json::to_value(&inv).ok(),
+                serde_json::to_value(&accepted).ok(),
+            )?;
+            record(
+                conn,
+                "registration.created",
+                "registration",
+                &reg.id,
+                &event.id,
+                None,
+                serde_json::to_value(&reg).ok(),
+            )?;
+            let mut requests = Requests::default();
+            if let Some(n) = &form.nomination {
+                let stored = nomination::create(conn, &event.id, &reg.id, &community.id, n, at)?;
+                record(
+                    conn,
+                    "nomination.created",
+                    "nomination",
+                    &stored.id,
+                    &event.id,
+                    None,
+                    serde_json::to_value(&stored).ok(),
+                )?;
+                requests.nominee_name = Some(stored.full_name);
+            }
+            if let Some(s) = &form.scholarship {
+                let stored = scholarship::create(conn, &event.id, &reg.id, s, at)?;
+                record(
+                    conn,
+                    "scholarship.requested",
+                    "scholarship_request",
+                    &stored.id,
+                    &event.id,
+                    None,
+                    serde_json::to_value(&stored).ok(),
+                )?;
+                requests.scholarship_amount_cents = Some(stored.requested_amount_cents);
+            }
+            let manage_url = messages::manage_link(&base, manage.expose());
+            let email = match status {
+                RegistrationStatus::Confirmed => {
+                    messages::registration_confirmed(&event, &reg, &base, &manage_url, &requests)
+                }
+                _ => {
+                    let position = registration::waitlist_position(conn, &reg)?;
+                    messages::registration_waitlisted(
+                        &event,
+                        &reg,
+                        &manage_url,
+                        position,
+                        &requests,
+                    )
+                }
+            };
+            outbox::queue(conn, email)?;
+            Ok((reg, manage_url))
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    tracing::info!(registration_id = %reg.id, event_id = %reg.event_id, status = %reg.status, "registered");
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "registration": { "id": reg.id, "status": reg.status },
+        "manage_url": manage_url,
+    })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DeclineRequest {
+    reason: Option<String>,
+}
+
+/// `POST /invitations/{token}/decline`, with an optional reason (the body may be left out).
+async fn decline(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    OptionalJson(body): OptionalJson<DeclineRequest>,
+) -> Result<HttpResponse, AppError> {
+    let hash = token_hash(&token)?;
+    let reason = match body.reason.as_deref() {
+        None => None,
+        Some(raw) => Some(
+            text::multi_line(raw, MAX_PARAGRAPH_CHARS)
+                .map_err(|m| AppError::invalid("reason", m))?,
+        )
+        .filter(|r| !r.is_empty()),
+    };
+    let declined = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let inv = find_by_token(conn, &hash)?;
+            match usable(&inv, Utc::now())? {
+                InvitationStatus::Accepted => return Err(AppError::conflict(
+                    "You have already registered with this invitation; to cancel, use the private link in your confirmation email.",
+                )),
+                InvitationStatus::Declined => {
+                    return Err(AppError::conflict("You have already declined this invitation."))
+                }
+                status => status
+                    .transition(InvitationStatus::Declined)
+                    .map_err(AppError::Conflict)?,
+            };
+            let at = db::now();
+            let after = invitation::set_status(
+                conn,
+                &inv.id,
+                inv.stored_status(),
+                InvitationStatus::Declined,
+                StatusChange {
+                    responded_at: Some(at),
+                    decline_reason: reason.as_deref(),
+                    ..Default::default()
+                },
+                at,
+            )?;
+            record(
+                conn,
+                "invitation.declined",
+                "invitation",
+                &after.id,
+                &after.event_id,
+                serde_json::to_value(&inv).ok(),
+                serde_json::to_value(&after).ok(),
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    tracing::info!(invitation_id = %declined.id, "invitation declined");
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": declined.status })))
+}

@@ -1,0 +1,264 @@
+//! The registrant's private page, reached with the manage token from their confirmation
+//! email: see the registration, change their own details, or cancel. Also the waiting
+//! list's promotion, shared with the event update (a raised capacity).
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use url::Url;
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::community;
+use crate::db::models::event::{self, Event};
+use crate::db::models::registration::{self, Registration};
+use crate::db::models::{nomination, scholarship};
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::registration::{DetailsChange, DetailsFields, RegistrationStatus};
+use crate::domain::SecretToken;
+use crate::email::{messages, outbox};
+use crate::error::AppError;
+use crate::http::extract::ValidJson;
+use crate::http::routes::events::PublicEventView;
+use crate::http::routes::registrations::{NominationView, RegistrationView, ScholarshipView};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/manage/{token}", web::get().to(show))
+        .route("/manage/{token}", web::patch().to(update))
+        .route("/manage/{token}/cancel", web::post().to(cancel));
+}
+
+/// The registrant's actions are recorded in the audit log under this actor.
+fn registrant() -> Actor {
+    Actor {
+        id: None,
+        kind: "registrant",
+    }
+}
+
+/// Confirms waitlisted registrations, first come first served, while seats are free, in
+/// the caller's transaction; queues each one's "a seat opened up" email with its calendar
+/// file and audits it. Returns how many were promoted (the caller notifies the outbox).
+pub fn promote_waitlisted(
+    conn: &mut DbConnection,
+    event_id: &str,
+    base: &Url,
+) -> Result<usize, AppError> {
+    let event = event::find(conn, event_id)?;
+    let mut promoted = 0;
+    while let Some(next) = registration::next_waitlisted(conn, event_id)? {
+        if !registration::claim_seat(conn, event_id)? {
+            break;
+        }
+        let at = db::now();
+        let confirmed = match registration::set_status(
+            conn,
+            &next.id,
+            RegistrationStatus::Waitlisted,
+            RegistrationStatus::Confirmed,
+            at,
+        ) {
+            Ok(r) => r,
+            // Its registrant cancelled at this very moment: give the seat to the next.
+            Err(AppError::Conflict(_)) => {
+                registration::release_seat(conn, event_id)?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        outbox::queue(
+            conn,
+            messages::registration_promoted(&event, &confirmed, base),
+        )?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            Change {
+                action: "registration.promoted",
+                entity_type: "registration",
+                entity_id: &confirmed.id,
+                event_id: Some(event_id),
+                before: serde_json::to_value(&next).ok(),
+                after: serde_json::to_value(&confirmed).ok(),
+            },
+        )?;
+        tracing::info!(registration_id = %confirmed.id, event_id, "promoted from the waiting list");
+        promoted += 1;
+    }
+    Ok(promoted)
+}
+
+fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration, AppError> {
+    let hash = SecretToken::parse(raw)
+        .map(|t| t.hash())
+        .ok_or_else(|| AppError::not_found("registration"))?;
+    registration::find_by_manage_hash(conn, &hash)?
+        .ok_or_else(|| AppError::not_found("registration"))
+}
+
+#[derive(Serialize)]
+struct ManageView {
+    registration: RegistrationView,
+    /// 1 for the first on the waiting list; absent unless waitlisted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waitlist_position: Option<i64>,
+    event: PublicEventView,
+    /// The latest nomination, if any (`nominations` has them all).
+    nomination: Option<NominationView>,
+    nominations: Vec<NominationView>,
+    scholarship: Option<ScholarshipView>,
+}
+
+fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppError> {
+    let event: Event = event::find(conn, &reg.event_id)?;
+    let community = community::find(conn, &reg.community_id)?;
+    let nominations = nomination::for_registration(conn, &reg.id)?;
+    let scholarship = scholarship::for_registration(conn, &reg.id)?;
+    let waitlist_position = match reg.status() {
+        RegistrationStatus::Waitlisted => Some(registration::waitlist_position(conn, reg)?),
+        _ => None,
+    };
+    Ok(ManageView {
+        registration: RegistrationView::of(reg, &community),
+        waitlist_position,
+        event: PublicEventView::of(&event),
+        nomination: nominations.last().map(NominationView::of),
+        nominations: nominations.iter().map(NominationView::of).collect(),
+        scholarship: scholarship.as_ref().map(ScholarshipView::of),
+    })
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let view = db::run(&state.pool, move |conn| {
+        let reg = find_by_token(conn, &token)?;
+        view(conn, &reg)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `PATCH /manage/{token}`: the registrant changes their own details.
+async fn update(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    ValidJson(fields): ValidJson<DetailsFields>,
+) -> Result<HttpResponse, AppError> {
+    let change = DetailsChange::parse(fields).map_err(AppError::Validation)?;
+    let token = token.into_inner();
+    let view = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let before = find_by_token(conn, &token)?;
+            if before.status() == RegistrationStatus::Cancelled {
+                return Err(AppError::conflict(
+                    "This registration is cancelled; it can no longer be changed.",
+                ));
+            }
+            let after = registration::update_details(conn, &before.id, &change, db::now())?;
+            audit::record(
+                conn,
+                &registrant(),
+                Change {
+                    action: "registration.updated",
+                    entity_type: "registration",
+                    entity_id: &after.id,
+                    event_id: Some(&after.event_id),
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&after).ok(),
+                },
+            )?;
+            view(conn, &after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /manage/{token}/cancel`: cancels the registration, withdraws its pending
+/// nomination and scholarship request, and emails the registrant; a confirmed seat is
+/// given back and goes to the first on the waiting list, in the same transaction.
+async fn cancel(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let base = state.settings.base_url.clone();
+    let (view, cancelled_id) = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let before = find_by_token(conn, &token)?;
+            let from = before.status();
+            from.transition(RegistrationStatus::Cancelled)
+                .map_err(AppError::Conflict)?;
+            let at = db::now();
+            let after = registration::set_status(
+                conn,
+                &before.id,
+                from,
+                RegistrationStatus::Cancelled,
+                at,
+            )?;
+            let actor = registrant();
+            let event_id = after.event_id.clone();
+            audit::record(
+                conn,
+                &actor,
+                Change {
+                    action: "registration.cancelled",
+                    entity_type: "registration",
+                    entity_id: &after.id,
+                    event_id: Some(&event_id),
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&after).ok(),
+                },
+            )?;
+            let mut withdrawn = false;
+            for n in nomination::withdraw_pending(conn, &after.id, at)? {
+                withdrawn = true;
+                let now = nomination::find(conn, &n.id)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Change {
+                        action: "nomination.withdrawn",
+                        entity_type: "nomination",
+                        entity_id: &n.id,
+                        event_id: Some(&event_id),
+                        before: serde_json::to_value(&n).ok(),
+                        after: serde_json::to_value(&now).ok(),
+                    },
+                )?;
+            }
+            if let Some(s) = scholarship::withdraw_pending(conn, &after.id, at)? {
+                withdrawn = true;
+                audit::record(
+                    conn,
+                    &actor,
+                    Change {
+                        action: "scholarship.withdrawn",
+                        entity_type: "scholarship_request",
+                        entity_id: &s.id,
+                        event_id: Some(&event_id),
+                        before: None,
+                        after: serde_json::to_value(&s).ok(),
+                    },
+                )?;
+            }
+            let event = event::find(conn, &event_id)?;
+            outbox::queue(
+                conn,
+                messages::registration_cancelled(&event, &after, &base, withdrawn),
+            )?;
+            if from == RegistrationStatus::Confirmed {
+                registration::release_seat(conn, &event_id)?;
+                promote_waitlisted(conn, &event_id, &base)?;
+            }
+            Ok((view(conn, &after)?, after.id))
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    tracing::info!(registration_id = %cancelled_id, "registration cancelled");
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,352 @@
+//! Registrations, for organizers: the list with filters, and the CSV export.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::db;
+use crate::db::models::community::Community;
+use crate::db::models::event;
+use crate::db::models::nomination::{self, Nomination};
+use crate::db::models::registration::{self, Registration, RegistrationFilter};
+use crate::db::models::scholarship::{self, ScholarshipRequest};
+use crate::domain::invitation::InvitationKind;
+use crate::domain::registration::RegistrationStatus;
+use crate::error::{AppError, FieldErrors};
+use crate::http::extract::CurrentOrganizer;
+use crate::http::routes::events::rfc3339;
+use crate::http::routes::invitations::{paging, CommunityView};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/registrations", web::get().to(list))
+        .route("/events/{slug}/registrations.csv", web::get().to(export));
+}
+
+/// A registration as its registrant and the organizers see it.
+#[derive(Serialize)]
+pub struct RegistrationView {
+    id: String,
+    status: String,
+    kind: String,
+    full_name: String,
+    email: String,
+    title: String,
+    organization: String,
+    phone: Option<String>,
+    dietary_requirements: Option<String>,
+    accessibility_needs: Option<String>,
+    community: CommunityView,
+    invitation_id: String,
+    created_at: String,
+    updated_at: String,
+    confirmed_at: Option<String>,
+    cancelled_at: Option<String>,
+}
+
+impl RegistrationView {
+    pub fn of(r: &Registration, c: &Community) -> Self {
+        Self {
+            id: r.id.clone(),
+            status: r.status.clone(),
+            kind: r.kind.clone(),
+            full_name: r.full_name.clone(),
+            email: r.email.clone(),
+            title: r.title.clone(),
+            organization: r.organization.clone(),
+            phone: r.phone.clone(),
+            dietary_requirements: r.dietary_requirements.clone(),
+            accessibility_needs: r.accessibility_needs.clone(),
+            community: CommunityView::of(c),
+            invitation_id: r.invitation_id.clone(),
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+            confirmed_at: r.confirmed_at.map(rfc3339),
+            cancelled_at: r.cancelled_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct NominationView {
+    id: String,
+    status: String,
+    full_name: String,
+    email: String,
+    title: String,
+    organization: String,
+    reason: String,
+    decision_note: Option<String>,
+    decided_at: Option<String>,
+    created_at: String,
+}
+
+impl NominationView {
+    pub fn of(n: &Nomination) -> Self {
+        Self {
+            id: n.id.clone(),
+            status: n.status.clone(),
+            full_name: n.full_name.clone(),
+            email: n.email.clone(),
+            title: n.title.clone(),
+            organization: n.organization.clone(),
+            reason: n.reason.clone(),
+            decision_note: n.decision_note.clone(),
+            decided_at: n.decided_at.map(rfc3339),
+            created_at: rfc3339(n.created_at),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ScholarshipView {
+    id: String,
+    status: String,
+    travelers: i32,
+    estimated_cost_cents: i64,
+    requested_amount_cents: i64,
+    awarded_amount_cents: Option<i64>,
+    justification: String,
+    decision_note: Option<String>,
+    decided_at: Option<String>,
+    created_at: String,
+}
+
+impl ScholarshipView {
+    pub fn of(s: &ScholarshipRequest) -> Self {
+        Self {
+            id: s.id.clone(),
+            status: s.status.clone(),
+            travelers: s.travelers,
+            estimated_cost_cents: s.estimated_cost_cents,
+            requested_amount_cents: s.requested_amount_cents,
+            awarded_amount_cents: s.awarded_amount_cents,
+            justification: s.justification.clone(),
+            decision_note: s.decision_note.clone(),
+            decided_at: s.decided_at.map(rfc3339),
+            created_at: rfc3339(s.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    kind: Option<String>,
+    community: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let mut errors = FieldErrors::new();
+    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
+        let parsed = RegistrationStatus::parse(s);
+        if parsed.is_none() {
+            errors.add("status", "must be one of confirmed, waitlisted, cancelled");
+        }
+        parsed
+    });
+    let kind = q.kind.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
+        let parsed = InvitationKind::parse(s);
+        if parsed.is_none() {
+            errors.add("kind", "must be executive or young_leader");
+        }
+        parsed
+    });
+    let page = paging(q.limit, q.offset)
+        .map_err(|e| errors.merge_prefixed("", e))
+        .ok();
+    errors.into_result()?;
+    let (limit, offset) = page.unwrap_or((50, 0));
+    let slug = slug.into_inner();
+    let (items, total, counts) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        let filter = RegistrationFilter {
+            event_id: event.id.clone(),
+            status,
+            kind,
+            community: q.community,
+            q: q.q,
+            limit,
+            offset,
+        };
+        let (rows, total) = registration::list(conn, &filter)?;
+        let counts = registration::counts_by_status(conn, &event.id)?;
+        let items: Vec<RegistrationView> = rows
+            .iter()
+            .map(|(r, c)| RegistrationView::of(r, c))
+            .collect();
+        Ok((items, total, counts))
+    })
+    .await?;
+    let mut by_status = serde_json::Map::new();
+    for s in RegistrationStatus::ALL {
+        let n = counts
+            .iter()
+            .find(|(status, _)| status == s.as_str())
+            .map_or(0, |(_, n)| *n);
+        by_status.insert(s.as_str().to_owned(), n.into());
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "counts": by_status,
+    })))
+}
+
+/// The export's columns, in order.
+const CSV_HEADER: [&str; 24] = [
+    "id",
+    "status",
+    "kind",
+    "full_name",
+    "email",
+    "title",
+    "organization",
+    "community",
+    "state",
+    "country",
+    "phone",
+    "dietary_requirements",
+    "accessibility_needs",
+    "nominee_full_name",
+    "nominee_email",
+    "nominee_title",
+    "nomination_status",
+    "scholarship_travelers",
+    "scholarship_estimated_cost_cents",
+    "scholarship_requested_amount_cents",
+    "scholarship_status",
+    "registered_at",
+    "confirmed_at",
+    "cancelled_at",
+];
+
+/// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage
+/// return, which some treat alike) as a formula; a leading `'` makes it plain text.
+pub fn neutralise_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+fn csv_row(
+    r: &Registration,
+    c: &Community,
+    n: Option<&Nomination>,
+    s: Option<&ScholarshipRequest>,
+) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    vec![
+        r.id.clone(),
+        r.status.clone(),
+        r.kind.clone(),
+        r.full_name.clone(),
+        r.email.clone(),
+        r.title.clone(),
+        r.organization.clone(),
+        c.name.clone(),
+        c.state.clone(),
+        c.country.clone(),
+        opt(&r.phone),
+        opt(&r.dietary_requirements),
+        opt(&r.accessibility_needs),
+        n.map(|n| n.full_name.clone()).unwrap_or_default(),
+        n.map(|n| n.email.clone()).unwrap_or_default(),
+        n.map(|n| n.title.clone()).unwrap_or_default(),
+        n.map(|n| n.status.clone()).unwrap_or_default(),
+        s.map(|s| s.travelers.to_string()).unwrap_or_default(),
+        s.map(|s| s.estimated_cost_cents.to_string())
+            .unwrap_or_default(),
+        s.map(|s| s.requested_amount_cents.to_string())
+            .unwrap_or_default(),
+        s.map(|s| s.status.clone()).unwrap_or_default(),
+        rfc3339(r.created_at),
+        r.confirmed_at.map(rfc3339).unwrap_or_default(),
+        r.cancelled_at.map(rfc3339).unwrap_or_default(),
+    ]
+}
+
+/// `GET /events/{slug}/registrations.csv`: every registration, one row each, with the
+/// (first) nomination and the scholarship request beside it.
+async fn export(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (slug, rows, nominations, scholarships) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        let rows = registration::all_for_event(conn, &event.id)?;
+        let nominations = nomination::for_event(conn, &event.id)?;
+        let scholarships = scholarship::for_event(conn, &event.id)?;
+        Ok((event.slug, rows, nominations, scholarships))
+    })
+    .await?;
+    let mut first_nomination: HashMap<&str, &Nomination> = HashMap::new();
+    for n in &nominations {
+        first_nomination
+            .entry(n.registration_id.as_str())
+            .or_insert(n);
+    }
+    let scholarship_of: HashMap<&str, &ScholarshipRequest> = scholarships
+        .iter()
+        .map(|s| (s.registration_id.as_str(), s))
+        .collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| AppError::Internal(anyhow::Error::new(e).context("CSV export"));
+    out.write_record(CSV_HEADER).map_err(write_err)?;
+    for (r, c) in &rows {
+        let cells = csv_row(
+            r,
+            c,
+            first_nomination.get(r.id.as_str()).copied(),
+            scholarship_of.get(r.id.as_str()).copied(),
+        );
+        out.write_record(cells.iter().map(|cell| neutralise_formula(cell)))
+            .map_err(write_err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("CSV export: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-registrations.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_formula;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_quoted() {
+        assert_eq!(
+            neutralise_formula("=HYPERLINK(\"x\")"),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(neutralise_formula("+1 617 555 0100"), "'+1 617 555 0100");
+        assert_eq!(neutralise_formula("-2"), "'-2");
+        assert_eq!(neutralise_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise_formula("Dana Whitfield"), "Dana Whitfield");
+        assert_eq!(neutralise_formula(""), "");
+    }
+}
