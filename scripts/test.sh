@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: runs the whole test suite on SQLite, then again on PostgreSQL.
+# The test command: runs the whole test suite on SQLite, then again on PostgreSQL, then
+# the browser tests (tests/browser/run.sh: headless Chromium against the real binary).
 #
 #   scripts/test.sh                   # everything, both backends
 #   scripts/test.sh login             # only tests whose name contains "login", both backends
@@ -16,10 +17,13 @@
 #   CARGO_TARGET_DIR                default ~/.cache/convene/target (outside the clone, so
 #                                   reruns reuse the build; an empty one works)
 #   CONVENE_TEST_SKIP_POSTGRES=1    skip the PostgreSQL run (never honoured when CI=true)
+#   CONVENE_TEST_SKIP_BROWSER=1     skip the browser tests when Chromium or Node.js is missing
+#                                   (never honoured when CI=true); they are not run either
+#                                   when arguments select Rust tests
 #   CONVENE_TEST_SUMMARY_FILE       if set, the closing "total: N passed, N failed, N skipped"
 #                                   line is also written there (.ci/run repeats it last)
 #
-# Exit status: 0 if both runs pass, non-zero otherwise.
+# Exit status: 0 if every run passes, non-zero otherwise.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -223,6 +227,19 @@ else
     pg_secs=$((SECONDS - t0))
 fi
 
+browser_rc=0
+run_browser=1
+if ((${#cargo_args[@]} + ${#test_args[@]})); then
+    run_browser=0
+    banner "browser tests: not run (the arguments select Rust tests; run tests/browser/run.sh)"
+else
+    banner "browser tests"
+    t0=$SECONDS
+    run_logged "$work/browser.log" env CONVENE_BROWSER_SUMMARY_FILE="$work/browser.counts" \
+        bash tests/browser/run.sh || browser_rc=$?
+    browser_secs=$((SECONDS - t0))
+fi
+
 echo
 summarize sqlite "$sqlite_rc" "$sqlite_secs" "$work/sqlite.log"
 if ((skip_pg)); then
@@ -230,13 +247,27 @@ if ((skip_pg)); then
 else
     summarize postgresql "$pg_rc" "$pg_secs" "$work/postgres.log"
 fi
-# The plain closing line (both backends together; libtest's "ignored" counted as skipped).
+if ((run_browser)); then
+    read -r bp bf bs <"$work/browser.counts" 2>/dev/null || { bp=0; bf=1; bs=0; }
+    total_passed=$((total_passed + bp))
+    total_failed=$((total_failed + bf))
+    total_ignored=$((total_ignored + bs))
+    if ((browser_rc == 0)); then
+        printf 'SUMMARY %-12s PASS  %s passed, %s failed, %s skipped (%ss)\n' "browser:" "$bp" "$bf" "$bs" "$browser_secs"
+    else
+        printf 'SUMMARY %-12s FAIL  exit %s; %s passed, %s failed, %s skipped (%ss)\n' "browser:" "$browser_rc" "$bp" "$bf" "$bs" "$browser_secs"
+        failed="$(sed 's/\x1b\[[0-9;]*m//g' "$work/browser.log" | awk '/^✖ / && !seen[$0]++ { sub(/^✖ /, "    "); sub(/ \([0-9.]+ms\)$/, ""); print }' | head -n 30)"
+        [[ -z "$failed" ]] || printf '  failed tests:\n%s\n' "$failed"
+    fi
+fi
+# The plain closing line (both backends and the browser tests together; libtest's
+# "ignored" counted as skipped).
 total_line="total: $total_passed passed, $total_failed failed, $total_ignored skipped"
 echo "$total_line"
 if [[ -n "${CONVENE_TEST_SUMMARY_FILE:-}" ]]; then
     echo "$total_line" >"$CONVENE_TEST_SUMMARY_FILE"
 fi
 
-if ((sqlite_rc != 0 || pg_rc != 0)); then
+if ((sqlite_rc != 0 || pg_rc != 0 || browser_rc != 0)); then
     exit 1
 fi

@@ -86,6 +86,8 @@ pub struct Settings {
     pub email_give_up_after: Duration,
     /// How often the email worker looks for due mail when nothing wakes it.
     pub email_poll_interval: Duration,
+    /// How often background jobs look for work (scholarship awards to remind or lapse).
+    pub sweep_interval: Duration,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -120,6 +122,7 @@ impl std::fmt::Debug for Settings {
             .field("email_retry_cap", &self.email_retry_cap)
             .field("email_give_up_after", &self.email_give_up_after)
             .field("email_poll_interval", &self.email_poll_interval)
+            .field("sweep_interval", &self.sweep_interval)
             .finish()
     }
 }
@@ -230,8 +233,16 @@ impl Settings {
             .ok_or_else(|| {
                 err("CONVENE_EMAIL_POLL_MS")("expected milliseconds from 10 to 600000".into())
             })?;
+        let sweep_ms = get("CONVENE_SWEEP_INTERVAL_MS", "60000")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (10..=86_400_000).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_SWEEP_INTERVAL_MS")("expected milliseconds from 10 to 86400000".into())
+            })?;
         Ok(Self {
             workers,
+            sweep_interval: Duration::from_millis(sweep_ms),
             email_retry_cap: Duration::from_secs(email_retry_cap),
             email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
             email_poll_interval: Duration::from_millis(email_poll_ms),
@@ -301,6 +312,17 @@ mod tests {
         assert_eq!(s.email_retry_cap, Duration::from_secs(60));
         assert_eq!(s.email_give_up_after, Duration::from_secs(72 * 3600));
         assert_eq!(s.email_poll_interval, Duration::from_millis(1000));
+        assert_eq!(s.sweep_interval, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn the_sweep_interval_is_read_and_checked() {
+        let s = settings(&[("CONVENE_SWEEP_INTERVAL_MS", "250")]).unwrap();
+        assert_eq!(s.sweep_interval, Duration::from_millis(250));
+        for bad in ["0", "an hour", "86400001"] {
+            let e = settings(&[("CONVENE_SWEEP_INTERVAL_MS", bad)]).unwrap_err();
+            assert_eq!(e.name, "CONVENE_SWEEP_INTERVAL_MS");
+        }
     }
 
     #[test]

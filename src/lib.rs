@@ -12,6 +12,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;

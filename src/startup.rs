@@ -13,6 +13,7 @@ use crate::db::{self, DbPool};
 use crate::email::transport::Transport;
 use crate::email::worker::{self, EmailWorker};
 use crate::http;
+use crate::jobs::Sweeper;
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -33,6 +34,7 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     email_worker: EmailWorker,
+    sweeper: Sweeper,
 }
 
 impl Application {
@@ -73,6 +75,7 @@ impl Application {
         tracing::info!(to = %transport.describe(), "email delivery");
         let outbox = crate::email::OutboxSignal::default();
         let email_worker = EmailWorker::start(pool.clone(), transport, outbox.clone(), &settings);
+        let sweeper = Sweeper::start(pool.clone(), outbox.clone(), settings.sweep_interval);
 
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -100,6 +103,7 @@ impl Application {
             server,
             pool,
             email_worker,
+            sweeper,
         })
     }
 
@@ -116,10 +120,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight and the
-    /// emails being sent (mail not yet claimed stays queued for the next start).
+    /// Serves until SIGTERM or SIGINT, then finishes the requests in flight, the sweep
+    /// under way and the emails being sent (mail not yet claimed stays queued for the
+    /// next start).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        self.sweeper.shutdown().await;
         self.email_worker.shutdown().await;
         served
     }

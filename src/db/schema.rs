@@ -11,6 +11,7 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        review_notices -> Text,
     }
 }
 
@@ -45,6 +46,7 @@ diesel::table! {
         seats_taken -> Integer,
         invitation_ttl_days -> Integer,
         nominations_per_executive -> Integer,
+        scholarship_awarded_cents -> BigInt,
     }
 }
 
@@ -158,6 +160,10 @@ diesel::table! {
         decided_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        reply_by -> Nullable<Timestamp>,
+        award_status -> Nullable<Text>,
+        award_answered_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -2,6 +2,7 @@
 //! in, and the decision organizers take on it.
 
 use super::community::CommunitySpec;
+use super::invitation::required;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
@@ -44,14 +45,14 @@ impl RequestStatus {
     }
 }
 
-/// The request form as sent.
+/// The request form as sent; a missing field is `None` and named with the others.
 pub struct RequestFields<'a> {
-    pub full_name: &'a str,
-    pub email: &'a str,
-    pub title: &'a str,
-    pub organization: &'a str,
+    pub full_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub organization: Option<&'a str>,
     pub community: (Option<&'a str>, Option<&'a str>, Option<&'a str>),
-    pub reason: &'a str,
+    pub reason: Option<&'a str>,
 }
 
 /// A request that passed every rule.
@@ -68,18 +69,12 @@ pub struct InvitationRequestForm {
 impl InvitationRequestForm {
     pub fn parse(f: RequestFields<'_>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut line = |field: &str, raw: &str, max: usize| {
-            text::single_line(raw, max)
-                .map_err(|m| errors.add(field, m))
-                .ok()
-        };
-        let full_name = line("full_name", f.full_name, 200);
-        let title = line("title", f.title, 200);
-        let organization = line("organization", f.organization, 200);
-        let email = EmailAddress::parse(f.email)
-            .map_err(|m| errors.add("email", m))
-            .ok();
-        let reason = match text::multi_line(f.reason, 2000) {
+        let line = |raw: &str| text::single_line(raw, 200);
+        let full_name = required(&mut errors, "full_name", f.full_name, line);
+        let title = required(&mut errors, "title", f.title, line);
+        let organization = required(&mut errors, "organization", f.organization, line);
+        let email = required(&mut errors, "email", f.email, EmailAddress::parse);
+        let reason = match text::multi_line(f.reason.unwrap_or_default(), 2000) {
             Ok(r) if r.is_empty() => {
                 errors.add("reason", "tell us briefly why you would like to attend");
                 None
@@ -121,12 +116,12 @@ mod tests {
 
     fn fields<'a>() -> RequestFields<'a> {
         RequestFields {
-            full_name: "Maria Lopez",
-            email: "maria@springfield.gov",
-            title: "City Manager",
-            organization: "City of Springfield",
+            full_name: Some("Maria Lopez"),
+            email: Some("maria@springfield.gov"),
+            title: Some("City Manager"),
+            organization: Some("City of Springfield"),
             community: (Some("Springfield"), Some("IL"), None),
-            reason: "We are rebuilding our permitting service.",
+            reason: Some("We are rebuilding our permitting service."),
         }
     }
 
@@ -140,14 +135,15 @@ mod tests {
     #[test]
     fn every_bad_field_is_named() {
         let mut f = fields();
-        f.email = "maria";
-        f.reason = " ";
+        f.email = Some("maria");
+        f.reason = Some(" ");
         f.community = (None, Some("IL"), None);
-        f.full_name = "Maria\nBcc: x@y.z";
+        f.full_name = Some("Maria\nBcc: x@y.z");
+        f.title = None;
         let errors = InvitationRequestForm::parse(f).unwrap_err();
         assert_eq!(
             errors.fields().collect::<Vec<_>>(),
-            ["community.name", "email", "full_name", "reason"]
+            ["community.name", "email", "full_name", "reason", "title"]
         );
     }
 

@@ -3,7 +3,8 @@
 
 use serde::Deserialize;
 
-use super::invitation::required;
+use super::invitation::{required, InvitationKind};
+use super::registration::RegistrationStatus;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
@@ -76,6 +77,84 @@ impl NominationForm {
             _ => Err(errors),
         }
     }
+
+    /// Like [`Self::parse`], for a nomination sent by the executive whose address is
+    /// `nominator`: a young leader must be nominated at their own address.
+    pub fn parse_by(f: &NominationFields, nominator: &str) -> Result<Self, FieldErrors> {
+        let form = Self::parse(f)?;
+        if form.email.as_str() == nominator {
+            return Err(FieldErrors::single(
+                "email",
+                "must be the young leader's own address, not yours",
+            ));
+        }
+        Ok(form)
+    }
+}
+
+/// An organizer's optional note on a decision, sent to the nominator: `None` when
+/// absent or blank, the message for the `note` field when too long or malformed.
+pub fn decision_note(raw: Option<&str>) -> Result<Option<String>, String> {
+    match raw {
+        None => Ok(None),
+        Some(raw) => {
+            Ok(Some(text::multi_line(raw, MAX_PARAGRAPH_CHARS)?).filter(|n| !n.is_empty()))
+        }
+    }
+}
+
+/// Why a registrant may not nominate a young leader now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NominationRefusal {
+    /// Only executives nominate: the registrant came as a young leader.
+    NotAnExecutive,
+    /// The registration is cancelled.
+    Cancelled,
+    /// The executive already has this many nominations pending or approved.
+    LimitReached(i32),
+}
+
+impl NominationRefusal {
+    /// A sentence for the registrant.
+    pub fn message(self) -> String {
+        match self {
+            Self::NotAnExecutive => {
+                "Only executives may nominate a young leader; a young leader cannot nominate another.".into()
+            }
+            Self::Cancelled => {
+                "This registration is cancelled; it can no longer nominate a young leader.".into()
+            }
+            Self::LimitReached(limit) if limit <= 0 => {
+                "This event is not taking young-leader nominations.".into()
+            }
+            Self::LimitReached(1) => {
+                "Each executive may nominate one young leader, and you already have. To nominate someone else, withdraw your nomination while it is pending.".into()
+            }
+            Self::LimitReached(limit) => format!(
+                "Each executive may nominate at most {limit} young leaders, and you already have. To nominate someone else, withdraw a nomination while it is pending."
+            ),
+        }
+    }
+}
+
+/// Whether a registration of `kind` in `status` may add a nomination when it already
+/// has `counted` nominations that are pending or approved and the event allows `limit`.
+pub fn may_nominate(
+    kind: InvitationKind,
+    status: RegistrationStatus,
+    counted: i64,
+    limit: i32,
+) -> Result<(), NominationRefusal> {
+    if kind != InvitationKind::Executive {
+        return Err(NominationRefusal::NotAnExecutive);
+    }
+    if status == RegistrationStatus::Cancelled {
+        return Err(NominationRefusal::Cancelled);
+    }
+    if counted >= i64::from(limit) {
+        return Err(NominationRefusal::LimitReached(limit));
+    }
+    Ok(())
 }
 
 /// A required paragraph of at most [`MAX_PARAGRAPH_CHARS`].
@@ -97,6 +176,21 @@ pub enum NominationStatus {
 }
 
 impl NominationStatus {
+    pub const ALL: [Self; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Declined,
+        Self::Withdrawn,
+    ];
+
+    /// The statuses that count toward an executive's limit: a withdrawn or declined
+    /// nomination leaves room for another.
+    pub const COUNTED: [Self; 2] = [Self::Pending, Self::Approved];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -108,6 +202,21 @@ impl NominationStatus {
 
     pub fn can_become(self, next: Self) -> bool {
         self == Self::Pending && next != Self::Pending
+    }
+
+    /// The next status, or a sentence saying why not (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, String> {
+        if self.can_become(next) {
+            Ok(next)
+        } else if self == next {
+            Err(format!("This nomination is already {}.", self.as_str()))
+        } else {
+            Err(format!(
+                "This nomination is {}; only a pending nomination can be {}.",
+                self.as_str(),
+                next.as_str()
+            ))
+        }
     }
 }
 
@@ -134,7 +243,78 @@ mod tests {
     #[test]
     fn only_a_pending_nomination_may_be_decided_or_withdrawn() {
         use NominationStatus::*;
-        assert!(Pending.can_become(Approved) && Pending.can_become(Withdrawn));
-        assert!(!Approved.can_become(Declined) && !Withdrawn.can_become(Pending));
+        let allowed = [
+            (Pending, Approved),
+            (Pending, Declined),
+            (Pending, Withdrawn),
+        ];
+        for from in NominationStatus::ALL {
+            for to in NominationStatus::ALL {
+                assert_eq!(
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+        assert_eq!(
+            Approved.transition(Approved).unwrap_err(),
+            "This nomination is already approved."
+        );
+        assert!(Declined
+            .transition(Withdrawn)
+            .unwrap_err()
+            .contains("only a pending nomination can be withdrawn"));
+    }
+
+    #[test]
+    fn an_executive_may_not_nominate_themself() {
+        let f = NominationFields {
+            full_name: Some("Dana Whitfield".into()),
+            email: Some("Dana@Example.org".into()),
+            title: Some("City Manager".into()),
+            organization: Some("City of Springfield".into()),
+            reason: Some("Me.".into()),
+        };
+        let e = NominationForm::parse_by(&f, "dana@example.org").unwrap_err();
+        assert_eq!(e.fields().collect::<Vec<_>>(), ["email"]);
+        assert!(NominationForm::parse_by(&f, "lee@example.org").is_ok());
+    }
+
+    #[test]
+    fn young_leaders_cancelled_registrations_and_full_quotas_may_not_nominate() {
+        use InvitationKind::*;
+        use RegistrationStatus::*;
+        assert_eq!(may_nominate(Executive, Waitlisted, 0, 1), Ok(()));
+        assert_eq!(may_nominate(Executive, Confirmed, 1, 2), Ok(()));
+        assert_eq!(
+            may_nominate(YoungLeader, Confirmed, 0, 1),
+            Err(NominationRefusal::NotAnExecutive)
+        );
+        assert_eq!(
+            may_nominate(Executive, Cancelled, 0, 1),
+            Err(NominationRefusal::Cancelled)
+        );
+        assert_eq!(
+            may_nominate(Executive, Confirmed, 1, 1),
+            Err(NominationRefusal::LimitReached(1))
+        );
+        assert!(NominationRefusal::LimitReached(2)
+            .message()
+            .contains("at most 2"));
+        assert!(NominationRefusal::LimitReached(0)
+            .message()
+            .contains("not taking"));
+    }
+
+    #[test]
+    fn a_blank_decision_note_is_no_note() {
+        assert_eq!(decision_note(None), Ok(None));
+        assert_eq!(decision_note(Some("  ")), Ok(None));
+        assert_eq!(
+            decision_note(Some(" Welcome! ")),
+            Ok(Some("Welcome!".into()))
+        );
+        assert!(decision_note(Some(&"x".repeat(MAX_PARAGRAPH_CHARS + 1))).is_err());
     }
 }

@@ -1,13 +1,28 @@
-//! Travel-scholarship requests: how many travel, what it costs, what is asked.
-//! State machine: `pending|waitlisted -> approved | declined | waitlisted`, `pending -> withdrawn`.
+//! Travel-scholarship requests: how many travel, what it costs, what is asked; the
+//! organizers' decision on one; and the award that an approval offers.
+//!
+//! Request: `pending|waitlisted -> approved | declined | waitlisted`, `pending -> withdrawn`.
+//! Award (of an approved request): `offered -> accepted | declined` (the registrant, by
+//! its reply-by time), `offered -> lapsed` (unanswered by then), `offered|accepted ->
+//! released` (the registration was cancelled). Only an offered or accepted award counts
+//! against the event's budget.
 
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::event::start_of_day;
 use super::invitation::required;
-use super::nomination::paragraph;
-use super::Cents;
+use super::nomination::{paragraph, MAX_PARAGRAPH_CHARS};
+use super::{text, Cents};
 use crate::error::FieldErrors;
+
+/// Days a registrant has to answer an award, unless the organizers say otherwise.
+pub const DEFAULT_REPLY_DAYS: i64 = 14;
+
+/// A reminder goes out once this much time is left to answer an award.
+pub const REMINDER_BEFORE_DAYS: i64 = 3;
 
 /// Most travelers one community may ask support for.
 pub const MAX_TRAVELERS: i64 = 20;
@@ -74,7 +89,7 @@ impl ScholarshipForm {
             } else if r > e {
                 errors.add(
                     "requested_amount_cents",
-                    "must not exceed estimated_cost_cents",
+                    "must not be more than the estimated cost",
                 );
             }
         }
@@ -129,6 +144,18 @@ pub enum ScholarshipStatus {
 }
 
 impl ScholarshipStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Declined,
+        Self::Waitlisted,
+        Self::Withdrawn,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -145,6 +172,255 @@ impl ScholarshipStatus {
             (self, next),
             (Pending | Waitlisted, Approved | Declined | Waitlisted) | (Pending, Withdrawn)
         )
+    }
+
+    /// The next status, or a sentence saying why not (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, String> {
+        if self.can_become(next) {
+            return Ok(next);
+        }
+        Err(match (self, next) {
+            (Self::Withdrawn, _) => {
+                "This request was withdrawn; it can no longer be changed.".into()
+            }
+            (_, Self::Withdrawn) => format!(
+                "This request is already {}; only a request waiting for review can be withdrawn.",
+                self.as_str()
+            ),
+            _ => format!(
+                "This request is already {}; only a pending or waitlisted request can be decided.",
+                self.as_str()
+            ),
+        })
+    }
+}
+
+/// What became of the award that an approval offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwardStatus {
+    /// Waiting for the registrant's answer, until `reply_by`.
+    Offered,
+    Accepted,
+    /// The registrant turned it down; its amount went back to the budget.
+    Declined,
+    /// Not answered by `reply_by`; its amount went back to the budget.
+    Lapsed,
+    /// The registration was cancelled; its amount went back to the budget.
+    Released,
+}
+
+impl AwardStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Offered,
+        Self::Accepted,
+        Self::Declined,
+        Self::Lapsed,
+        Self::Released,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Offered => "offered",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Lapsed => "lapsed",
+            Self::Released => "released",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the award counts against the budget.
+    pub fn stands(self) -> bool {
+        matches!(self, Self::Offered | Self::Accepted)
+    }
+}
+
+/// Why the registrant cannot accept or decline an award now, in words they can read;
+/// `None` when they can (an offered award whose reply-by time has not passed).
+pub fn award_answer_refusal(
+    status: ScholarshipStatus,
+    award: Option<AwardStatus>,
+    reply_by: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
+    if status != ScholarshipStatus::Approved {
+        return Some("This request has not been approved, so there is no award to answer.");
+    }
+    match award {
+        Some(AwardStatus::Offered) if reply_by.is_some_and(|by| now < by) => None,
+        Some(AwardStatus::Offered) | Some(AwardStatus::Lapsed) => {
+            Some("The time to answer this award has passed. Please contact the organizing team.")
+        }
+        Some(AwardStatus::Accepted) => Some("You have already accepted this award."),
+        Some(AwardStatus::Declined) => Some("You have already declined this award."),
+        Some(AwardStatus::Released) | None => {
+            Some("This award is no longer open. Please contact the organizing team.")
+        }
+    }
+}
+
+/// An organizer's decision as sent.
+#[derive(Deserialize, Default, Clone, Debug)]
+#[serde(default)]
+pub struct DecisionFields {
+    pub decision: Option<String>,
+    /// Read leniently like the request's amounts.
+    pub awarded_amount_cents: Option<Value>,
+    pub note: Option<String>,
+    /// RFC 3339; approvals only.
+    pub reply_by: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// An award of `amount`, to be answered by `reply_by`.
+    Approved {
+        amount: Cents,
+        reply_by: DateTime<Utc>,
+    },
+    Declined,
+    Waitlisted,
+}
+
+impl Decision {
+    pub fn status(self) -> ScholarshipStatus {
+        match self {
+            Self::Approved { .. } => ScholarshipStatus::Approved,
+            Self::Declined => ScholarshipStatus::Declined,
+            Self::Waitlisted => ScholarshipStatus::Waitlisted,
+        }
+    }
+}
+
+/// A decision that passed every rule for the request it is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionForm {
+    pub decision: Decision,
+    pub note: Option<String>,
+}
+
+/// What a decision is checked against: the request's amount, the moment, and when (and
+/// in which time zone) the event starts.
+#[derive(Clone, Copy, Debug)]
+pub struct DecisionContext {
+    pub requested: Cents,
+    pub now: DateTime<Utc>,
+    pub event_starts_at: DateTime<Utc>,
+    pub timezone: Tz,
+}
+
+impl DecisionContext {
+    /// The last moment to answer an award: the given time, else the end of the day
+    /// [`DEFAULT_REPLY_DAYS`] from now in the event's time zone; never after the event
+    /// starts (then a minute before it).
+    pub fn default_reply_by(&self) -> DateTime<Utc> {
+        let day = (self.now + Duration::days(DEFAULT_REPLY_DAYS))
+            .with_timezone(&self.timezone)
+            .date_naive();
+        let end_of_day = day
+            .succ_opt()
+            .and_then(|next| start_of_day(self.timezone, next))
+            .map(|midnight| midnight - Duration::minutes(1))
+            .unwrap_or(self.now + Duration::days(DEFAULT_REPLY_DAYS));
+        end_of_day.min(self.event_starts_at - Duration::minutes(1))
+    }
+}
+
+impl DecisionForm {
+    /// Checks a decision on a request; every bad field is named at once.
+    pub fn parse(f: &DecisionFields, cx: &DecisionContext) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let kind = required(
+            &mut errors,
+            "decision",
+            f.decision.as_deref(),
+            |raw| match raw.trim() {
+                d @ ("approved" | "declined" | "waitlisted") => Ok(d.to_owned()),
+                _ => Err("must be approved, declined or waitlisted".to_owned()),
+            },
+        );
+        let note = match f.note.as_deref() {
+            None => Some(None),
+            Some(raw) => text::multi_line(raw, MAX_PARAGRAPH_CHARS)
+                .map(|n| Some(n).filter(|n| !n.is_empty()))
+                .map_err(|m| errors.add("note", m))
+                .ok(),
+        };
+        let amount_given = !matches!(f.awarded_amount_cents, None | Some(Value::Null));
+        let reply_by_given = f.reply_by.as_deref().is_some_and(|r| !r.trim().is_empty());
+        let decision = match kind.as_deref() {
+            Some("approved") => {
+                let amount = whole(
+                    &mut errors,
+                    "awarded_amount_cents",
+                    f.awarded_amount_cents.as_ref(),
+                )
+                .and_then(|n| {
+                    let message = if n < 1 {
+                        "must be more than 0"
+                    } else if n > cx.requested.value() {
+                        "must not be more than the amount requested"
+                    } else {
+                        return Cents::new(n).ok();
+                    };
+                    errors.add("awarded_amount_cents", message);
+                    None
+                });
+                let reply_by = if reply_by_given {
+                    parse_reply_by(&mut errors, f.reply_by.as_deref().unwrap_or_default(), cx)
+                } else {
+                    Some(cx.default_reply_by())
+                };
+                amount
+                    .zip(reply_by)
+                    .map(|(amount, reply_by)| Decision::Approved { amount, reply_by })
+            }
+            other => {
+                if amount_given {
+                    errors.add("awarded_amount_cents", "is only for an approval");
+                }
+                if reply_by_given {
+                    errors.add("reply_by", "is only for an approval");
+                }
+                match other {
+                    Some("declined") => Some(Decision::Declined),
+                    Some(_) => Some(Decision::Waitlisted),
+                    None => None,
+                }
+            }
+        };
+        match (decision, note) {
+            (Some(decision), Some(note)) if errors.is_empty() => Ok(Self { decision, note }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn parse_reply_by(
+    errors: &mut FieldErrors,
+    raw: &str,
+    cx: &DecisionContext,
+) -> Option<DateTime<Utc>> {
+    let Ok(at) = DateTime::parse_from_rfc3339(raw.trim()) else {
+        errors.add(
+            "reply_by",
+            "must be a date and time such as 2027-04-30T17:00:00-04:00",
+        );
+        return None;
+    };
+    let at = at.with_timezone(&Utc);
+    if at <= cx.now {
+        errors.add("reply_by", "must be in the future");
+        None
+    } else if at > cx.event_starts_at {
+        errors.add("reply_by", "must not be after the event starts");
+        None
+    } else {
+        Some(at)
     }
 }
 
@@ -194,6 +470,123 @@ mod tests {
         .unwrap();
         assert_eq!(ok.travelers, 2);
         assert_eq!(ok.requested_amount.value(), 90_000);
+    }
+
+    fn context() -> DecisionContext {
+        let now = "2027-01-04T15:00:00Z".parse().unwrap();
+        DecisionContext {
+            requested: Cents::new(120_000).unwrap(),
+            now,
+            event_starts_at: "2027-05-10T04:00:00Z".parse().unwrap(),
+            timezone: chrono_tz::America::New_York,
+        }
+    }
+
+    fn decide(v: Value) -> Result<DecisionForm, FieldErrors> {
+        DecisionForm::parse(&serde_json::from_value(v).unwrap(), &context())
+    }
+
+    #[test]
+    fn an_approval_awards_part_or_all_of_the_request() {
+        let d = decide(json!({ "decision": "approved", "awarded_amount_cents": 90_000 })).unwrap();
+        let Decision::Approved { amount, reply_by } = d.decision else {
+            panic!("{d:?}")
+        };
+        assert_eq!(amount.value(), 90_000);
+        // The end of the fourteenth day, in the event's time zone (EST: UTC-5).
+        assert_eq!(reply_by.to_rfc3339(), "2027-01-19T04:59:00+00:00");
+        for (amount, message) in [
+            (json!(0), "must be more than 0"),
+            (json!(120_001), "must not be more than the amount requested"),
+            (json!(null), "is required"),
+            (json!("lots"), "must be a whole number"),
+        ] {
+            let e = decide(json!({ "decision": "approved", "awarded_amount_cents": amount }))
+                .unwrap_err();
+            assert_eq!(
+                e.iter().next(),
+                Some(("awarded_amount_cents", &[message.to_owned()][..]))
+            );
+        }
+    }
+
+    #[test]
+    fn the_reply_by_time_is_in_the_future_and_not_after_the_event_starts() {
+        let approve = |at: &str| {
+            decide(json!({ "decision": "approved", "awarded_amount_cents": 1, "reply_by": at }))
+        };
+        let given = approve("2027-02-01T17:00:00-05:00").unwrap().decision;
+        assert!(
+            matches!(given, Decision::Approved { reply_by, .. } if reply_by.to_rfc3339() == "2027-02-01T22:00:00+00:00")
+        );
+        for bad in ["2027-01-04T14:00:00Z", "2027-06-01T00:00:00Z", "next week"] {
+            assert_eq!(
+                approve(bad).unwrap_err().fields().collect::<Vec<_>>(),
+                ["reply_by"]
+            );
+        }
+        let mut near = context();
+        near.event_starts_at = near.now + Duration::days(3);
+        assert_eq!(
+            near.default_reply_by(),
+            near.event_starts_at - Duration::minutes(1),
+            "never after the event starts"
+        );
+    }
+
+    #[test]
+    fn only_an_approval_carries_an_amount_and_a_reply_by_time() {
+        let e = decide(json!({
+            "decision": "declined", "awarded_amount_cents": 5, "reply_by": "2027-02-01T17:00:00Z"
+        }))
+        .unwrap_err();
+        assert_eq!(
+            e.fields().collect::<Vec<_>>(),
+            ["awarded_amount_cents", "reply_by"]
+        );
+        let d =
+            decide(json!({ "decision": "waitlisted", "note": "  Budget is tight.  " })).unwrap();
+        assert_eq!(d.decision, Decision::Waitlisted);
+        assert_eq!(d.note.as_deref(), Some("Budget is tight."));
+        assert_eq!(
+            decide(json!({ "decision": "maybe" }))
+                .unwrap_err()
+                .fields()
+                .collect::<Vec<_>>(),
+            ["decision"]
+        );
+    }
+
+    #[test]
+    fn an_award_is_answered_once_and_in_time() {
+        use AwardStatus::*;
+        let now = Utc::now();
+        let later = Some(now + Duration::hours(1));
+        let approved = ScholarshipStatus::Approved;
+        assert_eq!(
+            award_answer_refusal(approved, Some(Offered), later, now),
+            None
+        );
+        assert!(award_answer_refusal(approved, Some(Offered), Some(now), now).is_some());
+        for award in [Accepted, Declined, Lapsed, Released] {
+            assert!(award_answer_refusal(approved, Some(award), later, now).is_some());
+        }
+        assert!(award_answer_refusal(ScholarshipStatus::Pending, None, None, now).is_some());
+        assert!(Offered.stands() && Accepted.stands() && !Lapsed.stands());
+    }
+
+    #[test]
+    fn a_refused_transition_says_why() {
+        use ScholarshipStatus::*;
+        assert!(Approved
+            .transition(Approved)
+            .unwrap_err()
+            .contains("already approved"));
+        assert!(Withdrawn
+            .transition(Approved)
+            .unwrap_err()
+            .contains("withdrawn"));
+        assert_eq!(Waitlisted.transition(Waitlisted), Ok(Waitlisted));
     }
 
     #[test]

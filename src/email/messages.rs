@@ -169,7 +169,8 @@ fn requests_context(event: &Event, r: &Requests) -> (Value, Value) {
     (nomination, scholarship)
 }
 
-fn registration_email(
+/// An email to a registrant: the template's `context` with `event` and `recipient` added.
+pub fn registration_email(
     template: &'static str,
     event: &Event,
     reg: &Registration,

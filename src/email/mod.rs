@@ -7,7 +7,10 @@
 
 pub mod ics;
 pub mod messages;
+pub mod nominations;
 pub mod outbox;
+pub mod reviewers;
+pub mod scholarships;
 pub mod templates;
 pub mod transport;
 pub mod worker;

@@ -47,6 +47,19 @@ email_templates![
     "registration_waitlisted",
     "registration_promoted",
     "registration_cancelled",
+    "nomination_received",
+    "nomination_approved",
+    "nomination_declined",
+    "young_leader_invitation",
+    "invitation_request_received",
+    "invitation_request_declined",
+    "review_notice",
+    "scholarship_request_received",
+    "scholarship_approved",
+    "scholarship_declined",
+    "scholarship_waitlisted",
+    "scholarship_reminder",
+    "scholarship_lapsed",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

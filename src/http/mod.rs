@@ -34,8 +34,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(routes::invitee::configure)
                 .configure(routes::manage::configure)
                 .configure(routes::registrations::configure)
+                .configure(routes::nominations::configure)
                 .configure(routes::emails::configure)
                 .configure(routes::organizers::configure)
+                .configure(routes::invitation_requests::configure)
+                .configure(routes::stats::configure)
+                .configure(routes::scholarships::configure)
                 .default_service(web::to(not_found)),
         )
         .configure(pages::configure)

@@ -359,3 +359,126 @@ async fn scripts_write_no_html_and_load_nothing_from_elsewhere() {
         }
     }
 }
+
+/// The organizer dashboard's pages: every one is a shell with no data in it, under the
+/// same protections as the public pages, naming its page script for admin.js.
+const DASHBOARD: [(&str, &str); 14] = [
+    ("/admin", "events"),
+    ("/admin/sign-in", "sign-in"),
+    ("/admin/events/new", "event-form"),
+    ("/admin/organizers", "organizers"),
+    ("/admin/audit", "audit"),
+    ("/admin/events/future-city-2027", "overview"),
+    ("/admin/events/future-city-2027/edit", "event-form"),
+    ("/admin/events/future-city-2027/invitations", "invitations"),
+    ("/admin/events/future-city-2027/requests", "requests"),
+    ("/admin/events/future-city-2027/nominations", "nominations"),
+    (
+        "/admin/events/future-city-2027/scholarships",
+        "scholarships",
+    ),
+    (
+        "/admin/events/future-city-2027/registrations",
+        "registrations",
+    ),
+    (
+        "/admin/events/future-city-2027/registrations/0b7c5a0e-8f4e-4d7a-9c39-5d1f0e2a6b11",
+        "registration",
+    ),
+    ("/admin/events/future-city-2027/emails", "emails"),
+];
+
+#[actix_web::test]
+async fn every_dashboard_page_is_an_accessible_shell_with_no_data_in_it() {
+    let app = spawn_app().await;
+    let assets = Regex::new(r#""(/static/[^"]+)""#).expect("regex");
+    for (path, page) in DASHBOARD {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 200, "{path}");
+        let html = assert_accessible_page(&res);
+        assert_eq!(
+            res.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+        assert!(
+            html.contains(&format!(r#"data-page="{page}""#)),
+            "{path} names its page script"
+        );
+        assert!(
+            html.contains(r#"<script src="/static/admin.js?v="#),
+            "{path}"
+        );
+        assert!(html.contains(r#"id="confirm-dialog""#), "{path}");
+        for c in assets.captures_iter(&html) {
+            assert_eq!(app.get(&c[1]).await.status, 200, "{path} names {}", &c[1]);
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_dashboard_hides_admin_only_controls_until_it_knows_the_role() {
+    let app = spawn_app().await;
+    let html = app.get("/admin").await.text();
+    let create = html
+        .find("/admin/events/new")
+        .expect("a link to create an event");
+    let holder = html[..create].rfind("<div").expect("its container");
+    assert!(
+        html[holder..create].contains("data-admin-only hidden"),
+        "the create link is hidden until the script knows the organizer is an admin"
+    );
+    for link in ["/admin/organizers", "/admin/audit"] {
+        let at = html.find(&format!(r#"href="{link}""#)).expect(link);
+        let item = html[..at].rfind("<li").expect("its list item");
+        assert!(html[item..at].contains("data-admin-only hidden"), "{link}");
+    }
+}
+
+#[actix_web::test]
+async fn a_dashboard_address_that_names_nothing_is_a_404_page() {
+    let app = spawn_app().await;
+    for path in [
+        "/admin/nothing-here",
+        "/admin/events/Not_A_Slug",
+        "/admin/events/future-city-2027/unknown",
+        "/admin/events/future-city-2027/registrations/%3Cscript%3E",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        let html = assert_accessible_page(&res);
+        assert!(html.contains("Page not found"), "{path}");
+        assert!(!html.contains("<script>"), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
+    let app = spawn_app().await;
+    for name in [
+        "admin.js",
+        "admin-events.js",
+        "admin-invitations.js",
+        "admin-review.js",
+        "admin-registrations.js",
+        "admin-emails.js",
+        "admin-accounts.js",
+        "admin.css",
+    ] {
+        let body = app.get(&format!("/static/{name}")).await.text();
+        // The chart's SVG elements are made in the SVG namespace, which is named by a URL.
+        let body = body.replace("'http://www.w3.org/2000/svg'", "");
+        for banned in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "http://",
+            "https://",
+            "@import",
+        ] {
+            assert!(!body.contains(banned), "{name} contains {banned}");
+        }
+    }
+}

@@ -27,6 +27,14 @@ impl Actor {
         }
     }
 
+    /// Someone on a public form, not signed in (a request for an invitation).
+    pub fn public() -> Self {
+        Self {
+            id: None,
+            kind: "public",
+        }
+    }
+
     pub fn cli() -> Self {
         Self {
             id: None,

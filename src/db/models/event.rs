@@ -30,6 +30,25 @@ pub struct Event {
     /// Days an invitation stays valid unless the organizer sets its expiry.
     pub invitation_ttl_days: i32,
     pub nominations_per_executive: i32,
+    /// The travel scholarships awarded that stand (offered or accepted); never above
+    /// `scholarship_budget_cents`.
+    pub scholarship_awarded_cents: i64,
+}
+
+impl Event {
+    /// What is left of the scholarship budget.
+    pub fn scholarship_left_cents(&self) -> i64 {
+        (self.scholarship_budget_cents - self.scholarship_awarded_cents).max(0)
+    }
+
+    /// When the event begins: midnight of its first day in its own time zone.
+    pub fn starts_at(&self) -> DateTime<Utc> {
+        self.timezone
+            .parse::<chrono_tz::Tz>()
+            .ok()
+            .and_then(|tz| crate::domain::event::start_of_day(tz, self.starts_on))
+            .unwrap_or_else(|| self.starts_on.and_time(chrono::NaiveTime::MIN).and_utc())
+    }
 }
 
 impl Event {

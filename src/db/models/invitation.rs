@@ -67,6 +67,7 @@ struct NewInvitation<'a> {
     expires_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     invited_by: Option<&'a str>,
+    nominated_by: Option<&'a str>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -80,6 +81,8 @@ pub struct NewInvitationArgs<'a> {
     pub status: InvitationStatus,
     pub expires_at: NaiveDateTime,
     pub invited_by: Option<&'a str>,
+    /// The registration of the executive who nominated this young leader.
+    pub nominated_by: Option<&'a str>,
     pub at: NaiveDateTime,
 }
 
@@ -110,6 +113,7 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
             expires_at: a.expires_at,
             sent_at: (a.status == InvitationStatus::Sent).then_some(a.at),
             invited_by: a.invited_by,
+            nominated_by: a.nominated_by,
             created_at: a.at,
             updated_at: a.at,
         })
@@ -176,6 +180,27 @@ pub fn stale(
         q = q.filter(invitations::email.eq(email.to_owned()));
     }
     Ok(q.select(Invitation::as_select()).load(conn)?)
+}
+
+/// Whether the address holds an invitation to the event that still counts: accepted, or
+/// open and not past its expiry.
+pub fn live_for_email(
+    conn: &mut DbConnection,
+    event_id: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let found = invitations::table
+        .filter(invitations::event_id.eq(event_id))
+        .filter(invitations::email.eq(email))
+        .select(Invitation::as_select())
+        .load(conn)?;
+    Ok(found.iter().any(|i| {
+        matches!(
+            i.status_at(now),
+            InvitationStatus::Pending | InvitationStatus::Sent | InvitationStatus::Accepted
+        )
+    }))
 }
 
 fn open_statuses() -> [&'static str; 2] {

@@ -11,6 +11,7 @@ pub mod organizer;
 pub mod registration;
 pub mod scholarship;
 pub mod session;
+pub mod stats;
 
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::Text;

@@ -1,7 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::nominations;
+use super::community::Community;
+use super::registration::Registration;
+use crate::db::schema::{communities, nominations, registrations};
 use crate::db::DbConnection;
 use crate::domain::nomination::{NominationForm, NominationStatus};
 use crate::error::AppError;
@@ -25,6 +27,13 @@ pub struct Nomination {
     pub invitation_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl Nomination {
+    /// The stored status; the CHECK constraint admits only known ones.
+    pub fn status(&self) -> NominationStatus {
+        NominationStatus::parse(&self.status).unwrap_or(NominationStatus::Withdrawn)
+    }
 }
 
 #[derive(Insertable)]
@@ -124,4 +133,154 @@ pub fn withdraw_pending(
         .execute(conn)?;
     }
     Ok(pending)
+}
+
+/// A nomination of this event; 404 for another event's.
+pub fn find_in_event(
+    conn: &mut DbConnection,
+    event_id: &str,
+    id: &str,
+) -> Result<Nomination, AppError> {
+    nominations::table
+        .find(id)
+        .filter(nominations::event_id.eq(event_id))
+        .select(Nomination::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("nomination"))
+}
+
+/// A nomination made by this registration; 404 for anyone else's.
+pub fn find_of_registration(
+    conn: &mut DbConnection,
+    registration_id: &str,
+    id: &str,
+) -> Result<Nomination, AppError> {
+    nominations::table
+        .find(id)
+        .filter(nominations::registration_id.eq(registration_id))
+        .select(Nomination::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("nomination"))
+}
+
+/// How many of the registration's nominations count toward the executive's limit.
+pub fn counted_for(conn: &mut DbConnection, registration_id: &str) -> Result<i64, AppError> {
+    Ok(nominations::table
+        .filter(nominations::registration_id.eq(registration_id))
+        .filter(nominations::status.eq_any(NominationStatus::COUNTED.map(NominationStatus::as_str)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Holds the nominator's registration row until the transaction ends (on PostgreSQL;
+/// SQLite's write transaction already excludes other writers), so that two nominations
+/// sent at once by one executive are counted one after the other, and a cancellation
+/// in flight is seen.
+pub fn lock_nominator(conn: &mut DbConnection, registration_id: &str) -> Result<(), AppError> {
+    diesel::update(registrations::table.find(registration_id))
+        .set(registrations::updated_at.eq(registrations::updated_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What a decision records besides the new status; `None` fields are left as they are.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = nominations)]
+pub struct Decision<'a> {
+    pub decided_by: Option<&'a str>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_note: Option<&'a str>,
+}
+
+/// Moves a nomination from `from` to `to` only if it is still `from`, so that two
+/// organizers deciding at once cannot both win; 409 for the one that loses.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: NominationStatus,
+    to: NominationStatus,
+    decision: Decision<'_>,
+    at: NaiveDateTime,
+) -> Result<Nomination, AppError> {
+    let n = diesel::update(
+        nominations::table
+            .find(id)
+            .filter(nominations::status.eq(from.as_str())),
+    )
+    .set((
+        nominations::status.eq(to.as_str()),
+        nominations::updated_at.eq(at),
+        decision,
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::conflict(
+            "This nomination was changed by another request; reload to see its status.",
+        ));
+    }
+    find(conn, id)
+}
+
+/// Records the invitation an approval sent to the nominee.
+pub fn link_invitation(
+    conn: &mut DbConnection,
+    id: &str,
+    invitation_id: &str,
+) -> Result<Nomination, AppError> {
+    diesel::update(nominations::table.find(id))
+        .set(nominations::invitation_id.eq(Some(invitation_id)))
+        .execute(conn)?;
+    find(conn, id)
+}
+
+/// Filters for the organizers' list.
+#[derive(Debug, Clone)]
+pub struct NominationFilter {
+    pub event_id: String,
+    pub status: Option<NominationStatus>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A nomination with the nominator's registration and the community they share.
+pub type Reviewed = (Nomination, Registration, Community);
+
+/// One page of the event's nominations, in the order they came (the order to review
+/// them in), with their nominators and communities, and the total that match.
+pub fn list(
+    conn: &mut DbConnection,
+    f: &NominationFilter,
+) -> Result<(Vec<Reviewed>, i64), AppError> {
+    let filtered = || {
+        let mut q = nominations::table
+            .inner_join(registrations::table)
+            .inner_join(communities::table.on(communities::id.eq(nominations::community_id)))
+            .filter(nominations::event_id.eq(f.event_id.clone()))
+            .into_boxed();
+        if let Some(s) = f.status {
+            q = q.filter(nominations::status.eq(s.as_str()));
+        }
+        q
+    };
+    let total = filtered().count().get_result::<i64>(conn)?;
+    let items = filtered()
+        .order((nominations::created_at.asc(), nominations::id.asc()))
+        .limit(f.limit)
+        .offset(f.offset)
+        .select((
+            Nomination::as_select(),
+            Registration::as_select(),
+            Community::as_select(),
+        ))
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// One nomination with its nominator and community, as [`list`] gives them.
+pub fn reviewed(conn: &mut DbConnection, n: Nomination) -> Result<Reviewed, AppError> {
+    let nominator = super::registration::find(conn, &n.registration_id)?;
+    let community = super::community::find(conn, &n.community_id)?;
+    Ok((n, nominator, community))
 }

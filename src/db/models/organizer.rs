@@ -18,6 +18,8 @@ pub struct Organizer {
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `none` or `each`: whether new items waiting for review are emailed to them.
+    pub review_notices: String,
 }
 
 impl Organizer {
@@ -150,4 +152,23 @@ pub fn enable(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
         ))
         .execute(conn)?;
     Ok(())
+}
+
+pub fn set_review_notices(conn: &mut DbConnection, id: &str, value: &str) -> Result<(), AppError> {
+    diesel::update(organizers::table.find(id))
+        .set((
+            organizers::review_notices.eq(value),
+            organizers::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Enabled organizers who asked to be emailed about each new item waiting for review.
+pub fn notice_subscribers(conn: &mut DbConnection) -> Result<Vec<Organizer>, AppError> {
+    Ok(organizers::table
+        .filter(organizers::review_notices.eq("each"))
+        .filter(organizers::disabled_at.is_null())
+        .select(Organizer::as_select())
+        .load(conn)?)
 }

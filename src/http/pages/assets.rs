@@ -40,6 +40,51 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/manage.js"),
     },
     Asset {
+        name: "event.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/event.js"),
+    },
+    Asset {
+        name: "admin.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/admin.css"),
+    },
+    Asset {
+        name: "admin.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin.js"),
+    },
+    Asset {
+        name: "admin-events.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-events.js"),
+    },
+    Asset {
+        name: "admin-invitations.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-invitations.js"),
+    },
+    Asset {
+        name: "admin-review.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-review.js"),
+    },
+    Asset {
+        name: "admin-registrations.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-registrations.js"),
+    },
+    Asset {
+        name: "admin-emails.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-emails.js"),
+    },
+    Asset {
+        name: "admin-accounts.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-accounts.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("assets/favicon.svg"),

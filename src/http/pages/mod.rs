@@ -1,12 +1,13 @@
 //! The public web pages: a landing page, the registration form behind an invitation
 //! link (`/invite/{token}`) and the page where a registrant manages their registration
-//! (`/manage/{token}`).
+//! (`/manage/{token}`); and the organizer dashboard under `/admin` (`admin.rs`).
 //!
 //! The pages are thin clients of the JSON API (`/api/v1/invitations/…`,
 //! `/api/v1/manage/…`): the HTML carries no data and never the token, which stays in
 //! the address bar where the page's script reads it. Templates and assets are compiled
 //! into the binary, so the service needs no files beside it and no front-end build.
 
+mod admin;
 mod assets;
 
 use std::sync::LazyLock;
@@ -24,7 +25,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(landing))
         .route("/invite/{token}", web::get().to(invite))
         .route("/manage/{token}", web::get().to(manage))
-        .route("/static/{file}", web::get().to(assets::serve));
+        .route("/events/{slug}", web::get().to(event_page))
+        .route("/static/{file}", web::get().to(assets::serve))
+        .configure(admin::configure);
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -32,19 +35,24 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // `.html` templates are auto-escaped by minijinja's default callback.
     env.add_function("asset", assets::url);
-    let sources: [(&str, &str); 7] = [
+    let sources: [(&str, &str); 9] = [
         ("layout.html", include_str!("templates/layout.html")),
         ("_fields.html", include_str!("templates/_fields.html")),
         ("_states.html", include_str!("templates/_states.html")),
         ("index.html", include_str!("templates/index.html")),
         ("invite.html", include_str!("templates/invite.html")),
         ("manage.html", include_str!("templates/manage.html")),
+        ("event.html", include_str!("templates/event.html")),
+        (
+            "event_not_found.html",
+            include_str!("templates/event_not_found.html"),
+        ),
         (
             "link_not_found.html",
             include_str!("templates/link_not_found.html"),
         ),
     ];
-    for (name, source) in sources {
+    for (name, source) in sources.into_iter().chain(admin::TEMPLATES.iter().copied()) {
         env.add_template(name, source)
             .expect("page templates compile");
     }
@@ -52,9 +60,13 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 });
 
 fn render(name: &str) -> Result<String, AppError> {
+    render_with(name, context! {})
+}
+
+fn render_with(name: &str, ctx: minijinja::Value) -> Result<String, AppError> {
     TEMPLATES
         .get_template(name)
-        .and_then(|t| t.render(context! {}))
+        .and_then(|t| t.render(ctx))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("page template {name}: {e:#}")))
 }
 
@@ -95,6 +107,43 @@ async fn invite(token: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// `GET /manage/{token}`: view, change or cancel a registration.
 async fn manage(token: web::Path<String>) -> Result<HttpResponse, AppError> {
     token_page("manage.html", &token)
+}
+
+/// `GET /events/{slug}`: the public page of an event, with the request-an-invitation form.
+/// Drafts are not public.
+async fn event_page(
+    state: web::Data<crate::startup::AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::event::EventStatus;
+    let slug = slug.into_inner();
+    let found = crate::db::run(
+        &state.pool,
+        move |conn| match crate::db::models::event::find_by_slug(conn, &slug) {
+            Ok(e) => Ok(Some(e)),
+            Err(AppError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        },
+    )
+    .await?;
+    let Some(event) = found.filter(|e| e.status() != EventStatus::Draft) else {
+        return Ok(html(
+            StatusCode::NOT_FOUND,
+            render("event_not_found.html")?,
+            Caching::Public,
+        ));
+    };
+    let accepting = event.status() == EventStatus::Open;
+    let dates = crate::email::messages::format_dates(event.starts_on, event.ends_on);
+    let body = render_with(
+        "event.html",
+        context! {
+            event => context! { name => event.name, slug => event.slug, venue => event.venue, city => event.city },
+            dates => dates,
+            accepting => accepting,
+        },
+    )?;
+    Ok(html(StatusCode::OK, body, Caching::Public))
 }
 
 /// A token that cannot be one of ours gets a human 404 page at once; any other token is

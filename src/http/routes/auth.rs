@@ -14,7 +14,8 @@ use crate::startup::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me));
+        .route("/auth/me", web::get().to(me))
+        .route("/auth/me", web::patch().to(update_me));
 }
 
 #[derive(Deserialize)]
@@ -30,6 +31,8 @@ pub struct OrganizerView {
     pub email: String,
     pub name: String,
     pub role: &'static str,
+    /// `none` or `each`: emailed about each new item waiting for review.
+    pub review_notices: String,
 }
 
 impl From<&Organizer> for OrganizerView {
@@ -39,6 +42,7 @@ impl From<&Organizer> for OrganizerView {
             email: o.email.clone(),
             name: o.name.clone(),
             role: o.role().as_str(),
+            review_notices: o.review_notices.clone(),
         }
     }
 }
@@ -123,4 +127,35 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
 
 async fn me(CurrentOrganizer(organizer): CurrentOrganizer) -> HttpResponse {
     HttpResponse::Ok().json(OrganizerView::from(&organizer))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateMe {
+    review_notices: ReviewNotices,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum ReviewNotices {
+    None,
+    Each,
+}
+
+/// An organizer's own preferences: whether to be emailed about each item waiting for review.
+async fn update_me(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    ValidJson(body): ValidJson<UpdateMe>,
+) -> Result<HttpResponse, AppError> {
+    let value = match body.review_notices {
+        ReviewNotices::None => "none",
+        ReviewNotices::Each => "each",
+    };
+    let id = organizer.id.clone();
+    let updated = crate::db::run(&state.pool, move |conn| {
+        crate::db::models::organizer::set_review_notices(conn, &id, value)?;
+        crate::db::models::organizer::find(conn, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(OrganizerView::from(&updated)))
 }

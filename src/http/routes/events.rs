@@ -251,6 +251,13 @@ async fn update(
                     after.seats_taken
                 )));
             }
+            // Likewise for the scholarship budget and a concurrent award.
+            if after.scholarship_budget_cents < after.scholarship_awarded_cents {
+                return Err(AppError::conflict(format!(
+                    "The scholarship budget cannot be lower than the {} already awarded; awards that are declined, lapse or are released give their amount back.",
+                    crate::email::templates::money(after.scholarship_awarded_cents, &after.currency)
+                )));
+            }
             // More seats go to the waiting list, first come first served.
             let promoted = if after.capacity > before.capacity {
                 super::manage::promote_waitlisted(conn, &after.id, &base)?

@@ -21,14 +21,14 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::invitation::{
     self, Invitation, InvitationFilter, NewInvitationArgs, StatusChange,
 };
-use crate::db::models::registration;
+use crate::db::models::registration::{self, Registration};
 use crate::db::{self, truncate_micros, write_transaction, DbConnection};
 use crate::domain::invitation::{
     CommunityFields, InvitationFields, InvitationKind, InvitationSpec, InvitationStatus,
 };
 use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
-use crate::email::outbox;
+use crate::email::{nominations, outbox};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{parse_value, CurrentOrganizer, ValidJson};
 use crate::http::routes::events::rfc3339;
@@ -158,6 +158,19 @@ fn audit_invitation(
     )
 }
 
+/// Why an invitation is made, which decides what it records and which email it sends.
+#[derive(Clone, Copy)]
+pub enum Origin<'a> {
+    /// An organizer invites someone (or approves their request for an invitation).
+    Direct,
+    /// An organizer approves a young leader's nomination: the invitation records the
+    /// nominator's registration, and its email names the nominator and their reason.
+    Nomination {
+        nominator: &'a Registration,
+        reason: &'a str,
+    },
+}
+
 /// Invites one person, in the caller's transaction: marks an earlier invitation of the
 /// same address that ran out as `expired` (so that the one-live-invitation index admits the
 /// new one), finds or creates their community, stores the invitation with the hash of a
@@ -170,9 +183,21 @@ pub fn invite(
     actor: &Actor,
     base_url: &Url,
 ) -> Result<(Invitation, Community), AppError> {
+    invite_with(conn, event, spec, actor, base_url, Origin::Direct)
+}
+
+/// [`invite`], for an invitation of the given origin (a young leader's nomination).
+pub fn invite_with(
+    conn: &mut DbConnection,
+    event: &Event,
+    spec: &InvitationSpec,
+    actor: &Actor,
+    base_url: &Url,
+    origin: Origin<'_>,
+) -> Result<(Invitation, Community), AppError> {
     expire_stale(conn, event, Some(spec.email.as_str()))?;
     let community = community::find_or_create(conn, &spec.community)?;
-    let created = invite_in(conn, event, spec, &community, actor, base_url)?;
+    let created = invite_in(conn, event, spec, &community, actor, base_url, origin)?;
     Ok((created, community))
 }
 
@@ -212,6 +237,7 @@ fn invite_in(
     community: &Community,
     actor: &Actor,
     base_url: &Url,
+    origin: Origin<'_>,
 ) -> Result<Invitation, AppError> {
     let at = db::now();
     let token = SecretToken::generate();
@@ -229,20 +255,27 @@ fn invite_in(
                     .naive_utc(),
             ),
             invited_by: actor.id.as_deref().filter(|_| actor.kind == "organizer"),
+            nominated_by: match origin {
+                Origin::Direct => None,
+                Origin::Nomination { nominator, .. } => Some(&nominator.id),
+            },
             at,
         },
     )?;
     let link = messages::invitation_link(base_url, token.expose());
-    outbox::queue(
-        conn,
-        messages::invitation(
+    let email = match origin {
+        Origin::Direct => messages::invitation(
             InvitationEmail::Invitation,
             event,
             &created,
             community,
             &link,
         ),
-    )?;
+        Origin::Nomination { nominator, reason } => nominations::young_leader_invitation(
+            event, &created, community, &link, nominator, reason,
+        ),
+    };
+    outbox::queue(conn, email)?;
     audit_invitation(conn, actor, "invitation.created", None, &created)?;
     Ok(created)
 }
@@ -271,7 +304,15 @@ fn invite_batch(
                 Some(c) => c,
                 None => community::find_or_create(conn, &spec.community)?,
             };
-            let created = invite_in(conn, event, spec, &community, actor, base_url)?;
+            let created = invite_in(
+                conn,
+                event,
+                spec,
+                &community,
+                actor,
+                base_url,
+                Origin::Direct,
+            )?;
             Ok::<_, AppError>((created, community))
         });
         results.push(match outcome {

@@ -18,7 +18,7 @@ use crate::domain::nomination::MAX_PARAGRAPH_CHARS;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::{text, SecretToken};
 use crate::email::messages::{self, Requests};
-use crate::email::outbox;
+use crate::email::{nominations, outbox, reviewers, scholarships};
 use crate::error::AppError;
 use crate::http::extract::{OptionalJson, ValidJson};
 use crate::http::routes::events::{rfc3339, PublicEventView};
@@ -277,6 +277,15 @@ async fn register(
                     None,
                     serde_json::to_value(&stored).ok(),
                 )?;
+                let link = messages::manage_link(&base, manage.expose());
+                outbox::queue(conn, nominations::received(&event, &reg, &stored, &link))?;
+                reviewers::notify(
+                    conn,
+                    &base,
+                    &event,
+                    "young-leader nomination",
+                    &reg.full_name,
+                )?;
                 requests.nominee_name = Some(stored.full_name);
             }
             if let Some(s) = &form.scholarship {
@@ -289,6 +298,18 @@ async fn register(
                     &event.id,
                     None,
                     serde_json::to_value(&stored).ok(),
+                )?;
+                let link = messages::manage_link(&base, manage.expose());
+                outbox::queue(
+                    conn,
+                    scholarships::request_received(&event, &reg, &stored, Some(&link)),
+                )?;
+                reviewers::notify(
+                    conn,
+                    &base,
+                    &event,
+                    "travel scholarship request",
+                    &reg.full_name,
                 )?;
                 requests.scholarship_amount_cents = Some(stored.requested_amount_cents);
             }

@@ -28,7 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The registrant's actions are recorded in the audit log under this actor.
-fn registrant() -> Actor {
+pub fn registrant() -> Actor {
     Actor {
         id: None,
         kind: "registrant",
@@ -87,7 +87,8 @@ pub fn promote_waitlisted(
     Ok(promoted)
 }
 
-fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration, AppError> {
+/// The registration whose manage token this is; 404 for anything else.
+pub fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration, AppError> {
     let hash = SecretToken::parse(raw)
         .map(|t| t.hash())
         .ok_or_else(|| AppError::not_found("registration"))?;
@@ -177,8 +178,9 @@ async fn update(
 }
 
 /// `POST /manage/{token}/cancel`: cancels the registration, withdraws its pending
-/// nomination and scholarship request, and emails the registrant; a confirmed seat is
-/// given back and goes to the first on the waiting list, in the same transaction.
+/// nomination and scholarship request, releases its travel-scholarship award back to the
+/// budget, and emails the registrant; a confirmed seat is given back and goes to the
+/// first on the waiting list, in the same transaction.
 async fn cancel(
     state: web::Data<AppState>,
     token: web::Path<String>,
@@ -188,6 +190,9 @@ async fn cancel(
     let (view, cancelled_id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = find_by_token(conn, &token)?;
+            // The event row first, as every change to the seats or the scholarship budget
+            // takes it: one order of locks, so no deadlock on PostgreSQL.
+            registration::lock_event(conn, &before.event_id)?;
             let from = before.status();
             from.transition(RegistrationStatus::Cancelled)
                 .map_err(AppError::Conflict)?;
@@ -242,6 +247,22 @@ async fn cancel(
                         event_id: Some(&event_id),
                         before: None,
                         after: serde_json::to_value(&s).ok(),
+                    },
+                )?;
+            }
+            if let Some(s) = scholarship::release_award(conn, &after.id, at)? {
+                scholarship::release_budget(conn, &event_id, s.standing_award_cents())?;
+                let released = scholarship::find(conn, &s.id)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Change {
+                        action: "scholarship.award_released",
+                        entity_type: "scholarship_request",
+                        entity_id: &s.id,
+                        event_id: Some(&event_id),
+                        before: serde_json::to_value(&s).ok(),
+                        after: serde_json::to_value(&released).ok(),
                     },
                 )?;
             }

@@ -111,6 +111,11 @@ pub struct ScholarshipView {
     justification: String,
     decision_note: Option<String>,
     decided_at: Option<String>,
+    /// The last moment to accept or decline an award.
+    reply_by: Option<String>,
+    /// `offered`, `accepted`, `declined`, `lapsed` or `released`; absent until approved.
+    award_status: Option<String>,
+    award_answered_at: Option<String>,
     created_at: String,
 }
 
@@ -126,6 +131,9 @@ impl ScholarshipView {
             justification: s.justification.clone(),
             decision_note: s.decision_note.clone(),
             decided_at: s.decided_at.map(rfc3339),
+            reply_by: s.reply_by.map(rfc3339),
+            award_status: s.award_status.clone(),
+            award_answered_at: s.award_answered_at.map(rfc3339),
             created_at: rfc3339(s.created_at),
         }
     }
@@ -234,6 +242,33 @@ const CSV_HEADER: [&str; 24] = [
     "cancelled_at",
 ];
 
+/// A CSV download named `filename`: the header row, then the rows, every cell made safe
+/// for spreadsheets (see [`neutralise_formula`]).
+pub fn csv_download(
+    filename: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<HttpResponse, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| AppError::Internal(anyhow::Error::new(e).context("CSV export"));
+    out.write_record(header).map_err(write_err)?;
+    for cells in rows {
+        out.write_record(cells.iter().map(|cell| neutralise_formula(cell)))
+            .map_err(write_err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("CSV export: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
 /// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage
 /// return, which some treat alike) as a formula; a leading `'` makes it plain text.
 pub fn neutralise_formula(cell: &str) -> String {
@@ -307,30 +342,18 @@ async fn export(
         .iter()
         .map(|s| (s.registration_id.as_str(), s))
         .collect();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write_err = |e: csv::Error| AppError::Internal(anyhow::Error::new(e).context("CSV export"));
-    out.write_record(CSV_HEADER).map_err(write_err)?;
-    for (r, c) in &rows {
-        let cells = csv_row(
-            r,
-            c,
-            first_nomination.get(r.id.as_str()).copied(),
-            scholarship_of.get(r.id.as_str()).copied(),
-        );
-        out.write_record(cells.iter().map(|cell| neutralise_formula(cell)))
-            .map_err(write_err)?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("CSV export: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{slug}-registrations.csv\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(bytes))
+    csv_download(
+        &format!("{slug}-registrations.csv"),
+        &CSV_HEADER,
+        rows.iter().map(|(r, c)| {
+            csv_row(
+                r,
+                c,
+                first_nomination.get(r.id.as_str()).copied(),
+                scholarship_of.get(r.id.as_str()).copied(),
+            )
+        }),
+    )
 }
 
 #[cfg(test)]

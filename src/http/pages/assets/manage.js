@@ -1,5 +1,6 @@
 /* convene — the manage page (/manage/{token}): shows a registration with its event,
-   nomination and scholarship; edits one's own details (PATCH) and cancels. */
+   nomination and scholarship; edits one's own details (PATCH), asks for a travel
+   scholarship, withdraws it, answers an award, and cancels. */
 (function () {
   'use strict';
 
@@ -11,8 +12,11 @@
   var form = C.byId('details-form');
   var summary = C.byId('error-summary');
   var cancelSummary = C.byId('cancel-error-summary');
+  var scholarshipForm = C.byId('scholarship-form');
+  var scholarshipSummary = C.byId('scholarship-error-summary');
   var setEditing = function () {};
   var setCancelling = function () {};
+  var setAsking = function () {};
 
   // What PATCH /manage/{token} changes; the email address and community are not among them.
   var DETAIL_FIELDS = ['full_name', 'title', 'organization', 'phone',
@@ -66,11 +70,13 @@
 
     showDetails(reg);
     showNominations(data, reg);
-    showScholarship(data, event);
+    showScholarship(data, event, reg);
     var nominations = Array.isArray(data.nominations) ? data.nominations : (data.nomination ? [data.nomination] : []);
     var pending = nominations.some(function (n) { return n && n.status === 'pending'; }) ||
       !!(data.scholarship && data.scholarship.status === 'pending');
     C.byId('cancel-withdraws').hidden = !pending;
+    var award = data.scholarship && data.scholarship.award_status;
+    C.byId('cancel-releases-award').hidden = !(award === 'offered' || award === 'accepted');
 
     var active = reg.status !== 'cancelled';
     C.byId('details-edit').hidden = !active;
@@ -151,7 +157,29 @@
     withdrawn: ['Withdrawn', 'grey']
   };
 
-  function showScholarship(data, event) {
+  /** What became of an approved request's award. */
+  var AWARD_STATUS = {
+    offered: ['Approved: waiting for your answer', 'blue'],
+    accepted: ['Approved and accepted', 'green'],
+    declined: ['You declined the award', 'grey'],
+    lapsed: ['Not answered in time', 'grey'],
+    released: ['Released when you cancelled', 'grey']
+  };
+
+  function showScholarship(data, event, reg) {
+    var active = reg.status !== 'cancelled';
+    var s0 = data.scholarship;
+    var open = !!(s0 && s0.award_status === 'offered' && s0.reply_by &&
+      new Date(s0.reply_by).getTime() > Date.now());
+    C.byId('award-panel').hidden = !(active && open);
+    C.byId('scholarship-withdraw-panel').hidden = !(active && s0 && s0.status === 'pending');
+    C.byId('scholarship-open').hidden = !(active && !s0);
+    if (s0 || !active) setAsking(false);
+    if (open) {
+      C.byId('award-text').textContent = 'The organizers have awarded your community ' +
+        C.formatMoney(s0.awarded_amount_cents, event.currency) + ' towards travel. Please accept or decline it by ' +
+        C.formatMoment(s0.reply_by, event.timezone) + '. If you decline, the amount goes to another community.';
+    }
     var section = C.byId('scholarship-section');
     var has = Object.prototype.hasOwnProperty;
     var key = has.call(data, 'scholarship') ? 'scholarship'
@@ -166,7 +194,8 @@
     list.hidden = !s;
     if (s) {
       var currency = s.currency || event.currency;
-      var st = SCHOLARSHIP_STATUS[s.status] || [C.capitalise(s.status || 'Unknown'), 'grey'];
+      var st = (s.status === 'approved' && AWARD_STATUS[s.award_status]) ||
+        SCHOLARSHIP_STATUS[s.status] || [C.capitalise(s.status || 'Unknown'), 'grey'];
       var rows = [
         ['Travelers', s.travelers],
         ['Estimated cost', C.formatMoney(s.estimated_cost_cents, currency)],
@@ -175,6 +204,9 @@
       ];
       if (typeof s.awarded_amount_cents === 'number') {
         rows.push(['Amount awarded', C.formatMoney(s.awarded_amount_cents, currency)]);
+      }
+      if (s.award_status === 'offered' && s.reply_by) {
+        rows.push(['Answer by', C.formatMoment(s.reply_by, event.timezone)]);
       }
       if (s.decision_note) rows.push(['Note from the organizers', s.decision_note]);
       C.summaryRows(list, rows);
@@ -227,6 +259,69 @@
     return load(notice);
   }
 
+  /** The request as typed, or the fields that cannot be sent as typed (amounts, counts). */
+  function scholarshipBody() {
+    var v = function (name) { return C.value(scholarshipForm, name); };
+    var errors = {};
+    var body = { justification: v('justification') };
+    var travelers = v('travelers');
+    if (travelers === '') {
+      errors.travelers = ['enter how many people would travel'];
+    } else if (!/^\d{1,4}$/.test(travelers) || +travelers < 1) {
+      errors.travelers = ['enter the number of travelers as a whole number, like 2'];
+    } else {
+      body.travelers = parseInt(travelers, 10);
+    }
+    [
+      ['estimated_cost_cents', 'the estimated cost of travel'],
+      ['requested_amount_cents', 'the amount you are asking for']
+    ].forEach(function (pair) {
+      var amount = C.parseAmount(v(pair[0]));
+      if (amount.empty) errors[pair[0]] = ['enter ' + pair[1]];
+      else if (amount.invalid) errors[pair[0]] = ['enter ' + pair[1] + ' in numbers, like 1250 or 1250.50'];
+      else body[pair[0]] = amount.cents;
+    });
+    return { body: body, errors: errors };
+  }
+
+  function askScholarship() {
+    var built = scholarshipBody();
+    if (Object.keys(built.errors).length) {
+      C.showErrors(scholarshipForm, scholarshipSummary, built.errors);
+      return null;
+    }
+    return C.api('POST', base + '/scholarship', built.body).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        C.clearErrors(scholarshipForm, scholarshipSummary);
+        scholarshipForm.reset();
+        setAsking(false);
+        return load('We have your request for a travel scholarship and have emailed you a receipt.');
+      }
+      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
+        C.showErrors(scholarshipForm, scholarshipSummary, res.data.errors);
+      } else {
+        C.showErrors(scholarshipForm, scholarshipSummary, {}, C.failureMessage(res, 'registration'));
+      }
+      return null;
+    });
+  }
+
+  /** A one-button action on the request (withdraw, accept, decline): the page is read
+      again on success, and a refusal is shown in the action's own panel. */
+  function scholarshipAction(action, panelId, summaryId, notice) {
+    return function () {
+      return C.api('POST', base + '/scholarship/' + action, {}).then(function (res) {
+        var panel = C.byId(panelId);
+        if (res.status >= 200 && res.status < 300) {
+          C.clearErrors(panel, C.byId(summaryId));
+          return load(notice);
+        }
+        C.showErrors(panel, C.byId(summaryId), {}, C.failureMessage(res, 'travel scholarship request'));
+        return null;
+      });
+    };
+  }
+
   function cancel() {
     return C.api('POST', base + '/cancel', {}).then(function (res) {
       if (res.status >= 200 && res.status < 300) {
@@ -274,6 +369,29 @@
       cancelOpen.focus();
     });
     C.byId('cancel-yes').addEventListener('click', C.guard(C.byId('cancel-yes'), cancel));
+
+    var askOpen = C.byId('scholarship-open');
+    setAsking = C.disclosure(askOpen, scholarshipForm, function () {
+      C.byId('notification').hidden = true;
+      C.byId('scholarship-travelers').focus();
+    });
+    C.byId('scholarship-cancel').addEventListener('click', function () {
+      C.clearErrors(scholarshipForm, scholarshipSummary);
+      setAsking(false);
+      askOpen.focus();
+    });
+    scholarshipForm.addEventListener('submit', C.guard(C.byId('scholarship-send'), askScholarship));
+    [
+      ['scholarship-withdraw', 'withdraw', 'scholarship-withdraw-panel', 'withdraw-error-summary',
+        'Your travel scholarship request has been withdrawn.'],
+      ['award-accept', 'accept', 'award-panel', 'award-error-summary',
+        'Thank you: you have accepted the travel scholarship.'],
+      ['award-decline', 'decline', 'award-panel', 'award-error-summary',
+        'You have declined the travel scholarship. Thank you for letting us know: the amount will go to another community.']
+    ].forEach(function (a) {
+      var button = C.byId(a[0]);
+      button.addEventListener('click', C.guard(button, scholarshipAction(a[1], a[2], a[3], a[4])));
+    });
 
     if (!token) {
       C.showState('state-not-found', 'Registration not found');

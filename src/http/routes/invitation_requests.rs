@@ -1,0 +1,384 @@
+//! Requests for an invitation: anyone may ask (`POST`, always the same 202 answer, so the
+//! endpoint tells nothing about who is invited); organizers list, approve (which invites
+//! the requester) or decline (a polite email).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::event::{self, Event};
+use crate::db::models::invitation;
+use crate::db::models::invitation_request::{self, InvitationRequest, Submitted};
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::community::CommunitySpec;
+use crate::domain::event::EventStatus;
+use crate::domain::invitation::{InvitationKind, InvitationSpec};
+use crate::domain::invitation_request::{InvitationRequestForm, RequestFields, RequestStatus};
+use crate::domain::registration::CommunityField;
+use crate::domain::text;
+use crate::email::{messages, outbox, Outgoing};
+use crate::error::AppError;
+use crate::http::extract::{CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::routes::events::rfc3339;
+use crate::http::routes::invitations::{invite, paging};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events/{slug}/invitation-requests", web::post().to(submit))
+        .route("/events/{slug}/invitation-requests", web::get().to(list))
+        .route(
+            "/events/{slug}/invitation-requests/{id}/approve",
+            web::post().to(approve),
+        )
+        .route(
+            "/events/{slug}/invitation-requests/{id}/decline",
+            web::post().to(decline),
+        );
+}
+
+/// The public form. Every field is optional here so that each missing one is named.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RequestBody {
+    full_name: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    organization: Option<String>,
+    community: Option<CommunityField>,
+    reason: Option<String>,
+    /// A honeypot: hidden from people by the page, filled in by naive bots.
+    website: Option<String>,
+}
+
+/// The one answer to every accepted request, known email or not.
+fn received() -> HttpResponse {
+    HttpResponse::Accepted().json(json!({
+        "status": "received",
+        "message": "Thank you. The organizing team reviews every request and will write to you by email.",
+    }))
+}
+
+/// "Springfield, IL" or `{name, state, country?}` into its three parts.
+fn community_parts(c: &Option<CommunityField>) -> (Option<String>, Option<String>, Option<String>) {
+    match c {
+        None => (None, None, None),
+        Some(CommunityField::Name(raw)) => match raw.rsplit_once(',') {
+            Some((name, state)) => (Some(name.to_owned()), Some(state.to_owned()), None),
+            None => (Some(raw.clone()), None, None),
+        },
+        Some(CommunityField::Parts(p)) => (p.name.clone(), p.state.clone(), p.country.clone()),
+    }
+}
+
+fn public_event(conn: &mut DbConnection, slug: &str) -> Result<Event, AppError> {
+    let found = event::find_by_slug(conn, slug)?;
+    match found.status() {
+        EventStatus::Draft => Err(AppError::not_found("event")),
+        EventStatus::Closed | EventStatus::Archived => Err(AppError::conflict(
+            "This event no longer takes requests for an invitation.",
+        )),
+        EventStatus::Open => Ok(found),
+    }
+}
+
+fn receipt(event: &Event, r: &InvitationRequest) -> Outgoing {
+    Outgoing {
+        template: "invitation_request_received",
+        to: r.email.clone(),
+        context: json!({ "event": messages::event_context(event), "requester": { "full_name": r.full_name } }),
+        attachments: vec![],
+        event_id: Some(event.id.clone()),
+        entity: Some(("invitation_request", r.id.clone())),
+    }
+}
+
+async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    ValidJson(body): ValidJson<RequestBody>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
+        state
+            .public_limits
+            .invitation_requests
+            .acquire(ip)
+            .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
+    }
+    if body
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
+        tracing::info!("invitation request dropped by the honeypot");
+        return Ok(received());
+    }
+    let (name, region, country) = community_parts(&body.community);
+    let form = InvitationRequestForm::parse(RequestFields {
+        full_name: body.full_name.as_deref(),
+        email: body.email.as_deref(),
+        title: body.title.as_deref(),
+        organization: body.organization.as_deref(),
+        community: (name.as_deref(), region.as_deref(), country.as_deref()),
+        reason: body.reason.as_deref(),
+    })
+    .map_err(AppError::Validation)?;
+    let slug = slug.into_inner();
+    let base_url = state.settings.base_url.clone();
+    let queued = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let event = public_event(conn, &slug)?;
+            // Someone already invited needs no request: nothing is stored, the answer is the same.
+            if invitation::live_for_email(conn, &event.id, form.email.as_str(), Utc::now())? {
+                return Ok(false);
+            }
+            let (stored, how) = invitation_request::submit(conn, &event.id, &form)?;
+            let action = match how {
+                Submitted::New => "invitation_request.received",
+                Submitted::Merged => "invitation_request.repeated",
+            };
+            audit::record(
+                conn,
+                &Actor::public(),
+                Change {
+                    action,
+                    entity_type: "invitation_request",
+                    entity_id: &stored.id,
+                    event_id: Some(&event.id),
+                    before: None,
+                    after: serde_json::to_value(&stored).ok(),
+                },
+            )?;
+            // One receipt per request: a repeat while it is pending sends nothing new.
+            if how == Submitted::New {
+                outbox::queue(conn, receipt(&event, &stored))?;
+                crate::email::reviewers::notify(
+                    conn,
+                    &base_url,
+                    &event,
+                    "request for an invitation",
+                    &stored.full_name,
+                )?;
+            }
+            Ok(how == Submitted::New)
+        })
+    })
+    .await?;
+    if queued {
+        state.outbox.notify();
+    }
+    Ok(received())
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<RequestStatus>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct InvitationRequestView {
+    id: String,
+    status: String,
+    full_name: String,
+    email: String,
+    title: String,
+    organization: String,
+    community: serde_json::Value,
+    reason: String,
+    times_requested: i32,
+    decision_note: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    invitation_id: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl InvitationRequestView {
+    fn of(r: &InvitationRequest) -> Self {
+        Self {
+            id: r.id.clone(),
+            status: r.status.clone(),
+            full_name: r.full_name.clone(),
+            email: r.email.clone(),
+            title: r.title.clone(),
+            organization: r.organization.clone(),
+            community: json!({ "name": r.community_name, "state": r.community_state, "country": r.community_country }),
+            reason: r.reason.clone(),
+            times_requested: r.times_requested,
+            decision_note: r.decision_note.clone(),
+            decided_by: r.decided_by.clone(),
+            decided_at: r.decided_at.map(rfc3339),
+            invitation_id: r.invitation_id.clone(),
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    slug: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (limit, offset) = paging(q.limit, q.offset).map_err(AppError::Validation)?;
+    let (slug, status) = (slug.into_inner(), q.status);
+    let (items, total) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        invitation_request::list(conn, &event.id, status, limit, offset)
+    })
+    .await?;
+    let items: Vec<InvitationRequestView> = items.iter().map(InvitationRequestView::of).collect();
+    Ok(HttpResponse::Ok()
+        .json(json!({ "items": items, "total": total, "limit": limit, "offset": offset })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionBody {
+    /// Approve: a personal message for the invitation email. Decline: a note for the requester.
+    note: Option<String>,
+}
+
+fn note_of(body: &DecisionBody) -> Result<Option<String>, AppError> {
+    match body.note.as_deref() {
+        None => Ok(None),
+        Some(raw) => Ok(Some(
+            text::multi_line(raw, 2000).map_err(|m| AppError::invalid("note", m))?,
+        )
+        .filter(|n| !n.is_empty())),
+    }
+}
+
+fn audit_decision(
+    conn: &mut DbConnection,
+    organizer_id: &str,
+    action: &str,
+    before: &InvitationRequest,
+    after: &InvitationRequest,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &Actor::organizer(organizer_id),
+        Change {
+            action,
+            entity_type: "invitation_request",
+            entity_id: &after.id,
+            event_id: Some(&after.event_id),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    path: web::Path<(String, String)>,
+    OptionalJson(body): OptionalJson<DecisionBody>,
+) -> Result<HttpResponse, AppError> {
+    let note = note_of(&body)?;
+    let (slug, id) = path.into_inner();
+    let base_url = state.settings.base_url.clone();
+    let decided = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let event = event::find_by_slug(conn, &slug)?;
+            let before = invitation_request::find(conn, &event.id, &id)?;
+            before
+                .status()
+                .decide(RequestStatus::Approved)
+                .map_err(AppError::Conflict)?;
+            let spec = InvitationSpec {
+                email: crate::domain::EmailAddress::parse(&before.email)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
+                full_name: before.full_name.clone(),
+                title: before.title.clone(),
+                community: CommunitySpec {
+                    name: before.community_name.clone(),
+                    state: before.community_state.clone(),
+                    country: before.community_country.clone(),
+                },
+                kind: InvitationKind::Executive,
+                message: note.clone(),
+                organization: Some(before.organization.clone()),
+                expires_at: None,
+            };
+            let actor = Actor::organizer(&organizer.id);
+            let (invited, _) = invite(conn, &event, &spec, &actor, &base_url)?;
+            let after = invitation_request::decide(
+                conn,
+                &before,
+                RequestStatus::Approved,
+                note.as_deref(),
+                &organizer.id,
+                Some(&invited.id),
+            )?;
+            audit_decision(
+                conn,
+                &organizer.id,
+                "invitation_request.approved",
+                &before,
+                &after,
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    Ok(HttpResponse::Ok().json(InvitationRequestView::of(&decided)))
+}
+
+async fn decline(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    path: web::Path<(String, String)>,
+    OptionalJson(body): OptionalJson<DecisionBody>,
+) -> Result<HttpResponse, AppError> {
+    let note = note_of(&body)?;
+    let (slug, id) = path.into_inner();
+    let decided = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let event = event::find_by_slug(conn, &slug)?;
+            let before = invitation_request::find(conn, &event.id, &id)?;
+            let after = invitation_request::decide(
+                conn,
+                &before,
+                RequestStatus::Declined,
+                note.as_deref(),
+                &organizer.id,
+                None,
+            )?;
+            outbox::queue(
+                conn,
+                Outgoing {
+                    template: "invitation_request_declined",
+                    to: after.email.clone(),
+                    context: json!({
+                        "event": messages::event_context(&event),
+                        "requester": { "full_name": after.full_name },
+                        "note": after.decision_note,
+                    }),
+                    attachments: vec![],
+                    event_id: Some(event.id.clone()),
+                    entity: Some(("invitation_request", after.id.clone())),
+                },
+            )?;
+            audit_decision(
+                conn,
+                &organizer.id,
+                "invitation_request.declined",
+                &before,
+                &after,
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    Ok(HttpResponse::Ok().json(InvitationRequestView::of(&decided)))
+}

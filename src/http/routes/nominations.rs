@@ -1,0 +1,429 @@
+//! Young-leader nominations. An executive nominates from the registration form (see
+//! `invitee`) or later from their private link, and may withdraw a nomination while it
+//! is pending; organizers list them and approve or decline. Approval invites the young
+//! leader, in the same transaction, with an invitation of kind `young_leader` linked to
+//! the nominator's community and registration.
+//!
+//! A young leader's registration may not nominate: that is 403 (who is asking, not the
+//! state of anything, is what is wrong), while a cancelled registration or a full quota
+//! is 409.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::community::{self, Community};
+use crate::db::models::event::{self, Event};
+use crate::db::models::invitation;
+use crate::db::models::nomination::{self, Decision, Nomination, NominationFilter};
+use crate::db::models::registration::{self, Registration};
+use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::invitation::{InvitationKind, InvitationSpec};
+use crate::domain::nomination::{
+    decision_note, may_nominate, NominationFields, NominationForm, NominationRefusal,
+    NominationStatus,
+};
+use crate::domain::EmailAddress;
+use crate::email::{messages, nominations as emails, outbox};
+use crate::error::{AppError, FieldErrors};
+use crate::http::extract::{CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::routes::invitations::{invite_with, paging, CommunityView, Origin};
+use crate::http::routes::manage;
+use crate::http::routes::registrations::NominationView;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/manage/{token}/nomination", web::post().to(nominate))
+        .route(
+            "/manage/{token}/nominations/{id}/withdraw",
+            web::post().to(withdraw),
+        )
+        .route("/events/{slug}/nominations", web::get().to(list))
+        .route(
+            "/events/{slug}/nominations/{id}/approve",
+            web::post().to(approve),
+        )
+        .route(
+            "/events/{slug}/nominations/{id}/decline",
+            web::post().to(decline),
+        );
+}
+
+/// The executive who nominated, as organizers see them beside the nomination.
+#[derive(Serialize)]
+struct NominatorView {
+    registration_id: String,
+    registration_status: String,
+    full_name: String,
+    title: String,
+    organization: String,
+    email: String,
+}
+
+/// A nomination as organizers review it: with its nominator, their community, and the
+/// invitation an approval sent.
+#[derive(Serialize)]
+pub struct NominationReviewView {
+    #[serde(flatten)]
+    nomination: NominationView,
+    decided_by: Option<String>,
+    nominator: NominatorView,
+    community: CommunityView,
+    invitation_id: Option<String>,
+}
+
+impl NominationReviewView {
+    pub fn of(n: &Nomination, nominator: &Registration, community: &Community) -> Self {
+        Self {
+            nomination: NominationView::of(n),
+            decided_by: n.decided_by.clone(),
+            nominator: NominatorView {
+                registration_id: nominator.id.clone(),
+                registration_status: nominator.status.clone(),
+                full_name: nominator.full_name.clone(),
+                title: nominator.title.clone(),
+                organization: nominator.organization.clone(),
+                email: nominator.email.clone(),
+            },
+            community: CommunityView::of(community),
+            invitation_id: n.invitation_id.clone(),
+        }
+    }
+}
+
+fn audit_nomination(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: &str,
+    before: Option<&Nomination>,
+    after: &Nomination,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        actor,
+        Change {
+            action,
+            entity_type: "nomination",
+            entity_id: &after.id,
+            event_id: Some(&after.event_id),
+            before: before.and_then(|b| serde_json::to_value(b).ok()),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+}
+
+/// The registration's event if it may nominate now: 403 for a young leader, 409 for a
+/// cancelled registration or a full quota.
+fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result<Event, AppError> {
+    let event = event::find(conn, &reg.event_id)?;
+    let counted = nomination::counted_for(conn, &reg.id)?;
+    // An unknown kind cannot be stored (CHECK constraint); refuse it all the same.
+    let kind = InvitationKind::parse(&reg.kind).unwrap_or(InvitationKind::YoungLeader);
+    may_nominate(kind, reg.status(), counted, event.nominations_per_executive).map_err(
+        |refusal| match refusal {
+            NominationRefusal::NotAnExecutive => AppError::Forbidden(refusal.message()),
+            _ => AppError::Conflict(refusal.message()),
+        },
+    )?;
+    Ok(event)
+}
+
+/// `POST /manage/{token}/nomination`: the executive nominates a young leader after
+/// registering. The receipt goes to the executive.
+async fn nominate(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    ValidJson(fields): ValidJson<NominationFields>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let base = state.settings.base_url.clone();
+    let created = db::run(&state.pool, move |conn| {
+        // Judged before the form, so that a refused registrant is not met with a list of
+        // fields to correct.
+        let reg = manage::find_by_token(conn, &token)?;
+        check_may_nominate(conn, &reg)?;
+        let form = NominationForm::parse_by(&fields, &reg.email).map_err(AppError::Validation)?;
+
+        write_transaction(conn, |conn| {
+            nomination::lock_nominator(conn, &reg.id)?;
+            // Again under the lock: a cancellation or another nomination may have come.
+            let reg = registration::find(conn, &reg.id)?;
+            let event = check_may_nominate(conn, &reg)?;
+            let created = nomination::create(
+                conn,
+                &event.id,
+                &reg.id,
+                &reg.community_id,
+                &form,
+                db::now(),
+            )?;
+            audit_nomination(
+                conn,
+                &manage::registrant(),
+                "nomination.created",
+                None,
+                &created,
+            )?;
+            let link = messages::manage_link(&base, &token);
+            outbox::queue(conn, emails::received(&event, &reg, &created, &link))?;
+            crate::email::reviewers::notify(
+                conn,
+                &base,
+                &event,
+                "young-leader nomination",
+                &reg.full_name,
+            )?;
+            Ok(created)
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    tracing::info!(nomination_id = %created.id, registration_id = %created.registration_id, "nomination created");
+    Ok(HttpResponse::Created().json(NominationView::of(&created)))
+}
+
+/// `POST /manage/{token}/nominations/{id}/withdraw`: only while pending.
+async fn withdraw(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (token, id) = path.into_inner();
+    let after = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let reg = manage::find_by_token(conn, &token)?;
+            let before = nomination::find_of_registration(conn, &reg.id, &id)?;
+            let to = before
+                .status()
+                .transition(NominationStatus::Withdrawn)
+                .map_err(AppError::Conflict)?;
+            let after = nomination::set_status(
+                conn,
+                &before.id,
+                NominationStatus::Pending,
+                to,
+                Decision::default(),
+                db::now(),
+            )?;
+            audit_nomination(
+                conn,
+                &manage::registrant(),
+                "nomination.withdrawn",
+                Some(&before),
+                &after,
+            )?;
+            Ok(after)
+        })
+    })
+    .await?;
+    tracing::info!(nomination_id = %after.id, "nomination withdrawn");
+    Ok(HttpResponse::Ok().json(NominationView::of(&after)))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /events/{slug}/nominations?status=&limit=&offset=`, oldest first: the order
+/// to review them in.
+async fn list(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let mut errors = FieldErrors::new();
+    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
+        let parsed = NominationStatus::parse(s);
+        if parsed.is_none() {
+            errors.add(
+                "status",
+                "must be one of pending, approved, declined, withdrawn",
+            );
+        }
+        parsed
+    });
+    let page = paging(q.limit, q.offset)
+        .map_err(|e| errors.merge_prefixed("", e))
+        .ok();
+    errors.into_result()?;
+    let (limit, offset) = page.unwrap_or((50, 0));
+    let slug = slug.into_inner();
+    let (items, total) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        let filter = NominationFilter {
+            event_id: event.id,
+            status,
+            limit,
+            offset,
+        };
+        let (rows, total) = nomination::list(conn, &filter)?;
+        let items: Vec<NominationReviewView> = rows
+            .iter()
+            .map(|(n, r, c)| NominationReviewView::of(n, r, c))
+            .collect();
+        Ok((items, total))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    })))
+}
+
+/// A decision's body, which may be left out: `{note?}`, sent to the nominator.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionRequest {
+    note: Option<String>,
+}
+
+impl DecisionRequest {
+    fn note(&self) -> Result<Option<String>, AppError> {
+        decision_note(self.note.as_deref()).map_err(|m| AppError::invalid("note", m))
+    }
+}
+
+/// Moves a pending nomination to `to` on an organizer's decision, recording who and
+/// when; the guarded UPDATE makes the second of two simultaneous decisions a 409.
+fn decide(
+    conn: &mut DbConnection,
+    before: &Nomination,
+    to: NominationStatus,
+    organizer_id: &str,
+    note: Option<&str>,
+) -> Result<Nomination, AppError> {
+    let at = db::now();
+    nomination::set_status(
+        conn,
+        &before.id,
+        NominationStatus::Pending,
+        to,
+        Decision {
+            decided_by: Some(organizer_id),
+            decided_at: Some(at),
+            decision_note: note,
+        },
+        at,
+    )
+}
+
+/// `POST /events/{slug}/nominations/{id}/approve {note?}`: in one transaction, the
+/// nomination is approved, the young leader invited (their email names the nominator
+/// and the reason), the nominator told, and all of it audited. 409 when the nominee
+/// already has a live invitation to the event, and nothing changes.
+async fn approve(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    path: web::Path<(String, String)>,
+    OptionalJson(body): OptionalJson<DecisionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let note = body.note()?;
+    let (slug, id) = path.into_inner();
+    let nomination_id = id.clone();
+    let base = state.settings.base_url.clone();
+    let view = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let event = event::find_by_slug(conn, &slug)?;
+            let before = nomination::find_in_event(conn, &event.id, &id)?;
+            before
+                .status()
+                .transition(NominationStatus::Approved)
+                .map_err(AppError::Conflict)?;
+            if invitation::live_for_email(conn, &event.id, &before.email, Utc::now())? {
+                return Err(AppError::conflict(
+                    "The nominee already has a live invitation to this event (open or accepted), so the nomination was left pending. Decline it, or revoke that invitation and approve again.",
+                ));
+            }
+            // Decided first: a second organizer approving at the same moment waits here
+            // and then finds the nomination no longer pending.
+            decide(
+                conn,
+                &before,
+                NominationStatus::Approved,
+                &organizer.id,
+                note.as_deref(),
+            )?;
+            let nominator = registration::find(conn, &before.registration_id)?;
+            let community = community::find(conn, &before.community_id)?;
+            let email = EmailAddress::parse(&before.email).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("a stored nominee address is invalid: {e}"))
+            })?;
+            let spec = InvitationSpec {
+                email,
+                full_name: before.full_name.clone(),
+                title: before.title.clone(),
+                community: community.spec(),
+                kind: InvitationKind::YoungLeader,
+                message: None,
+                organization: Some(before.organization.clone()),
+                expires_at: None,
+            };
+            let actor = Actor::organizer(&organizer.id);
+            let (inv, _) = invite_with(
+                conn,
+                &event,
+                &spec,
+                &actor,
+                &base,
+                Origin::Nomination {
+                    nominator: &nominator,
+                    reason: &before.reason,
+                },
+            )?;
+            let after = nomination::link_invitation(conn, &before.id, &inv.id)?;
+            audit_nomination(conn, &actor, "nomination.approved", Some(&before), &after)?;
+            outbox::queue(conn, emails::approved(&event, &nominator, &after))?;
+            Ok(NominationReviewView::of(&after, &nominator, &community))
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    tracing::info!(nomination_id = %nomination_id, "nomination approved; young leader invited");
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// `POST /events/{slug}/nominations/{id}/decline {note?}`: the nominator is told, with
+/// the note if there is one.
+async fn decline(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    path: web::Path<(String, String)>,
+    OptionalJson(body): OptionalJson<DecisionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let note = body.note()?;
+    let (slug, id) = path.into_inner();
+    let nomination_id = id.clone();
+    let view = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let event = event::find_by_slug(conn, &slug)?;
+            let before = nomination::find_in_event(conn, &event.id, &id)?;
+            before
+                .status()
+                .transition(NominationStatus::Declined)
+                .map_err(AppError::Conflict)?;
+            let after = decide(
+                conn,
+                &before,
+                NominationStatus::Declined,
+                &organizer.id,
+                note.as_deref(),
+            )?;
+            let actor = Actor::organizer(&organizer.id);
+            audit_nomination(conn, &actor, "nomination.declined", Some(&before), &after)?;
+            let (after, nominator, community) = nomination::reviewed(conn, after)?;
+            outbox::queue(conn, emails::declined(&event, &nominator, &after))?;
+            Ok(NominationReviewView::of(&after, &nominator, &community))
+        })
+    })
+    .await?;
+    state.outbox.notify();
+    tracing::info!(nomination_id = %nomination_id, "nomination declined");
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,182 @@
+//! Background jobs on a timer, run by every server process next to the email worker:
+//! for now the sweep of travel-scholarship awards, which reminds a registrant once,
+//! [`REMINDER_BEFORE_DAYS`] days before an award's reply-by time (at once if less is
+//! left), and lapses an award left unanswered past it, giving its amount back to the
+//! budget and emailing the registrant.
+//!
+//! Several processes may sweep one database at the same moment. Each award is handled in
+//! its own transaction and claimed by one conditional UPDATE (`reminded_at IS NULL`,
+//! `award_status = 'offered'`), so exactly one process wins each award: nobody is
+//! reminded twice, and no amount is given back twice.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::scholarship::{self, ScholarshipRequest};
+use crate::db::models::{event, registration};
+use crate::db::{self, truncate_micros, write_transaction, DbConnection, DbPool};
+use crate::domain::scholarship::REMINDER_BEFORE_DAYS;
+use crate::email::{outbox, scholarships, OutboxSignal};
+use crate::error::AppError;
+
+/// Awards handled per sweep and kind; the rest wait for the next sweep.
+const BATCH: i64 = 200;
+
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reminded: usize,
+    pub lapsed: usize,
+}
+
+/// The running sweeper, owned by the application; stop it with [`Sweeper::shutdown`].
+pub struct Sweeper {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sweeper {
+    /// Starts sweeping on the current Tokio runtime: at once, then every `interval`.
+    pub fn start(pool: DbPool, outbox: OutboxSignal, interval: Duration) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(run(pool, outbox, interval, stopped));
+        Self { stop, task }
+    }
+
+    /// Returns once the sweep under way, if any, is finished.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the sweeper ended abnormally");
+        }
+    }
+}
+
+async fn run(
+    pool: DbPool,
+    outbox: OutboxSignal,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            // A dropped sender (the application went away) also means stop.
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+        match db::run(&pool, |conn| sweep_scholarships(conn, Utc::now())).await {
+            Ok(report) => {
+                if report.reminded + report.lapsed > 0 {
+                    outbox.notify();
+                    tracing::info!(
+                        reminded = report.reminded,
+                        lapsed = report.lapsed,
+                        "scholarship awards swept"
+                    );
+                }
+            }
+            // The database may be down: the next sweep tries again.
+            Err(e) => tracing::warn!(error = %e, "the scholarship sweep failed"),
+        }
+    }
+    tracing::debug!("sweeper stopped");
+}
+
+/// One sweep as of `now`: lapses the awards left unanswered past their reply-by time,
+/// then reminds those whose time is nearly up. Safe to run in several processes at once.
+pub fn sweep_scholarships(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+) -> Result<SweepReport, AppError> {
+    let at = truncate_micros(now.naive_utc());
+    let mut report = SweepReport::default();
+    for s in scholarship::unanswered_past_reply_by(conn, at, BATCH)? {
+        if lapse(conn, &s, at)? {
+            report.lapsed += 1;
+        }
+    }
+    let until = at + chrono::Duration::days(REMINDER_BEFORE_DAYS);
+    for s in scholarship::due_for_reminder(conn, at, until, BATCH)? {
+        if remind(conn, &s, at)? {
+            report.reminded += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Lapses one award if it is still offered and past its reply-by time (false if another
+/// sweeper, or the registrant's answer, came first).
+fn lapse(
+    conn: &mut DbConnection,
+    s: &ScholarshipRequest,
+    at: chrono::NaiveDateTime,
+) -> Result<bool, AppError> {
+    write_transaction(conn, |conn| {
+        // The event row first, as every change to the budget takes it.
+        registration::lock_event(conn, &s.event_id)?;
+        let before = scholarship::find(conn, &s.id)?;
+        if !scholarship::lapse_award(conn, &s.id, at)? {
+            return Ok(false);
+        }
+        scholarship::release_budget(
+            conn,
+            &before.event_id,
+            before.awarded_amount_cents.unwrap_or(0),
+        )?;
+        let after = scholarship::find(conn, &s.id)?;
+        let event = event::find(conn, &after.event_id)?;
+        let reg = registration::find(conn, &after.registration_id)?;
+        outbox::queue(conn, scholarships::lapsed(&event, &reg, &after))?;
+        record(conn, "scholarship.lapsed", &before, &after)?;
+        tracing::info!(scholarship_id = %after.id, "scholarship award lapsed");
+        Ok(true)
+    })
+}
+
+/// Reminds the registrant of one award, once (false if it was already done).
+fn remind(
+    conn: &mut DbConnection,
+    s: &ScholarshipRequest,
+    at: chrono::NaiveDateTime,
+) -> Result<bool, AppError> {
+    write_transaction(conn, |conn| {
+        let before = scholarship::find(conn, &s.id)?;
+        if !scholarship::mark_reminded(conn, &s.id, at)? {
+            return Ok(false);
+        }
+        let after = scholarship::find(conn, &s.id)?;
+        let event = event::find(conn, &after.event_id)?;
+        let reg = registration::find(conn, &after.registration_id)?;
+        outbox::queue(conn, scholarships::reminder(&event, &reg, &after))?;
+        record(conn, "scholarship.reminded", &before, &after)?;
+        Ok(true)
+    })
+}
+
+fn record(
+    conn: &mut DbConnection,
+    action: &str,
+    before: &ScholarshipRequest,
+    after: &ScholarshipRequest,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &Actor::system(),
+        Change {
+            action,
+            entity_type: "scholarship_request",
+            entity_id: &after.id,
+            event_id: Some(&after.event_id),
+            before: serde_json::to_value(before).ok(),
+            after: serde_json::to_value(after).ok(),
+        },
+    )
+}
