@@ -6,6 +6,9 @@ use std::fmt;
 #[serde(transparent)]
 pub struct Slug(String);
 
+/// Words that name pages beside an event's (`/admin/events/new`), never an event.
+const RESERVED: &[&str] = &["new", "edit", "admin", "api", "static"];
+
 impl Slug {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let value = raw.trim();
@@ -20,6 +23,11 @@ impl Slug {
                 "may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit"
                     .into(),
             );
+        }
+        if RESERVED.contains(&value) {
+            return Err(format!(
+                "'{value}' is reserved for the service's own pages; choose another"
+            ));
         }
         Ok(Self(value.to_owned()))
     }
@@ -42,6 +50,10 @@ mod tests {
     #[test]
     fn slugs_are_lowercase_words_joined_by_hyphens() {
         assert!(Slug::parse("future-city-2027").is_ok());
+        assert!(
+            Slug::parse("new").is_err(),
+            "reserved for /admin/events/new"
+        );
         for bad in [
             "ab",
             "Future-City",

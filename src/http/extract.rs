@@ -146,6 +146,24 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// An optional filter from the query string (`?status=pending`): `None` when absent or
+/// empty; a value `parse` does not know is named in `errors` with `message`, so that every
+/// bad filter is reported in one answer.
+pub fn query_filter<T>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Option<T>,
+    message: &str,
+) -> Option<T> {
+    let raw = raw.filter(|s| !s.is_empty())?;
+    let parsed = parse(raw);
+    if parsed.is_none() {
+        errors.add(field, message);
+    }
+    parsed
+}
+
 /// Turns `validator`'s nested errors into messages keyed by dotted JSON path.
 pub fn field_errors(errors: &ValidationErrors) -> FieldErrors {
     let mut out = FieldErrors::new();

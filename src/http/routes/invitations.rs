@@ -30,7 +30,7 @@ use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{parse_value, CurrentOrganizer, ValidJson};
+use crate::http::extract::{parse_value, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
@@ -710,23 +710,20 @@ async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = InvitationStatus::parse(s);
-        if parsed.is_none() {
-            errors.add(
-                "status",
-                "must be one of pending, sent, accepted, declined, revoked, expired",
-            );
-        }
-        parsed
-    });
-    let kind = q.kind.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = InvitationKind::parse(s);
-        if parsed.is_none() {
-            errors.add("kind", "must be executive or young_leader");
-        }
-        parsed
-    });
+    let status = query_filter(
+        &mut errors,
+        "status",
+        q.status.as_deref(),
+        InvitationStatus::parse,
+        "must be one of pending, sent, accepted, declined, revoked, expired",
+    );
+    let kind = query_filter(
+        &mut errors,
+        "kind",
+        q.kind.as_deref(),
+        InvitationKind::parse,
+        "must be executive or young_leader",
+    );
     let page = paging(q.limit, q.offset)
         .map_err(|e| errors.merge_prefixed("", e))
         .ok();

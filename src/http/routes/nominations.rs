@@ -27,7 +27,7 @@ use crate::domain::nomination::{
 use crate::domain::EmailAddress;
 use crate::email::{messages, nominations as emails, outbox};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::extract::{query_filter, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::routes::invitations::{invite_with, paging, CommunityView, Origin};
 use crate::http::routes::manage;
 use crate::http::routes::registrations::NominationView;
@@ -237,16 +237,13 @@ async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = NominationStatus::parse(s);
-        if parsed.is_none() {
-            errors.add(
-                "status",
-                "must be one of pending, approved, declined, withdrawn",
-            );
-        }
-        parsed
-    });
+    let status = query_filter(
+        &mut errors,
+        "status",
+        q.status.as_deref(),
+        NominationStatus::parse,
+        "must be one of pending, approved, declined, withdrawn",
+    );
     let page = paging(q.limit, q.offset)
         .map_err(|e| errors.merge_prefixed("", e))
         .ok();

@@ -15,7 +15,7 @@ use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::CurrentOrganizer;
+use crate::http::extract::{query_filter, CurrentOrganizer};
 use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::{paging, CommunityView};
 use crate::startup::AppState;
@@ -157,20 +157,20 @@ async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = RegistrationStatus::parse(s);
-        if parsed.is_none() {
-            errors.add("status", "must be one of confirmed, waitlisted, cancelled");
-        }
-        parsed
-    });
-    let kind = q.kind.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = InvitationKind::parse(s);
-        if parsed.is_none() {
-            errors.add("kind", "must be executive or young_leader");
-        }
-        parsed
-    });
+    let status = query_filter(
+        &mut errors,
+        "status",
+        q.status.as_deref(),
+        RegistrationStatus::parse,
+        "must be one of confirmed, waitlisted, cancelled",
+    );
+    let kind = query_filter(
+        &mut errors,
+        "kind",
+        q.kind.as_deref(),
+        InvitationKind::parse,
+        "must be executive or young_leader",
+    );
     let page = paging(q.limit, q.offset)
         .map_err(|e| errors.merge_prefixed("", e))
         .ok();

@@ -27,7 +27,7 @@ use crate::domain::Cents;
 use crate::email::templates::money;
 use crate::email::{messages, outbox, scholarships as emails};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{CurrentOrganizer, ValidJson};
+use crate::http::extract::{query_filter, CurrentOrganizer, ValidJson};
 use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::{paging, CommunityView};
 use crate::http::routes::manage::{find_by_token, registrant};
@@ -176,16 +176,13 @@ async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = q.status.as_deref().filter(|s| !s.is_empty()).and_then(|s| {
-        let parsed = ScholarshipStatus::parse(s);
-        if parsed.is_none() {
-            errors.add(
-                "status",
-                "must be one of pending, approved, declined, waitlisted, withdrawn",
-            );
-        }
-        parsed
-    });
+    let status = query_filter(
+        &mut errors,
+        "status",
+        q.status.as_deref(),
+        ScholarshipStatus::parse,
+        "must be one of pending, approved, declined, waitlisted, withdrawn",
+    );
     let award_status = q
         .award_status
         .as_deref()
