@@ -55,6 +55,8 @@ pub struct EventFields {
     pub status: EventStatus,
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
+    pub invitation_ttl_days: i64,
+    pub nominations_per_executive: i64,
 }
 
 /// Event settings that passed every rule.
@@ -73,6 +75,10 @@ pub struct EventSpec {
     pub status: EventStatus,
     pub registration_opens_at: Option<DateTime<Utc>>,
     pub registration_closes_at: DateTime<Utc>,
+    /// Days an invitation stays valid unless the organizer sets its expiry (1-365).
+    pub invitation_ttl_days: i32,
+    /// Young leaders each executive may nominate (0-10; 0 turns nominations off).
+    pub nominations_per_executive: i32,
 }
 
 impl EventSpec {
@@ -111,6 +117,12 @@ impl EventSpec {
             errors.add("capacity", "must be at least 1");
         } else if f.capacity > MAX_CAPACITY {
             errors.add("capacity", format!("must be at most {MAX_CAPACITY}"));
+        }
+        if !(1..=365).contains(&f.invitation_ttl_days) {
+            errors.add("invitation_ttl_days", "must be from 1 to 365");
+        }
+        if !(0..=10).contains(&f.nominations_per_executive) {
+            errors.add("nominations_per_executive", "must be from 0 to 10");
         }
         if f.ends_on < f.starts_on {
             errors.add("ends_on", "must not be before starts_on");
@@ -158,6 +170,8 @@ impl EventSpec {
                 status: f.status,
                 registration_opens_at: f.registration_opens_at,
                 registration_closes_at: closes,
+                invitation_ttl_days: f.invitation_ttl_days as i32,
+                nominations_per_executive: f.nominations_per_executive as i32,
             }),
             _ => Err(errors),
         }
@@ -218,6 +232,8 @@ mod tests {
             status: EventStatus::Open,
             registration_opens_at: None,
             registration_closes_at: None,
+            invitation_ttl_days: 30,
+            nominations_per_executive: 1,
         }
     }
 

@@ -267,3 +267,34 @@ async fn an_unknown_event_is_404() {
     let app = spawn_app().await;
     app.get("/api/v1/events/no-such-event").await.problem(404);
 }
+
+#[actix_web::test]
+async fn invitation_validity_and_the_nomination_limit_are_event_settings() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let created = app.create_event(&admin, "future-city-2027").await;
+    assert_eq!(created["invitation_ttl_days"], 30);
+    assert_eq!(created["nominations_per_executive"], 1);
+
+    let path = "/api/v1/events/future-city-2027";
+    let res = app
+        .patch_as(
+            &admin,
+            path,
+            &json!({ "invitation_ttl_days": 14, "nominations_per_executive": 2 }),
+        )
+        .await;
+    assert_eq!(res.json()["invitation_ttl_days"], 14);
+    assert_eq!(res.json()["nominations_per_executive"], 2);
+    let res = app
+        .patch_as(
+            &admin,
+            path,
+            &json!({ "invitation_ttl_days": 0, "nominations_per_executive": 11 }),
+        )
+        .await;
+    assert_eq!(
+        res.invalid_fields(),
+        ["invitation_ttl_days", "nominations_per_executive"]
+    );
+}

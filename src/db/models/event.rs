@@ -90,6 +90,8 @@ impl Event {
             status: self.status(),
             registration_opens_at: self.opens_at(),
             registration_closes_at: Some(self.closes_at()),
+            invitation_ttl_days: i64::from(self.invitation_ttl_days),
+            nominations_per_executive: i64::from(self.nominations_per_executive),
         }
     }
 }
@@ -111,6 +113,8 @@ struct EventForm<'a> {
     status: &'a str,
     registration_opens_at: Option<NaiveDateTime>,
     registration_closes_at: NaiveDateTime,
+    invitation_ttl_days: i32,
+    nominations_per_executive: i32,
     updated_at: NaiveDateTime,
 }
 
@@ -132,6 +136,8 @@ impl<'a> EventForm<'a> {
                 .registration_opens_at
                 .map(|t| truncate_micros(t.naive_utc())),
             registration_closes_at: truncate_micros(spec.registration_closes_at.naive_utc()),
+            invitation_ttl_days: spec.invitation_ttl_days,
+            nominations_per_executive: spec.nominations_per_executive,
             updated_at: now(),
         }
     }

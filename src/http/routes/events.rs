@@ -35,6 +35,10 @@ pub struct CreateEventRequest {
     status: Option<EventStatus>,
     registration_opens_at: Option<DateTime<Utc>>,
     registration_closes_at: Option<DateTime<Utc>>,
+    /// Default 30.
+    invitation_ttl_days: Option<i64>,
+    /// Default 1.
+    nominations_per_executive: Option<i64>,
 }
 
 /// Every field optional; `registration_opens_at: null` clears the opening time.
@@ -55,6 +59,8 @@ pub struct UpdateEventRequest {
     #[serde(deserialize_with = "present")]
     registration_opens_at: Option<Option<DateTime<Utc>>>,
     registration_closes_at: Option<DateTime<Utc>>,
+    invitation_ttl_days: Option<i64>,
+    nominations_per_executive: Option<i64>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from a field left out (`None`).
@@ -93,6 +99,8 @@ pub struct EventView {
     public: PublicEventView,
     capacity: i32,
     scholarship_budget_cents: i64,
+    invitation_ttl_days: i32,
+    nominations_per_executive: i32,
     created_at: String,
     updated_at: String,
 }
@@ -123,6 +131,8 @@ impl EventView {
             public: PublicEventView::of(e),
             capacity: e.capacity,
             scholarship_budget_cents: e.scholarship_budget_cents,
+            invitation_ttl_days: e.invitation_ttl_days,
+            nominations_per_executive: e.nominations_per_executive,
             created_at: rfc3339(e.created_at),
             updated_at: rfc3339(e.updated_at),
         }
@@ -148,6 +158,8 @@ async fn create(
         status: body.status.unwrap_or(EventStatus::Open),
         registration_opens_at: body.registration_opens_at,
         registration_closes_at: body.registration_closes_at,
+        invitation_ttl_days: body.invitation_ttl_days.unwrap_or(30),
+        nominations_per_executive: body.nominations_per_executive.unwrap_or(1),
     })
     .map_err(AppError::Validation)?;
     let created = crate::db::run(&state.pool, move |conn| {
@@ -232,6 +244,10 @@ async fn update(
                 .unwrap_or(f.scholarship_budget_cents);
             f.currency = patch.currency.unwrap_or(f.currency);
             f.status = patch.status.unwrap_or(f.status);
+            f.invitation_ttl_days = patch.invitation_ttl_days.unwrap_or(f.invitation_ttl_days);
+            f.nominations_per_executive = patch
+                .nominations_per_executive
+                .unwrap_or(f.nominations_per_executive);
             if let Some(opens) = patch.registration_opens_at {
                 f.registration_opens_at = opens;
             }
