@@ -164,6 +164,20 @@ pub fn query_filter<T>(
     parsed
 }
 
+/// `limit` (1..=500, default 50) and `offset` (>= 0, default 0) from the query string.
+/// A bad one is named in `errors`; the defaults stand in, so the caller goes on collecting.
+pub fn paging(errors: &mut FieldErrors, limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
+    let limit = limit.unwrap_or(50);
+    let offset = offset.unwrap_or(0);
+    if !(1..=500).contains(&limit) {
+        errors.add("limit", "must be from 1 to 500");
+    }
+    if offset < 0 {
+        errors.add("offset", "must not be negative");
+    }
+    (limit, offset)
+}
+
 /// Turns `validator`'s nested errors into messages keyed by dotted JSON path.
 pub fn field_errors(errors: &ValidationErrors) -> FieldErrors {
     let mut out = FieldErrors::new();

@@ -9,7 +9,7 @@ use crate::db::models::event;
 use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::CurrentOrganizer;
+use crate::http::extract::{paging, CurrentOrganizer};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
@@ -67,18 +67,12 @@ async fn list(
         limit,
         offset,
     } = q.into_inner();
-    let (limit, offset) = (limit.unwrap_or(50), offset.unwrap_or(0));
     let mut errors = FieldErrors::new();
+    let (limit, offset) = paging(&mut errors, limit, offset);
     if let Some(s) = &status {
         if !STATUSES.contains(&s.as_str()) {
             errors.add("status", format!("must be one of {}", STATUSES.join(", ")));
         }
-    }
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be from 1 to 500");
-    }
-    if offset < 0 {
-        errors.add("offset", "must be at least 0");
     }
     errors.into_result()?;
     let slug = slug.into_inner();

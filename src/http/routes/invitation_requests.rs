@@ -19,10 +19,10 @@ use crate::domain::invitation_request::{InvitationRequestForm, RequestFields, Re
 use crate::domain::registration::CommunityField;
 use crate::domain::text;
 use crate::email::{messages, outbox, Outgoing};
-use crate::error::AppError;
-use crate::http::extract::{CurrentOrganizer, OptionalJson, ValidJson};
+use crate::error::{AppError, FieldErrors};
+use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::routes::events::rfc3339;
-use crate::http::routes::invitations::{invite, paging};
+use crate::http::routes::invitations::invite;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -226,7 +226,9 @@ async fn list(
     slug: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (limit, offset) = paging(q.limit, q.offset).map_err(AppError::Validation)?;
+    let mut errors = FieldErrors::new();
+    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
+    errors.into_result()?;
     let (slug, status) = (slug.into_inner(), q.status);
     let (items, total) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;

@@ -30,7 +30,7 @@ use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{parse_value, query_filter, CurrentOrganizer, ValidJson};
+use crate::http::extract::{paging, parse_value, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
@@ -672,24 +672,6 @@ pub struct ListQuery {
     offset: Option<i64>,
 }
 
-/// Checks `limit` (1..=500, default 50) and `offset` (>= 0), naming each bad one.
-pub fn paging(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let limit = limit.unwrap_or(50);
-    let offset = offset.unwrap_or(0);
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be from 1 to 500");
-    }
-    if offset < 0 {
-        errors.add("offset", "must not be negative");
-    }
-    if errors.is_empty() {
-        Ok((limit, offset))
-    } else {
-        Err(errors)
-    }
-}
-
 /// Registrations of the given invitations, by invitation id.
 fn registrations_of(
     conn: &mut DbConnection,
@@ -724,11 +706,8 @@ async fn list(
         InvitationKind::parse,
         "must be executive or young_leader",
     );
-    let page = paging(q.limit, q.offset)
-        .map_err(|e| errors.merge_prefixed("", e))
-        .ok();
+    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
-    let (limit, offset) = page.unwrap_or((50, 0));
     let slug = slug.into_inner();
     let (items, total) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;

@@ -27,8 +27,8 @@ use crate::domain::nomination::{
 use crate::domain::EmailAddress;
 use crate::email::{messages, nominations as emails, outbox};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{query_filter, CurrentOrganizer, OptionalJson, ValidJson};
-use crate::http::routes::invitations::{invite_with, paging, CommunityView, Origin};
+use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::routes::invitations::{invite_with, CommunityView, Origin};
 use crate::http::routes::manage;
 use crate::http::routes::registrations::NominationView;
 use crate::startup::AppState;
@@ -244,11 +244,8 @@ async fn list(
         NominationStatus::parse,
         "must be one of pending, approved, declined, withdrawn",
     );
-    let page = paging(q.limit, q.offset)
-        .map_err(|e| errors.merge_prefixed("", e))
-        .ok();
+    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
-    let (limit, offset) = page.unwrap_or((50, 0));
     let slug = slug.into_inner();
     let (items, total) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;

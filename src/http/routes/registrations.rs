@@ -15,9 +15,9 @@ use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{query_filter, CurrentOrganizer};
+use crate::http::extract::{paging, query_filter, CurrentOrganizer};
 use crate::http::routes::events::rfc3339;
-use crate::http::routes::invitations::{paging, CommunityView};
+use crate::http::routes::invitations::CommunityView;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -171,11 +171,8 @@ async fn list(
         InvitationKind::parse,
         "must be executive or young_leader",
     );
-    let page = paging(q.limit, q.offset)
-        .map_err(|e| errors.merge_prefixed("", e))
-        .ok();
+    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
-    let (limit, offset) = page.unwrap_or((50, 0));
     let slug = slug.into_inner();
     let (items, total, counts) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;

@@ -27,9 +27,9 @@ use crate::domain::Cents;
 use crate::email::templates::money;
 use crate::email::{messages, outbox, scholarships as emails};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{query_filter, CurrentOrganizer, ValidJson};
+use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::routes::events::rfc3339;
-use crate::http::routes::invitations::{paging, CommunityView};
+use crate::http::routes::invitations::CommunityView;
 use crate::http::routes::manage::{find_by_token, registrant};
 use crate::http::routes::registrations::{csv_download, ScholarshipView};
 use crate::startup::AppState;
@@ -197,11 +197,8 @@ async fn list(
             }
             parsed
         });
-    let page = paging(q.limit, q.offset)
-        .map_err(|e| errors.merge_prefixed("", e))
-        .ok();
+    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
-    let (limit, offset) = page.unwrap_or((50, 0));
     let slug = slug.into_inner();
     let (items, total, budget) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;
