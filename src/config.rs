@@ -88,6 +88,13 @@ pub struct Settings {
     pub email_poll_interval: Duration,
     /// How often background jobs look for work (scholarship awards to remind or lapse).
     pub sweep_interval: Duration,
+    /// Unknown invitation or manage tokens one client address may try per 10 minutes.
+    pub token_miss_limit: u32,
+    /// Requests for an invitation one client address may send per hour.
+    pub invitation_request_limit: u32,
+    /// How long a client may take to send a request's head (and then its body) before
+    /// the connection is answered 408 and closed: slow clients cannot hold connections.
+    pub client_timeout: Duration,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -123,6 +130,9 @@ impl std::fmt::Debug for Settings {
             .field("email_give_up_after", &self.email_give_up_after)
             .field("email_poll_interval", &self.email_poll_interval)
             .field("sweep_interval", &self.sweep_interval)
+            .field("token_miss_limit", &self.token_miss_limit)
+            .field("invitation_request_limit", &self.invitation_request_limit)
+            .field("client_timeout", &self.client_timeout)
             .finish()
     }
 }
@@ -240,7 +250,27 @@ impl Settings {
             .ok_or_else(|| {
                 err("CONVENE_SWEEP_INTERVAL_MS")("expected milliseconds from 10 to 86400000".into())
             })?;
+        // Limits per client address, raised by load tests and fuzzers.
+        let limit = |name: &'static str, default: &str| {
+            get(name, default)
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10_000_000).contains(n))
+                .ok_or_else(|| err(name)("expected a number from 1 to 10000000".into()))
+        };
+        let token_miss_limit = limit("CONVENE_TOKEN_MISS_LIMIT", "30")?;
+        let invitation_request_limit = limit("CONVENE_INVITATION_REQUEST_LIMIT", "10")?;
+        let client_timeout_ms = get("CONVENE_CLIENT_TIMEOUT_MS", "10000")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (100..=600_000).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_CLIENT_TIMEOUT_MS")("expected milliseconds from 100 to 600000".into())
+            })?;
         Ok(Self {
+            token_miss_limit,
+            invitation_request_limit,
+            client_timeout: Duration::from_millis(client_timeout_ms),
             workers,
             sweep_interval: Duration::from_millis(sweep_ms),
             email_retry_cap: Duration::from_secs(email_retry_cap),
@@ -346,6 +376,36 @@ mod tests {
         ] {
             let e = settings(&[(name, bad)]).unwrap_err();
             assert_eq!(e.name, name, "{name}={bad} is refused");
+        }
+    }
+
+    #[test]
+    fn abuse_limits_and_client_timeout_are_read_and_checked() {
+        let s = settings(&[]).unwrap();
+        assert_eq!((s.token_miss_limit, s.invitation_request_limit), (30, 10));
+        assert_eq!(s.client_timeout, Duration::from_secs(10));
+        let s = settings(&[
+            ("CONVENE_TOKEN_MISS_LIMIT", "100000"),
+            ("CONVENE_INVITATION_REQUEST_LIMIT", "500"),
+            ("CONVENE_CLIENT_TIMEOUT_MS", "750"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.token_miss_limit, s.invitation_request_limit),
+            (100_000, 500)
+        );
+        assert_eq!(s.client_timeout, Duration::from_millis(750));
+        for (name, bad) in [
+            ("CONVENE_TOKEN_MISS_LIMIT", "0"),
+            ("CONVENE_TOKEN_MISS_LIMIT", "many"),
+            ("CONVENE_INVITATION_REQUEST_LIMIT", "-1"),
+            ("CONVENE_CLIENT_TIMEOUT_MS", "10"),
+        ] {
+            assert_eq!(
+                settings(&[(name, bad)]).unwrap_err().name,
+                name,
+                "{name}={bad}"
+            );
         }
     }
 

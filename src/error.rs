@@ -4,8 +4,11 @@
 //! Which variant to use:
 //! - [`AppError::Validation`]: a field of the input is wrong (422, every field named).
 //! - [`AppError::BadRequest`]: the body cannot be read at all (400).
+//! - [`AppError::RequestTimeout`]: the client did not send its request in time (408).
 //! - [`AppError::Unauthenticated`] / [`AppError::Forbidden`]: not signed in (401) / wrong role or origin (403).
 //! - [`AppError::NotFound`], [`AppError::Conflict`], [`AppError::Gone`]: 404, 409, 410.
+//! - [`AppError::UnknownToken`]: a secret link's token matches nothing (404 like `NotFound`,
+//!   but counted against the client's address, since only guessing produces many).
 //! - [`AppError::TooManyRequests`]: throttled (429 with `Retry-After`).
 //! - [`AppError::Unavailable`]: the database cannot be reached right now (503).
 //! - [`AppError::Internal`]: anything unexpected (500, opaque to the client, logged with its cause chain).
@@ -82,12 +85,16 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("not signed in")]
     Unauthenticated,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    #[error("unknown token for a {0}")]
+    UnknownToken(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("gone: {0}")]

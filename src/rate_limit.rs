@@ -86,11 +86,15 @@ pub struct PublicLimits {
     pub token_misses: SlidingWindows<std::net::IpAddr>,
 }
 
-impl Default for PublicLimits {
-    fn default() -> Self {
+impl PublicLimits {
+    /// `CONVENE_INVITATION_REQUEST_LIMIT` per hour, `CONVENE_TOKEN_MISS_LIMIT` per 10 minutes.
+    pub fn new(settings: &crate::config::Settings) -> Self {
         Self {
-            invitation_requests: SlidingWindows::new(10, Duration::from_secs(3600)),
-            token_misses: SlidingWindows::new(30, Duration::from_secs(600)),
+            invitation_requests: SlidingWindows::new(
+                settings.invitation_request_limit,
+                Duration::from_secs(3600),
+            ),
+            token_misses: SlidingWindows::new(settings.token_miss_limit, Duration::from_secs(600)),
         }
     }
 }

@@ -77,6 +77,8 @@ impl Application {
         let email_worker = EmailWorker::start(pool.clone(), transport, outbox.clone(), &settings);
         let sweeper = Sweeper::start(pool.clone(), outbox.clone(), settings.sweep_interval);
 
+        let public_limits = crate::rate_limit::PublicLimits::new(&settings);
+        let client_timeout = settings.client_timeout;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             origin: settings.origin(),
@@ -84,7 +86,7 @@ impl Application {
             hasher,
             login_throttle: LoginThrottle::default(),
             outbox,
-            public_limits: crate::rate_limit::PublicLimits::default(),
+            public_limits,
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {
@@ -95,6 +97,11 @@ impl Application {
                 .configure(http::configure)
         })
         .workers(workers)
+        // Slow clients: the head must arrive within the timeout (else 408 and close), an
+        // idle kept-alive connection is closed after a while, and a closing one too.
+        .client_request_timeout(client_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .keep_alive(std::time::Duration::from_secs(30))
         .listen(listener)?
         .shutdown_timeout(30)
         .run();

@@ -36,7 +36,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        let body = web::Bytes::from_request(req, payload);
+        let body = read_body(req, payload);
         Box::pin(async move {
             if !is_json {
                 return Err(AppError::UnsupportedMediaType(
@@ -46,13 +46,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             if declared_len.is_some_and(|n| n > JSON_LIMIT) {
                 return Err(too_large());
             }
-            let bytes =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => too_large(),
-                        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
-                    })?;
-            parse_json(&bytes).map(ValidJson)
+            parse_json(&body.await?).map(ValidJson)
         })
     }
 }
@@ -69,14 +63,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
         let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
             m.subtype() == mime_json() || m.suffix().is_some_and(|s| s == mime_json())
         });
-        let body = web::Bytes::from_request(req, payload);
+        let body = read_body(req, payload);
         Box::pin(async move {
-            let bytes =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => too_large(),
-                        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
-                    })?;
+            let bytes = body.await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(OptionalJson(T::default()));
             }
@@ -90,6 +79,33 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
     }
 }
 
+/// Reads the whole body within the client timeout (`CONVENE_CLIENT_TIMEOUT_MS`, 408 after
+/// it: a client trickling its body cannot hold a request open) and the size limit (413).
+fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::Bytes, AppError>> {
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.client_timeout)
+        .unwrap_or(std::time::Duration::from_secs(10));
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        actix_web::rt::time::timeout(timeout, body)
+            .await
+            .map_err(|_| {
+                AppError::RequestTimeout(format!(
+                    "the body did not arrive within {} seconds",
+                    timeout.as_secs_f64()
+                ))
+            })?
+            .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                413 => too_large(),
+                _ => AppError::BadRequest(format!("the body could not be read: {e}")),
+            })
+    }
+}
+
 fn mime_json() -> &'static str {
     "json"
 }
@@ -98,8 +114,44 @@ fn too_large() -> AppError {
     AppError::PayloadTooLarge(format!("the body must be at most {JSON_LIMIT} bytes"))
 }
 
+/// Deepest nesting of arrays and objects accepted in a JSON body. Ours nest three levels;
+/// serde_json would stop at 128 with a message about recursion, after more work.
+pub const MAX_JSON_DEPTH: usize = 32;
+
+/// Refuses JSON nested deeper than [`MAX_JSON_DEPTH`] (400) before it is parsed: one pass
+/// over the bytes, counting brackets outside strings.
+pub fn check_json_depth(bytes: &[u8]) -> Result<(), AppError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(AppError::BadRequest(format!(
+                        "the JSON is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects"
+                    )));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parses JSON, naming the field at fault when the JSON is well formed but does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    check_json_depth(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(json_error)
 }
@@ -339,6 +391,20 @@ mod tests {
             parse_json::<Body>(b"not json"),
             Err(AppError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn nesting_is_limited_but_brackets_in_strings_do_not_count() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(check_json_depth(deep(MAX_JSON_DEPTH).as_bytes()).is_ok());
+        assert!(matches!(
+            check_json_depth(deep(MAX_JSON_DEPTH + 1).as_bytes()),
+            Err(AppError::BadRequest(m)) if m.contains("nested too deeply")
+        ));
+        let in_string = format!(r#"{{"name": "{}\"{}"}}"#, "[".repeat(100), "{".repeat(100));
+        assert!(check_json_depth(in_string.as_bytes()).is_ok());
+        // Far deeper than any stack would allow to recurse: refused, not crashed.
+        assert!(parse_json::<Body>(deep(1_000_000).as_bytes()).is_err());
     }
 
     #[test]

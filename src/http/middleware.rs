@@ -86,6 +86,38 @@ fn cross_site_reason(req: &ServiceRequest) -> Option<&'static str> {
     }
 }
 
+/// Throttles the guessing of secret links. A client address that asked for too many
+/// unknown invitation or manage tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
+/// 429 with `Retry-After` on every token endpoint until it passes, valid tokens included:
+/// otherwise the answer would still tell a guesser which tokens exist. Other addresses,
+/// using their own links, are not affected.
+pub async fn token_lookups(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let path = req.path();
+    let by_token = path.starts_with("/api/v1/invitations/") || path.starts_with("/api/v1/manage/");
+    let ip = req.peer_addr().map(|a| a.ip());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (true, Some(ip), Some(state)) = (by_token, ip, state) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let misses = &state.public_limits.token_misses;
+    if let Some(retry_after) = misses.retry_after(&ip) {
+        let res = AppError::TooManyRequests { retry_after }.error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    let res = next.call(req).await?;
+    let error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>());
+    if matches!(error, Some(AppError::UnknownToken(_))) {
+        misses.record(ip);
+    }
+    Ok(res.map_into_left_body())
+}
+
 /// Headers on every answer: no sniffing, no framing, no referrer (pages carry tokens in
 /// their URL), and a policy that allows only our own scripts and styles.
 pub fn security_headers() -> actix_web::middleware::DefaultHeaders {

@@ -38,6 +38,7 @@ impl AppError {
                 d.clone(),
             ),
             Self::PayloadTooLarge(d) => ("payload-too-large", "Request body too large", d.clone()),
+            Self::RequestTimeout(d) => ("request-timeout", "Request timeout", d.clone()),
             Self::Unauthenticated => (
                 "unauthenticated",
                 "Not signed in",
@@ -45,6 +46,7 @@ impl AppError {
             ),
             Self::Forbidden(d) => ("forbidden", "Forbidden", d.clone()),
             Self::NotFound(what) => ("not-found", "Not found", format!("No such {what}.")),
+            Self::UnknownToken(what) => ("not-found", "Not found", format!("No such {what}.")),
             Self::Conflict(d) => ("conflict", "Conflict", d.clone()),
             Self::Gone(d) => ("gone", "Gone", d.clone()),
             Self::TooManyRequests { retry_after } => (
@@ -77,9 +79,10 @@ impl ResponseError for AppError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::UnknownToken(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

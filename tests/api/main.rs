@@ -7,6 +7,7 @@ mod health;
 mod helpers;
 mod invitation_requests;
 mod invitations;
+mod limits;
 mod manage;
 mod migrations;
 mod nominations;

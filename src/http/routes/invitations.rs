@@ -30,7 +30,9 @@ use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, parse_value, query_filter, CurrentOrganizer, ValidJson};
+use crate::http::extract::{
+    check_json_depth, paging, parse_value, query_filter, CurrentOrganizer, ValidJson,
+};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
@@ -439,6 +441,7 @@ fn too_many_rows() -> AppError {
 }
 
 fn read_json_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
+    check_json_depth(body)?;
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     let serde_json::Value::Array(items) = value else {

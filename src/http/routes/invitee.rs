@@ -46,11 +46,11 @@ fn invitee() -> Actor {
 fn token_hash(raw: &str) -> Result<String, AppError> {
     SecretToken::parse(raw)
         .map(|t| t.hash())
-        .ok_or_else(|| AppError::not_found("invitation"))
+        .ok_or(AppError::UnknownToken("invitation"))
 }
 
 fn find_by_token(conn: &mut DbConnection, hash: &str) -> Result<Invitation, AppError> {
-    invitation::find_by_token_hash(conn, hash)?.ok_or_else(|| AppError::not_found("invitation"))
+    invitation::find_by_token_hash(conn, hash)?.ok_or(AppError::UnknownToken("invitation"))
 }
 
 /// 410 for an invitation that was revoked or ran out; its status otherwise.

@@ -91,9 +91,8 @@ pub fn promote_waitlisted(
 pub fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration, AppError> {
     let hash = SecretToken::parse(raw)
         .map(|t| t.hash())
-        .ok_or_else(|| AppError::not_found("registration"))?;
-    registration::find_by_manage_hash(conn, &hash)?
-        .ok_or_else(|| AppError::not_found("registration"))
+        .ok_or(AppError::UnknownToken("registration"))?;
+    registration::find_by_manage_hash(conn, &hash)?.ok_or(AppError::UnknownToken("registration"))
 }
 
 #[derive(Serialize)]
