@@ -292,23 +292,29 @@ pub fn session_token(req: &HttpRequest) -> Option<SecretToken> {
         .and_then(|c| SecretToken::parse(c.value()))
 }
 
-async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
-    // Cached per request so that several extractors do not query twice.
-    if let Some(o) = req.extensions().get::<Organizer>() {
-        return Ok(o.clone());
+/// The outcome of looking up a request's session, kept in its extensions.
+#[derive(Clone)]
+struct SessionLookup(Option<Organizer>);
+
+/// Looks up the request's session once and keeps the outcome in the request, so that
+/// later extractors answer at once. [`crate::http::middleware::resolve_session`] calls it
+/// before the handler's extractors run: they run together and the first to fail answers,
+/// so a forged or expired session must already be known when a body is being judged.
+pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
+    if let Some(SessionLookup(found)) = req.extensions().get::<SessionLookup>() {
+        return found.clone().ok_or(AppError::Unauthenticated);
     }
     let token = session_token(&req).ok_or(AppError::Unauthenticated)?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))?;
     let hash = token.hash();
-    let organizer = crate::db::run(&state.pool, move |conn| {
+    let found = crate::db::run(&state.pool, move |conn| {
         session::find_organizer(conn, &hash)
     })
-    .await?
-    .ok_or(AppError::Unauthenticated)?;
-    req.extensions_mut().insert(organizer.clone());
-    Ok(organizer)
+    .await?;
+    req.extensions_mut().insert(SessionLookup(found.clone()));
+    found.ok_or(AppError::Unauthenticated)
 }
 
 impl FromRequest for CurrentOrganizer {

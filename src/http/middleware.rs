@@ -86,6 +86,20 @@ fn cross_site_reason(req: &ServiceRequest) -> Option<&'static str> {
     }
 }
 
+/// Looks up the session of a request that carries a session cookie before its handler's
+/// extractors run, so that a forged, expired or ended session is 401 whatever the body
+/// (see [`crate::http::extract::signed_in`]). Requests without the cookie cost nothing; a
+/// database error is left for the extractor to report.
+pub async fn resolve_session(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if crate::http::extract::session_token(req.request()).is_some() {
+        let _ = crate::http::extract::signed_in(req.request().clone()).await;
+    }
+    next.call(req).await
+}
+
 /// Throttles the guessing of secret links. A client address that asked for too many
 /// unknown invitation or manage tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
 /// 429 with `Retry-After` on every token endpoint until it passes, valid tokens included:

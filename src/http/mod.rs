@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(routes::health::readyz)
         .service(
             web::scope("/api/v1")
+                .wrap(actix_web::middleware::from_fn(middleware::resolve_session))
                 .wrap(actix_web::middleware::from_fn(middleware::token_lookups))
                 .wrap(actix_web::middleware::from_fn(
                     middleware::same_origin_writes,

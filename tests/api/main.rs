@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one harness (`helpers`), a module per feature.
 
 mod auth;
+mod authz;
 mod cli;
 mod events;
 mod health;
