@@ -3,6 +3,7 @@
 mod auth;
 mod authz;
 mod cli;
+mod email_safety;
 mod events;
 mod health;
 mod helpers;
@@ -17,5 +18,6 @@ mod outbox;
 mod pages;
 mod registration;
 mod scholarships;
+mod secrets;
 mod smtp;
 mod stats;
