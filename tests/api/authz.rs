@@ -323,7 +323,14 @@ async fn every_organizer_endpoint_refuses_whoever_may_not_call_it() {
         expect_let_through(&res, &row, "anonymously");
         if is_write(m) {
             for header in [&evil_origin, &cross_site] {
-                let res = call(&app, m, &path, &[header.clone()], body_for(m, template)).await;
+                let res = call(
+                    &app,
+                    m,
+                    &path,
+                    std::slice::from_ref(header),
+                    body_for(m, template),
+                )
+                .await;
                 expect(
                     &res,
                     403,
