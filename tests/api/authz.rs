@@ -5,6 +5,8 @@
 //! event (404, untouched); every invitee endpoint tried with a random, a malformed, an
 //! expired, a revoked token and a token of the other kind (404 / 410).
 //!
+//! Every answer, refusals included, must carry the security headers.
+//!
 //! The signed-in rows also check that the endpoint exists (an answer other than 401, 403
 //! or the 404 of an unknown address), so a row whose route was renamed fails here rather
 //! than passing on the default service's 404.
@@ -207,9 +209,24 @@ fn cookie(value: &str) -> (&'static str, String) {
     )
 }
 
+/// Every answer, refusals included, carries the security headers.
+fn assert_security_headers(res: &TestResponse, row: &str, case: &str) {
+    let csp = res.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && res.header("x-content-type-options").as_deref() == Some("nosniff")
+            && res.header("referrer-policy").as_deref() == Some("no-referrer"),
+        "{row} {case}: security headers missing: {:?}",
+        res.headers
+    );
+}
+
 /// Asserts a problem+json answer with `status`, naming the row on failure. A 404 must
 /// come from the endpoint, not from the default service of an unknown address.
 fn expect(res: &TestResponse, status: u16, row: &str, case: &str) {
+    assert_security_headers(res, row, case);
     assert!(
         res.status == status
             && res.header("content-type").as_deref() == Some("application/problem+json")
@@ -224,6 +241,7 @@ fn expect(res: &TestResponse, status: u16, row: &str, case: &str) {
 /// Asserts that the endpoint exists and let this caller through: not 401/403/405, not the
 /// default service's 404, and never a server error.
 fn expect_let_through(res: &TestResponse, row: &str, case: &str) {
+    assert_security_headers(res, row, case);
     let unknown_address = res.status == 404 && res.text().contains("resource at this address");
     assert!(
         !matches!(res.status, 401 | 403 | 405) && !unknown_address && res.status < 500,
@@ -378,12 +396,7 @@ async fn records_of(app: &TestApp, admin: &Session, slug: &str, who: &str) -> Re
     let res = app
         .post(
             &format!("/api/v1/events/{slug}/invitation-requests"),
-            &json!({
-                "full_name": "Maria Lopez", "email": format!("maria-{who}@example.org"),
-                "title": "City Manager", "organization": "City of Shelbyville",
-                "community": { "name": "Shelbyville", "state": "IL" },
-                "reason": "We are rebuilding our permitting service.",
-            }),
+            &crate::invitation_requests::request_body(&format!("maria-{who}@example.org")),
         )
         .await;
     assert_eq!(res.status, 202, "{}", res.text());

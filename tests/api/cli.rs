@@ -6,10 +6,20 @@ use std::process::{Command, Stdio};
 use crate::helpers::{spawn_app, TestDatabase, PASSWORD};
 
 fn convene(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    convene_logging(db, args, stdin, "warn")
+}
+
+/// Runs the binary with `args` on the database `db`, its logs at `level`.
+pub fn convene_logging(
+    db: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    level: &str,
+) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(args)
         .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -7,6 +7,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{event_body, spawn_app};
+use crate::invitation_requests::request_body;
 use crate::invitations::{invitation_body, invitation_token, invite, token_of, SLUG};
 use crate::registration::{registered, registration_body};
 
@@ -27,15 +28,6 @@ fn nomination() -> Value {
     json!({
         "full_name": "Sam Ortiz", "email": "sam@example.org", "title": "Policy Analyst",
         "organization": "City of Springfield", "reason": "A rising leader in our city.",
-    })
-}
-
-fn invitation_request() -> Value {
-    json!({
-        "full_name": "Maria Lopez", "email": "maria@example.org", "title": "City Manager",
-        "organization": "City of Shelbyville",
-        "community": { "name": "Shelbyville", "state": "IL" },
-        "reason": "We are rebuilding our permitting service.",
     })
 }
 
@@ -116,14 +108,14 @@ async fn a_line_break_or_a_second_address_is_refused_wherever_text_reaches_an_em
         (
             &requests,
             Method::POST,
-            invitation_request(),
+            request_body("maria@example.org"),
             "full_name",
             INJECTION,
         ),
         (
             &requests,
             Method::POST,
-            invitation_request(),
+            request_body("maria@example.org"),
             "email",
             "maria@example.org\nBcc: evil@example.com",
         ),

@@ -7,7 +7,8 @@ use crate::helpers::{event_body, spawn_app, Session, TestApp};
 
 const SLUG: &str = "future-city";
 
-fn request_body(email: &str) -> Value {
+/// A valid request for an invitation from `email`.
+pub fn request_body(email: &str) -> Value {
     json!({
         "full_name": "Maria Lopez",
         "email": email,

@@ -10,6 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::{spawn_app, spawn_app_with, TestApp, TestResponse};
+use crate::invitation_requests::request_body;
 use crate::invitations::{invitation_token, invite, token_of, SLUG};
 use crate::registration::registered;
 
@@ -74,17 +75,6 @@ async fn ask_invitation(app: &TestApp, body: &Value) -> TestResponse {
         .await
 }
 
-fn invitation_request(email: &str) -> Value {
-    json!({
-        "full_name": "Maria Lopez",
-        "email": email,
-        "title": "City Manager",
-        "organization": "City of Springfield",
-        "community": { "name": "Springfield", "state": "IL" },
-        "reason": "We are rebuilding our permitting service."
-    })
-}
-
 fn nested(depth: usize) -> String {
     format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }
@@ -132,7 +122,7 @@ async fn json_nested_too_deeply_is_refused_with_a_problem_and_the_server_lives_o
             .contains("nested too deeply"));
     }
     // Brackets inside strings are text, not nesting.
-    let mut fine = invitation_request("maria@springfield.gov");
+    let mut fine = request_body("maria@springfield.gov");
     fine["reason"] = json!("[".repeat(200));
     assert_eq!(ask_invitation(&app, &fine).await.status, 202);
     assert_eq!(app.get("/healthz").await.status, 200);
@@ -143,7 +133,7 @@ async fn a_body_past_the_size_limit_is_refused_naming_the_limit() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.create_event(&admin, SLUG).await;
-    let mut big = invitation_request("maria@springfield.gov");
+    let mut big = request_body("maria@springfield.gov");
     big["reason"] = json!("x".repeat(3 * 1024 * 1024));
     let res = ask_invitation(&app, &big).await;
     let problem = res.problem(413);
@@ -264,7 +254,8 @@ async fn a_client_that_sends_part_of_its_body_is_answered_408() {
 async fn a_connection_that_sends_nothing_is_closed() {
     let app = spawn_app_with(&[("CONVENE_CLIENT_TIMEOUT_MS", "500")]).await;
     let mut stream = connect_from(&app, "127.0.0.1").await;
-    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    // Well before actix's own default of 5 s, so this is the configured timeout at work.
+    let (_, closed) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
     assert!(closed, "an idle connection is closed after the timeout");
 }
 
@@ -360,15 +351,15 @@ async fn the_limit_on_requests_for_an_invitation_is_configurable() {
     let admin = app.admin().await;
     app.create_event(&admin, SLUG).await;
     for i in 0..2 {
-        let res = ask_invitation(&app, &invitation_request(&format!("m{i}@example.org"))).await;
+        let res = ask_invitation(&app, &request_body(&format!("m{i}@example.org"))).await;
         assert_eq!(res.status, 202, "{}", res.text());
     }
-    let res = ask_invitation(&app, &invitation_request("m3@example.org")).await;
+    let res = ask_invitation(&app, &request_body("m3@example.org")).await;
     res.problem(429);
     assert!(res.header("retry-after").is_some());
     let (status, _) = {
         // Another address still may.
-        let body = serde_json::to_string(&invitation_request("m4@example.org")).unwrap();
+        let body = serde_json::to_string(&request_body("m4@example.org")).unwrap();
         let mut stream = connect_from(&app, "127.0.0.3").await;
         let request = format!(
             "POST /api/v1/events/{SLUG}/invitation-requests HTTP/1.1\r\nHost: 127.0.0.1\r\n\

@@ -2,7 +2,7 @@
 //! its logs at DEBUG, and every secret and personal detail of the story is looked for in
 //! what it wrote: tokens, the session cookie, passwords, the registrant's email and phone.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -165,23 +165,9 @@ impl Server {
     }
 }
 
+/// Runs the binary's command line with its logs at DEBUG; returns all it wrote.
 fn cli(db_url: &str, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(args)
-        .env("DATABASE_URL", db_url)
-        .env("RUST_LOG", "debug")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::cli::convene_logging(db_url, args, Some(stdin), "debug");
     assert!(
         out.status.success(),
         "{}",
