@@ -20,6 +20,9 @@
 #   CONVENE_TEST_SKIP_BROWSER=1     skip the browser tests when Chromium or Node.js is missing
 #                                   (never honoured when CI=true); they are not run either
 #                                   when arguments select Rust tests
+#   CONVENE_FIGURES_FILE            set by this script for each run: the fault tests
+#                                   (tests/api/faults) append their FIGURES lines to it,
+#                                   printed together before the summary
 #   CONVENE_TEST_SUMMARY_FILE       if set, the closing "total: N passed, N failed, N skipped"
 #                                   line is also written there (.ci/run repeats it last)
 #
@@ -212,7 +215,7 @@ banner "test suite on SQLite"
 t0=$SECONDS
 sqlite_rc=0
 run_logged "$work/sqlite.log" env -u CONVENE_TEST_DATABASE_URL -u DATABASE_URL \
-    cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || sqlite_rc=$?
+    CONVENE_FIGURES_FILE="$work/figures.txt" cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || sqlite_rc=$?
 sqlite_secs=$((SECONDS - t0))
 
 pg_rc=0
@@ -223,7 +226,7 @@ else
     log "CONVENE_TEST_DATABASE_URL=$PG_TEST_URL"
     t0=$SECONDS
     run_logged "$work/postgres.log" env -u DATABASE_URL CONVENE_TEST_DATABASE_URL="$PG_TEST_URL" \
-        cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || pg_rc=$?
+        CONVENE_FIGURES_FILE="$work/figures.txt" cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || pg_rc=$?
     pg_secs=$((SECONDS - t0))
 fi
 
@@ -238,6 +241,13 @@ else
     run_logged "$work/browser.log" env CONVENE_BROWSER_SUMMARY_FILE="$work/browser.counts" \
         bash tests/browser/run.sh || browser_rc=$?
     browser_secs=$((SECONDS - t0))
+fi
+
+# The fault tests' figures (tests/api/faults): requests acknowledged, emails delivered,
+# duplicates, lost, for each backend.
+if [[ -s "$work/figures.txt" ]]; then
+    banner "fault-test figures"
+    sort "$work/figures.txt"
 fi
 
 echo

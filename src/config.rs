@@ -95,6 +95,12 @@ pub struct Settings {
     /// How long a client may take to send a request's head (and then its body) before
     /// the connection is answered 408 and closed: slow clients cannot hold connections.
     pub client_timeout: Duration,
+    /// The longest one delivery may take; a claim on an email lasts half as long again.
+    pub email_send_timeout: Duration,
+    /// How long a request waits for a database connection before it is answered 503.
+    pub db_wait: Duration,
+    /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -133,6 +139,9 @@ impl std::fmt::Debug for Settings {
             .field("token_miss_limit", &self.token_miss_limit)
             .field("invitation_request_limit", &self.invitation_request_limit)
             .field("client_timeout", &self.client_timeout)
+            .field("email_send_timeout", &self.email_send_timeout)
+            .field("db_wait", &self.db_wait)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish()
     }
 }
@@ -267,11 +276,36 @@ impl Settings {
             .ok_or_else(|| {
                 err("CONVENE_CLIENT_TIMEOUT_MS")("expected milliseconds from 100 to 600000".into())
             })?;
+        let email_send_timeout = get("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "40")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=600).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_EMAIL_SEND_TIMEOUT_SECS")("expected seconds from 1 to 600".into())
+            })?;
+        let db_wait_ms = get("CONVENE_DB_WAIT_MS", "5000")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (100..=60_000).contains(n))
+            .ok_or_else(|| {
+                err("CONVENE_DB_WAIT_MS")("expected milliseconds from 100 to 60000".into())
+            })?;
+        let metrics_token = match lookup("CONVENE_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
+            Some(t) if t.trim().len() < 16 => {
+                return Err(err("CONVENE_METRICS_TOKEN")(
+                    "expected at least 16 characters".into(),
+                ))
+            }
+            other => other.map(|t| t.trim().to_owned()),
+        };
         Ok(Self {
             token_miss_limit,
             invitation_request_limit,
             client_timeout: Duration::from_millis(client_timeout_ms),
             workers,
+            email_send_timeout: Duration::from_secs(email_send_timeout),
+            db_wait: Duration::from_millis(db_wait_ms),
+            metrics_token,
             sweep_interval: Duration::from_millis(sweep_ms),
             email_retry_cap: Duration::from_secs(email_retry_cap),
             email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
@@ -343,6 +377,31 @@ mod tests {
         assert_eq!(s.email_give_up_after, Duration::from_secs(72 * 3600));
         assert_eq!(s.email_poll_interval, Duration::from_millis(1000));
         assert_eq!(s.sweep_interval, Duration::from_secs(60));
+        assert_eq!(s.email_send_timeout, Duration::from_secs(40));
+        assert_eq!(s.db_wait, Duration::from_secs(5));
+        assert!(s.metrics_token.is_none());
+    }
+
+    #[test]
+    fn operations_settings_are_read_and_checked() {
+        let s = settings(&[
+            ("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "3"),
+            ("CONVENE_DB_WAIT_MS", "1500"),
+            ("CONVENE_METRICS_TOKEN", "a-long-scraper-secret"),
+        ])
+        .unwrap();
+        assert_eq!(s.email_send_timeout, Duration::from_secs(3));
+        assert_eq!(s.db_wait, Duration::from_millis(1500));
+        assert_eq!(s.metrics_token.as_deref(), Some("a-long-scraper-secret"));
+        assert!(!format!("{s:?}").contains("scraper-secret"));
+        for (name, bad) in [
+            ("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "0"),
+            ("CONVENE_DB_WAIT_MS", "5"),
+            ("CONVENE_METRICS_TOKEN", "short"),
+        ] {
+            let e = settings(&[(name, bad)]).unwrap_err();
+            assert_eq!(e.name, name, "{name}={bad} is refused");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;

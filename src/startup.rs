@@ -27,6 +27,8 @@ pub struct AppState {
     pub outbox: crate::email::OutboxSignal,
     /// Per-address limits on public endpoints.
     pub public_limits: crate::rate_limit::PublicLimits,
+    /// This process's counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub struct Application {
@@ -74,7 +76,14 @@ impl Application {
             .context("cannot set up email delivery")?;
         tracing::info!(to = %transport.describe(), "email delivery");
         let outbox = crate::email::OutboxSignal::default();
-        let email_worker = EmailWorker::start(pool.clone(), transport, outbox.clone(), &settings);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let email_worker = EmailWorker::start(
+            pool.clone(),
+            transport,
+            outbox.clone(),
+            Arc::clone(&metrics),
+            &settings,
+        );
         let sweeper = Sweeper::start(pool.clone(), outbox.clone(), settings.sweep_interval);
 
         let public_limits = crate::rate_limit::PublicLimits::new(&settings);
@@ -87,6 +96,7 @@ impl Application {
             login_throttle: LoginThrottle::default(),
             outbox,
             public_limits,
+            metrics,
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {

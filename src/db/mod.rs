@@ -5,8 +5,6 @@
 pub mod models;
 pub mod schema;
 
-use std::time::Duration;
-
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
@@ -103,7 +101,7 @@ pub fn build_pool(settings: &Settings) -> DbPool {
     Pool::builder()
         .max_size(settings.db_pool_size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(5))
+        .connection_timeout(settings.db_wait)
         .test_on_check_out(false)
         .build_unchecked(factory)
 }

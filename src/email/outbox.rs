@@ -225,6 +225,25 @@ pub fn count_due(conn: &mut DbConnection) -> Result<i64, AppError> {
         .get_result(conn)?)
 }
 
+/// The whole outbox's emails by status (every event, every instance), for `/metrics`.
+pub fn depth(conn: &mut DbConnection) -> Result<crate::metrics::OutboxDepth, AppError> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(String, i64)> = emails::table
+        .group_by(emails::status)
+        .select((emails::status, count_star()))
+        .load(conn)?;
+    let of = |status: &str| {
+        rows.iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n)
+    };
+    Ok(crate::metrics::OutboxDepth {
+        pending: of("pending"),
+        failed: of("failed"),
+        sent: of("sent"),
+    })
+}
+
 /// What organizers see of an email: everything but the bodies.
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = emails)]

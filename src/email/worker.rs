@@ -28,12 +28,13 @@ use crate::error::AppError;
 /// Emails sent at once; also the most SMTP connections kept open.
 pub const CONCURRENCY: usize = 8;
 
-/// How long a claim holds an email. Longer than [`SEND_TIMEOUT`] plus the time to
-/// record the outcome, so that no other sender takes an email that is still being sent.
-const LEASE: Duration = Duration::from_secs(60);
-
-/// The longest one delivery may take before it counts as a transient failure.
-const SEND_TIMEOUT: Duration = Duration::from_secs(40);
+/// How long a claim holds an email: the send timeout (`CONVENE_EMAIL_SEND_TIMEOUT_SECS`,
+/// 40 s by default) and half as long again to record the outcome, so that no other
+/// sender takes an email that is still being sent. Mail claimed by a process that died
+/// waits this long before another one sends it.
+pub fn lease(send_timeout: Duration) -> Duration {
+    send_timeout.mul_f64(1.5)
+}
 
 /// Retries use between this fraction of the backoff and all of it, so that mail held
 /// up by one outage does not all come back at the same instant.
@@ -57,6 +58,8 @@ struct Worker {
     db_slots: tokio::sync::Semaphore,
     transport: Transport,
     retry_cap: Duration,
+    send_timeout: Duration,
+    metrics: Arc<crate::metrics::Metrics>,
     /// Attempts after which transient failures become a permanent one.
     max_attempts: i32,
 }
@@ -69,6 +72,7 @@ impl EmailWorker {
         pool: DbPool,
         transport: Transport,
         signal: OutboxSignal,
+        metrics: Arc<crate::metrics::Metrics>,
         settings: &Settings,
     ) -> Self {
         let worker = Arc::new(Worker {
@@ -76,6 +80,8 @@ impl EmailWorker {
             db_slots: tokio::sync::Semaphore::new(DB_CONNECTIONS),
             transport,
             retry_cap: settings.email_retry_cap,
+            send_timeout: settings.email_send_timeout,
+            metrics,
             max_attempts: max_attempts(settings.email_give_up_after, settings.email_retry_cap),
         });
         let (stop, stopped) = watch::channel(false);
@@ -137,7 +143,8 @@ impl Worker {
 
     async fn claim(&self, limit: usize) -> Result<Vec<StoredEmail>, AppError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.with_db(move |conn| outbox::claim_due(conn, limit, LEASE))
+        let lease = lease(self.send_timeout);
+        self.with_db(move |conn| outbox::claim_due(conn, limit, lease))
             .await
     }
 
@@ -161,15 +168,21 @@ impl Worker {
             tracing::error!(email_id = %email.id, "an unclaimed email reached delivery");
             return;
         };
-        let outcome = match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(&email)).await {
+        let sent = tokio::time::timeout(self.send_timeout, self.transport.send(&email)).await;
+        let outcome = match sent {
             Ok(outcome) => outcome,
             Err(_) => Err(SendError::Transient(format!(
                 "no answer within {} s",
-                SEND_TIMEOUT.as_secs()
+                self.send_timeout.as_secs()
             ))),
         };
         let attempts = email.attempts.saturating_add(1);
         let id = email.id.clone();
+        self.metrics.observe_delivery(match &outcome {
+            Ok(()) => "sent",
+            Err(SendError::Transient(_)) if attempts < self.max_attempts => "retry",
+            Err(_) => "failed",
+        });
         match outcome {
             Ok(()) => {
                 self.record("sent", &email, move |conn| {

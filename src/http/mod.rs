@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(routes::health::healthz)
         .service(routes::health::readyz)
+        .service(routes::metrics::metrics)
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(middleware::resolve_session))

@@ -9,6 +9,7 @@ pub mod invitation_requests;
 pub mod invitations;
 pub mod invitee;
 pub mod manage;
+pub mod metrics;
 pub mod nominations;
 pub mod organizers;
 pub mod registrations;
