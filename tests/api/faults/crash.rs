@@ -18,7 +18,7 @@ const KILL_AFTER: usize = 40;
 async fn a_crash_under_load_loses_no_acknowledged_registration_and_sends_each_email_once() {
     let db = TestDatabase::create();
     let smtp = TestSmtp::start().await;
-    let mut server = Server::start(&db.url, &smtp, free_port(), &[]);
+    let mut server = Server::start(&db.url, &smtp, free_port(), &[SHORT_CLAIMS]);
     server.ready().await;
     let admin = server.admin().await;
     server.event(&admin, "crash-test", CAPACITY).await;
@@ -34,7 +34,7 @@ async fn a_crash_under_load_loses_no_acknowledged_registration_and_sends_each_em
         let acknowledged = Arc::clone(&acknowledged);
         let people = people.clone();
         actix_web::rt::spawn(async move {
-            register_all_counting(&addresses, &people, CONCURRENCY, &acknowledged).await
+            register_all_counting(&addresses, &people, CONCURRENCY, &acknowledged, None).await
         })
     };
     while acknowledged.load(Ordering::SeqCst) < KILL_AFTER && !load.is_finished() {

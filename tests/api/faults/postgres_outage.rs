@@ -1,1 +1,272 @@
+//! PostgreSQL stopped under load and started again: clean 503s while it is down, the
+//! pool recovers by itself, nothing acknowledged is lost. The test runs its own
+//! throwaway PostgreSQL server (scripts/pg-test-server.sh), so it runs in the
+//! PostgreSQL pass of the suite only.
 
+use std::process::Command;
+use std::time::Duration;
+
+use super::*;
+
+/// A PostgreSQL cluster of this test's own, removed on drop.
+struct OwnPostgres {
+    dir: String,
+    port: String,
+    url: String,
+}
+
+fn script() -> String {
+    format!("{}/scripts/pg-test-server.sh", env!("CARGO_MANIFEST_DIR"))
+}
+
+impl OwnPostgres {
+    fn start() -> Self {
+        let out = Command::new("bash")
+            .args([&script(), "start"])
+            .output()
+            .expect("bash runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "cannot start PostgreSQL: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let var = |name: &str| {
+            text.split(';')
+                .find_map(|part| part.trim().strip_prefix(&format!("{name}=")))
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+                .to_owned()
+        };
+        Self {
+            dir: var("PG_TEST_DIR"),
+            port: var("PG_TEST_PORT"),
+            url: var("CONVENE_TEST_DATABASE_URL"),
+        }
+    }
+
+    /// Runs pg_ctl as the cluster's owner with these arguments.
+    fn pg_ctl(&self, args: &str) {
+        let status = Command::new("bash")
+            .args([
+                "-c",
+                &format!(
+                    r#"source "$1" && PG_TEST_DIR="$2" _pg_test_as_owner "$(pg_test_bindir)/pg_ctl" -D "$2/data" {args}"#
+                ),
+                "pg_ctl",
+                &script(),
+                &self.dir,
+                &self.port,
+            ])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("bash runs");
+        assert!(status.success(), "pg_ctl {args} failed");
+    }
+
+    /// Stops the server at once, as a crash or a failover would: open connections break.
+    fn stop(&self) {
+        self.pg_ctl("-m immediate -w stop");
+    }
+
+    fn restart(&self) {
+        self.pg_ctl(
+            r#"-l "$2/postgres.log" -w -t 60 -o "-p $3 -k $2 -c listen_addresses=127.0.0.1" start"#,
+        );
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .args([&script(), "stop", &self.dir])
+            .status();
+    }
+}
+
+/// Asserts a clean 503: problem+json with `Retry-After`.
+fn assert_unavailable(res: &crate::helpers::TestResponse, what: &str) {
+    assert_eq!(res.status, 503, "{what}: {}", res.text());
+    res.problem(503);
+    assert!(res.header("retry-after").is_some(), "{what}: Retry-After");
+}
+
+#[actix_web::test]
+async fn requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by_itself() {
+    if !matches!(
+        crate::helpers::Backend::from_env(),
+        crate::helpers::Backend::Postgres { .. }
+    ) {
+        eprintln!("skipped on SQLite: this test stops a PostgreSQL server of its own");
+        return;
+    }
+    let pg = OwnPostgres::start();
+    let smtp = TestSmtp::start().await;
+    let mut server = Server::start(
+        &pg.url,
+        &smtp,
+        free_port(),
+        &[
+            ("CONVENE_DB_WAIT_MS", "1000"),
+            ("CONVENE_DB_POOL_SIZE", "6"),
+            SHORT_CLAIMS,
+        ],
+    );
+    server.ready().await;
+    let admin = server.admin().await;
+    server.event(&admin, "outage-test", 200).await;
+    let people = server
+        .invite(&smtp, &admin, "outage-test", "outage", 60)
+        .await;
+    let tokens: Vec<String> = people.iter().map(|(_, t)| t.clone()).collect();
+    let addresses = vec![server.address.clone()];
+
+    // Load before the outage.
+    let (before, _) = register_all(&addresses, &people[..20], 8).await;
+    assert!(before
+        .values()
+        .all(|o| matches!(o, Outcome::Acknowledged(_))));
+
+    // The outage starts under load.
+    let during_people = people[20..40].to_vec();
+    let load = {
+        let addresses = addresses.clone();
+        actix_web::rt::spawn(async move { register_all(&addresses, &during_people, 8).await.0 })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    pg.stop();
+    let down_at = Instant::now();
+    let during = load.await.expect("the load");
+    for (email, outcome) in &during {
+        match outcome {
+            Outcome::Acknowledged(_) => {}
+            Outcome::Refused(503, _) => {}
+            other => panic!("{email}: {other:?} while the database went away"),
+        }
+    }
+
+    // While it is down: every answer a clean 503, quickly.
+    let readyz = server
+        .request(Method::GET, "/readyz", None, None)
+        .await
+        .expect("answered");
+    assert_unavailable(&readyz, "/readyz");
+    let mut slowest = Duration::ZERO;
+    let mut refused_while_down = 0;
+    for (email, token) in &people[40..50] {
+        let started = Instant::now();
+        let res = server
+            .request(
+                Method::POST,
+                &format!("/api/v1/invitations/{token}/registration"),
+                Some(&registration_form(email)),
+                None,
+            )
+            .await
+            .expect("an answer, not a hang");
+        slowest = slowest.max(started.elapsed());
+        assert_unavailable(&res, "a registration");
+        refused_while_down += 1;
+    }
+    let health = server
+        .request(Method::GET, "/healthz", None, None)
+        .await
+        .expect("answered");
+    assert_eq!(health.status, 200, "the process itself stays alive");
+    let down_for = down_at.elapsed();
+
+    // Back: the pool reconnects by itself, with no restart of the service.
+    pg.restart();
+    let back_at = Instant::now();
+    loop {
+        let res = server
+            .request(Method::GET, "/readyz", None, None)
+            .await
+            .expect("answered");
+        if res.status == 200 {
+            break;
+        }
+        assert!(
+            back_at.elapsed() < Duration::from_secs(30),
+            "not ready 30 s after the database came back: {}",
+            res.text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let recovered_in = back_at.elapsed();
+
+    // Everyone not acknowledged tries again; nothing acknowledged was lost.
+    let acknowledged: Vec<String> = people[..40]
+        .iter()
+        .filter(|(e, _)| {
+            matches!(
+                before.get(e).or(during.get(e)),
+                Some(Outcome::Acknowledged(_))
+            )
+        })
+        .map(|(_, t)| t.clone())
+        .collect();
+    let mut conn = server.connect();
+    let after = stored(&mut conn, "outage-test", &tokens);
+    let lost = acknowledged
+        .iter()
+        .filter(|t| !after.registered_tokens.contains(*t))
+        .count();
+    assert_eq!(lost, 0, "acknowledged registrations lost");
+    let retry: Vec<(String, String)> = people
+        .iter()
+        .filter(|(e, _)| {
+            !matches!(
+                before.get(e).or(during.get(e)),
+                Some(Outcome::Acknowledged(_))
+            )
+        })
+        .cloned()
+        .collect();
+    let (again, _) = register_all(&addresses, &retry, 8).await;
+    for (email, outcome) in &again {
+        match outcome {
+            Outcome::Acknowledged(_) => {}
+            Outcome::Refused(409, body) if body.contains("already registered") => {}
+            other => panic!("{email}: {other:?} after the database came back"),
+        }
+    }
+    outbox_drained(&mut conn, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let end = stored(&mut conn, "outage-test", &tokens);
+    assert_eq!(end.registered_tokens.len(), people.len());
+    assert_eq!(end.invitations_registered_twice, 0);
+    assert!(unsent_emails(&mut conn).is_empty());
+    let registrants: Vec<String> = people.iter().map(|(e, _)| e.clone()).collect();
+    let mail = confirmations(&smtp, &registrants);
+    assert!(mail.missing.is_empty(), "no email for {:?}", mail.missing);
+    assert!(
+        mail.duplicated.is_empty(),
+        "two emails for {:?}",
+        mail.duplicated
+    );
+
+    let during_503 = during
+        .values()
+        .filter(|o| matches!(o, Outcome::Refused(503, _)))
+        .count();
+    report_figures(
+        "postgres_outage",
+        backend_name(),
+        &[
+            ("requests_acknowledged", acknowledged.len().to_string()),
+            ("refused_503_while_going_down", during_503.to_string()),
+            ("refused_503_while_down", refused_while_down.to_string()),
+            ("slowest_503_ms", slowest.as_millis().to_string()),
+            ("down_ms", down_for.as_millis().to_string()),
+            ("ready_again_after_ms", recovered_in.as_millis().to_string()),
+            (
+                "registered_in_the_end",
+                end.registered_tokens.len().to_string(),
+            ),
+            ("emails_delivered", mail.delivered.to_string()),
+            ("duplicates", mail.duplicated.len().to_string()),
+            ("redelivered_same_message_id", mail.redelivered.to_string()),
+            ("lost", lost.to_string()),
+        ],
+    );
+}
