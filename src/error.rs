@@ -11,6 +11,7 @@
 //!   but counted against the client's address, since only guessing produces many).
 //! - [`AppError::TooManyRequests`]: throttled (429 with `Retry-After`).
 //! - [`AppError::Unavailable`]: the database cannot be reached right now (503).
+//! - [`AppError::StorageFull`]: the database's disk is full, or it is read-only (507).
 //! - [`AppError::Internal`]: anything unexpected (500, opaque to the client, logged with its cause chain).
 
 use std::collections::BTreeMap;
@@ -103,6 +104,8 @@ pub enum AppError {
     TooManyRequests { retry_after: Duration },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    #[error("storage full or read-only: {0}")]
+    StorageFull(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -121,6 +124,16 @@ impl AppError {
     }
 }
 
+/// Whether a database error says that nothing can be written: a full disk (SQLite's
+/// `SQLITE_FULL`, PostgreSQL's "No space left on device") or a read-only database file.
+fn cannot_write(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("database or disk is full")
+        || m.contains("no space left on device")
+        || m.contains("readonly database")
+        || m.contains("read-only file system")
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -128,6 +141,9 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => Self::NotFound("record".into()),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(format!("database connection closed: {}", info.message()))
+            }
+            Error::DatabaseError(_, info) if cannot_write(info.message()) => {
+                Self::StorageFull(info.message().to_owned())
             }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }

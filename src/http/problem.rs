@@ -62,6 +62,13 @@ impl AppError {
                 "Service unavailable",
                 "The service cannot reach its database right now; please try again shortly.".into(),
             ),
+            Self::StorageFull(_) => (
+                "insufficient-storage",
+                "Insufficient storage",
+                "The service cannot save changes right now because its storage is full; \
+                 nothing was changed. Please try again later."
+                    .into(),
+            ),
             // The cause stays in the log; the client learns nothing about internals.
             Self::Internal(_) => (
                 "internal",
@@ -87,6 +94,7 @@ impl ResponseError for AppError {
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -96,6 +104,7 @@ impl ResponseError for AppError {
         match self {
             Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            Self::StorageFull(cause) => tracing::error!(%cause, "the database cannot write"),
             _ => tracing::debug!(status = status.as_u16(), error = %self, "request refused"),
         }
         let (kind, title, detail) = self.describe();
@@ -121,6 +130,9 @@ impl ResponseError for AppError {
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::StorageFull(_) => {
+                res.insert_header((header::RETRY_AFTER, "60"));
             }
             _ => {}
         }

@@ -1,1 +1,181 @@
+//! SQLite on a full disk: a real filesystem that fills up (a small tmpfs, mounted for
+//! the test; it needs root, which CI has), a clear 507 while it is full, no corruption,
+//! and writes work again once there is space.
 
+use std::process::Command;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::Text;
+
+use super::*;
+
+/// A 4 MiB tmpfs mounted on a temp dir, unmounted on drop.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(Self { dir })
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk with a file until writing fails; returns the bytes written.
+    fn fill(&self) -> u64 {
+        let mut f = std::fs::File::create(self.path().join("filler")).expect("filler");
+        let chunk = vec![0u8; 16 * 1024];
+        let mut written = 0;
+        while f.write_all(&chunk).is_ok() {
+            written += chunk.len() as u64;
+        }
+        // The last partial chunk: byte by byte, until not one more fits.
+        while f.write_all(&[0]).is_ok() {
+            written += 1;
+        }
+        let _ = f.sync_all();
+        written
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.path().join("filler")).expect("filler removed");
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Check {
+    #[diesel(sql_type = Text)]
+    integrity_check: String,
+}
+
+#[actix_web::test]
+async fn a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_space_returns() {
+    if !matches!(
+        crate::helpers::Backend::from_env(),
+        crate::helpers::Backend::Sqlite
+    ) {
+        eprintln!("skipped on PostgreSQL: this test fills the disk under an SQLite file");
+        return;
+    }
+    let disk = match SmallDisk::mount() {
+        Ok(d) => d,
+        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("skipped: cannot mount a small tmpfs (needs root): {e}");
+            return;
+        }
+        Err(e) => panic!("cannot mount a small tmpfs (CI runs as root): {e}"),
+    };
+    let db_url = format!("sqlite://{}", disk.path().join("convene.db").display());
+    let smtp = TestSmtp::start().await;
+    let mut server = Server::start(&db_url, &smtp, free_port(), &[SHORT_CLAIMS]);
+    server.ready().await;
+    let admin = server.admin().await;
+    server.event(&admin, "disk-test", 100).await;
+    let people = server.invite(&smtp, &admin, "disk-test", "disk", 30).await;
+    let addresses = vec![server.address.clone()];
+    let (before, _) = register_all(&addresses, &people[..10], 4).await;
+    assert!(before
+        .values()
+        .all(|o| matches!(o, Outcome::Acknowledged(_))));
+    let mut conn = server.connect();
+    outbox_drained(&mut conn, Duration::from_secs(30)).await;
+
+    // An empty write-ahead log, so that the next write needs new space on the disk.
+    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("checkpoint");
+    let filler = disk.fill();
+
+    let mut refused = 0;
+    for (email, token) in &people[10..20] {
+        let res = server
+            .request(
+                Method::POST,
+                &format!("/api/v1/invitations/{token}/registration"),
+                Some(&registration_form(email)),
+                None,
+            )
+            .await
+            .expect("an answer");
+        let body = res.problem(507);
+        assert!(body["detail"].as_str().unwrap().contains("storage is full"));
+        assert!(res.header("retry-after").is_some());
+        refused += 1;
+    }
+    // Reading still works.
+    let (_, token) = &people[25];
+    let res = server
+        .request(
+            Method::GET,
+            &format!("/api/v1/invitations/{token}"),
+            None,
+            None,
+        )
+        .await
+        .expect("an answer");
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // Space returns: the same requests go through, with no restart.
+    disk.free();
+    let (after, _) = register_all(&addresses, &people[10..], 4).await;
+    let not_acked: Vec<_> = after
+        .iter()
+        .filter(|(_, o)| !matches!(o, Outcome::Acknowledged(_)))
+        .collect();
+    assert!(not_acked.is_empty(), "{not_acked:?}");
+    outbox_drained(&mut conn, Duration::from_secs(30)).await;
+
+    server.terminate();
+    assert!(server.exited(Duration::from_secs(30)).await.success());
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut conn)
+        .expect("integrity check");
+    assert_eq!(check.len(), 1);
+    assert_eq!(check[0].integrity_check, "ok");
+    let tokens: Vec<String> = people.iter().map(|(_, t)| t.clone()).collect();
+    let end = stored(&mut conn, "disk-test", &tokens);
+    assert_eq!(end.registered_tokens.len(), people.len());
+    assert_eq!(end.invitations_registered_twice, 0);
+    let registrants: Vec<String> = people.iter().map(|(e, _)| e.clone()).collect();
+    let mail = confirmations(&smtp, &registrants);
+    assert!(mail.missing.is_empty() && mail.duplicated.is_empty());
+
+    report_figures(
+        "disk_full",
+        backend_name(),
+        &[
+            ("disk", "tmpfs 4 MiB".into()),
+            ("filler_bytes", filler.to_string()),
+            ("refused_507_while_full", refused.to_string()),
+            (
+                "requests_acknowledged",
+                end.registered_tokens.len().to_string(),
+            ),
+            ("integrity_check", check[0].integrity_check.clone()),
+            ("emails_delivered", mail.delivered.to_string()),
+            ("duplicates", mail.duplicated.len().to_string()),
+            ("redelivered_same_message_id", mail.redelivered.to_string()),
+            ("lost", mail.missing.len().to_string()),
+        ],
+    );
+}

@@ -4,7 +4,7 @@
 //! `$CONVENE_FIGURES_FILE` when it is set (scripts/test.sh prints them after each run).
 
 mod crash;
-// mod disk;
+mod disk;
 mod instances;
 mod postgres_outage;
 mod shutdown;
