@@ -34,6 +34,21 @@ enum Command {
     /// Manage organizer accounts.
     #[command(subcommand)]
     Organizer(OrganizerCommand),
+    /// Copy the SQLite database to FILE while the service runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// The new file; it must not exist yet.
+        file: std::path::PathBuf,
+    },
+    /// Write one event and all its data as JSON to standard output (or --output FILE).
+    Export {
+        /// The event's slug.
+        #[arg(long)]
+        event: String,
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Add an event exported with `convene export` to this database (`-` reads standard input).
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -90,6 +105,9 @@ pub fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::Organizer(cmd) => organizer_command(&settings, cmd),
+        Command::Backup { file } => backup(&settings, &file),
+        Command::Export { event, output } => export(&settings, &event, output.as_deref()),
+        Command::Import { file } => import(&settings, &file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,6 +155,53 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     for version in applied {
         println!("  {version}");
     }
+    Ok(())
+}
+
+fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    db::backup_sqlite(&mut conn, file)?;
+    println!("backed up the database to {}", file.display());
+    Ok(())
+}
+
+fn export(settings: &Settings, slug: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let data = db::transfer::export(&mut conn, slug)?;
+    let json = serde_json::to_vec_pretty(&data)?;
+    match output {
+        Some(path) => std::fs::write(path, json)?,
+        None => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&json)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let raw = if file.as_os_str() == "-" {
+        let mut raw = Vec::new();
+        std::io::stdin().read_to_end(&mut raw)?;
+        raw
+    } else {
+        std::fs::read(file)?
+    };
+    let data: db::transfer::EventExport =
+        serde_json::from_slice(&raw).map_err(|e| anyhow::anyhow!("not an event export: {e}"))?;
+    let slug = data.event.slug.clone();
+    let mut conn = connect(settings)?;
+    let summary = db::transfer::import(&mut conn, data)?;
+    println!(
+        "imported event {slug}: {} rows; organizers {} added, {} already here; communities {} added, {} already here",
+        summary.rows_added,
+        summary.organizers_added,
+        summary.organizers_reused,
+        summary.communities_added,
+        summary.communities_reused
+    );
     Ok(())
 }
 

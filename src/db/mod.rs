@@ -4,6 +4,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod transfer;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -114,6 +115,28 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     }
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Copies a SQLite database to `target` while it is in use, as one consistent snapshot
+/// (`VACUUM INTO`: a read transaction, so writers go on meanwhile). `target` must not
+/// exist. PostgreSQL has its own tools for this: `pg_dump` and `pg_restore`.
+pub fn backup_sqlite(conn: &mut DbConnection, target: &std::path::Path) -> anyhow::Result<()> {
+    let DbConnection::Sqlite(sqlite) = conn else {
+        anyhow::bail!(
+            "`convene backup` is for SQLite; back up PostgreSQL with pg_dump \
+             (e.g. pg_dump --format=custom --file convene.dump \"$DATABASE_URL\") and \
+             restore with pg_restore"
+        );
+    };
+    if target.exists() {
+        anyhow::bail!("{} exists already; choose a new file", target.display());
+    }
+    let path = target
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?;
+    // A string literal in SQL: single quotes doubled.
+    sqlite.batch_execute(&format!("VACUUM INTO '{}'", path.replace('\'', "''")))?;
+    Ok(())
 }
 
 /// Reverts every migration (used by the migration round-trip test and by operators).

@@ -23,3 +23,4 @@ mod scholarships;
 mod secrets;
 mod smtp;
 mod stats;
+mod transfer;

@@ -233,6 +233,13 @@ impl Server {
         request(&self.client, &self.address, method, path, body, session).await
     }
 
+    /// A GET that must be answered.
+    pub async fn get(&self, path: &str, session: Option<&Session>) -> TestResponse {
+        self.request(Method::GET, path, None, session)
+            .await
+            .unwrap_or_else(|e| panic!("GET {path} got no answer: {e}"))
+    }
+
     /// Creates an admin in the database (as the CLI does) and signs in.
     pub async fn admin(&self) -> Session {
         let email = format!("admin-{}@example.org", uuid::Uuid::new_v4().simple());
@@ -597,6 +604,22 @@ pub fn confirmations(smtp: &TestSmtp, registrants: &[String]) -> Deliveries {
         }
     }
     d
+}
+
+/// SQLite's `PRAGMA integrity_check`: "ok" for an intact database.
+pub fn integrity_check(conn: &mut convene::db::DbConnection) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(conn)
+        .expect("integrity check");
+    rows.into_iter()
+        .map(|r| r.integrity_check)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The name of the backend of this run, as the figures report it.
