@@ -640,6 +640,9 @@ async fn a_registration_made_while_the_mail_server_is_down_is_confirmed_by_email
     let admin = event_with_capacity(&app, SLUG, 5).await;
     invite(&app, &admin, SLUG, "dana@example.org").await;
     let token = invitation_token(&app, "dana@example.org").await;
+    // The invitation reached the SMTP server; wait until the worker has also recorded it
+    // as sent, so that only the confirmation is left pending below.
+    app.drain_outbox().await;
 
     app.smtp.stop().await;
     let res = register(&app, &token, &registration_body("dana@example.org")).await;

@@ -92,7 +92,8 @@ impl Server {
             ("CONVENE_WORKERS", "2"),
             ("CONVENE_EMAIL_RETRY_CAP_SECS", "1"),
             ("CONVENE_EMAIL_POLL_MS", "200"),
-            ("CONVENE_DB_WAIT_MS", "2000"),
+            // Long, as in the harness: only the outage test wants quick 503s, and sets its own.
+            ("CONVENE_DB_WAIT_MS", "30000"),
             ("RUST_LOG", "info"),
         ]
         .iter()
