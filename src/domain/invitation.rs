@@ -116,26 +116,42 @@ impl InvitationStatus {
 }
 
 /// A community as sent in JSON: `{name, state, country?}`.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CommunityFields {
+    #[schema(example = "Springfield")]
     pub name: Option<String>,
+    /// State or region.
+    #[schema(example = "IL")]
     pub state: Option<String>,
+    /// Default `US`.
+    #[schema(example = "US")]
     pub country: Option<String>,
 }
 
 /// One invitation as an organizer sends it (JSON, or a CSV row mapped onto it). Every field
 /// is optional here so that each missing one is named in the same answer.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct InvitationFields {
+    /// Required.
+    #[schema(example = "ada@example.org")]
     pub email: Option<String>,
+    /// Required.
+    #[schema(example = "Ada Lovelace")]
     pub full_name: Option<String>,
+    /// Required.
+    #[schema(example = "Mayor")]
     pub title: Option<String>,
+    /// Required: at least its name and state.
     pub community: Option<CommunityFields>,
+    /// `executive` (default) or `young_leader`.
+    #[schema(example = "executive")]
     pub kind: Option<String>,
+    /// A personal message for the email.
     pub message: Option<String>,
     pub organization: Option<String>,
+    /// When the link stops working; by default after the event's invitation validity.
     pub expires_at: Option<DateTime<Utc>>,
 }
 

@@ -6,7 +6,9 @@ use super::invitation::required;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RequestStatus {
     Pending,

@@ -12,13 +12,18 @@ use crate::error::FieldErrors;
 pub const MAX_PARAGRAPH_CHARS: usize = 2_000;
 
 /// A nomination as sent (the `young_leader_nomination` object).
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NominationFields {
+    #[schema(example = "Grace Hopper")]
     pub full_name: Option<String>,
+    #[schema(example = "grace@example.org")]
     pub email: Option<String>,
+    #[schema(example = "Youth Council Chair")]
     pub title: Option<String>,
+    #[schema(example = "Springfield Youth Council")]
     pub organization: Option<String>,
+    /// Why this young leader should come.
     pub reason: Option<String>,
 }
 

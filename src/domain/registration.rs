@@ -60,7 +60,7 @@ impl RegistrationStatus {
 
 /// The community on a registration form: a name (the state and country are the
 /// invitation's), or `{name, state, country?}`; absent parts default to the invitation's.
-#[derive(Deserialize, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Clone, Debug, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum CommunityField {
     Name(String),
@@ -69,18 +69,30 @@ pub enum CommunityField {
 
 /// The registration form as sent. Every field is optional here so that each missing or
 /// bad one is named in the same answer.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RegistrationFields {
+    /// Required.
+    #[schema(example = "Ada Lovelace")]
     pub full_name: Option<String>,
+    /// Required; may correct the address the invitation went to.
+    #[schema(example = "ada@example.org")]
     pub email: Option<String>,
+    /// Required.
+    #[schema(example = "Mayor")]
     pub title: Option<String>,
+    /// Required.
+    #[schema(example = "City of Springfield")]
     pub organization: Option<String>,
+    /// The invitation's community when left out.
     pub community: Option<CommunityField>,
+    #[schema(example = "+1 217 555 0100")]
     pub phone: Option<String>,
     pub dietary_requirements: Option<String>,
     pub accessibility_needs: Option<String>,
+    /// Executives only; a blank section counts as none.
     pub young_leader_nomination: Option<NominationFields>,
+    /// A blank section counts as none.
     pub travel_scholarship: Option<ScholarshipFields>,
 }
 
@@ -250,17 +262,20 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// A registrant's change to their own details: fields left out stay as they are;
 /// `null` or `""` clears an optional one.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DetailsFields {
     pub full_name: Option<String>,
     pub title: Option<String>,
     pub organization: Option<String>,
     #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub phone: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub dietary_requirements: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     pub accessibility_needs: Option<Option<String>>,
 }
 

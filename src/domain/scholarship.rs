@@ -29,11 +29,16 @@ pub const MAX_TRAVELERS: i64 = 20;
 
 /// A request as sent (the `travel_scholarship` object). Numbers are read leniently (a form
 /// may send `"2"`), so that every bad field is named together rather than the first one only.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ScholarshipFields {
+    /// How many people travel.
+    #[schema(value_type = Option<i64>, example = 2)]
     pub travelers: Option<Value>,
+    #[schema(value_type = Option<i64>, example = 120000)]
     pub estimated_cost_cents: Option<Value>,
+    /// At most the estimated cost.
+    #[schema(value_type = Option<i64>, example = 80000)]
     pub requested_amount_cents: Option<Value>,
     pub justification: Option<String>,
 }
@@ -264,14 +269,20 @@ pub fn award_answer_refusal(
 }
 
 /// An organizer's decision as sent.
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DecisionFields {
+    /// Required: `approved`, `declined` or `waitlisted`.
+    #[schema(example = "approved")]
     pub decision: Option<String>,
+    /// Approvals: the amount awarded, at most the amount asked; by default all of it.
     /// Read leniently like the request's amounts.
+    #[schema(value_type = Option<i64>, example = 80000)]
     pub awarded_amount_cents: Option<Value>,
+    /// Sent to the registrant.
     pub note: Option<String>,
-    /// RFC 3339; approvals only.
+    /// RFC 3339; approvals only: the last moment to accept the award.
+    #[schema(format = DateTime)]
     pub reply_by: Option<String>,
 }
 

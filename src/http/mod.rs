@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
@@ -20,9 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::PathConfig::default()
                 .error_handler(|e, _| AppError::BadRequest(format!("invalid path: {e}")).into()),
         )
-        .service(routes::health::healthz)
-        .service(routes::health::readyz)
-        .service(routes::metrics::metrics)
+        .configure(openapi::configure_root)
         .service(
             web::scope("/api/v1")
                 .wrap(actix_web::middleware::from_fn(middleware::resolve_session))
@@ -30,19 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(
                     middleware::same_origin_writes,
                 ))
-                .configure(routes::auth::configure)
-                .configure(routes::events::configure)
-                .configure(routes::audit::configure)
-                .configure(routes::invitations::configure)
-                .configure(routes::invitee::configure)
-                .configure(routes::manage::configure)
-                .configure(routes::registrations::configure)
-                .configure(routes::nominations::configure)
-                .configure(routes::emails::configure)
-                .configure(routes::organizers::configure)
-                .configure(routes::invitation_requests::configure)
-                .configure(routes::stats::configure)
-                .configure(routes::scholarships::configure)
+                // Every API route comes from the table that also writes the document.
+                .configure(openapi::configure_api)
                 .default_service(web::to(not_found)),
         )
         .configure(pages::configure)

@@ -8,14 +8,30 @@ use crate::error::{AppError, FieldErrors};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An error answer (RFC 9457). Its schema in the API document is derived from this type.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "urn:convene:problem:not-found",
+    "title": "Not found",
+    "status": 404,
+    "detail": "No such event."
+}))]
+pub struct Problem<'a> {
+    /// `urn:convene:problem:` and one of `validation`, `malformed-request`,
+    /// `unsupported-media-type`, `payload-too-large`, `unauthenticated`, `forbidden`,
+    /// `not-found`, `conflict`, `gone`, `too-many-requests`, `unavailable`, `internal`,
+    /// `request-timeout`, `insufficient-storage`.
     #[serde(rename = "type")]
     kind: String,
+    /// Short, the same for every problem of this type.
     title: &'a str,
+    /// The HTTP status code.
     status: u16,
+    /// What went wrong in this case, in words a person can act on.
     detail: String,
+    /// 422 only: messages per field, keyed by the field's JSON path (`community.name`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, Vec<String>>>)]
     errors: Option<&'a FieldErrors>,
 }
 

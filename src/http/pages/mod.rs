@@ -9,6 +9,7 @@
 
 mod admin;
 mod assets;
+mod reference;
 
 use std::sync::LazyLock;
 
@@ -35,11 +36,15 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // `.html` templates are auto-escaped by minijinja's default callback.
     env.add_function("asset", assets::url);
-    let sources: [(&str, &str); 9] = [
+    let sources: [(&str, &str); 10] = [
         ("layout.html", include_str!("templates/layout.html")),
         ("_fields.html", include_str!("templates/_fields.html")),
         ("_states.html", include_str!("templates/_states.html")),
         ("index.html", include_str!("templates/index.html")),
+        (
+            "api_reference.html",
+            include_str!("templates/api_reference.html"),
+        ),
         ("invite.html", include_str!("templates/invite.html")),
         ("manage.html", include_str!("templates/manage.html")),
         ("event.html", include_str!("templates/event.html")),
@@ -172,4 +177,10 @@ mod tests {
             assert!(page.starts_with("<!doctype html>"), "{name}");
         }
     }
+}
+
+/// `GET /api/docs`: the API reference, rendered from the OpenAPI document.
+pub fn api_reference(doc: &utoipa::openapi::OpenApi) -> Result<HttpResponse, AppError> {
+    let body = render_with("api_reference.html", reference::context(doc))?;
+    Ok(html(StatusCode::OK, body, Caching::Public))
 }

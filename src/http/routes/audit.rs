@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, AuditEntry, AuditFilter};
 use crate::db::models::event;
@@ -10,34 +11,51 @@ use crate::http::extract::Admin;
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit-log", web::get().to(list));
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Only entries about this event (its slug).
     event: Option<String>,
+    /// Only entries about this kind of thing (`event`, `invitation`, `registration`, ...).
     entity_type: Option<String>,
     entity_id: Option<String>,
+    /// Only what this organizer did.
     actor_id: Option<String>,
+    /// Only this action (`invitation.revoked`, ...).
     action: Option<String>,
-    /// Paging: entries older than this id.
+    /// Paging: entries older than this id (`next_before` of the previous page).
     before: Option<i64>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct AuditEntryView {
+/// One change: who, what, when, and the state before and after.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    #[schema(example = 42)]
     id: i64,
+    #[schema(format = DateTime)]
     occurred_at: String,
+    /// `organizer`, `invitee`, `registrant` or `system`.
+    #[schema(example = "organizer")]
     actor: String,
     actor_id: Option<String>,
+    #[schema(example = "invitation.revoked")]
     action: String,
+    #[schema(example = "invitation")]
     entity_type: String,
     entity_id: String,
     event_id: Option<String>,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    items: Vec<AuditEntryView>,
+    /// Pass as `before` for the next page; `null` on the last page.
+    next_before: Option<i64>,
 }
 
 impl From<AuditEntry> for AuditEntryView {
@@ -58,7 +76,20 @@ impl From<AuditEntry> for AuditEntryView {
     }
 }
 
-async fn list(
+/// The audit log (admins): who did what, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit-log",
+    params(AuditQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of entries.", body = AuditPage),
+        (status = 403, description = "Only an admin may read the audit log."),
+        (status = 404, description = "No such event (the `event` filter)."),
+        (status = 422, description = "`limit` is out of range."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: Admin,
     q: web::Query<AuditQuery>,
@@ -91,5 +122,5 @@ async fn list(
         None
     };
     let items: Vec<AuditEntryView> = entries.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_before": next_before })))
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_before }))
 }

@@ -3,6 +3,7 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::auth::SESSION_COOKIE;
 use crate::db::models::{organizer::Organizer, session};
@@ -11,27 +12,27 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me))
-        .route("/auth/me", web::patch().to(update_me));
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(example = "admin@example.org")]
     email: String,
+    #[schema(example = "correct horse battery staple")]
     password: String,
 }
 
 /// What the API shows of an organizer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OrganizerView {
+    #[schema(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
     pub id: String,
+    #[schema(example = "admin@example.org")]
     pub email: String,
+    #[schema(example = "Ada Admin")]
     pub name: String,
+    #[schema(value_type = crate::domain::organizer::Role)]
     pub role: &'static str,
     /// `none` or `each`: emailed about each new item waiting for review.
+    #[schema(value_type = ReviewNotices)]
     pub review_notices: String,
 }
 
@@ -47,7 +48,21 @@ impl From<&Organizer> for OrganizerView {
     }
 }
 
-async fn login(
+/// Sign in as an organizer; the answer sets the session cookie.
+///
+/// Failed attempts are throttled per account and per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; `Set-Cookie` carries the session.", body = OrganizerView,
+            headers(("Set-Cookie" = String, description = "`convene_session=…; HttpOnly; SameSite=Lax; Path=/`"))),
+        (status = 401, description = "Unknown email, wrong password or disabled account (one answer for all)."),
+        (status = 429, description = "Too many failed attempts for this account or address."),
+    )
+)]
+pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     ValidJson(body): ValidJson<LoginRequest>,
@@ -116,7 +131,16 @@ fn session_cookie(state: &AppState, value: String, max_age: time::Duration) -> C
         .finish()
 }
 
-async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// Sign out: ends the session and clears its cookie. Harmless when not signed in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    responses((status = 204, description = "Signed out; the cookie is cleared."))
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     if let Some(token) = session_token(&req) {
         let hash = token.hash();
         crate::db::run(&state.pool, move |conn| session::delete(conn, &hash)).await?;
@@ -125,24 +149,39 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     Ok(HttpResponse::NoContent().cookie(expired).finish())
 }
 
-async fn me(CurrentOrganizer(organizer): CurrentOrganizer) -> HttpResponse {
+/// The organizer signed in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    security(("session" = [])),
+    responses((status = 200, description = "The signed-in organizer.", body = OrganizerView))
+)]
+pub async fn me(CurrentOrganizer(organizer): CurrentOrganizer) -> HttpResponse {
     HttpResponse::Ok().json(OrganizerView::from(&organizer))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct UpdateMe {
     review_notices: ReviewNotices,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+/// Whether to be emailed about each new item waiting for review.
+#[derive(Deserialize, Clone, Copy, ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum ReviewNotices {
+pub enum ReviewNotices {
     None,
     Each,
 }
 
 /// An organizer's own preferences: whether to be emailed about each item waiting for review.
-async fn update_me(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/auth/me",
+    request_body = UpdateMe,
+    security(("session" = [])),
+    responses((status = 200, description = "The organizer as changed.", body = OrganizerView))
+)]
+pub async fn update_me(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     ValidJson(body): ValidJson<UpdateMe>,

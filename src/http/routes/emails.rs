@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::event;
@@ -10,33 +11,47 @@ use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer};
+use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/emails", web::get().to(list))
-        .route("/events/{slug}/emails/{id}/resend", web::post().to(resend));
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EmailsQuery {
+    /// `pending`, `sending`, `sent` or `failed`.
     status: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
 }
 
-#[derive(Serialize)]
-struct EmailView {
+/// One email of the outbox and how its delivery went.
+#[derive(Serialize, ToSchema)]
+pub struct EmailView {
     id: String,
+    #[schema(example = "invitation")]
     template: String,
+    #[schema(example = "ada@example.org")]
     recipient: String,
     subject: String,
+    #[schema(example = "sent")]
     status: String,
     attempts: i32,
     last_error: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     sent_at: Option<String>,
+    #[schema(format = DateTime)]
     next_attempt_at: String,
+}
+
+/// The event's emails, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct EmailList {
+    items: Vec<EmailView>,
+    total: i64,
 }
 
 impl From<EmailSummary> for EmailView {
@@ -56,7 +71,19 @@ impl From<EmailSummary> for EmailView {
     }
 }
 
-async fn list(
+/// The event's outbox: every email with its delivery status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/emails",
+    params(EventPath, EmailsQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of emails.", body = EmailList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A filter or paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -82,10 +109,22 @@ async fn list(
     })
     .await?;
     let items: Vec<EmailView> = items.into_iter().map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "total": total })))
+    Ok(HttpResponse::Ok().json(EmailList { items, total }))
 }
 
-async fn resend(
+/// Send a failed email again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/emails/{id}/resend",
+    params(EventItemPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Queued again.", body = EmailView),
+        (status = 404, description = "No such event or email."),
+        (status = 409, description = "Only a failed email can be sent again."),
+    )
+)]
+pub async fn resend(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,

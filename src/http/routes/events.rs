@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::event::{self, Event};
@@ -11,29 +12,40 @@ use crate::db::write_transaction;
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
 use crate::error::AppError;
 use crate::http::extract::{Admin, CurrentOrganizer, MaybeOrganizer, ValidJson};
+use crate::http::openapi::EventPath;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events", web::post().to(create))
-        .route("/events", web::get().to(list))
-        .route("/events/{slug}", web::get().to(show))
-        .route("/events/{slug}", web::patch().to(update));
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {
+    /// Lowercase letters, digits and dashes; part of the event's public address.
+    #[schema(example = "summit-2027")]
     slug: String,
+    #[schema(example = "Community Leaders Summit 2027")]
     name: String,
+    #[schema(example = "Convention Center")]
     venue: String,
+    #[schema(example = "Springfield")]
     city: String,
+    #[schema(example = "2027-05-12")]
     starts_on: NaiveDate,
+    #[schema(example = "2027-05-14")]
     ends_on: NaiveDate,
+    /// An IANA time zone.
+    #[schema(example = "America/Chicago")]
     timezone: String,
+    /// Seats, 1 to 100,000.
+    #[schema(example = 250)]
     capacity: i64,
+    #[schema(example = 5000000)]
     scholarship_budget_cents: i64,
+    /// ISO 4217 code.
+    #[schema(example = "USD")]
     currency: String,
+    /// Default `open`.
     status: Option<EventStatus>,
+    /// When registration opens; open from the start when left out.
     registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes; by default the start of the event's first day.
     registration_closes_at: Option<DateTime<Utc>>,
     /// Default 30.
     invitation_ttl_days: Option<i64>,
@@ -42,7 +54,7 @@ pub struct CreateEventRequest {
 }
 
 /// Every field optional; `registration_opens_at: null` clears the opening time.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct UpdateEventRequest {
     slug: Option<String>,
@@ -57,6 +69,7 @@ pub struct UpdateEventRequest {
     currency: Option<String>,
     status: Option<EventStatus>,
     #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
     registration_opens_at: Option<Option<DateTime<Utc>>>,
     registration_closes_at: Option<DateTime<Utc>>,
     invitation_ttl_days: Option<i64>,
@@ -75,34 +88,89 @@ pub fn rfc3339(t: NaiveDateTime) -> String {
 }
 
 /// What anyone may see of an event.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct PublicEventView {
+    #[schema(example = "summit-2027")]
     slug: String,
+    #[schema(example = "Community Leaders Summit 2027")]
     name: String,
+    #[schema(example = "Convention Center")]
     venue: String,
+    #[schema(example = "Springfield")]
     city: String,
+    #[schema(example = "2027-05-12")]
     starts_on: NaiveDate,
+    #[schema(example = "2027-05-14")]
     ends_on: NaiveDate,
+    #[schema(example = "America/Chicago")]
     timezone: String,
+    #[schema(value_type = EventStatus)]
     status: String,
+    #[schema(example = "USD")]
     currency: String,
+    #[schema(format = DateTime)]
     registration_opens_at: Option<String>,
+    #[schema(format = DateTime, example = "2027-05-12T05:00:00Z")]
     registration_closes_at: String,
+    /// Whether an invitee may register now.
     registration_open: bool,
 }
 
 /// What organizers see: everything.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventView {
+    #[schema(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
     id: String,
     #[serde(flatten)]
     public: PublicEventView,
+    #[schema(example = 250)]
     capacity: i32,
+    #[schema(example = 5000000)]
     scholarship_budget_cents: i64,
+    #[schema(example = 30)]
     invitation_ttl_days: i32,
+    #[schema(example = 1)]
     nominations_per_executive: i32,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+}
+
+/// The events, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct EventList {
+    items: Vec<EventView>,
+}
+
+/// `GET /events/{slug}`: organizers see the whole event (`EventView`), anyone else its
+/// public part. `anyOf`, not `oneOf`: an `EventView` also has every public field.
+pub struct EventAnswer;
+
+impl utoipa::PartialSchema for EventAnswer {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name(EventView::name()))
+            .item(utoipa::openapi::Ref::from_schema_name(
+                PublicEventView::name(),
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for EventAnswer {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push((EventView::name().into(), EventView::schema()));
+        <EventView as ToSchema>::schemas(schemas);
+        schemas.push((PublicEventView::name().into(), PublicEventView::schema()));
+        <PublicEventView as ToSchema>::schemas(schemas);
+    }
 }
 
 impl PublicEventView {
@@ -139,7 +207,20 @@ impl EventView {
     }
 }
 
-async fn create(
+/// Create an event (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/events",
+    request_body = CreateEventRequest,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` names it.", body = EventView,
+            headers(("Location" = String, description = "The new event's address"))),
+        (status = 403, description = "Only an admin may create events."),
+        (status = 409, description = "The slug is taken."),
+    )
+)]
+pub async fn create(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     ValidJson(body): ValidJson<CreateEventRequest>,
@@ -187,12 +268,22 @@ async fn create(
         .json(EventView::of(&created)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only events with this status.
     status: Option<EventStatus>,
 }
 
-async fn list(
+/// List every event (organizers).
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    params(ListQuery),
+    security(("session" = [])),
+    responses((status = 200, description = "The events.", body = EventList))
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     query: web::Query<ListQuery>,
@@ -200,10 +291,24 @@ async fn list(
     let status = query.status;
     let events = crate::db::run(&state.pool, move |conn| event::list(conn, status)).await?;
     let items: Vec<EventView> = events.iter().map(EventView::of).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(EventList { items }))
 }
 
-async fn show(
+/// Show an event: everything to organizers, the public part to anyone else.
+///
+/// A draft is not found unless an organizer asks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}",
+    params(EventPath),
+    security((), ("session" = [])),
+    responses(
+        (status = 200, description = "The event (`EventView` for organizers).",
+            body = EventAnswer),
+        (status = 404, description = "No such event, or a draft and not signed in."),
+    )
+)]
+pub async fn show(
     state: web::Data<AppState>,
     MaybeOrganizer(organizer): MaybeOrganizer,
     slug: web::Path<String>,
@@ -218,7 +323,23 @@ async fn show(
     })
 }
 
-async fn update(
+/// Change an event (admins); the fields left out stay as they are.
+///
+/// A raised capacity confirms waitlisted registrations, first come first served.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/events/{slug}",
+    params(EventPath),
+    request_body = UpdateEventRequest,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The event as changed.", body = EventView),
+        (status = 403, description = "Only an admin may change events."),
+        (status = 404, description = "No such event."),
+        (status = 409, description = "The slug is taken, or the capacity or budget is below what is already taken."),
+    )
+)]
+pub async fn update(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     slug: web::Path<String>,

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::event::{self, Event};
@@ -21,43 +22,49 @@ use crate::domain::text;
 use crate::email::{messages, outbox, Outgoing};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::invite;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/invitation-requests", web::post().to(submit))
-        .route("/events/{slug}/invitation-requests", web::get().to(list))
-        .route(
-            "/events/{slug}/invitation-requests/{id}/approve",
-            web::post().to(approve),
-        )
-        .route(
-            "/events/{slug}/invitation-requests/{id}/decline",
-            web::post().to(decline),
-        );
-}
-
 /// The public form. Every field is optional here so that each missing one is named.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct RequestBody {
+    /// Required.
+    #[schema(example = "Ada Lovelace")]
     full_name: Option<String>,
+    /// Required.
+    #[schema(example = "ada@example.org")]
     email: Option<String>,
+    /// Required.
+    #[schema(example = "Mayor")]
     title: Option<String>,
+    /// Required.
+    #[schema(example = "City of Springfield")]
     organization: Option<String>,
+    /// Required: `"Springfield, IL"` or `{name, state, country?}`.
     community: Option<CommunityField>,
+    /// Required: why they would like to come.
     reason: Option<String>,
-    /// A honeypot: hidden from people by the page, filled in by naive bots.
+    /// A honeypot: hidden from people by the page, filled in by naive bots. Leave it out.
     website: Option<String>,
 }
 
 /// The one answer to every accepted request, known email or not.
+#[derive(Serialize, ToSchema)]
+pub struct Received {
+    #[schema(example = "received")]
+    status: &'static str,
+    message: &'static str,
+}
+
 fn received() -> HttpResponse {
-    HttpResponse::Accepted().json(json!({
-        "status": "received",
-        "message": "Thank you. The organizing team reviews every request and will write to you by email.",
-    }))
+    HttpResponse::Accepted().json(Received {
+        status: "received",
+        message:
+            "Thank you. The organizing team reviews every request and will write to you by email.",
+    })
 }
 
 /// "Springfield, IL" or `{name, state, country?}` into its three parts.
@@ -94,7 +101,23 @@ fn receipt(event: &Event, r: &InvitationRequest) -> Outgoing {
     }
 }
 
-async fn submit(
+/// Ask for an invitation (anyone).
+///
+/// Always the same 202 answer once the form is valid, so the endpoint tells nothing about
+/// who is invited. Limited per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitation-requests",
+    params(EventPath),
+    request_body = RequestBody,
+    responses(
+        (status = 202, description = "Received; organizers will write by email.", body = Received),
+        (status = 404, description = "No such event (or a draft)."),
+        (status = 409, description = "The event no longer takes requests."),
+        (status = 429, description = "Too many requests from this address."),
+    )
+)]
+pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -172,30 +195,63 @@ async fn submit(
     Ok(received())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<RequestStatus>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
 }
 
-#[derive(Serialize)]
+/// The community a requester named.
+#[derive(Serialize, ToSchema)]
+pub struct RequestedCommunity {
+    #[schema(example = "Springfield")]
+    name: String,
+    #[schema(example = "IL")]
+    state: String,
+    #[schema(example = "US")]
+    country: String,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct InvitationRequestView {
     id: String,
+    #[schema(value_type = RequestStatus)]
     status: String,
+    #[schema(example = "Ada Lovelace")]
     full_name: String,
+    #[schema(example = "ada@example.org")]
     email: String,
+    #[schema(example = "Mayor")]
     title: String,
+    #[schema(example = "City of Springfield")]
     organization: String,
-    community: serde_json::Value,
+    community: RequestedCommunity,
     reason: String,
+    /// How often this address asked (a repeated request updates the first).
     times_requested: i32,
     decision_note: Option<String>,
     decided_by: Option<String>,
+    #[schema(format = DateTime)]
     decided_at: Option<String>,
+    /// The invitation an approval sent.
     invitation_id: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+}
+
+/// A page of requests for an invitation.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationRequestList {
+    items: Vec<InvitationRequestView>,
+    total: i64,
+    limit: i64,
+    offset: i64,
 }
 
 impl InvitationRequestView {
@@ -207,7 +263,11 @@ impl InvitationRequestView {
             email: r.email.clone(),
             title: r.title.clone(),
             organization: r.organization.clone(),
-            community: json!({ "name": r.community_name, "state": r.community_state, "country": r.community_country }),
+            community: RequestedCommunity {
+                name: r.community_name.clone(),
+                state: r.community_state.clone(),
+                country: r.community_country.clone(),
+            },
             reason: r.reason.clone(),
             times_requested: r.times_requested,
             decision_note: r.decision_note.clone(),
@@ -220,7 +280,19 @@ impl InvitationRequestView {
     }
 }
 
-async fn list(
+/// The event's requests for an invitation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/invitation-requests",
+    params(EventPath, ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of requests.", body = InvitationRequestList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -236,11 +308,15 @@ async fn list(
     })
     .await?;
     let items: Vec<InvitationRequestView> = items.iter().map(InvitationRequestView::of).collect();
-    Ok(HttpResponse::Ok()
-        .json(json!({ "items": items, "total": total, "limit": limit, "offset": offset })))
+    Ok(HttpResponse::Ok().json(InvitationRequestList {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct DecisionBody {
     /// Approve: a personal message for the invitation email. Decline: a note for the requester.
@@ -278,7 +354,20 @@ fn audit_decision(
     )
 }
 
-async fn approve(
+/// Approve a request: the requester is invited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitation-requests/{id}/approve",
+    params(EventItemPath),
+    request_body(content = Option<DecisionBody>, description = "Optional; may be empty."),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Approved; the invitation is sent.", body = InvitationRequestView),
+        (status = 404, description = "No such event or request."),
+        (status = 409, description = "Already decided, or the requester already has a live invitation."),
+    )
+)]
+pub async fn approve(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -335,7 +424,20 @@ async fn approve(
     Ok(HttpResponse::Ok().json(InvitationRequestView::of(&decided)))
 }
 
-async fn decline(
+/// Decline a request; the requester gets a polite email, with the note if there is one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitation-requests/{id}/decline",
+    params(EventItemPath),
+    request_body(content = Option<DecisionBody>, description = "Optional; may be empty."),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Declined.", body = InvitationRequestView),
+        (status = 404, description = "No such event or request."),
+        (status = 409, description = "Already decided."),
+    )
+)]
+pub async fn decline(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,

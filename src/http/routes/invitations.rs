@@ -14,6 +14,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use url::Url;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::community::{self, Community};
@@ -33,6 +34,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
     check_json_depth, paging, parse_value, query_filter, CurrentOrganizer, ValidJson,
 };
+use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
@@ -44,31 +46,14 @@ pub const BULK_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// other writers (registrations on SQLite) are not held up for long.
 const BULK_BATCH: usize = 250;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/invitations", web::post().to(create))
-        .route("/events/{slug}/invitations", web::get().to(list))
-        .service(
-            web::resource("/events/{slug}/invitations/bulk")
-                .app_data(web::PayloadConfig::new(BULK_BODY_LIMIT))
-                .route(web::post().to(bulk)),
-        )
-        .route("/events/{slug}/invitations/remind", web::post().to(remind))
-        .route("/events/{slug}/invitations/{id}", web::get().to(show))
-        .route(
-            "/events/{slug}/invitations/{id}/revoke",
-            web::post().to(revoke),
-        )
-        .route(
-            "/events/{slug}/invitations/{id}/resend",
-            web::post().to(resend),
-        );
-}
-
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommunityView {
     pub id: String,
+    #[schema(example = "Springfield")]
     pub name: String,
+    #[schema(example = "IL")]
     pub state: String,
+    #[schema(example = "US")]
     pub country: String,
 }
 
@@ -84,33 +69,49 @@ impl CommunityView {
 }
 
 /// A registration as a reference: its id and status.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, ToSchema)]
 pub struct RegistrationRef {
     pub id: String,
+    /// `confirmed`, `waitlisted` or `cancelled`.
+    #[schema(example = "confirmed")]
     pub status: String,
 }
 
 /// What organizers see of an invitation. `status` is as of now (an open invitation past
 /// its expiry shows as `expired`); the token is never shown, not even its hash.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct InvitationView {
     id: String,
+    /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`.
+    #[schema(example = "sent")]
     status: String,
+    /// `executive` or `young_leader`.
+    #[schema(example = "executive")]
     kind: String,
+    #[schema(example = "ada@example.org")]
     email: String,
+    #[schema(example = "Ada Lovelace")]
     full_name: String,
+    #[schema(example = "Mayor")]
     title: String,
     organization: Option<String>,
     message: Option<String>,
     community: CommunityView,
+    #[schema(format = DateTime)]
     expires_at: String,
+    #[schema(format = DateTime)]
     sent_at: Option<String>,
+    #[schema(format = DateTime)]
     responded_at: Option<String>,
     decline_reason: Option<String>,
+    /// The organizer who invited.
     invited_by: Option<String>,
+    /// The registration of the executive who nominated (young leaders).
     nominated_by: Option<String>,
     registration: Option<RegistrationRef>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -331,7 +332,21 @@ fn invite_batch(
     Ok(results)
 }
 
-async fn create(
+/// Invite one person; their email with the private link is queued at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitations",
+    params(EventPath),
+    request_body = InvitationFields,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Invited; `Location` names the invitation.", body = InvitationView,
+            headers(("Location" = String, description = "The new invitation's address"))),
+        (status = 404, description = "No such event."),
+        (status = 409, description = "This address already has a live invitation to the event."),
+    )
+)]
+pub async fn create(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     slug: web::Path<String>,
@@ -360,15 +375,29 @@ async fn create(
 }
 
 /// One row's outcome in a bulk answer.
-#[derive(Serialize)]
-struct RowOutcome {
+#[derive(Serialize, ToSchema)]
+pub struct RowOutcome {
     /// 1 for the first invitation (the CSV header is not a row).
+    #[schema(example = 1)]
     row: usize,
+    /// `created` or `refused`.
+    #[schema(example = "created")]
     status: &'static str,
+    /// The invitation's id, when created.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    /// Why the row was refused: messages per field (JSON path, or CSV column).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, Vec<String>>>)]
     errors: Option<FieldErrors>,
+}
+
+/// The answer to a bulk upload: every row, created or refused.
+#[derive(Serialize, ToSchema)]
+pub struct BulkAnswer {
+    created: usize,
+    refused: usize,
+    rows: Vec<RowOutcome>,
 }
 
 impl RowOutcome {
@@ -558,9 +587,30 @@ fn csv_names(errors: FieldErrors) -> FieldErrors {
     out
 }
 
-/// `POST /events/{slug}/invitations/bulk`: a JSON array of invitations, or CSV with a
-/// header row. Each row is created or refused on its own; the answer reports every row.
-async fn bulk(
+/// Invite many: a JSON array of invitations, or CSV with a header row.
+///
+/// Each row is created or refused on its own; the answer reports every row. CSV columns:
+/// `email`, `full_name`, `title`, `community_name`, `community_state`, and optionally
+/// `community_country`, `kind`, `message`, `organization`, `expires_at`. At most 5,000 rows
+/// and 4 MiB.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitations/bulk",
+    params(EventPath),
+    request_body(content(
+        (Vec<InvitationFields> = "application/json"),
+        (String = "text/csv", example = "email,full_name,title,community_name,community_state\nada@example.org,Ada Lovelace,Mayor,Springfield,IL\n"),
+    )),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Every row's outcome.", body = BulkAnswer),
+        (status = 404, description = "No such event."),
+        (status = 413, description = "More than 5,000 rows, or a body over 4 MiB."),
+        (status = 415, description = "Neither `application/json` nor `text/csv`."),
+        (status = 422, description = "Not an array, no rows, or a CSV header without a required column."),
+    )
+)]
+pub async fn bulk(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     slug: web::Path<String>,
@@ -658,21 +708,38 @@ async fn bulk(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "bulk invitations"
     );
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "created": created,
-        "refused": refused,
-        "rows": rows,
-    })))
+    Ok(HttpResponse::Ok().json(BulkAnswer {
+        created,
+        refused,
+        rows,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`.
     status: Option<String>,
+    /// `executive` or `young_leader`.
     kind: Option<String>,
+    /// Only invitations to this community (its name).
     community: Option<String>,
+    /// Search in names and email addresses.
     q: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
+}
+
+/// A page of invitations, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationList {
+    items: Vec<InvitationView>,
+    /// How many match the filters, on every page.
+    total: i64,
+    limit: i64,
+    offset: i64,
 }
 
 /// Registrations of the given invitations, by invitation id.
@@ -687,7 +754,19 @@ fn registrations_of(
         .collect())
 }
 
-async fn list(
+/// The event's invitations, with filters and paging.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/invitations",
+    params(EventPath, ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of invitations.", body = InvitationList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A filter or paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -734,15 +813,26 @@ async fn list(
         Ok((items, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    })))
+    Ok(HttpResponse::Ok().json(InvitationList {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
-async fn show(
+/// One invitation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/invitations/{id}",
+    params(EventItemPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The invitation.", body = InvitationView),
+        (status = 404, description = "No such event or invitation."),
+    )
+)]
+pub async fn show(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -759,7 +849,19 @@ async fn show(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn revoke(
+/// Revoke an open invitation: its link stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitations/{id}/revoke",
+    params(EventItemPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Revoked.", body = InvitationView),
+        (status = 404, description = "No such event or invitation."),
+        (status = 409, description = "The invitation was already answered, revoked or expired."),
+    )
+)]
+pub async fn revoke(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -837,7 +939,19 @@ fn send_again(
     Ok(after)
 }
 
-async fn resend(
+/// Send an open invitation's email again, with a new link (the old one stops working).
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitations/{id}/resend",
+    params(EventItemPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Queued again.", body = InvitationView),
+        (status = 404, description = "No such event or invitation."),
+        (status = 409, description = "Only a pending or sent invitation can be sent again."),
+    )
+)]
+pub async fn resend(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -874,8 +988,24 @@ async fn resend(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Reminds everyone whose invitation was sent and not answered (nor expired).
-async fn remind(
+/// How many invitees were reminded.
+#[derive(Serialize, ToSchema)]
+pub struct Reminded {
+    reminded: usize,
+}
+
+/// Remind everyone whose invitation was sent and not answered (nor expired).
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/invitations/remind",
+    params(EventPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Reminders queued.", body = Reminded),
+        (status = 404, description = "No such event."),
+    )
+)]
+pub async fn remind(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     slug: web::Path<String>,
@@ -907,5 +1037,5 @@ async fn remind(
         state.outbox.notify();
     }
     tracing::info!(reminded, "invitation reminders queued");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "reminded": reminded })))
+    Ok(HttpResponse::Ok().json(Reminded { reminded }))
 }

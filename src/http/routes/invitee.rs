@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::community;
@@ -21,18 +22,10 @@ use crate::email::messages::{self, Requests};
 use crate::email::{nominations, outbox, reviewers, scholarships};
 use crate::error::AppError;
 use crate::http::extract::{OptionalJson, ValidJson};
+use crate::http::openapi::TokenPath;
 use crate::http::routes::events::{rfc3339, PublicEventView};
 use crate::http::routes::invitations::RegistrationRef;
 use crate::startup::AppState;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/invitations/{token}", web::get().to(show))
-        .route(
-            "/invitations/{token}/registration",
-            web::post().to(register),
-        )
-        .route("/invitations/{token}/decline", web::post().to(decline));
-}
 
 /// The invitee's actions are recorded in the audit log under this actor.
 fn invitee() -> Actor {
@@ -96,36 +89,60 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-#[derive(Serialize)]
-struct CommunityOut {
+#[derive(Serialize, ToSchema)]
+pub struct CommunityOut {
+    #[schema(example = "Springfield")]
     name: String,
+    #[schema(example = "IL")]
     state: String,
+    #[schema(example = "US")]
     country: String,
 }
 
-#[derive(Serialize)]
-struct Invitee {
+/// Who was invited, as the form is filled in from.
+#[derive(Serialize, ToSchema)]
+pub struct Invitee {
+    #[schema(example = "Ada Lovelace")]
     full_name: String,
+    #[schema(example = "ada@example.org")]
     email: String,
+    #[schema(example = "Mayor")]
     title: String,
     organization: Option<String>,
     community: CommunityOut,
 }
 
-#[derive(Serialize)]
-struct InvitationForInvitee {
+/// An invitation as its invitee sees it.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationForInvitee {
+    /// `executive` or `young_leader`.
+    #[schema(example = "executive")]
     kind: String,
+    /// `pending`, `sent`, `accepted` or `declined`.
+    #[schema(example = "sent")]
     status: String,
     event: PublicEventView,
     invitee: Invitee,
     message: Option<String>,
+    #[schema(format = DateTime)]
     expires_at: String,
     /// Whether the form may carry a young-leader nomination (executives only).
     may_nominate: bool,
     registration: Option<RegistrationRef>,
 }
 
-async fn show(
+/// The invitation behind an emailed link: the event, who is invited, and its status.
+#[utoipa::path(
+    get,
+    path = "/api/v1/invitations/{token}",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "The invitation.", body = InvitationForInvitee),
+        (status = 404, description = "No invitation has this token."),
+        (status = 410, description = "The invitation was revoked or has expired."),
+    )
+)]
+pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -188,11 +205,35 @@ fn record(
     )
 }
 
-/// `POST /invitations/{token}/registration`: accepts the invitation and registers, in one
-/// transaction: the invitation becomes `accepted`, a seat is claimed if one is free
+/// What a registration answers: the registration and the registrant's private link.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    registration: RegistrationRef,
+    /// The registrant's private page (also in the confirmation email).
+    #[schema(
+        example = "https://events.example.org/manage/q3Zr0m2WJ1sC9tQpXn8aV5yEo4LkUiHbGd7fRwMzA6c"
+    )]
+    manage_url: String,
+}
+
+/// Register: accept the invitation and claim a seat (or a place on the waiting list).
+///
+/// In one transaction: the invitation becomes `accepted`, a seat is claimed if one is free
 /// (`confirmed`, else `waitlisted`), the nomination and scholarship request are stored as
 /// `pending`, and the confirmation or waiting-list email is queued.
-async fn register(
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{token}/registration",
+    params(TokenPath),
+    request_body = RegistrationFields,
+    responses(
+        (status = 201, description = "Registered.", body = Registered),
+        (status = 404, description = "No invitation has this token."),
+        (status = 409, description = "Already registered or declined, or registration is closed."),
+        (status = 410, description = "The invitation was revoked or has expired."),
+    )
+)]
+pub async fn register(
     state: web::Data<AppState>,
     token: web::Path<String>,
     ValidJson(fields): ValidJson<RegistrationFields>,
@@ -336,20 +377,43 @@ async fn register(
     .await?;
     state.outbox.notify();
     tracing::info!(registration_id = %reg.id, event_id = %reg.event_id, status = %reg.status, "registered");
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "registration": { "id": reg.id, "status": reg.status },
-        "manage_url": manage_url,
-    })))
+    Ok(HttpResponse::Created().json(Registered {
+        registration: RegistrationRef {
+            id: reg.id,
+            status: reg.status,
+        },
+        manage_url,
+    }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct DeclineRequest {
+    /// Shown to the organizers.
     reason: Option<String>,
 }
 
-/// `POST /invitations/{token}/decline`, with an optional reason (the body may be left out).
-async fn decline(
+/// The invitation's status after an answer.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationStatusView {
+    #[schema(example = "declined")]
+    status: String,
+}
+
+/// Decline the invitation, with an optional reason (the body may be left out).
+#[utoipa::path(
+    post,
+    path = "/api/v1/invitations/{token}/decline",
+    params(TokenPath),
+    request_body(content = Option<DeclineRequest>, description = "Optional; may be empty."),
+    responses(
+        (status = 200, description = "Declined.", body = InvitationStatusView),
+        (status = 404, description = "No invitation has this token."),
+        (status = 409, description = "Already registered or declined."),
+        (status = 410, description = "The invitation was revoked or has expired."),
+    )
+)]
+pub async fn decline(
     state: web::Data<AppState>,
     token: web::Path<String>,
     OptionalJson(body): OptionalJson<DeclineRequest>,
@@ -404,5 +468,7 @@ async fn decline(
     })
     .await?;
     tracing::info!(invitation_id = %declined.id, "invitation declined");
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": declined.status })))
+    Ok(HttpResponse::Ok().json(InvitationStatusView {
+        status: declined.status,
+    }))
 }

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use url::Url;
+use utoipa::ToSchema;
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::community;
@@ -17,15 +18,10 @@ use crate::domain::SecretToken;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::http::extract::ValidJson;
+use crate::http::openapi::TokenPath;
 use crate::http::routes::events::PublicEventView;
 use crate::http::routes::registrations::{NominationView, RegistrationView, ScholarshipView};
 use crate::startup::AppState;
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/manage/{token}", web::get().to(show))
-        .route("/manage/{token}", web::patch().to(update))
-        .route("/manage/{token}/cancel", web::post().to(cancel));
-}
 
 /// The registrant's actions are recorded in the audit log under this actor.
 pub fn registrant() -> Actor {
@@ -95,11 +91,13 @@ pub fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration,
     registration::find_by_manage_hash(conn, &hash)?.ok_or(AppError::UnknownToken("registration"))
 }
 
-#[derive(Serialize)]
-struct ManageView {
+/// A registration as its registrant sees it on their private page.
+#[derive(Serialize, ToSchema)]
+pub struct ManageView {
     registration: RegistrationView,
     /// 1 for the first on the waiting list; absent unless waitlisted.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     waitlist_position: Option<i64>,
     event: PublicEventView,
     /// The latest nomination, if any (`nominations` has them all).
@@ -127,7 +125,17 @@ fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppEr
     })
 }
 
-async fn show(
+/// The registration behind a private link, with its event, nominations and scholarship.
+#[utoipa::path(
+    get,
+    path = "/api/v1/manage/{token}",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "The registration.", body = ManageView),
+        (status = 404, description = "No registration has this token."),
+    )
+)]
+pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -140,8 +148,20 @@ async fn show(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// `PATCH /manage/{token}`: the registrant changes their own details.
-async fn update(
+/// Change the registrant's own details; the fields left out stay, `null` or `""` clears
+/// an optional one.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/manage/{token}",
+    params(TokenPath),
+    request_body = DetailsFields,
+    responses(
+        (status = 200, description = "The registration as changed.", body = ManageView),
+        (status = 404, description = "No registration has this token."),
+        (status = 409, description = "The registration is cancelled."),
+    )
+)]
+pub async fn update(
     state: web::Data<AppState>,
     token: web::Path<String>,
     ValidJson(fields): ValidJson<DetailsFields>,
@@ -176,11 +196,22 @@ async fn update(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// `POST /manage/{token}/cancel`: cancels the registration, withdraws its pending
-/// nomination and scholarship request, releases its travel-scholarship award back to the
-/// budget, and emails the registrant; a confirmed seat is given back and goes to the
-/// first on the waiting list, in the same transaction.
-async fn cancel(
+/// Cancel the registration.
+///
+/// Withdraws its pending nomination and scholarship request, releases its
+/// travel-scholarship award back to the budget, and emails the registrant; a confirmed
+/// seat is given back and goes to the first on the waiting list, in the same transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/cancel",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "Cancelled.", body = ManageView),
+        (status = 404, description = "No registration has this token."),
+        (status = 409, description = "Already cancelled."),
+    )
+)]
+pub async fn cancel(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {

@@ -4,13 +4,24 @@
 //! internal address or protect it (see the README's operations section).
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::startup::AppState;
 
-#[get("/metrics")]
+/// Prometheus metrics: requests, emails, the outbox and the database.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    security((), ("metrics" = [])),
+    responses(
+        (status = 200, description = "The figures, in Prometheus' text format.",
+            content_type = "text/plain", body = String,
+            example = "convene_database_up 1\n"),
+        (status = 401, description = "`CONVENE_METRICS_TOKEN` is set, and the bearer token is missing or wrong."),
+    )
+)]
 pub async fn metrics(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -11,6 +11,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::community::{self, Community};
@@ -28,31 +29,15 @@ use crate::domain::EmailAddress;
 use crate::email::{messages, nominations as emails, outbox};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::routes::invitations::{invite_with, CommunityView, Origin};
 use crate::http::routes::manage;
 use crate::http::routes::registrations::NominationView;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/manage/{token}/nomination", web::post().to(nominate))
-        .route(
-            "/manage/{token}/nominations/{id}/withdraw",
-            web::post().to(withdraw),
-        )
-        .route("/events/{slug}/nominations", web::get().to(list))
-        .route(
-            "/events/{slug}/nominations/{id}/approve",
-            web::post().to(approve),
-        )
-        .route(
-            "/events/{slug}/nominations/{id}/decline",
-            web::post().to(decline),
-        );
-}
-
 /// The executive who nominated, as organizers see them beside the nomination.
-#[derive(Serialize)]
-struct NominatorView {
+#[derive(Serialize, ToSchema)]
+pub struct NominatorView {
     registration_id: String,
     registration_status: String,
     full_name: String,
@@ -63,7 +48,7 @@ struct NominatorView {
 
 /// A nomination as organizers review it: with its nominator, their community, and the
 /// invitation an approval sent.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NominationReviewView {
     #[serde(flatten)]
     nomination: NominationView,
@@ -129,9 +114,20 @@ fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result<Eve
     Ok(event)
 }
 
-/// `POST /manage/{token}/nomination`: the executive nominates a young leader after
-/// registering. The receipt goes to the executive.
-async fn nominate(
+/// Nominate a young leader after registering (executives); the receipt goes to the executive.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/nomination",
+    params(TokenPath),
+    request_body = NominationFields,
+    responses(
+        (status = 201, description = "Nominated; organizers will review it.", body = NominationView),
+        (status = 403, description = "A young leader's registration may not nominate."),
+        (status = 404, description = "No registration has this token."),
+        (status = 409, description = "The registration is cancelled, or its nominations are used up."),
+    )
+)]
+pub async fn nominate(
     state: web::Data<AppState>,
     token: web::Path<String>,
     ValidJson(fields): ValidJson<NominationFields>,
@@ -183,8 +179,18 @@ async fn nominate(
     Ok(HttpResponse::Created().json(NominationView::of(&created)))
 }
 
-/// `POST /manage/{token}/nominations/{id}/withdraw`: only while pending.
-async fn withdraw(
+/// Withdraw a nomination while it is pending.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/nominations/{id}/withdraw",
+    params(TokenItemPath),
+    responses(
+        (status = 200, description = "Withdrawn.", body = NominationView),
+        (status = 404, description = "No registration has this token, or no such nomination of it."),
+        (status = 409, description = "The nomination is no longer pending."),
+    )
+)]
+pub async fn withdraw(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
@@ -220,16 +226,39 @@ async fn withdraw(
     Ok(HttpResponse::Ok().json(NominationView::of(&after)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `pending`, `approved`, `declined` or `withdrawn`.
     status: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
 }
 
-/// `GET /events/{slug}/nominations?status=&limit=&offset=`, oldest first: the order
-/// to review them in.
-async fn list(
+/// A page of nominations, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct NominationList {
+    items: Vec<NominationReviewView>,
+    total: i64,
+    limit: i64,
+    offset: i64,
+}
+
+/// The event's nominations, oldest first: the order to review them in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/nominations",
+    params(EventPath, ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of nominations.", body = NominationList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A filter or paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -263,18 +292,19 @@ async fn list(
         Ok((items, total))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    })))
+    Ok(HttpResponse::Ok().json(NominationList {
+        items,
+        total,
+        limit,
+        offset,
+    }))
 }
 
 /// A decision's body, which may be left out: `{note?}`, sent to the nominator.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct DecisionRequest {
+    /// Sent to the nominator.
     note: Option<String>,
 }
 
@@ -308,11 +338,24 @@ fn decide(
     )
 }
 
-/// `POST /events/{slug}/nominations/{id}/approve {note?}`: in one transaction, the
-/// nomination is approved, the young leader invited (their email names the nominator
-/// and the reason), the nominator told, and all of it audited. 409 when the nominee
-/// already has a live invitation to the event, and nothing changes.
-async fn approve(
+/// Approve a nomination: the young leader is invited.
+///
+/// In one transaction, the nomination is approved, the young leader invited (their email
+/// names the nominator and the reason), the nominator told, and all of it audited. 409
+/// when the nominee already has a live invitation to the event, and nothing changes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/nominations/{id}/approve",
+    params(EventItemPath),
+    request_body(content = Option<DecisionRequest>, description = "Optional; may be empty."),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Approved; the young leader is invited.", body = NominationReviewView),
+        (status = 404, description = "No such event or nomination."),
+        (status = 409, description = "The nomination is no longer pending, or the nominee already has a live invitation."),
+    )
+)]
+pub async fn approve(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -383,9 +426,20 @@ async fn approve(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// `POST /events/{slug}/nominations/{id}/decline {note?}`: the nominator is told, with
-/// the note if there is one.
-async fn decline(
+/// Decline a nomination; the nominator is told, with the note if there is one.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/nominations/{id}/decline",
+    params(EventItemPath),
+    request_body(content = Option<DecisionRequest>, description = "Optional; may be empty."),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Declined.", body = NominationReviewView),
+        (status = 404, description = "No such event or nomination."),
+        (status = 409, description = "The nomination is no longer pending."),
+    )
+)]
+pub async fn decline(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,

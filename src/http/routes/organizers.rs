@@ -1,7 +1,8 @@
 //! Organizer accounts, managed by admins: list, add, change role, disable.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::{organizer, session};
@@ -14,34 +15,74 @@ use crate::http::routes::auth::OrganizerView;
 use crate::http::routes::events::rfc3339;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizers", web::get().to(list))
-        .route("/organizers", web::post().to(create))
-        .route("/organizers/{id}", web::patch().to(update));
+/// An organizer account as admins see it.
+#[derive(Serialize, ToSchema)]
+pub struct OrganizerAccount {
+    #[serde(flatten)]
+    organizer: OrganizerView,
+    disabled: bool,
+    #[schema(format = DateTime)]
+    created_at: String,
 }
 
-fn view(o: &organizer::Organizer) -> serde_json::Value {
-    let mut v = serde_json::to_value(OrganizerView::from(o)).unwrap_or_default();
-    v["disabled"] = serde_json::json!(o.disabled_at.is_some());
-    v["created_at"] = serde_json::json!(rfc3339(o.created_at));
-    v
+fn view(o: &organizer::Organizer) -> OrganizerAccount {
+    OrganizerAccount {
+        organizer: OrganizerView::from(o),
+        disabled: o.disabled_at.is_some(),
+        created_at: rfc3339(o.created_at),
+    }
 }
 
-async fn list(state: web::Data<AppState>, _: Admin) -> Result<HttpResponse, AppError> {
+fn audited(o: &organizer::Organizer) -> Option<serde_json::Value> {
+    serde_json::to_value(view(o)).ok()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizerList {
+    items: Vec<OrganizerAccount>,
+}
+
+/// Every organizer account (admins).
+#[utoipa::path(
+    get,
+    path = "/api/v1/organizers",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The accounts.", body = OrganizerList),
+        (status = 403, description = "Only an admin may manage accounts."),
+    )
+)]
+pub async fn list(state: web::Data<AppState>, _: Admin) -> Result<HttpResponse, AppError> {
     let all = crate::db::run(&state.pool, organizer::list).await?;
-    let items: Vec<serde_json::Value> = all.iter().map(view).collect();
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    let items: Vec<OrganizerAccount> = all.iter().map(view).collect();
+    Ok(HttpResponse::Ok().json(OrganizerList { items }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateOrganizer {
+    #[schema(example = "rey@example.org")]
     email: String,
+    #[schema(example = "Rey Reviewer")]
     name: String,
     role: Role,
+    /// 12 to 256 characters.
+    #[schema(example = "a long passphrase of words")]
     password: String,
 }
 
-async fn create(
+/// Add an organizer account (admins).
+#[utoipa::path(
+    post,
+    path = "/api/v1/organizers",
+    request_body = CreateOrganizer,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Created.", body = OrganizerAccount),
+        (status = 403, description = "Only an admin may manage accounts."),
+        (status = 409, description = "An account with this email exists."),
+    )
+)]
+pub async fn create(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     ValidJson(body): ValidJson<CreateOrganizer>,
@@ -73,7 +114,7 @@ async fn create(
                     entity_id: &created.id,
                     event_id: None,
                     before: None,
-                    after: Some(view(&created)),
+                    after: audited(&created),
                 },
             )?;
             Ok(created)
@@ -83,14 +124,29 @@ async fn create(
     Ok(HttpResponse::Created().json(view(&created)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct UpdateOrganizer {
     role: Option<Role>,
+    /// A disabled organizer cannot sign in; their sessions end.
     disabled: Option<bool>,
 }
 
-async fn update(
+/// Change an organizer's role, or disable or enable the account (admins).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/organizers/{id}",
+    params(("id" = String, Path, description = "The organizer's id.")),
+    request_body = UpdateOrganizer,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The account as changed.", body = OrganizerAccount),
+        (status = 403, description = "Only an admin may manage accounts."),
+        (status = 404, description = "No such organizer."),
+        (status = 409, description = "An admin cannot disable themself or drop their own admin role."),
+    )
+)]
+pub async fn update(
     state: web::Data<AppState>,
     Admin(admin): Admin,
     id: web::Path<String>,
@@ -126,8 +182,8 @@ async fn update(
                     entity_type: "organizer",
                     entity_id: &id,
                     event_id: None,
-                    before: Some(view(&before)),
-                    after: Some(view(&after)),
+                    before: audited(&before),
+                    after: audited(&after),
                 },
             )?;
             Ok(after)

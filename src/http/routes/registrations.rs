@@ -1,10 +1,11 @@
 //! Registrations, for organizers: the list with filters, and the CSV export.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db;
 use crate::db::models::community::Community;
@@ -16,33 +17,41 @@ use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer};
+use crate::http::openapi::EventPath;
 use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::CommunityView;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/registrations", web::get().to(list))
-        .route("/events/{slug}/registrations.csv", web::get().to(export));
-}
-
 /// A registration as its registrant and the organizers see it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct RegistrationView {
     id: String,
+    /// `confirmed`, `waitlisted` or `cancelled`.
+    #[schema(example = "confirmed")]
     status: String,
+    /// `executive` or `young_leader`.
+    #[schema(example = "executive")]
     kind: String,
+    #[schema(example = "Ada Lovelace")]
     full_name: String,
+    #[schema(example = "ada@example.org")]
     email: String,
+    #[schema(example = "Mayor")]
     title: String,
+    #[schema(example = "City of Springfield")]
     organization: String,
     phone: Option<String>,
     dietary_requirements: Option<String>,
     accessibility_needs: Option<String>,
     community: CommunityView,
     invitation_id: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    #[schema(format = DateTime)]
     confirmed_at: Option<String>,
+    #[schema(format = DateTime)]
     cancelled_at: Option<String>,
 }
 
@@ -69,17 +78,26 @@ impl RegistrationView {
     }
 }
 
-#[derive(Serialize)]
+/// A young leader's nomination.
+#[derive(Serialize, ToSchema)]
 pub struct NominationView {
     id: String,
+    /// `pending`, `approved`, `declined` or `withdrawn`.
+    #[schema(example = "pending")]
     status: String,
+    #[schema(example = "Grace Hopper")]
     full_name: String,
+    #[schema(example = "grace@example.org")]
     email: String,
+    #[schema(example = "Youth Council Chair")]
     title: String,
+    #[schema(example = "Springfield Youth Council")]
     organization: String,
     reason: String,
     decision_note: Option<String>,
+    #[schema(format = DateTime)]
     decided_at: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -100,22 +118,32 @@ impl NominationView {
     }
 }
 
-#[derive(Serialize)]
+/// A travel-scholarship request as its registrant sees it.
+#[derive(Serialize, ToSchema)]
 pub struct ScholarshipView {
     id: String,
+    /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`.
+    #[schema(example = "pending")]
     status: String,
+    #[schema(example = 2)]
     travelers: i32,
+    #[schema(example = 120000)]
     estimated_cost_cents: i64,
+    #[schema(example = 80000)]
     requested_amount_cents: i64,
     awarded_amount_cents: Option<i64>,
     justification: String,
     decision_note: Option<String>,
+    #[schema(format = DateTime)]
     decided_at: Option<String>,
     /// The last moment to accept or decline an award.
+    #[schema(format = DateTime)]
     reply_by: Option<String>,
     /// `offered`, `accepted`, `declined`, `lapsed` or `released`; absent until approved.
     award_status: Option<String>,
+    #[schema(format = DateTime)]
     award_answered_at: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
 }
 
@@ -139,17 +167,48 @@ impl ScholarshipView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `confirmed`, `waitlisted` or `cancelled`.
     status: Option<String>,
+    /// `executive` or `young_leader`.
     kind: Option<String>,
+    /// Only registrations from this community (its name).
     community: Option<String>,
+    /// Search in names, email addresses and organizations.
     q: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
 }
 
-async fn list(
+/// A page of registrations, with the count per status of the whole event.
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationList {
+    items: Vec<RegistrationView>,
+    total: i64,
+    limit: i64,
+    offset: i64,
+    /// Every status with its count, zero included.
+    #[schema(example = json!({"confirmed": 120, "waitlisted": 8, "cancelled": 3}))]
+    counts: BTreeMap<String, i64>,
+}
+
+/// The event's registrations, with filters and paging.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/registrations",
+    params(EventPath, ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of registrations.", body = RegistrationList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A filter or paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -194,21 +253,21 @@ async fn list(
         Ok((items, total, counts))
     })
     .await?;
-    let mut by_status = serde_json::Map::new();
+    let mut by_status = BTreeMap::new();
     for s in RegistrationStatus::ALL {
         let n = counts
             .iter()
             .find(|(status, _)| status == s.as_str())
             .map_or(0, |(_, n)| *n);
-        by_status.insert(s.as_str().to_owned(), n.into());
+        by_status.insert(s.as_str().to_owned(), n);
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "counts": by_status,
-    })))
+    Ok(HttpResponse::Ok().json(RegistrationList {
+        items,
+        total,
+        limit,
+        offset,
+        counts: by_status,
+    }))
 }
 
 /// The export's columns, in order.
@@ -313,9 +372,23 @@ fn csv_row(
     ]
 }
 
-/// `GET /events/{slug}/registrations.csv`: every registration, one row each, with the
-/// (first) nomination and the scholarship request beside it.
-async fn export(
+/// Every registration as CSV, one row each, with the (first) nomination and the
+/// scholarship request beside it.
+///
+/// Cells that a spreadsheet would read as a formula start with `'`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/registrations.csv",
+    params(EventPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
+            content_type = "text/csv", body = String,
+            example = "id,status,kind,full_name,email,...\n"),
+        (status = 404, description = "No such event."),
+    )
+)]
+pub async fn export(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,

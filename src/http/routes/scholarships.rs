@@ -11,6 +11,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, Actor, Change};
 use crate::db::models::community::{self, Community};
@@ -28,37 +29,23 @@ use crate::email::templates::money;
 use crate::email::{messages, outbox, scholarships as emails};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
+use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
 use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::CommunityView;
 use crate::http::routes::manage::{find_by_token, registrant};
 use crate::http::routes::registrations::{csv_download, ScholarshipView};
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/scholarships", web::get().to(list))
-        .route("/events/{slug}/scholarships.csv", web::get().to(export))
-        .route(
-            "/events/{slug}/scholarships/{id}/decision",
-            web::post().to(decide),
-        )
-        .route("/manage/{token}/scholarship", web::post().to(request))
-        .route(
-            "/manage/{token}/scholarship/withdraw",
-            web::post().to(withdraw),
-        )
-        .route("/manage/{token}/scholarship/accept", web::post().to(accept))
-        .route(
-            "/manage/{token}/scholarship/decline",
-            web::post().to(decline),
-        );
-}
-
 /// The event's scholarship budget: what there is, what stands awarded, what is left.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct BudgetView {
+    #[schema(example = 5000000)]
     budget_cents: i64,
+    #[schema(example = 1200000)]
     awarded_cents: i64,
+    #[schema(example = 3800000)]
     left_cents: i64,
+    #[schema(example = "USD")]
     currency: String,
 }
 
@@ -74,8 +61,8 @@ impl BudgetView {
 }
 
 /// Who asked: enough of the registration to decide on.
-#[derive(Serialize)]
-struct RegistrationSummary {
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationSummary {
     id: String,
     full_name: String,
     title: String,
@@ -84,9 +71,11 @@ struct RegistrationSummary {
 }
 
 /// A request as organizers see it, with its registration and community.
-#[derive(Serialize)]
-struct ScholarshipItem {
+#[derive(Serialize, ToSchema)]
+pub struct ScholarshipItem {
     id: String,
+    /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`.
+    #[schema(example = "pending")]
     status: String,
     travelers: i32,
     estimated_cost_cents: i64,
@@ -95,14 +84,21 @@ struct ScholarshipItem {
     justification: String,
     decision_note: Option<String>,
     decided_by: Option<String>,
+    #[schema(format = DateTime)]
     reply_by: Option<String>,
+    /// `offered`, `accepted`, `declined`, `lapsed` or `released`; absent until approved.
     award_status: Option<String>,
+    #[schema(format = DateTime)]
     award_answered_at: Option<String>,
+    #[schema(format = DateTime)]
     reminded_at: Option<String>,
     registration: RegistrationSummary,
     community: CommunityView,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     decided_at: Option<String>,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
@@ -158,17 +154,42 @@ fn audit_request(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`.
     status: Option<String>,
+    /// `offered`, `accepted`, `declined`, `lapsed` or `released`.
     award_status: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
+    /// Default 0.
     offset: Option<i64>,
 }
 
-/// `GET /events/{slug}/scholarships?status=&award_status=&limit=&offset=`: the requests,
-/// oldest first, with the budget.
-async fn list(
+/// A page of scholarship requests, oldest first, with the budget.
+#[derive(Serialize, ToSchema)]
+pub struct ScholarshipList {
+    items: Vec<ScholarshipItem>,
+    total: i64,
+    limit: i64,
+    offset: i64,
+    budget: BudgetView,
+}
+
+/// The event's travel-scholarship requests, oldest first, with the budget.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/scholarships",
+    params(EventPath, ListQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A page of requests.", body = ScholarshipList),
+        (status = 404, description = "No such event."),
+        (status = 422, description = "A filter or paging value is wrong."),
+    )
+)]
+pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -217,13 +238,13 @@ async fn list(
         Ok((items, total, BudgetView::of(&event)))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "budget": budget,
-    })))
+    Ok(HttpResponse::Ok().json(ScholarshipList {
+        items,
+        total,
+        limit,
+        offset,
+        budget,
+    }))
 }
 
 /// The export's columns, in order.
@@ -285,8 +306,20 @@ fn csv_row(event: &Event, s: &ScholarshipRequest, r: &Registration, c: &Communit
     ]
 }
 
-/// `GET /events/{slug}/scholarships.csv`: every request with its registrant, one row each.
-async fn export(
+/// Every scholarship request as CSV, with its registrant, one row each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/scholarships.csv",
+    params(EventPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
+            content_type = "text/csv", body = String,
+            example = "id,status,travelers,estimated_cost_cents,...\n"),
+        (status = 404, description = "No such event."),
+    )
+)]
+pub async fn export(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -320,17 +353,31 @@ fn over_budget(event: &Event, amount: Cents) -> AppError {
     ))
 }
 
-#[derive(Serialize)]
-struct DecisionAnswer {
+/// A decided request, with the budget after the decision.
+#[derive(Serialize, ToSchema)]
+pub struct DecisionAnswer {
     #[serde(flatten)]
     request: ScholarshipItem,
     budget: BudgetView,
 }
 
-/// `POST /events/{slug}/scholarships/{id}/decision {decision, awarded_amount_cents?, note?,
-/// reply_by?}`: approves (part or all of the amount asked, within the budget), declines
-/// or waitlists a pending or waitlisted request, and emails the registrant.
-async fn decide(
+/// Decide a scholarship request, and email the registrant.
+///
+/// Approves (part or all of the amount asked, within the budget), declines or waitlists a
+/// pending or waitlisted request.
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/scholarships/{id}/decision",
+    params(EventItemPath),
+    request_body = DecisionFields,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Decided.", body = DecisionAnswer),
+        (status = 404, description = "No such event or request."),
+        (status = 409, description = "The request was already decided, or the budget does not cover the award."),
+    )
+)]
+pub async fn decide(
     state: web::Data<AppState>,
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
@@ -434,9 +481,21 @@ fn request_of(conn: &mut DbConnection, reg: &Registration) -> Result<Scholarship
         .ok_or_else(|| AppError::not_found("scholarship request"))
 }
 
-/// `POST /manage/{token}/scholarship`: the registrant asks for a travel scholarship after
-/// registering (one per registration), and is emailed a receipt with their private link.
-async fn request(
+/// Ask for a travel scholarship after registering (one per registration).
+///
+/// The registrant is emailed a receipt with their private link.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/scholarship",
+    params(TokenPath),
+    request_body = ScholarshipFields,
+    responses(
+        (status = 201, description = "Requested; organizers will review it.", body = ScholarshipView),
+        (status = 404, description = "No registration has this token."),
+        (status = 409, description = "The registration is cancelled or already has a request."),
+    )
+)]
+pub async fn request(
     state: web::Data<AppState>,
     token: web::Path<String>,
     ValidJson(fields): ValidJson<ScholarshipFields>,
@@ -488,8 +547,18 @@ async fn request(
     Ok(HttpResponse::Created().json(ScholarshipView::of(&stored)))
 }
 
-/// `POST /manage/{token}/scholarship/withdraw`: withdraws a request still waiting for review.
-async fn withdraw(
+/// Withdraw a scholarship request still waiting for review.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/scholarship/withdraw",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "Withdrawn.", body = ScholarshipView),
+        (status = 404, description = "No registration has this token, or it has no request."),
+        (status = 409, description = "The request is no longer waiting for review."),
+    )
+)]
+pub async fn withdraw(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -563,8 +632,18 @@ fn answer_award(
     })
 }
 
-/// `POST /manage/{token}/scholarship/accept`.
-async fn accept(
+/// Accept an offered award, before its reply-by time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/scholarship/accept",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "Accepted.", body = ScholarshipView),
+        (status = 404, description = "No registration has this token, or it has no request."),
+        (status = 409, description = "No award is on offer, or its reply-by time has passed."),
+    )
+)]
+pub async fn accept(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -577,8 +656,18 @@ async fn accept(
     Ok(HttpResponse::Ok().json(ScholarshipView::of(&after)))
 }
 
-/// `POST /manage/{token}/scholarship/decline`: the amount goes back to the budget.
-async fn decline(
+/// Decline an offered award; the amount goes back to the budget.
+#[utoipa::path(
+    post,
+    path = "/api/v1/manage/{token}/scholarship/decline",
+    params(TokenPath),
+    responses(
+        (status = 200, description = "Declined.", body = ScholarshipView),
+        (status = 404, description = "No registration has this token, or it has no request."),
+        (status = 409, description = "No award is on offer, or its reply-by time has passed."),
+    )
+)]
+pub async fn decline(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {

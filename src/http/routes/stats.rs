@@ -4,19 +4,106 @@ use std::collections::BTreeMap;
 
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, Utc};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::db::models::stats::Counts;
 use crate::db::models::{event, stats};
 use crate::db::{self, now};
 use crate::error::AppError;
 use crate::http::extract::CurrentOrganizer;
+use crate::http::openapi::EventPath;
 use crate::startup::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/events/{slug}/stats", web::get().to(show));
+/// An event's numbers at a glance. Each map of counts names every status, zero included.
+#[derive(Serialize, ToSchema)]
+pub struct EventStats {
+    event: EventSummary,
+    communities: CommunityCounts,
+    registrations: RegistrationCounts,
+    /// Per status.
+    #[schema(value_type = BTreeMap<String, i64>, example = json!({"pending": 0, "sent": 40, "accepted": 25, "declined": 3, "revoked": 1, "expired": 2}))]
+    invitations: Counts,
+    /// Per status.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    invitation_requests: Counts,
+    /// Per status.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    nominations: Counts,
+    scholarships: ScholarshipCounts,
+    /// Per status.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    emails: Counts,
+    /// Registrations per day in the event's time zone, every day from the first to the last.
+    registrations_over_time: Vec<DayCount>,
 }
 
-async fn show(
+#[derive(Serialize, ToSchema)]
+pub struct EventSummary {
+    #[schema(example = "summit-2027")]
+    slug: String,
+    name: String,
+    #[schema(value_type = crate::domain::event::EventStatus)]
+    status: String,
+    capacity: i32,
+    seats_taken: i32,
+    seats_left: i32,
+    currency: String,
+    registration_open: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommunityCounts {
+    /// Communities with at least one invitation.
+    invited: i64,
+    /// Communities with at least one registration that is not cancelled.
+    registered: i64,
+}
+
+/// Registrations per status, and per kind of invitee (`executive`, `young_leader`).
+#[derive(Serialize, ToSchema)]
+pub struct RegistrationCounts {
+    #[serde(flatten)]
+    #[schema(value_type = BTreeMap<String, i64>)]
+    by_status: Counts,
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, i64>>)]
+    by_kind: BTreeMap<String, Counts>,
+}
+
+/// Scholarship requests per status, and the budget in cents of `currency`.
+#[derive(Serialize, ToSchema)]
+pub struct ScholarshipCounts {
+    #[serde(flatten)]
+    #[schema(value_type = BTreeMap<String, i64>)]
+    by_status: Counts,
+    /// Requests that were not withdrawn.
+    requested_count: i64,
+    requested_cents: i64,
+    awarded_cents: i64,
+    budget_cents: i64,
+    left_cents: i64,
+    currency: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayCount {
+    #[schema(example = "2027-03-01")]
+    date: NaiveDate,
+    count: i64,
+}
+
+/// The event's numbers at a glance.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/stats",
+    params(EventPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The numbers, exact at the moment they are read.", body = EventStats),
+        (status = 404, description = "No such event."),
+    )
+)]
+pub async fn show(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
@@ -44,45 +131,50 @@ async fn show(
     ) {
         let mut day = first;
         while day <= last {
-            over_time.push(json!({ "date": day.to_string(), "count": per_day.get(&day).copied().unwrap_or(0) }));
+            over_time.push(DayCount {
+                date: day,
+                count: per_day.get(&day).copied().unwrap_or(0),
+            });
             day = day.succ_opt().unwrap_or(last + chrono::Duration::days(1));
         }
     }
 
     let budget = event.scholarship_budget_cents;
     let awarded = event.scholarship_awarded_cents;
-    let mut scholarships = json!(counts.scholarships);
-    scholarships["requested_count"] = json!(
-        counts.scholarships.values().sum::<i64>()
-            - counts.scholarships.get("withdrawn").copied().unwrap_or(0)
-    );
-    scholarships["requested_cents"] = json!(counts.scholarship_requested_cents);
-    scholarships["awarded_cents"] = json!(awarded);
-    scholarships["budget_cents"] = json!(budget);
-    scholarships["left_cents"] = json!((budget - awarded).max(0));
-    scholarships["currency"] = json!(event.currency);
-
-    let mut registrations = json!(counts.registrations);
-    registrations["by_kind"] = json!(counts.registrations_by_kind);
-
-    Ok(HttpResponse::Ok().json(json!({
-        "event": {
-            "slug": event.slug,
-            "name": event.name,
-            "status": event.status,
-            "capacity": event.capacity,
-            "seats_taken": event.seats_taken,
-            "seats_left": (event.capacity - event.seats_taken).max(0),
-            "currency": event.currency,
-            "registration_open": event.registration_closed_reason(Utc::now()).is_none(),
+    let scholarships = ScholarshipCounts {
+        requested_count: counts.scholarships.values().sum::<i64>()
+            - counts.scholarships.get("withdrawn").copied().unwrap_or(0),
+        requested_cents: counts.scholarship_requested_cents,
+        awarded_cents: awarded,
+        budget_cents: budget,
+        left_cents: (budget - awarded).max(0),
+        currency: event.currency.clone(),
+        by_status: counts.scholarships,
+    };
+    Ok(HttpResponse::Ok().json(EventStats {
+        event: EventSummary {
+            registration_open: event.registration_closed_reason(Utc::now()).is_none(),
+            seats_left: (event.capacity - event.seats_taken).max(0),
+            slug: event.slug,
+            name: event.name,
+            status: event.status,
+            capacity: event.capacity,
+            seats_taken: event.seats_taken,
+            currency: event.currency,
         },
-        "communities": { "invited": counts.communities_invited, "registered": counts.communities_registered },
-        "registrations": registrations,
-        "invitations": counts.invitations,
-        "invitation_requests": counts.invitation_requests,
-        "nominations": counts.nominations,
-        "scholarships": scholarships,
-        "emails": counts.emails,
-        "registrations_over_time": over_time,
-    })))
+        communities: CommunityCounts {
+            invited: counts.communities_invited,
+            registered: counts.communities_registered,
+        },
+        registrations: RegistrationCounts {
+            by_status: counts.registrations,
+            by_kind: counts.registrations_by_kind,
+        },
+        invitations: counts.invitations,
+        invitation_requests: counts.invitation_requests,
+        nominations: counts.nominations,
+        scholarships,
+        emails: counts.emails,
+        registrations_over_time: over_time,
+    }))
 }

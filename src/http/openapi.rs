@@ -1,0 +1,562 @@
+//! The API's contract. Every operation under `/api/v1`, and `/healthz`, `/readyz` and the
+//! reference page, is one entry of [`operations`]: the entry both registers the route and
+//! writes its part of the OpenAPI document, from the `#[utoipa::path]` above the handler.
+//! So a route cannot be served without being described, nor described without being
+//! served (`tests/api/openapi.rs` checks that nothing registers routes another way).
+//!
+//! The annotations give each operation's success answers and its specific errors; the
+//! errors every operation of a kind can answer (a JSON body's 400/413/415/422, the
+//! session's 401, the cross-site guard's 403, 500 and 503) are added here, once, all as
+//! `application/problem+json`.
+
+use actix_web::http::Method;
+use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Responder};
+use serde_json::json;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation as DocOperation};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
+use utoipa::{OpenApi as _, ToSchema};
+
+use crate::auth::SESSION_COOKIE;
+use crate::http::problem::Problem;
+use crate::http::routes::{
+    audit, auth, emails, events, health, invitation_requests, invitations, invitee, manage,
+    metrics, nominations, organizers, registrations, scholarships, stats,
+};
+
+/// The prefix of the JSON API; its routes are registered inside this scope.
+pub const API_PREFIX: &str = "/api/v1";
+/// The name of the session cookie's security scheme in the document.
+pub const SESSION_SCHEME: &str = "session";
+
+/// One operation: its method and full path, its description, and how to serve it.
+pub struct Operation {
+    pub method: Method,
+    pub path: String,
+    doc: DocOperation,
+    schemas: Vec<(String, RefOr<Schema>)>,
+    route: Box<dyn Fn() -> actix_web::Route>,
+    body_limit: Option<usize>,
+}
+
+impl Operation {
+    /// A larger request body than the service's default (the bulk upload).
+    fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+}
+
+/// The operation of `handler`, described by the `#[utoipa::path]` on it (`P` is the
+/// `__path_<handler>` type that attribute generates).
+fn op<P, F, Args>(_described_by: P, handler: F) -> Operation
+where
+    // `SchemaReferences` is how utoipa's own `#[openapi(paths(...))]` collects the
+    // schemas a path uses; it is hidden but stable within utoipa's major version.
+    P: utoipa::Path + utoipa::__dev::SchemaReferences,
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let methods = P::methods();
+    let [method] = methods.as_slice() else {
+        panic!("{}: give each operation exactly one method", P::path());
+    };
+    let method = actix_method(method);
+    let mut schemas = Vec::new();
+    P::schemas(&mut schemas);
+    let route_method = method.clone();
+    Operation {
+        method,
+        path: P::path(),
+        doc: P::operation(),
+        schemas,
+        route: Box::new(move || web::method(route_method.clone()).to(handler.clone())),
+        body_limit: None,
+    }
+}
+
+fn actix_method(m: &HttpMethod) -> Method {
+    match m {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Trace => Method::TRACE,
+    }
+}
+
+fn doc_method(m: &Method) -> HttpMethod {
+    match *m {
+        Method::POST => HttpMethod::Post,
+        Method::PUT => HttpMethod::Put,
+        Method::PATCH => HttpMethod::Patch,
+        Method::DELETE => HttpMethod::Delete,
+        Method::HEAD => HttpMethod::Head,
+        Method::OPTIONS => HttpMethod::Options,
+        Method::TRACE => HttpMethod::Trace,
+        _ => HttpMethod::Get,
+    }
+}
+
+/// Every operation the service answers outside its HTML pages, by tag, in the order in
+/// which they are registered (actix-web tries routes in this order: a fixed segment such
+/// as `invitations/bulk` comes before `invitations/{id}`).
+pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
+    vec![
+        (
+            "health",
+            vec![
+                op(health::__path_healthz, health::healthz),
+                op(health::__path_readyz, health::readyz),
+                op(metrics::__path_metrics, metrics::metrics),
+                op(__path_openapi_json, openapi_json),
+                op(__path_reference_page, reference_page),
+            ],
+        ),
+        (
+            "auth",
+            vec![
+                op(auth::__path_login, auth::login),
+                op(auth::__path_logout, auth::logout),
+                op(auth::__path_me, auth::me),
+                op(auth::__path_update_me, auth::update_me),
+            ],
+        ),
+        (
+            "events",
+            vec![
+                op(events::__path_create, events::create),
+                op(events::__path_list, events::list),
+                op(events::__path_show, events::show),
+                op(events::__path_update, events::update),
+                op(stats::__path_show, stats::show),
+            ],
+        ),
+        ("audit", vec![op(audit::__path_list, audit::list)]),
+        (
+            "invitations",
+            vec![
+                op(invitations::__path_create, invitations::create),
+                op(invitations::__path_list, invitations::list),
+                op(invitations::__path_bulk, invitations::bulk)
+                    .body_limit(invitations::BULK_BODY_LIMIT),
+                op(invitations::__path_remind, invitations::remind),
+                op(invitations::__path_show, invitations::show),
+                op(invitations::__path_revoke, invitations::revoke),
+                op(invitations::__path_resend, invitations::resend),
+            ],
+        ),
+        (
+            "invitee",
+            vec![
+                op(invitee::__path_show, invitee::show),
+                op(invitee::__path_register, invitee::register),
+                op(invitee::__path_decline, invitee::decline),
+            ],
+        ),
+        (
+            "registrant",
+            vec![
+                op(manage::__path_show, manage::show),
+                op(manage::__path_update, manage::update),
+                op(manage::__path_cancel, manage::cancel),
+                op(nominations::__path_nominate, nominations::nominate),
+                op(nominations::__path_withdraw, nominations::withdraw),
+                op(scholarships::__path_request, scholarships::request),
+                op(scholarships::__path_withdraw, scholarships::withdraw),
+                op(scholarships::__path_accept, scholarships::accept),
+                op(scholarships::__path_decline, scholarships::decline),
+            ],
+        ),
+        (
+            "registrations",
+            vec![
+                op(registrations::__path_list, registrations::list),
+                op(registrations::__path_export, registrations::export),
+            ],
+        ),
+        (
+            "nominations",
+            vec![
+                op(nominations::__path_list, nominations::list),
+                op(nominations::__path_approve, nominations::approve),
+                op(nominations::__path_decline, nominations::decline),
+            ],
+        ),
+        (
+            "scholarships",
+            vec![
+                op(scholarships::__path_list, scholarships::list),
+                op(scholarships::__path_export, scholarships::export),
+                op(scholarships::__path_decide, scholarships::decide),
+            ],
+        ),
+        (
+            "emails",
+            vec![
+                op(emails::__path_list, emails::list),
+                op(emails::__path_resend, emails::resend),
+            ],
+        ),
+        (
+            "organizers",
+            vec![
+                op(organizers::__path_list, organizers::list),
+                op(organizers::__path_create, organizers::create),
+                op(organizers::__path_update, organizers::update),
+            ],
+        ),
+        (
+            "invitation requests",
+            vec![
+                op(
+                    invitation_requests::__path_submit,
+                    invitation_requests::submit,
+                ),
+                op(invitation_requests::__path_list, invitation_requests::list),
+                op(
+                    invitation_requests::__path_approve,
+                    invitation_requests::approve,
+                ),
+                op(
+                    invitation_requests::__path_decline,
+                    invitation_requests::decline,
+                ),
+            ],
+        ),
+    ]
+}
+
+/// Registers the operations outside `/api/v1` (health checks, the document and its page).
+pub fn configure_root(cfg: &mut web::ServiceConfig) {
+    register(cfg, |path| {
+        (!path.starts_with(&format!("{API_PREFIX}/"))).then_some(path)
+    });
+}
+
+/// Registers the `/api/v1` operations, inside the scope of that name.
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    register(cfg, |path| path.strip_prefix(API_PREFIX));
+}
+
+fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str>) {
+    for (_, ops) in operations() {
+        for op in ops {
+            let Some(path) = relative(&op.path) else {
+                continue;
+            };
+            // The method is a guard of the resource, as with `ServiceConfig::route`: a
+            // request with another method goes on to the next route of the same path.
+            let mut resource = web::resource(path).guard(guard::Method(op.method.clone()));
+            if let Some(limit) = op.body_limit {
+                resource = resource.app_data(web::PayloadConfig::new(limit));
+            }
+            cfg.service(resource.route((op.route)()));
+        }
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "convene",
+        description = "Invite-only event registration. Organizers sign in (`POST /api/v1/auth/login`) \
+and are then identified by the `convene_session` cookie; invitees and registrants are identified by \
+the secret token in the link they were emailed (`/api/v1/invitations/{token}`, `/api/v1/manage/{token}`). \
+Every error is `application/problem+json` (RFC 9457); a 422 names each field at fault in `errors`, \
+keyed by its JSON path. Writes from a browser must come from the service's own origin (`Origin`).",
+        license(name = "MIT")
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document of the service.
+pub fn document() -> OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.security_schemes.insert(
+        SESSION_SCHEME.into(),
+        RefOr::T(SecurityScheme::ApiKey(ApiKey::Cookie(
+            ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The organizer's session, set by `POST /api/v1/auth/login` (HttpOnly, SameSite=Lax).",
+            ),
+        ))),
+    );
+    components.security_schemes.insert(
+        "metrics".into(),
+        RefOr::T(SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .description(Some(
+                    "`CONVENE_METRICS_TOKEN`, when it is set; `/metrics` is open otherwise.",
+                ))
+                .build(),
+        )),
+    );
+    components
+        .schemas
+        .insert("ValidationProblem".into(), validation_problem_schema());
+    let mut tags = Vec::new();
+    for (tag, ops) in operations() {
+        tags.push(utoipa::openapi::tag::Tag::new(tag));
+        for op in ops {
+            let mut operation = op.doc;
+            let id = operation.operation_id.take().unwrap_or_default();
+            operation.operation_id = Some(format!("{}_{id}", tag.replace(' ', "_")));
+            operation.tags = Some(vec![tag.to_owned()]);
+            add_common_errors(&mut operation, &op.method, &op.path);
+            for (name, schema) in op.schemas {
+                components.schemas.entry(name).or_insert(schema);
+            }
+            doc.paths
+                .add_path_operation(&op.path, vec![doc_method(&op.method)], operation);
+        }
+    }
+    doc.tags = Some(tags);
+    doc
+}
+
+/// Statuses every operation of its kind may answer, with the reason shown when the
+/// annotation gave none.
+fn add_common_errors(op: &mut DocOperation, method: &Method, path: &str) {
+    let in_api = path.starts_with(API_PREFIX);
+    let has_body = op.request_body.is_some();
+    let has_query = op.parameters.iter().flatten().any(|p| {
+        matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+    });
+    // Signed in only: a session is required, not one of the choices (`{}` is "anyone").
+    let signed_in = op.security.as_ref().is_some_and(|reqs| {
+        !reqs.is_empty()
+            && reqs
+                .iter()
+                .all(|r| serde_json::to_value(r).is_ok_and(|v| v != json!({})))
+    });
+    let described: Vec<u16> = op
+        .responses
+        .responses
+        .keys()
+        .filter_map(|k| k.parse().ok())
+        .filter(|s| *s >= 400)
+        .collect();
+    let mut add = |status: u16, description: &str| {
+        let response = op
+            .responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(Response::new(description)));
+        if let RefOr::T(r) = response {
+            if r.content.is_empty() {
+                *r = problem_response(status, std::mem::take(&mut r.description));
+            }
+        }
+    };
+    if has_body {
+        add(400, "The body is not valid JSON.");
+        add(413, "The body is too large.");
+        add(415, "The body is not `application/json`.");
+        add(422, "A field is missing or wrong; `errors` names each one.");
+    }
+    if has_query {
+        add(400, "A query parameter cannot be read.");
+    }
+    if signed_in {
+        add(401, "Not signed in, or the session has ended.");
+    }
+    if in_api && *method != Method::GET {
+        add(
+            403,
+            "Sent by a browser from another origin (`Origin` or `Sec-Fetch-Site`).",
+        );
+    }
+    add(
+        500,
+        "An unexpected error; the cause is in the service's log.",
+    );
+    if in_api || path == "/readyz" {
+        add(503, "The database cannot be reached right now.");
+    }
+    // Statuses the annotations name without a body get the problem body too.
+    for status in described {
+        add(status, "");
+    }
+}
+
+/// A `problem+json` answer with an example, and `Retry-After` where it is sent.
+fn problem_response(status: u16, description: String) -> Response {
+    let (kind, title, detail) = match status {
+        400 => (
+            "malformed-request",
+            "Malformed request",
+            "the body is not valid JSON: EOF while parsing an object",
+        ),
+        401 => (
+            "unauthenticated",
+            "Not signed in",
+            "Sign in as an organizer to do this.",
+        ),
+        403 => ("forbidden", "Forbidden", "only an admin may do this"),
+        404 => ("not-found", "Not found", "No such event."),
+        409 => (
+            "conflict",
+            "Conflict",
+            "You have already registered with this invitation.",
+        ),
+        410 => ("gone", "Gone", "This invitation has expired."),
+        413 => (
+            "payload-too-large",
+            "Request body too large",
+            "the body must be at most 2097152 bytes",
+        ),
+        415 => (
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as application/json",
+        ),
+        422 => ("validation", "Invalid input", "Please correct: email."),
+        429 => (
+            "too-many-requests",
+            "Too many requests",
+            "Too many attempts; try again in 60 seconds.",
+        ),
+        503 => (
+            "unavailable",
+            "Service unavailable",
+            "The service cannot reach its database right now; please try again shortly.",
+        ),
+        _ => (
+            "internal",
+            "Internal server error",
+            "Something went wrong on our side.",
+        ),
+    };
+    let mut example = json!({
+        "type": format!("urn:convene:problem:{kind}"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    });
+    let schema = if status == 422 {
+        example["errors"] = json!({ "email": ["is not a valid email address"] });
+        "ValidationProblem"
+    } else {
+        "Problem"
+    };
+    let description = if description.is_empty() {
+        title.to_owned()
+    } else {
+        description
+    };
+    let mut response = ResponseBuilder::new().description(description).content(
+        crate::http::problem::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name(schema)))
+            .example(Some(example))
+            .build(),
+    );
+    if matches!(status, 429 | 503 | 507) {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before trying again."))
+                .build(),
+        );
+    }
+    response.build()
+}
+
+/// A 422's body: a problem whose `errors` lists messages per field, keyed by JSON path.
+fn validation_problem_schema() -> RefOr<Schema> {
+    AllOfBuilder::new()
+        .item(Ref::from_schema_name(Problem::name()))
+        .item(ObjectBuilder::new().required("errors"))
+        .description(Some(
+            "A problem naming every field at fault: `errors` maps each field's JSON path \
+             (`community.name`, or the CSV column) to its messages.",
+        ))
+        .into()
+}
+
+/// The document, for tools and for the reference page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    responses((status = 200, description = "This OpenAPI 3.1 document.", content_type = "application/json", body = Object))
+)]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(&*DOCUMENT)
+}
+
+/// The API reference for people: the document rendered as one HTML page.
+#[utoipa::path(
+    get,
+    path = "/api/docs",
+    responses((status = 200, description = "The reference page.", content_type = "text/html"))
+)]
+async fn reference_page() -> Result<HttpResponse, crate::error::AppError> {
+    crate::http::pages::api_reference(&DOCUMENT)
+}
+
+static DOCUMENT: std::sync::LazyLock<OpenApi> = std::sync::LazyLock::new(document);
+
+/// `{slug}`: the path of one event.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct EventPath {
+    /// The event's slug.
+    #[param(example = "summit-2027")]
+    slug: String,
+}
+
+/// `{slug}/…/{id}`: one item of an event (an invitation, request, nomination, scholarship
+/// request or email).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct EventItemPath {
+    /// The event's slug.
+    #[param(example = "summit-2027")]
+    slug: String,
+    /// The item's id.
+    #[param(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
+    id: String,
+}
+
+/// `{token}`: the secret token from an emailed link. Anything that is not one is 404.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TokenPath {
+    /// The secret token from the link in the invitation or confirmation email
+    /// (43 characters of URL-safe base64, 256 bits).
+    #[param(example = "q3Zr0m2WJ1sC9tQpXn8aV5yEo4LkUiHbGd7fRwMzA6c")]
+    token: String,
+}
+
+/// `{token}/…/{id}`: one item of the registration the token belongs to.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TokenItemPath {
+    /// The secret token from the link in the confirmation email.
+    #[param(example = "q3Zr0m2WJ1sC9tQpXn8aV5yEo4LkUiHbGd7fRwMzA6c")]
+    token: String,
+    /// The item's id.
+    #[param(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
+    id: String,
+}
