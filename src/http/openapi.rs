@@ -137,9 +137,9 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(events::__path_list, events::list),
                 op(events::__path_show, events::show),
                 op(events::__path_update, events::update),
-                op(stats::__path_show, stats::show),
             ],
         ),
+        ("stats", vec![op(stats::__path_show, stats::show)]),
         ("audit", vec![op(audit::__path_list, audit::list)]),
         (
             "invitations",
@@ -307,12 +307,15 @@ pub fn document() -> OpenApi {
         .schemas
         .insert("ValidationProblem".into(), validation_problem_schema());
     let mut tags = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     for (tag, ops) in operations() {
         tags.push(utoipa::openapi::tag::Tag::new(tag));
         for op in ops {
             let mut operation = op.doc;
             let id = operation.operation_id.take().unwrap_or_default();
-            operation.operation_id = Some(format!("{}_{id}", tag.replace(' ', "_")));
+            let id = format!("{}_{id}", tag.replace(' ', "_"));
+            assert!(ids.insert(id.clone()), "operationId {id} twice: rename a handler");
+            operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);
             for (name, schema) in op.schemas {

@@ -15,6 +15,7 @@ mod manage;
 mod metrics;
 mod migrations;
 mod nominations;
+mod openapi;
 mod organizers;
 mod outbox;
 mod pages;

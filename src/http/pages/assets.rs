@@ -85,6 +85,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-accounts.js"),
     },
     Asset {
+        name: "api-docs.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/api-docs.css"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("assets/favicon.svg"),

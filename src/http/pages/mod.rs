@@ -36,6 +36,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // `.html` templates are auto-escaped by minijinja's default callback.
     env.add_function("asset", assets::url);
+    env.add_filter("code", reference::code);
     let sources: [(&str, &str); 10] = [
         ("layout.html", include_str!("templates/layout.html")),
         ("_fields.html", include_str!("templates/_fields.html")),

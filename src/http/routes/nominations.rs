@@ -183,6 +183,7 @@ pub async fn nominate(
 #[utoipa::path(
     post,
     path = "/api/v1/manage/{token}/nominations/{id}/withdraw",
+    operation_id = "withdraw_nomination",
     params(TokenItemPath),
     responses(
         (status = 200, description = "Withdrawn.", body = NominationView),

@@ -487,6 +487,7 @@ fn request_of(conn: &mut DbConnection, reg: &Registration) -> Result<Scholarship
 #[utoipa::path(
     post,
     path = "/api/v1/manage/{token}/scholarship",
+    operation_id = "request_scholarship",
     params(TokenPath),
     request_body = ScholarshipFields,
     responses(
@@ -551,6 +552,7 @@ pub async fn request(
 #[utoipa::path(
     post,
     path = "/api/v1/manage/{token}/scholarship/withdraw",
+    operation_id = "withdraw_scholarship",
     params(TokenPath),
     responses(
         (status = 200, description = "Withdrawn.", body = ScholarshipView),
@@ -636,6 +638,7 @@ fn answer_award(
 #[utoipa::path(
     post,
     path = "/api/v1/manage/{token}/scholarship/accept",
+    operation_id = "accept_award",
     params(TokenPath),
     responses(
         (status = 200, description = "Accepted.", body = ScholarshipView),
@@ -660,6 +663,7 @@ pub async fn accept(
 #[utoipa::path(
     post,
     path = "/api/v1/manage/{token}/scholarship/decline",
+    operation_id = "decline_award",
     params(TokenPath),
     responses(
         (status = 200, description = "Declined.", body = ScholarshipView),
