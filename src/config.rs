@@ -92,6 +92,8 @@ pub struct Settings {
     pub token_miss_limit: u32,
     /// Requests for an invitation one client address may send per hour.
     pub invitation_request_limit: u32,
+    /// Failed logins per client address per 15 minutes (`CONVENE_LOGIN_ADDRESS_LIMIT`).
+    pub login_address_limit: u32,
     /// How long a client may take to send a request's head (and then its body) before
     /// the connection is answered 408 and closed: slow clients cannot hold connections.
     pub client_timeout: Duration,
@@ -138,6 +140,7 @@ impl std::fmt::Debug for Settings {
             .field("sweep_interval", &self.sweep_interval)
             .field("token_miss_limit", &self.token_miss_limit)
             .field("invitation_request_limit", &self.invitation_request_limit)
+            .field("login_address_limit", &self.login_address_limit)
             .field("client_timeout", &self.client_timeout)
             .field("email_send_timeout", &self.email_send_timeout)
             .field("db_wait", &self.db_wait)
@@ -269,6 +272,7 @@ impl Settings {
         };
         let token_miss_limit = limit("CONVENE_TOKEN_MISS_LIMIT", "30")?;
         let invitation_request_limit = limit("CONVENE_INVITATION_REQUEST_LIMIT", "10")?;
+        let login_address_limit = limit("CONVENE_LOGIN_ADDRESS_LIMIT", "20")?;
         let client_timeout_ms = get("CONVENE_CLIENT_TIMEOUT_MS", "10000")
             .parse::<u64>()
             .ok()
@@ -300,6 +304,7 @@ impl Settings {
         };
         Ok(Self {
             token_miss_limit,
+            login_address_limit,
             invitation_request_limit,
             client_timeout: Duration::from_millis(client_timeout_ms),
             workers,

@@ -87,13 +87,17 @@ impl Application {
         let sweeper = Sweeper::start(pool.clone(), outbox.clone(), settings.sweep_interval);
 
         let public_limits = crate::rate_limit::PublicLimits::new(&settings);
+        let login_throttle = LoginThrottle::new(crate::auth::throttle::Limits {
+            per_address: settings.login_address_limit,
+            ..Default::default()
+        });
         let client_timeout = settings.client_timeout;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             origin: settings.origin(),
             settings: Arc::new(settings),
             hasher,
-            login_throttle: LoginThrottle::default(),
+            login_throttle,
             outbox,
             public_limits,
             metrics,

@@ -20,3 +20,5 @@ pub use email_address::EmailAddress;
 pub use money::{Cents, Currency};
 pub use slug::Slug;
 pub use token::SecretToken;
+#[cfg(test)]
+mod properties;

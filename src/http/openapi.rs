@@ -314,7 +314,10 @@ pub fn document() -> OpenApi {
             let mut operation = op.doc;
             let id = operation.operation_id.take().unwrap_or_default();
             let id = format!("{}_{id}", tag.replace(' ', "_"));
-            assert!(ids.insert(id.clone()), "operationId {id} twice: rename a handler");
+            assert!(
+                ids.insert(id.clone()),
+                "operationId {id} twice: rename a handler"
+            );
             operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);

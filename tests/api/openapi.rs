@@ -61,10 +61,18 @@ async fn every_documented_operation_is_served_and_nothing_else_on_its_path() {
         let concrete = concrete(path);
         paths.iter().any(|(other, item)| {
             let pattern = regex::Regex::new(r"\{[^}]+\}").expect("regex");
-            let pattern = format!("^{}$", pattern.replace_all(&regex::escape(other).replace(r"\{", "{").replace(r"\}", "}"), "[^/]+"));
+            let pattern = format!(
+                "^{}$",
+                pattern.replace_all(
+                    &regex::escape(other).replace(r"\{", "{").replace(r"\}", "}"),
+                    "[^/]+"
+                )
+            );
             other != path
                 && item.get(method).is_some()
-                && regex::Regex::new(&pattern).expect("pattern").is_match(&concrete)
+                && regex::Regex::new(&pattern)
+                    .expect("pattern")
+                    .is_match(&concrete)
         })
     };
     let mut operations = 0;
@@ -197,7 +205,11 @@ async fn the_documented_problem_shape_is_what_a_bad_request_gets() {
     // A real 422, checked against the documented fields.
     let admin = app.admin().await;
     let res = app
-        .post_as(&admin, "/api/v1/events", &serde_json::json!({ "slug": "x" }))
+        .post_as(
+            &admin,
+            "/api/v1/events",
+            &serde_json::json!({ "slug": "x" }),
+        )
         .await;
     let body = res.problem(422);
     for field in &required {
@@ -261,7 +273,9 @@ fn no_route_is_registered_outside_the_operation_table() {
                 .split_once("web::scope(")
                 .map(|(_, rest)| rest)
                 .expect("the /api/v1 scope");
-            let scope = &scope[..scope.find(".configure(pages::").expect("pages after the API")];
+            let scope = &scope[..scope
+                .find(".configure(pages::")
+                .expect("pages after the API")];
             assert!(
                 scope.contains(".configure(openapi::configure_api)")
                     && scope.matches(".configure(").count() == 1

@@ -127,7 +127,10 @@ fn operation(method: &str, path: &str, op: &Value, schemas: &Map<String, Value>)
     let security: Vec<&Value> = op["security"].as_array().into_iter().flatten().collect();
     let auth = if security.is_empty() {
         ""
-    } else if security.iter().any(|r| r.as_object().is_some_and(Map::is_empty)) {
+    } else if security
+        .iter()
+        .any(|r| r.as_object().is_some_and(Map::is_empty))
+    {
         "signed in (optional)"
     } else {
         "signed in"
@@ -222,12 +225,9 @@ fn schema_row(name: &str, s: &Value) -> SchemaRow {
         .collect();
     let mut description = text(&s["description"]).replace('\n', " ");
     if let Some(extra) = s.get("additionalProperties").filter(|a| a.is_object()) {
-        description = format!(
-            "{description} Other keys: {}.",
-            kind(extra).text
-        )
-        .trim()
-        .to_owned();
+        description = format!("{description} Other keys: {}.", kind(extra).text)
+            .trim()
+            .to_owned();
     }
     SchemaRow {
         name: name.to_owned(),
@@ -273,7 +273,10 @@ fn describe(s: &Value, links: &mut Vec<String>) -> String {
     }
     let types: Vec<String> = match &s["type"] {
         Value::String(t) => vec![t.clone()],
-        Value::Array(ts) => ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     };
     types
@@ -322,10 +325,11 @@ fn example_of(s: &Value, schemas: &Map<String, Value>, depth: usize) -> Value {
             .get(name)
             .map_or(Value::Null, |t| example_of(t, schemas, depth + 1));
     }
-    if let Some(first) = s["oneOf"].as_array().or(s["anyOf"].as_array()).and_then(|a| {
-        a.iter()
-            .find(|i| i["type"] != "null")
-    }) {
+    if let Some(first) = s["oneOf"]
+        .as_array()
+        .or(s["anyOf"].as_array())
+        .and_then(|a| a.iter().find(|i| i["type"] != "null"))
+    {
         return example_of(first, schemas, depth + 1);
     }
     if let Some(parts) = s["allOf"].as_array() {
