@@ -43,7 +43,12 @@ log() { printf 'schemathesis.sh: %s\n' "$*" >&2; }
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
     log "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
     rm -rf "$venv"
-    python3 -m venv "$venv"
+    if ! python3 -m venv "$venv" && [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
+        # Debian's own python3 keeps venv in a separate package.
+        apt-get install -y --no-install-recommends python3-venv
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 "$venv/bin/schemathesis" --version

@@ -367,7 +367,11 @@ fn add_common_errors(op: &mut DocOperation, method: &Method, path: &str) {
         }
     };
     if has_body {
-        add(400, "The body is not valid JSON.");
+        add(400, "The body is not valid JSON, or nested too deeply.");
+        add(
+            408,
+            "The body did not arrive within the client timeout (`CONVENE_CLIENT_TIMEOUT_MS`).",
+        );
         add(413, "The body is too large.");
         add(415, "The body is not `application/json`.");
         add(422, "A field is missing or wrong; `errors` names each one.");
@@ -377,6 +381,15 @@ fn add_common_errors(op: &mut DocOperation, method: &Method, path: &str) {
     }
     if signed_in {
         add(401, "Not signed in, or the session has ended.");
+    }
+    // Secret links: an address that tried too many unknown tokens waits (see
+    // `middleware::token_lookups`), whatever token it sends.
+    if path.starts_with("/api/v1/invitations/{token}") || path.starts_with("/api/v1/manage/{token}")
+    {
+        add(
+            429,
+            "This address asked for too many unknown links recently (`CONVENE_TOKEN_MISS_LIMIT`).",
+        );
     }
     if in_api && *method != Method::GET {
         add(
@@ -412,6 +425,11 @@ fn problem_response(status: u16, description: String) -> Response {
         ),
         403 => ("forbidden", "Forbidden", "only an admin may do this"),
         404 => ("not-found", "Not found", "No such event."),
+        408 => (
+            "request-timeout",
+            "Request timeout",
+            "the body did not arrive within 10 seconds",
+        ),
         409 => (
             "conflict",
             "Conflict",

@@ -162,6 +162,12 @@ fn token_page(template: &str, raw: &str) -> Result<HttpResponse, AppError> {
     Ok(html(StatusCode::OK, render(template)?, Caching::Private))
 }
 
+/// `GET /api/docs`: the API reference, rendered from the OpenAPI document.
+pub fn api_reference(doc: &utoipa::openapi::OpenApi) -> Result<HttpResponse, AppError> {
+    let body = render_with("api_reference.html", reference::context(doc))?;
+    Ok(html(StatusCode::OK, body, Caching::Public))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,10 +184,4 @@ mod tests {
             assert!(page.starts_with("<!doctype html>"), "{name}");
         }
     }
-}
-
-/// `GET /api/docs`: the API reference, rendered from the OpenAPI document.
-pub fn api_reference(doc: &utoipa::openapi::OpenApi) -> Result<HttpResponse, AppError> {
-    let body = render_with("api_reference.html", reference::context(doc))?;
-    Ok(html(StatusCode::OK, body, Caching::Public))
 }
