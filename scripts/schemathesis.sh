@@ -146,11 +146,14 @@ event = {"slug": "summit-2027", "name": "Fuzz Summit", "venue": "Hall", "city": 
          "capacity": 50, "scholarship_budget_cents": 500000, "currency": "USD"}
 assert call("POST", "/api/v1/events", event, cookie)[0] == 201
 
+invitation_ids = []
+
 def invite(address):
     status, _, body = call("POST", "/api/v1/events/summit-2027/invitations",
                            {"email": address, "full_name": "Ada Lovelace", "title": "Mayor",
                             "community": {"name": "Springfield", "state": "IL"}}, cookie)
     assert status == 201, (status, body)
+    invitation_ids.append(body["id"])
     for _ in range(300):
         for path in glob.glob(os.path.join(mail_dir, "*.eml")):
             with open(path, "rb") as f:
@@ -174,7 +177,8 @@ status, _, body = call("POST", f"/api/v1/invitations/{registered_token}/registra
 assert status == 201, (status, body)
 manage_token = body["manage_url"].rsplit("/", 1)[1]
 for key, value in [("COOKIE", cookie), ("OPEN_TOKEN", open_token),
-                   ("REGISTERED_TOKEN", registered_token), ("MANAGE_TOKEN", manage_token)]:
+                   ("REGISTERED_TOKEN", registered_token), ("MANAGE_TOKEN", manage_token),
+                   ("INVITATION_IDS", json.dumps(invitation_ids))]:
     print(f"{key}={shlex.quote(value)}")
 PY
 )"
@@ -189,6 +193,8 @@ values = ["summit-2027"]
 values = ["$OPEN_TOKEN", "$REGISTERED_TOKEN"]
 [dictionaries.manage_tokens]
 values = ["$MANAGE_TOKEN"]
+[dictionaries.invitation_ids]
+values = $INVITATION_IDS
 
 [parameters]
 "path.slug" = { dictionary = "slugs", probability = 0.7 }
@@ -196,6 +202,10 @@ values = ["$MANAGE_TOKEN"]
 [[operations]]
 include-path-regex = "^/api/v1/invitations/"
 parameters = { "path.token" = { dictionary = "invitation_tokens", probability = 0.7 } }
+
+[[operations]]
+include-path-regex = '^/api/v1/events/\{slug\}/invitations/\{id\}'
+parameters = { "path.id" = { dictionary = "invitation_ids", probability = 0.7 } }
 
 [[operations]]
 include-path-regex = "^/api/v1/manage/"

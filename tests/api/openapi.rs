@@ -57,22 +57,21 @@ async fn every_documented_operation_is_served_and_nothing_else_on_its_path() {
     let paths = doc["paths"].as_object().expect("paths");
     // Whether another documented operation of this method answers this concrete address
     // (`GET /events/x/invitations/bulk` is the invitation whose id is `bulk`).
+    let param = regex::Regex::new(r"\\\{[^}]+\\\}").expect("regex");
+    let templates: Vec<(&String, regex::Regex)> = paths
+        .keys()
+        .map(|p| {
+            let pattern = param.replace_all(&regex::escape(p), "[^/]+").into_owned();
+            (
+                p,
+                regex::Regex::new(&format!("^{pattern}$")).expect("pattern"),
+            )
+        })
+        .collect();
     let answered_elsewhere = |method: &str, path: &str| {
         let concrete = concrete(path);
-        paths.iter().any(|(other, item)| {
-            let pattern = regex::Regex::new(r"\{[^}]+\}").expect("regex");
-            let pattern = format!(
-                "^{}$",
-                pattern.replace_all(
-                    &regex::escape(other).replace(r"\{", "{").replace(r"\}", "}"),
-                    "[^/]+"
-                )
-            );
-            other != path
-                && item.get(method).is_some()
-                && regex::Regex::new(&pattern)
-                    .expect("pattern")
-                    .is_match(&concrete)
+        templates.iter().any(|(other, pattern)| {
+            *other != path && paths[*other].get(method).is_some() && pattern.is_match(&concrete)
         })
     };
     let mut operations = 0;
@@ -297,4 +296,48 @@ fn no_route_is_registered_outside_the_operation_table() {
             );
         }
     }
+}
+
+#[actix_web::test]
+async fn the_reference_page_shows_every_operation_without_any_script() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let res = app.get("/api/docs").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    let csp = res.header("content-security-policy").expect("a CSP");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    // minijinja escapes `/` too; the comparisons below are on the text as a browser shows it.
+    let html = res.text().replace("&#x2f;", "/");
+    assert!(!html.contains("<script"), "the page needs no script");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "nothing is loaded or linked from elsewhere"
+    );
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("item").keys() {
+            let shown = format!("{}</span> <code>{}</code>", method.to_uppercase(), path);
+            assert!(html.contains(&shown), "{method} {path} is not on the page");
+        }
+    }
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+    {
+        assert!(
+            html.contains(&format!("id=\"schema-{name}\"")),
+            "schema {name} is not on the page"
+        );
+    }
+    // Its stylesheet is one of ours, served by the binary.
+    let css = regex::Regex::new(r#"href="(/static/api-docs\.css\?v=[0-9a-f]+)""#)
+        .expect("regex")
+        .captures(&html)
+        .expect("the page links its stylesheet")[1]
+        .to_owned();
+    assert_eq!(app.get(&css).await.status, 200);
 }
