@@ -224,14 +224,15 @@ TOML
             exclude=(--exclude-operation-id auth_logout)
         fi
         log "$name: every operation as $as (seed $seed, $examples examples)"
-        "$venv/bin/schemathesis" --config-file "$dir/schemathesis.toml" run \
+        # From the work dir: schemathesis keeps a cache (`.schemathesis/`) where it runs.
+        (cd "$dir" && "$venv/bin/schemathesis" --config-file "$dir/schemathesis.toml" run \
             "$base/api/v1/openapi.json" --url "$base" \
             --checks "$checks" \
             --phases examples,coverage,fuzzing \
             --max-examples "$examples" --seed "$seed" \
             --workers 1 --request-timeout 30 --no-color \
             -H "Origin: $base" "${auth[@]}" "${exclude[@]}" \
-            --report junit --report-junit-path "$out/junit-$name-$as.xml" \
+            --report junit --report-junit-path "$out/junit-$name-$as.xml") \
             || rc=$?
         if ((rc != 0)); then
             log "$name: schemathesis found problems as $as (exit $rc); server log: $out/server-$name.log"
