@@ -7,8 +7,8 @@
 #
 # For each database: a fresh database, an admin made with `convene organizer create`, the
 # server on a free port, and some data to reach (an event, an open invitation, a
-# registration: their slug and tokens are offered to schemathesis beside what it
-# generates). Then every operation is run twice, anonymously and with the admin's session
+# registration with a nomination and a scholarship request, a request for an invitation,
+# emails: their slug, tokens and ids are offered to schemathesis beside what it generates). Then every operation is run twice, anonymously and with the admin's session
 # cookie, with the checks
 #   not_a_server_error, status_code_conformance, content_type_conformance,
 #   response_schema_conformance, response_headers_conformance
@@ -173,19 +173,43 @@ open_token = invite("open-invitation@example.org")
 registered_token = invite("registered@example.org")
 status, _, body = call("POST", f"/api/v1/invitations/{registered_token}/registration",
                        {"full_name": "Ada Lovelace", "email": "registered@example.org",
-                        "title": "Mayor", "organization": "City of Springfield"})
+                        "title": "Mayor", "organization": "City of Springfield",
+                        "young_leader_nomination": {
+                            "full_name": "Grace Hopper", "email": "grace@example.org",
+                            "title": "Youth Council Chair", "organization": "Youth Council",
+                            "reason": "She leads the youth council."},
+                        "travel_scholarship": {
+                            "travelers": 2, "estimated_cost_cents": 120000,
+                            "requested_amount_cents": 80000, "justification": "Two flights."}})
 assert status == 201, (status, body)
 manage_token = body["manage_url"].rsplit("/", 1)[1]
+
+# Ids of every kind of item, offered for `{id}` wherever it appears.
+ids = list(invitation_ids)
+status, _, mine = call("GET", f"/api/v1/manage/{manage_token}")
+assert status == 200, (status, mine)
+ids += [n["id"] for n in mine["nominations"]]
+if mine.get("scholarship"):
+    ids.append(mine["scholarship"]["id"])
+status, _, body = call("POST", "/api/v1/events/summit-2027/invitation-requests",
+                       {"full_name": "Alan Turing", "email": "alan@example.org", "title": "Mayor",
+                        "organization": "City of Shelbyville", "community": "Shelbyville, IL",
+                        "reason": "We would like to take part."})
+assert status == 202, (status, body)
+for listing in ["invitation-requests", "emails"]:
+    status, _, body = call("GET", f"/api/v1/events/summit-2027/{listing}", cookie=cookie)
+    assert status == 200, (listing, status, body)
+    ids += [item["id"] for item in body["items"]]
 for key, value in [("COOKIE", cookie), ("OPEN_TOKEN", open_token),
                    ("REGISTERED_TOKEN", registered_token), ("MANAGE_TOKEN", manage_token),
-                   ("INVITATION_IDS", json.dumps(invitation_ids))]:
+                   ("ITEM_IDS", json.dumps(ids))]:
     print(f"{key}={shlex.quote(value)}")
 PY
 )"
     eval "$seeded"
 
-    # The seeded slug and tokens are offered beside generated values (70% of the time), so
-    # that the fuzzer also reaches real events, invitations and registrations.
+    # The seeded slug, tokens and ids are offered beside generated values (70% of the
+    # time), so that the fuzzer also reaches real events, invitations and registrations.
     cat >"$dir/schemathesis.toml" <<TOML
 [dictionaries.slugs]
 values = ["summit-2027"]
@@ -193,19 +217,16 @@ values = ["summit-2027"]
 values = ["$OPEN_TOKEN", "$REGISTERED_TOKEN"]
 [dictionaries.manage_tokens]
 values = ["$MANAGE_TOKEN"]
-[dictionaries.invitation_ids]
-values = $INVITATION_IDS
+[dictionaries.item_ids]
+values = $ITEM_IDS
 
 [parameters]
 "path.slug" = { dictionary = "slugs", probability = 0.7 }
+"path.id" = { dictionary = "item_ids", probability = 0.7 }
 
 [[operations]]
 include-path-regex = "^/api/v1/invitations/"
 parameters = { "path.token" = { dictionary = "invitation_tokens", probability = 0.7 } }
-
-[[operations]]
-include-path-regex = '^/api/v1/events/\{slug\}/invitations/\{id\}'
-parameters = { "path.id" = { dictionary = "invitation_ids", probability = 0.7 } }
 
 [[operations]]
 include-path-regex = "^/api/v1/manage/"
