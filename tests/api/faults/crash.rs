@@ -34,7 +34,7 @@ async fn a_crash_under_load_loses_no_acknowledged_registration_and_sends_each_em
         let acknowledged = Arc::clone(&acknowledged);
         let people = people.clone();
         actix_web::rt::spawn(async move {
-            register_all_counting(&addresses, &people, CONCURRENCY, &acknowledged, None).await
+            register_all_counting(&addresses, &people, CONCURRENCY, &acknowledged, None, true).await
         })
     };
     while acknowledged.load(Ordering::SeqCst) < KILL_AFTER && !load.is_finished() {

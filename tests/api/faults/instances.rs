@@ -88,7 +88,7 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
             let client = awc::Client::builder()
                 .timeout(Duration::from_secs(60))
                 .finish();
-            let res = request(
+            let res = request_retrying_busy(
                 &client,
                 &address,
                 Method::POST,

@@ -368,6 +368,30 @@ pub async fn request(
     })
 }
 
+/// Sends a request; a 503 (the database pool busy past `CONVENE_DB_WAIT_MS` on a loaded
+/// machine: nothing was done) is sent again after a pause, as its `Retry-After` asks,
+/// up to 20 times.
+pub async fn request_retrying_busy(
+    client: &awc::Client,
+    address: &str,
+    method: Method,
+    path: &str,
+    body: Option<&Value>,
+    session: Option<&Session>,
+) -> Result<TestResponse, String> {
+    let mut tries = 0;
+    loop {
+        let res = request(client, address, method.clone(), path, body, session).await;
+        match res {
+            Ok(r) if r.status == 503 && tries < 20 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A registration form for `email`.
 pub fn registration_form(email: &str) -> Value {
     let mut body = crate::registration::registration_body(email);
@@ -404,18 +428,27 @@ pub async fn register_all_with(
     scholarship: Option<Value>,
 ) -> (HashMap<String, Outcome>, Arc<AtomicUsize>) {
     let acknowledged = Arc::new(AtomicUsize::new(0));
-    let results =
-        register_all_counting(addresses, people, concurrency, &acknowledged, scholarship).await;
+    let results = register_all_counting(
+        addresses,
+        people,
+        concurrency,
+        &acknowledged,
+        scholarship,
+        true,
+    )
+    .await;
     (results, acknowledged)
 }
 
-/// [`register_all_with`] with a counter of acknowledgements the caller can watch.
+/// [`register_all_with`] with a counter of acknowledgements the caller can watch;
+/// `retry_busy` sends a 503 again (see [`request_retrying_busy`]).
 pub async fn register_all_counting(
     addresses: &[String],
     people: &[(String, String)],
     concurrency: usize,
     acknowledged: &Arc<AtomicUsize>,
     scholarship: Option<Value>,
+    retry_busy: bool,
 ) -> HashMap<String, Outcome> {
     let queue: Arc<Mutex<Vec<(usize, String, String)>>> = Arc::new(Mutex::new(
         people
@@ -446,15 +479,13 @@ pub async fn register_all_counting(
                 if let Some(s) = &scholarship {
                     form["travel_scholarship"] = s.clone();
                 }
-                let res = request(
-                    &client,
-                    address,
-                    Method::POST,
-                    &format!("/api/v1/invitations/{token}/registration"),
-                    Some(&form),
-                    None,
-                )
-                .await;
+                let path = format!("/api/v1/invitations/{token}/registration");
+                let res = if retry_busy {
+                    request_retrying_busy(&client, address, Method::POST, &path, Some(&form), None)
+                        .await
+                } else {
+                    request(&client, address, Method::POST, &path, Some(&form), None).await
+                };
                 let outcome = match res {
                     Ok(r) if (200..300).contains(&r.status) => {
                         acknowledged.fetch_add(1, Ordering::SeqCst);
