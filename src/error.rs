@@ -10,7 +10,7 @@
 //! - [`AppError::UnknownToken`]: a secret link's token matches nothing (404 like `NotFound`,
 //!   but counted against the client's address, since only guessing produces many).
 //! - [`AppError::TooManyRequests`]: throttled (429 with `Retry-After`).
-//! - [`AppError::Unavailable`]: the database cannot be reached right now (503).
+//! - [`AppError::Unavailable`]: the database cannot be reached right now, or is too busy (503).
 //! - [`AppError::StorageFull`]: the database's disk is full, or it is read-only (507).
 //! - [`AppError::Internal`]: anything unexpected (500, opaque to the client, logged with its cause chain).
 
@@ -144,6 +144,11 @@ impl From<diesel::result::Error> for AppError {
             }
             Error::DatabaseError(_, info) if cannot_write(info.message()) => {
                 Self::StorageFull(info.message().to_owned())
+            }
+            // SQLite's writer lock still held by others after the busy timeout: overload,
+            // and nothing was done, so the client may try again.
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                Self::Unavailable(format!("database busy: {}", info.message()))
             }
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }

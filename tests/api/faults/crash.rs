@@ -56,7 +56,11 @@ async fn a_crash_under_load_loses_no_acknowledged_registration_and_sends_each_em
         .iter()
         .filter(|(_, o)| matches!(o, Outcome::Refused(..)))
         .collect();
-    assert!(refused.is_empty(), "refused before the crash: {refused:?}");
+    assert!(
+        refused.is_empty(),
+        "refused before the crash: {refused:?}\n{}",
+        server.log_problems()
+    );
 
     // What was acknowledged survived the crash, before anything else happens.
     let acked_before: Vec<String> = people
@@ -87,7 +91,10 @@ async fn a_crash_under_load_loses_no_acknowledged_registration_and_sends_each_em
             Outcome::Acknowledged(_) => {}
             // Their first try was committed before the crash: nothing to do twice.
             Outcome::Refused(409, body) if body.contains("already registered") => already += 1,
-            other => panic!("{email}: {other:?} after the restart"),
+            other => panic!(
+                "{email}: {other:?} after the restart\n{}",
+                server.log_problems()
+            ),
         }
     }
     assert_eq!(

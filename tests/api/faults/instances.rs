@@ -66,7 +66,15 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
         .iter()
         .filter(|(_, o)| !matches!(o, Outcome::Acknowledged(_)))
         .collect();
-    assert!(refused.is_empty(), "{refused:?}");
+    assert!(
+        refused.is_empty(),
+        "{refused:?}\n{}",
+        servers
+            .iter()
+            .map(Server::log_problems)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 
     // Organizers approve every request at once, spread over the three instances.
     let ids: Vec<String> = {

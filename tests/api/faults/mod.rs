@@ -216,6 +216,16 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The last warnings and errors in the server's log, for failure messages.
+    pub fn log_problems(&self) -> String {
+        let text = self.log_text();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .collect();
+        lines[lines.len().saturating_sub(10)..].join("\n")
+    }
+
     /// A connection to the server's database, outside the server.
     pub fn connect(&self) -> convene::db::DbConnection {
         let url = convene::config::DatabaseUrl::parse(&self.db_url).expect("URL");
