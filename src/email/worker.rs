@@ -3,7 +3,12 @@
 //!
 //! Delivery is at least once. A claim is a lease (`locked_until`), so mail claimed by
 //! a process that died goes out when the lease runs out; an email is sent twice only
-//! if a process dies between the server accepting it and the database recording it.
+//! if a process dies between the server accepting it and the database recording it
+//! (the fault tests see a few such copies per SIGKILL, with the same Message-ID), or if
+//! sending and recording outlast the lease, which is why the lease is half as long
+//! again as the send timeout: with 3 instances on one SQLite file and a 3 s lease, a
+//! test saw recording wait on the writer lock long enough for another instance to
+//! send the same email again.
 //!
 //! Retries back off exponentially from one second, doubling up to
 //! `CONVENE_EMAIL_RETRY_CAP_SECS`, with a little jitter. The worker gives up after
