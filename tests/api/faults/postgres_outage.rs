@@ -154,6 +154,12 @@ async fn requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by
         .await
         .expect("answered");
     assert_unavailable(&readyz, "/readyz");
+    // The scraper still gets its figures, and sees the database down.
+    let metrics = server.get("/metrics", None).await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics
+        .text()
+        .contains("convene_database_up{backend=\"postgresql\"} 0\n"));
     let mut slowest = Duration::ZERO;
     let mut refused_while_down = 0;
     for (email, token) in &people[40..50] {
