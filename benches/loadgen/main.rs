@@ -1,0 +1,763 @@
+//! The load benchmark (issue 7): starts the service built beside it as a child process
+//! on a fresh database, with a local SMTP sink, seeds invitations through the library
+//! (never over HTTP), drives real HTTP load and prints a Markdown table per database.
+//!
+//! ```sh
+//! cargo bench --bench loadgen                                   # SQLite, FULL then NORMAL
+//! cargo bench --bench loadgen -- --database-url postgres://USER@HOST:PORT/postgres
+//! cargo test --bench loadgen -- --smoke                         # a few hundred requests
+//! ```
+//!
+//! With `--database-url` (an account that may create databases) PostgreSQL is measured
+//! too, on a database made for the run and dropped afterwards. `--only sqlite-full`,
+//! `sqlite-normal` or `postgres` picks one. See BENCHMARKS.md for the figures.
+
+mod load;
+mod seed;
+mod server;
+mod smtp;
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use convene::config::{DatabaseUrl, SqliteSync};
+use convene::db::{self, ConnectionFactory, DbConnection};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::json;
+
+use load::{drive, drive_until, Stats};
+use server::Server;
+use smtp::SmtpSink;
+
+#[derive(Clone, Debug)]
+struct Options {
+    postgres_admin_url: Option<String>,
+    only: Option<String>,
+    concurrency: usize,
+    /// Registrations in scenario 1 (also the registrations listed in scenario 3).
+    registrations: usize,
+    /// Registrations during the login flood (scenario 5).
+    flood_registrations: usize,
+    flood_clients: usize,
+    reads: usize,
+    list_rounds: usize,
+    exports: usize,
+    emails: usize,
+    raw_for: Duration,
+}
+
+impl Options {
+    fn full() -> Self {
+        Self {
+            postgres_admin_url: None,
+            only: None,
+            concurrency: 64,
+            registrations: 10_000,
+            flood_registrations: 3_000,
+            flood_clients: 200,
+            reads: 50_000,
+            list_rounds: 3,
+            exports: 10,
+            emails: 10_000,
+            raw_for: Duration::from_secs(5),
+        }
+    }
+
+    fn smoke() -> Self {
+        Self {
+            registrations: 200,
+            flood_registrations: 100,
+            flood_clients: 20,
+            reads: 300,
+            list_rounds: 1,
+            exports: 2,
+            emails: 100,
+            raw_for: Duration::from_millis(500),
+            only: Some("sqlite-full".into()),
+            ..Self::full()
+        }
+    }
+
+    fn parse(args: impl Iterator<Item = String>) -> anyhow::Result<Self> {
+        let args: Vec<String> = args.collect();
+        let mut o = if args.iter().any(|a| a == "--smoke") {
+            Self::smoke()
+        } else {
+            Self::full()
+        };
+        let mut it = args.into_iter();
+        while let Some(arg) = it.next() {
+            let mut value = |name: &str| it.next().with_context(|| format!("{name} needs a value"));
+            let number = |v: String| v.parse::<usize>().context("expected a number");
+            match arg.as_str() {
+                // Cargo passes --bench to benchmark binaries.
+                "--bench" | "--smoke" => {}
+                "--database-url" => o.postgres_admin_url = Some(value(&arg)?),
+                "--only" => o.only = Some(value(&arg)?),
+                "--concurrency" => o.concurrency = number(value(&arg)?)?,
+                "--registrations" => o.registrations = number(value(&arg)?)?,
+                "--reads" => o.reads = number(value(&arg)?)?,
+                "--emails" => o.emails = number(value(&arg)?)?,
+                other => anyhow::bail!(
+                    "unknown argument {other} (known: --database-url URL, --only \
+                     sqlite-full|sqlite-normal|postgres, --concurrency N, --registrations N, \
+                     --reads N, --emails N, --smoke)"
+                ),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// One database configuration under test.
+#[derive(Clone, Debug)]
+enum Target {
+    Sqlite(SqliteSync),
+    Postgres { admin_url: String },
+}
+
+impl Target {
+    fn name(&self) -> &'static str {
+        match self {
+            Target::Sqlite(SqliteSync::Full) => "sqlite-full",
+            Target::Sqlite(SqliteSync::Normal) => "sqlite-normal",
+            Target::Postgres { .. } => "postgres",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Target::Sqlite(SqliteSync::Full) => "SQLite, WAL, synchronous=FULL (the default)",
+            Target::Sqlite(SqliteSync::Normal) => "SQLite, WAL, synchronous=NORMAL",
+            Target::Postgres { .. } => "PostgreSQL 15, default durable commits",
+        }
+    }
+
+    fn sync(&self) -> SqliteSync {
+        match self {
+            Target::Sqlite(s) => *s,
+            Target::Postgres { .. } => SqliteSync::Full,
+        }
+    }
+
+    fn env(&self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Target::Sqlite(SqliteSync::Normal) => vec![("CONVENE_SQLITE_SYNCHRONOUS", "NORMAL")],
+            _ => vec![],
+        }
+    }
+
+    /// The registrations per second the issue asks for.
+    fn registrations_target(&self) -> f64 {
+        match self {
+            Target::Sqlite(SqliteSync::Full) => 1_000.0,
+            Target::Sqlite(SqliteSync::Normal) => 3_000.0,
+            Target::Postgres { .. } => 1_500.0,
+        }
+    }
+
+    /// A new, empty database; dropped with the returned guard.
+    fn fresh_database(&self, dir: &std::path::Path, name: &str) -> anyhow::Result<FreshDb> {
+        match self {
+            Target::Sqlite(_) => Ok(FreshDb {
+                url: format!("sqlite://{}", dir.join(format!("{name}.db")).display()),
+                drop_from: None,
+            }),
+            Target::Postgres { admin_url } => {
+                let db = format!("convene_bench_{}", uuid::Uuid::new_v4().simple());
+                diesel::PgConnection::establish(admin_url)
+                    .context("cannot reach the PostgreSQL server")?
+                    .batch_execute(&format!("CREATE DATABASE {db}"))?;
+                let mut url = url::Url::parse(admin_url)?;
+                url.set_path(&format!("/{db}"));
+                Ok(FreshDb {
+                    url: url.to_string(),
+                    drop_from: Some((admin_url.clone(), db)),
+                })
+            }
+        }
+    }
+}
+
+struct FreshDb {
+    url: String,
+    drop_from: Option<(String, String)>,
+}
+
+impl FreshDb {
+    fn connect(&self, sync: SqliteSync) -> anyhow::Result<DbConnection> {
+        let url = DatabaseUrl::parse(&self.url).map_err(anyhow::Error::msg)?;
+        Ok(ConnectionFactory::new(url, sync).connect()?)
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        if let Some((admin, db)) = &self.drop_from {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A row of the results table.
+struct Row {
+    scenario: String,
+    stats: Option<Stats>,
+    /// The figure the target is about, already formatted (a rate, a time).
+    figure: String,
+    peak_rss: Option<f64>,
+    target: String,
+    met: Option<bool>,
+}
+
+fn ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
+
+fn print_table(target: &Target, rows: &[Row], notes: &[String]) {
+    println!("\n### {}\n", target.title());
+    println!(
+        "| scenario | requests | rate | p50 | p90 | p99 | max | errors | peak RSS | target | met |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|");
+    for r in rows {
+        let (n, p50, p90, p99, max, errors) = match &r.stats {
+            Some(s) => (
+                s.requests.to_string(),
+                ms(s.percentile(50.0)),
+                ms(s.percentile(90.0)),
+                ms(s.percentile(99.0)),
+                ms(s.max()),
+                s.errors.to_string(),
+            ),
+            None => Default::default(),
+        };
+        let rss = r
+            .peak_rss
+            .map(|m| format!("{m:.0} MiB"))
+            .unwrap_or_default();
+        let met = match r.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "",
+        };
+        println!(
+            "| {} | {n} | {} | {p50} | {p90} | {p99} | {max} | {errors} | {rss} | {} | {met} |",
+            r.scenario, r.figure, r.target
+        );
+    }
+    println!();
+    for n in notes {
+        println!("- {n}");
+    }
+}
+
+fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .finish()
+}
+
+/// Sends a request and reads the whole answer; its status, or 0 when it failed.
+async fn status_of(req: awc::ClientRequest, body: Option<&serde_json::Value>) -> (u16, Vec<u8>) {
+    let sent = match body {
+        Some(b) => req.send_json(b).await,
+        None => req.send().await,
+    };
+    match sent {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            let body = res
+                .body()
+                .limit(256 * 1024 * 1024)
+                .await
+                .unwrap_or_default();
+            (status, body.to_vec())
+        }
+        Err(_) => (0, Vec::new()),
+    }
+}
+
+fn registration_body(i: usize) -> serde_json::Value {
+    json!({
+        "full_name": format!("Executive {i}"),
+        "email": format!("exec{i}@registered.bench.example"),
+        "title": "City Manager",
+        "organization": "City government",
+        "dietary_requirements": "vegetarian",
+    })
+}
+
+/// Registers every token of the event, `concurrency` at a time; 201 is success.
+async fn register_all(base: &str, tokens: Rc<Vec<String>>, concurrency: usize) -> Stats {
+    let c = client();
+    let base = base.to_owned();
+    let n = tokens.len();
+    drive(concurrency, n, move |i| {
+        let req = c.post(format!(
+            "{base}/api/v1/invitations/{}/registration",
+            tokens[i]
+        ));
+        async move { status_of(req, Some(&registration_body(i))).await.0 == 201 }
+    })
+    .await
+}
+
+async fn sign_in(c: &awc::Client, base: &str) -> anyhow::Result<String> {
+    let res = c
+        .post(format!("{base}/api/v1/auth/login"))
+        .send_json(&json!({"email": seed::ADMIN_EMAIL, "password": seed::ADMIN_PASSWORD}))
+        .await
+        .map_err(|e| anyhow::anyhow!("login: {e}"))?;
+    anyhow::ensure!(
+        res.status().as_u16() == 200,
+        "login answered {}",
+        res.status()
+    );
+    let cookie = res
+        .cookie(convene::auth::SESSION_COOKIE)
+        .context("no session cookie")?;
+    Ok(format!("{}={}", cookie.name(), cookie.value()))
+}
+
+async fn wait_until(
+    what: &str,
+    limit: Duration,
+    mut done: impl FnMut() -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let start = Instant::now();
+    while !done()? {
+        anyhow::ensure!(start.elapsed() < limit, "{what}: not done within {limit:?}");
+        actix_rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sync = target.sync();
+    let env = target.env();
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let mut peak = 0f64;
+    let c = client();
+
+    // Cold start: an empty database, migrations applied by the server as it starts.
+    let cold_db = target.fresh_database(dir.path(), "cold")?;
+    let started = Instant::now();
+    let mut server = Server::spawn(
+        &cold_db.url,
+        &smtp.url(),
+        &dir.path().join("cold.log"),
+        &env,
+    )?;
+    let cold = server.ready(&c, started).await?;
+    peak = peak.max(server.peak_rss_mib());
+    server.stop()?;
+    drop(cold_db);
+
+    // Seeding through the library, then the raw commit rate on the same database.
+    let db = target.fresh_database(dir.path(), "bench")?;
+    let mut conn = db.connect(sync)?;
+    db::run_migrations(&mut conn)?;
+    let seeding = Instant::now();
+    let event_a = seed::event_with_invitations(&mut conn, "bench-a", o.registrations)?;
+    let event_b = seed::event_with_invitations(&mut conn, "bench-b", o.flood_registrations)?;
+    notes.push(format!(
+        "seeded {} invitations in {:.1} s through the library",
+        o.registrations + o.flood_registrations,
+        seeding.elapsed().as_secs_f64()
+    ));
+    let settings = convene::config::Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Some(db.url.clone()),
+        "CONVENE_SQLITE_SYNCHRONOUS" => Some(format!("{sync:?}").to_uppercase()),
+        _ => None,
+    })?;
+    let pool = db::build_pool(&settings);
+    let (commits, took) = actix_web::web::block({
+        let (pool, n, d) = (pool.clone(), o.concurrency, o.raw_for);
+        move || seed::raw_commits(&pool, n, d)
+    })
+    .await??;
+    drop(pool);
+    let raw_rate = commits as f64 / took.as_secs_f64();
+    rows.push(Row {
+        scenario: format!(
+            "raw durable commits, one insert each, pool of {}, {} threads, no HTTP",
+            settings.db_pool_size, o.concurrency
+        ),
+        stats: None,
+        figure: format!("{raw_rate:.0}/s"),
+        peak_rss: None,
+        target: "(the bound)".into(),
+        met: None,
+    });
+
+    let started = Instant::now();
+    let mut server = Server::spawn(&db.url, &smtp.url(), &dir.path().join("server.log"), &env)?;
+    let warm = server.ready(&c, started).await?;
+    peak = peak.max(server.peak_rss_mib());
+    let cookie = sign_in(&c, &server.base).await?;
+    let base = server.base.clone();
+
+    // 1. Registrations into one event.
+    server.reset_peak();
+    let tokens_a = Rc::new(event_a.tokens.clone());
+    let s1 = register_all(&base, Rc::clone(&tokens_a), o.concurrency).await;
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    let occ = seed::occupancy(&mut conn, &event_a.id)?;
+    let held = occ.confirmed <= i64::from(occ.capacity) && occ.seats_taken <= occ.capacity;
+    notes.push(format!(
+        "scenario 1: capacity {}, confirmed {}, waitlisted {}, seats_taken {}: {}",
+        occ.capacity,
+        occ.confirmed,
+        occ.waitlisted,
+        occ.seats_taken,
+        if held {
+            "never over capacity"
+        } else {
+            "OVER CAPACITY"
+        }
+    ));
+    anyhow::ensure!(held, "capacity was exceeded: {occ:?}");
+    anyhow::ensure!(
+        occ.confirmed + occ.waitlisted == (s1.requests - s1.errors) as i64,
+        "every 201 must be a stored registration: {occ:?}, {} answered 201",
+        s1.requests - s1.errors
+    );
+    let rate = s1.per_second();
+    let efficiency = rate / raw_rate;
+    let p99 = s1.percentile(99.0);
+    let wanted = target.registrations_target();
+    rows.push(Row {
+        scenario: format!(
+            "1. registrations into one event, concurrency {}",
+            o.concurrency
+        ),
+        figure: format!("{rate:.0}/s (efficiency {efficiency:.2})"),
+        peak_rss: Some(rss),
+        target: format!(">= {wanted:.0}/s, efficiency >= 0.6, p99 <= 50 ms, 0 errors"),
+        met: Some(
+            rate >= wanted
+                && efficiency >= 0.6
+                && p99 <= Duration::from_millis(50)
+                && s1.errors == 0,
+        ),
+        stats: Some(s1),
+    });
+
+    // 2. Invitation page reads.
+    server.reset_peak();
+    let s2 = {
+        let c = client();
+        let base = base.clone();
+        let tokens = Rc::clone(&tokens_a);
+        drive(o.concurrency, o.reads, move |i| {
+            let req = c.get(format!(
+                "{base}/api/v1/invitations/{}",
+                tokens[i % tokens.len()]
+            ));
+            async move { status_of(req, None).await.0 == 200 }
+        })
+        .await
+    };
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    rows.push(Row {
+        scenario: format!("2. invitation reads, concurrency {}", o.concurrency),
+        figure: format!("{:.0}/s", s2.per_second()),
+        peak_rss: Some(rss),
+        target: ">= 15,000/s, p99 <= 10 ms".into(),
+        met: Some(
+            s2.per_second() >= 15_000.0
+                && s2.percentile(99.0) <= Duration::from_millis(10)
+                && s2.errors == 0,
+        ),
+        stats: Some(s2),
+    });
+
+    // 3. The organizer's list, page by page, and the CSV export.
+    server.reset_peak();
+    let pages = o.registrations.div_ceil(100);
+    let s3 = {
+        let c = client();
+        let (base, slug, cookie) = (base.clone(), event_a.slug.clone(), cookie.clone());
+        drive(8, pages * o.list_rounds, move |i| {
+            let offset = (i % pages) * 100;
+            let req = c
+                .get(format!(
+                    "{base}/api/v1/events/{slug}/registrations?limit=100&offset={offset}"
+                ))
+                .insert_header(("Cookie", cookie.clone()));
+            async move { status_of(req, None).await.0 == 200 }
+        })
+        .await
+    };
+    let rows_seen = Rc::new(Cell::new(0usize));
+    let s3csv = {
+        let c = client();
+        let (base, slug, cookie) = (base.clone(), event_a.slug.clone(), cookie.clone());
+        let rows_seen = Rc::clone(&rows_seen);
+        drive(1, o.exports, move |_| {
+            let req = c
+                .get(format!("{base}/api/v1/events/{slug}/registrations.csv"))
+                .insert_header(("Cookie", cookie.clone()));
+            let rows_seen = Rc::clone(&rows_seen);
+            async move {
+                let (status, body) = status_of(req, None).await;
+                let lines = body.iter().filter(|b| **b == b'\n').count();
+                rows_seen.set(lines.saturating_sub(1));
+                status == 200
+            }
+        })
+        .await
+    };
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    notes.push(format!(
+        "scenario 3: the CSV export held {} rows (one per registration of scenario 1)",
+        rows_seen.get()
+    ));
+    rows.push(Row {
+        scenario: format!(
+            "3a. list registrations, page of 100 of {}, concurrency 8",
+            o.registrations
+        ),
+        figure: format!("{:.0}/s", s3.per_second()),
+        peak_rss: Some(rss),
+        target: "p99 <= 20 ms".into(),
+        met: Some(s3.percentile(99.0) <= Duration::from_millis(20) && s3.errors == 0),
+        stats: Some(s3),
+    });
+    rows.push(Row {
+        scenario: format!(
+            "3b. CSV export of {} registrations, one at a time",
+            o.registrations
+        ),
+        figure: format!("{:.1}/s", s3csv.per_second()),
+        peak_rss: Some(rss),
+        target: "p99 <= 300 ms".into(),
+        met: Some(s3csv.percentile(99.0) <= Duration::from_millis(300) && s3csv.errors == 0),
+        stats: Some(s3csv),
+    });
+
+    // 5. A login flood from many client addresses beside more registrations.
+    server.reset_peak();
+    let stop = Rc::new(Cell::new(false));
+    let answers: Rc<RefCell<BTreeMap<u16, usize>>> = Rc::default();
+    let flood = {
+        let clients: Rc<Vec<awc::Client>> = Rc::new(
+            (0..o.flood_clients)
+                .map(|i| {
+                    let ip =
+                        IpAddr::V4(Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250 + 1) as u8));
+                    awc::Client::builder()
+                        .connector(awc::Connector::new().local_address(ip))
+                        .timeout(Duration::from_secs(120))
+                        .finish()
+                })
+                .collect(),
+        );
+        let attempt = Rc::new(Cell::new(0usize));
+        let (base, answers) = (base.clone(), Rc::clone(&answers));
+        actix_rt::spawn(drive_until(o.flood_clients, Rc::clone(&stop), move |w| {
+            let k = attempt.get();
+            attempt.set(k + 1);
+            let req = clients[w].post(format!("{base}/api/v1/auth/login"));
+            let answers = Rc::clone(&answers);
+            async move {
+                let body = json!({"email": format!("flood{k}@bench.example"), "password": "not the password"});
+                let (status, _) = status_of(req, Some(&body)).await;
+                *answers.borrow_mut().entry(status).or_default() += 1;
+                matches!(status, 401 | 429)
+            }
+        }))
+    };
+    actix_rt::time::sleep(Duration::from_millis(500)).await;
+    let s5 = register_all(&base, Rc::new(event_b.tokens.clone()), o.concurrency).await;
+    stop.set(true);
+    let flood = flood.await?;
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    let occ = seed::occupancy(&mut conn, &event_b.id)?;
+    anyhow::ensure!(
+        occ.confirmed <= i64::from(occ.capacity) && occ.seats_taken <= occ.capacity,
+        "capacity was exceeded during the flood: {occ:?}"
+    );
+    let p99 = s5.percentile(99.0);
+    rows.push(Row {
+        scenario: format!(
+            "5. registrations during a login flood ({} clients, own addresses)",
+            o.flood_clients
+        ),
+        figure: format!("{:.0}/s", s5.per_second()),
+        peak_rss: Some(rss),
+        target: "p99 <= 100 ms".into(),
+        met: Some(p99 <= Duration::from_millis(100) && s5.errors == 0),
+        stats: Some(s5),
+    });
+    let answers = answers
+        .borrow()
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect::<Vec<_>>();
+    rows.push(Row {
+        scenario: "5. the flood's wrong-password logins".into(),
+        figure: format!("{:.0}/s ({})", flood.per_second(), answers.join(", ")),
+        peak_rss: Some(rss),
+        target: "401 or 429".into(),
+        met: Some(flood.errors == 0),
+        stats: Some(flood),
+    });
+
+    // 4. Email delivery: let the mail of scenarios 1 and 5 go out, then a fresh backlog.
+    wait_until("earlier mail delivered", Duration::from_secs(600), || {
+        Ok(seed::pending_emails(&mut conn)? == 0)
+    })
+    .await?;
+    server.reset_peak();
+    smtp.reset_window();
+    let before = smtp.received();
+    let queued_at = Instant::now();
+    let base_url = url::Url::parse(&base)?;
+    let queued = seed::queue_confirmations(&mut conn, &event_a.id, &base_url, o.emails)?;
+    notes.push(format!(
+        "scenario 4: {queued} confirmation emails (with calendar files) queued in {:.1} s through the library; the worker found them at its next poll",
+        queued_at.elapsed().as_secs_f64()
+    ));
+    wait_until("the backlog delivered", Duration::from_secs(600), || {
+        Ok(smtp.received() - before >= queued)
+    })
+    .await?;
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    let (first, last) = smtp.window();
+    let span = match (first, last) {
+        (Some(f), Some(l)) => l.duration_since(f),
+        _ => Duration::ZERO,
+    };
+    let email_rate = queued as f64 / span.as_secs_f64().max(1e-9);
+    rows.push(Row {
+        scenario: format!("4. email delivery of {queued} queued emails to a local SMTP server"),
+        stats: None,
+        figure: format!("{email_rate:.0} emails/s"),
+        peak_rss: Some(rss),
+        target: ">= 1,000 emails/s".into(),
+        met: Some(email_rate >= 1_000.0),
+    });
+
+    rows.push(Row {
+        scenario: "cold start to /readyz 200, migrations applied on an empty database".into(),
+        stats: None,
+        figure: ms(cold),
+        peak_rss: None,
+        target: "<= 1 s".into(),
+        met: Some(cold <= Duration::from_secs(1)),
+    });
+    notes.push(format!(
+        "restart on the seeded database to /readyz 200: {}",
+        ms(warm)
+    ));
+    rows.push(Row {
+        scenario: "server memory, peak over all of the above".into(),
+        stats: None,
+        figure: format!("{peak:.0} MiB"),
+        peak_rss: Some(peak),
+        target: "<= 150 MB RSS".into(),
+        met: Some(peak * 1.048_576 <= 150.0),
+    });
+    server.stop()?;
+    print_table(target, &rows, &notes);
+    drop(conn);
+    drop(db);
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(String::new(), |kib| {
+            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    format!("{cores} cores ({cpu}), {mem} memory")
+}
+
+fn main() -> ExitCode {
+    let o = match Options::parse(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut targets = vec![
+        Target::Sqlite(SqliteSync::Full),
+        Target::Sqlite(SqliteSync::Normal),
+    ];
+    if let Some(url) = &o.postgres_admin_url {
+        targets.push(Target::Postgres {
+            admin_url: url.clone(),
+        });
+    }
+    if let Some(only) = &o.only {
+        targets.retain(|t| t.name() == only);
+    }
+    if targets.is_empty() {
+        eprintln!("loadgen: nothing to measure (--only postgres needs --database-url)");
+        return ExitCode::from(2);
+    }
+    println!(
+        "loadgen: {}; binary {}; {} registrations at concurrency {}",
+        machine(),
+        env!("CARGO_BIN_EXE_convene"),
+        o.registrations,
+        o.concurrency
+    );
+    let result = actix_rt::System::new().block_on(async {
+        let smtp = SmtpSink::start().await?;
+        for t in &targets {
+            eprintln!("loadgen: measuring {} ...", t.name());
+            bench(t, &o, &smtp)
+                .await
+                .with_context(|| format!("on {}", t.name()))?;
+        }
+        anyhow::Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

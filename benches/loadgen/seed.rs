@@ -1,0 +1,222 @@
+//! What the harness does to the database directly, through the service's own library
+//! and never over HTTP: seeding events and invitations with tokens it knows (hashed as
+//! the service hashes them), checking invariants afterwards, queueing mail for the
+//! delivery scenario, and the raw durable commit rate that bounds everything else.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{Duration as Days, Utc};
+use convene::db::models::event::{self, Event};
+use convene::db::models::{community, invitation, registration};
+use convene::db::schema::emails;
+use convene::db::{self, write_transaction, DbConnection, DbPool};
+use convene::domain::community::CommunitySpec;
+use convene::domain::event::{EventFields, EventSpec, EventStatus};
+use convene::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
+use convene::domain::organizer::Role;
+use convene::domain::{EmailAddress, SecretToken};
+use convene::email::messages::{self, Requests};
+use convene::email::outbox;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+pub const ADMIN_EMAIL: &str = "admin@bench.example";
+pub const ADMIN_PASSWORD: &str = "a long benchmark passphrase";
+
+/// Communities the invitees come from (the summit counts 20-40).
+const COMMUNITIES: usize = 40;
+
+pub struct SeededEvent {
+    pub id: String,
+    pub slug: String,
+    /// The raw invitation tokens, as the invitation emails would carry them.
+    pub tokens: Vec<String>,
+}
+
+/// An open event with `invitations` sent invitations, 90 % as many seats (so the last
+/// registrants reach the waiting list), and an admin to sign in with.
+pub fn event_with_invitations(
+    conn: &mut DbConnection,
+    slug: &str,
+    invitations: usize,
+) -> anyhow::Result<SeededEvent> {
+    let capacity = i32::try_from(invitations * 9 / 10).context("capacity")?;
+    let today = Utc::now().date_naive();
+    let spec = EventSpec::parse(EventFields {
+        slug: slug.to_owned(),
+        name: format!("Benchmark summit {slug}"),
+        venue: "Main hall".into(),
+        city: "Springfield".into(),
+        starts_on: today + Days::days(60),
+        ends_on: today + Days::days(62),
+        timezone: "America/Chicago".into(),
+        capacity: capacity.into(),
+        scholarship_budget_cents: 1_000_000,
+        currency: "USD".into(),
+        status: EventStatus::Open,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        invitation_ttl_days: 30,
+        nominations_per_executive: 1,
+    })
+    .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
+    let mut tokens = Vec::with_capacity(invitations);
+    let admin = match convene::db::models::organizer::find_by_email(conn, ADMIN_EMAIL)? {
+        Some(admin) => admin,
+        None => convene::cli::create_organizer(
+            conn,
+            &EmailAddress::parse(ADMIN_EMAIL).map_err(anyhow::Error::msg)?,
+            "Benchmark Admin",
+            Role::Admin,
+            &convene::auth::PasswordHasher::hash_now(ADMIN_PASSWORD)?,
+        )?,
+    };
+    let seeded = write_transaction(conn, |conn| -> anyhow::Result<Event> {
+        let event = event::create(conn, &spec)?;
+        let mut communities = Vec::with_capacity(COMMUNITIES);
+        for c in 0..COMMUNITIES {
+            let spec = CommunitySpec::parse(Some(&format!("Town {c}")), Some("IL"), None)
+                .map_err(|e| anyhow::anyhow!("community: {e:?}"))?;
+            communities.push((community::find_or_create(conn, &spec)?, spec));
+        }
+        let at = db::now();
+        for i in 0..invitations {
+            let (community, community_spec) = &communities[i % COMMUNITIES];
+            let token = SecretToken::generate();
+            let spec = InvitationSpec {
+                email: EmailAddress::parse(&format!("exec{i}@{slug}.bench.example"))
+                    .map_err(anyhow::Error::msg)?,
+                full_name: format!("Executive {i}"),
+                title: "City Manager".into(),
+                community: community_spec.clone(),
+                kind: InvitationKind::Executive,
+                message: None,
+                organization: Some(format!("City of {}", community.name)),
+                expires_at: None,
+            };
+            invitation::create(
+                conn,
+                invitation::NewInvitationArgs {
+                    event_id: &event.id,
+                    community_id: &community.id,
+                    spec: &spec,
+                    token_hash: &token.hash(),
+                    status: InvitationStatus::Sent,
+                    expires_at: at + Days::days(30),
+                    invited_by: Some(&admin.id),
+                    nominated_by: None,
+                    at,
+                },
+            )?;
+            tokens.push(token.expose().to_owned());
+        }
+        Ok(event)
+    })?;
+    Ok(SeededEvent {
+        id: seeded.id,
+        slug: seeded.slug,
+        tokens,
+    })
+}
+
+/// Seats and registrations of an event after a run, to check that capacity held.
+#[derive(Debug)]
+pub struct Occupancy {
+    pub capacity: i32,
+    pub seats_taken: i32,
+    pub confirmed: i64,
+    pub waitlisted: i64,
+}
+
+pub fn occupancy(conn: &mut DbConnection, event_id: &str) -> anyhow::Result<Occupancy> {
+    let event = event::find(conn, event_id)?;
+    let counts = registration::counts_by_status(conn, event_id)?;
+    let count = |s: &str| {
+        counts
+            .iter()
+            .find(|(status, _)| status == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    Ok(Occupancy {
+        capacity: event.capacity,
+        seats_taken: event.seats_taken,
+        confirmed: count("confirmed"),
+        waitlisted: count("waitlisted"),
+    })
+}
+
+pub fn pending_emails(conn: &mut DbConnection) -> anyhow::Result<i64> {
+    Ok(emails::table
+        .filter(emails::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Queues a confirmation email (with its calendar file) for each of up to `limit`
+/// registrations of the event, in one transaction: a backlog for the delivery scenario.
+pub fn queue_confirmations(
+    conn: &mut DbConnection,
+    event_id: &str,
+    base: &url::Url,
+    limit: usize,
+) -> anyhow::Result<usize> {
+    let event = event::find(conn, event_id)?;
+    let regs = registration::all_for_event(conn, event_id)?;
+    write_transaction(conn, |conn| -> anyhow::Result<usize> {
+        let mut queued = 0;
+        for (reg, _) in regs.iter().take(limit) {
+            let link = messages::manage_link(base, SecretToken::generate().expose());
+            let email =
+                messages::registration_confirmed(&event, reg, base, &link, &Requests::default());
+            outbox::queue(conn, email)?;
+            queued += 1;
+        }
+        Ok(queued)
+    })
+}
+
+/// Durable commits per second: `concurrency` threads each committing one small insert
+/// per transaction through `pool`, for `duration`. No HTTP, no service code.
+pub fn raw_commits(
+    pool: &DbPool,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<(usize, Duration)> {
+    pool.get()?.batch_execute(
+        "CREATE TABLE IF NOT EXISTS bench_commits (id VARCHAR(36) PRIMARY KEY, n BIGINT NOT NULL)",
+    )?;
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..concurrency {
+            s.spawn(|| {
+                while started.elapsed() < duration && !failed.load(Ordering::Relaxed) {
+                    let committed = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
+                        let n = done.load(Ordering::Relaxed);
+                        let id = uuid::Uuid::new_v4();
+                        write_transaction(&mut c, |c| {
+                            c.batch_execute(&format!(
+                                "INSERT INTO bench_commits (id, n) VALUES ('{id}', {n})"
+                            ))
+                        })
+                        .map_err(anyhow::Error::from)
+                    });
+                    match committed {
+                        Ok(()) => {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            eprintln!("raw commit failed: {e:#}");
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    anyhow::ensure!(!failed.load(Ordering::Relaxed), "raw commits failed");
+    Ok((done.load(Ordering::Relaxed), started.elapsed()))
+}
