@@ -29,6 +29,9 @@ pub struct AppState {
     pub public_limits: crate::rate_limit::PublicLimits,
     /// This process's counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Registrations and the email worker's records are committed in groups (see
+    /// [`db::group_commit`]).
+    pub group_commit: db::group_commit::GroupCommit,
 }
 
 pub struct Application {
@@ -77,8 +80,13 @@ impl Application {
         tracing::info!(to = %transport.describe(), "email delivery");
         let outbox = crate::email::OutboxSignal::default();
         let metrics = Arc::new(crate::metrics::Metrics::default());
+        let group_commit = db::group_commit::GroupCommit::start(db::ConnectionFactory::new(
+            settings.database_url.clone(),
+            settings.sqlite_synchronous,
+        ))
+        .context("cannot start the group-commit thread")?;
         let email_worker = EmailWorker::start(
-            pool.clone(),
+            group_commit.clone(),
             transport,
             outbox.clone(),
             Arc::clone(&metrics),
@@ -101,6 +109,7 @@ impl Application {
             outbox,
             public_limits,
             metrics,
+            group_commit,
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {

@@ -2,6 +2,7 @@
 //! from `DATABASE_URL`, a pool, the embedded migrations, and plain query functions
 //! per model (in [`models`]).
 
+pub mod group_commit;
 pub mod models;
 pub mod schema;
 pub mod transfer;
@@ -151,7 +152,8 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<Stri
 
 /// Runs `f` in a transaction that may read and then write. On SQLite it begins
 /// `IMMEDIATE`: a deferred transaction that reads first fails at the lock upgrade
-/// when another writer got there first, whatever the busy timeout.
+/// when another writer got there first, whatever the busy timeout. Inside a transaction
+/// already open (a batch of [`group_commit`]) it is a savepoint of that one.
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -162,6 +164,12 @@ where
     let DbConnection::Sqlite(sqlite) = conn else {
         return conn.transaction(f);
     };
+    let open = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()?
+        .is_some();
+    if open {
+        return conn.transaction(f);
+    }
     AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let DbConnection::Sqlite(sqlite) = conn else {

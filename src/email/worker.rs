@@ -27,7 +27,7 @@ use super::outbox::{self, StoredEmail};
 use super::transport::{SendError, Transport};
 use super::OutboxSignal;
 use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::db::{self, group_commit::GroupCommit};
 use crate::error::AppError;
 
 /// Emails sent at once; also the most SMTP connections kept open.
@@ -48,9 +48,10 @@ const MIN_JITTER: f64 = 0.8;
 /// Tries to record an outcome, since a sent email whose state is lost is sent again.
 const RECORD_TRIES: u32 = 5;
 
-/// Database connections the worker uses at once, however many sends finish together:
-/// the rest of the pool stays free for requests.
-const DB_CONNECTIONS: usize = 2;
+/// After a send finishes, the next claim waits until this many slots are free, so that
+/// one claim (one commit) serves several emails rather than one. A wake-up (new mail,
+/// the poll) claims whatever room there is, so slow sends never hold mail back.
+const CLAIM_AT_LEAST: usize = CONCURRENCY / 2;
 
 /// The running worker, owned by the application; stop it with [`EmailWorker::shutdown`].
 pub struct EmailWorker {
@@ -59,8 +60,9 @@ pub struct EmailWorker {
 }
 
 struct Worker {
-    pool: DbPool,
-    db_slots: tokio::sync::Semaphore,
+    /// Claims and outcomes are written through the group commit: the outcomes of sends
+    /// that finish together, and the writes of requests meanwhile, share one flush.
+    commits: GroupCommit,
     transport: Transport,
     retry_cap: Duration,
     send_timeout: Duration,
@@ -74,15 +76,14 @@ impl EmailWorker {
     /// notified, and looks for due mail every `CONVENE_EMAIL_POLL_MS` in any case (mail
     /// queued by another process, retries coming due).
     pub fn start(
-        pool: DbPool,
+        commits: GroupCommit,
         transport: Transport,
         signal: OutboxSignal,
         metrics: Arc<crate::metrics::Metrics>,
         settings: &Settings,
     ) -> Self {
         let worker = Arc::new(Worker {
-            pool,
-            db_slots: tokio::sync::Semaphore::new(DB_CONNECTIONS),
+            commits,
             transport,
             retry_cap: settings.email_retry_cap,
             send_timeout: settings.email_send_timeout,
@@ -114,9 +115,10 @@ impl Worker {
         let mut poll = tokio::time::interval(poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stopping = false;
+        let mut woken = true;
         loop {
             let room = CONCURRENCY - sending.len();
-            if !stopping && room > 0 {
+            if !stopping && room > 0 && (woken || room >= CLAIM_AT_LEAST) {
                 match self.claim(room).await {
                     Ok(batch) => {
                         for email in batch {
@@ -130,14 +132,15 @@ impl Worker {
             if stopping && sending.is_empty() {
                 break;
             }
+            woken = false;
             tokio::select! {
                 Some(done) = sending.join_next(), if !sending.is_empty() => {
                     if let Err(e) = done {
                         tracing::error!(error = %e, "an email delivery task failed");
                     }
                 }
-                () = signal.notified(), if !stopping => {}
-                _ = poll.tick(), if !stopping => {}
+                () = signal.notified(), if !stopping => woken = true,
+                _ = poll.tick(), if !stopping => woken = true,
                 // A dropped sender (the application went away) also means stop.
                 _ = stop.changed(), if !stopping => stopping = true,
             }
@@ -149,22 +152,9 @@ impl Worker {
     async fn claim(&self, limit: usize) -> Result<Vec<StoredEmail>, AppError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let lease = lease(self.send_timeout);
-        self.with_db(move |conn| outbox::claim_due(conn, limit, lease))
+        self.commits
+            .run(move |conn| outbox::claim_due(conn, limit, lease))
             .await
-    }
-
-    /// Runs database work on at most [`DB_CONNECTIONS`] of the pool's connections.
-    async fn with_db<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut db::DbConnection) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let _slot = self
-            .db_slots
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        db::run(&self.pool, f).await
     }
 
     /// Sends one claimed email and records what happened.
@@ -239,7 +229,7 @@ impl Worker {
         F: Fn(&mut db::DbConnection) -> Result<bool, AppError> + Clone + Send + 'static,
     {
         for attempt in 1..=RECORD_TRIES {
-            match self.with_db(write.clone()).await {
+            match self.commits.run(write.clone()).await {
                 Ok(true) => return,
                 Ok(false) => {
                     tracing::warn!(

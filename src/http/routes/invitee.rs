@@ -240,7 +240,7 @@ pub async fn register(
 ) -> Result<HttpResponse, AppError> {
     let hash = token_hash(&token)?;
     let base = state.settings.base_url.clone();
-    let (reg, manage_url) = db::run(&state.pool, move |conn| {
+    let (inv, form) = db::run(&state.pool, move |conn| {
         // The invitation and the event are judged before the form, so that a used or
         // closed invitation is not met with a list of fields to correct.
         let inv = find_by_token(conn, &hash)?;
@@ -249,8 +249,14 @@ pub async fn register(
         let invited = community::find(conn, &inv.community_id)?.spec();
         let form =
             RegistrationForm::parse(fields, inv.kind(), &invited).map_err(AppError::Validation)?;
-
-        write_transaction(conn, |conn| {
+        Ok((inv, form))
+    })
+    .await?;
+    // Committed with the registrations that arrived meanwhile: one flush for them all
+    // (see `db::group_commit`), answered only once durable.
+    let (reg, manage_url) = state
+        .group_commit
+        .run(move |conn| {
             registration::lock_event(conn, &inv.event_id)?;
             // Again inside the transaction: another request may have answered meanwhile.
             let inv = invitation::find(conn, &inv.id)?;
@@ -373,8 +379,7 @@ pub async fn register(
             outbox::queue(conn, email)?;
             Ok((reg, manage_url))
         })
-    })
-    .await?;
+        .await?;
     state.outbox.notify();
     tracing::info!(registration_id = %reg.id, event_id = %reg.event_id, status = %reg.status, "registered");
     Ok(HttpResponse::Created().json(Registered {
