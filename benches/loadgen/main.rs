@@ -227,6 +227,14 @@ fn ms(d: Duration) -> String {
     }
 }
 
+/// The 1-minute load average: the machine is shared, and this says how much.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn print_table(target: &Target, rows: &[Row], notes: &[String]) {
     println!("\n### {}\n", target.title());
     println!(
@@ -354,6 +362,7 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     let mut notes = Vec::new();
     let mut peak = 0f64;
     let c = client();
+    let load_before = load_average();
 
     // Cold start: an empty database, migrations applied by the server as it starts.
     let cold_db = target.fresh_database(dir.path(), "cold")?;
@@ -681,6 +690,10 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         met: Some(peak * 1.048_576 <= 150.0),
     });
     server.stop()?;
+    notes.push(format!(
+        "load average (1 min) of the machine: {load_before} before, {} after",
+        load_average()
+    ));
     print_table(target, &rows, &notes);
     drop(conn);
     drop(db);

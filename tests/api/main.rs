@@ -6,6 +6,7 @@ mod cli;
 mod email_safety;
 mod events;
 mod faults;
+mod group_commit;
 mod health;
 mod helpers;
 mod invitation_requests;

@@ -1,0 +1,128 @@
+//! The group commit (`db::group_commit`) on a real database: many writers at once, some
+//! failing, one panicking; each answer must match what was committed.
+
+use convene::config::{DatabaseUrl, SqliteSync};
+use convene::db::group_commit::GroupCommit;
+use convene::db::models::audit::{self, Actor, Change};
+use convene::db::schema::audit_log;
+use convene::db::{self, ConnectionFactory};
+use convene::AppError;
+use diesel::prelude::*;
+
+use crate::helpers::TestDatabase;
+
+fn factory(db: &TestDatabase) -> ConnectionFactory {
+    ConnectionFactory::new(DatabaseUrl::parse(&db.url).unwrap(), SqliteSync::Full)
+}
+
+fn record(conn: &mut db::DbConnection, action: &str) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        &Actor::cli(),
+        Change {
+            action,
+            entity_type: "test",
+            entity_id: action,
+            event_id: None,
+            before: None,
+            after: None,
+        },
+    )
+}
+
+fn committed_actions(db: &TestDatabase) -> Vec<String> {
+    let mut actions: Vec<String> = audit_log::table
+        .filter(audit_log::entity_type.eq("test"))
+        .select(audit_log::action)
+        .load(&mut db.connect())
+        .unwrap();
+    actions.sort();
+    actions
+}
+
+#[actix_web::test]
+async fn a_failing_write_rolls_back_alone_and_the_rest_of_its_batch_commits() {
+    let db = TestDatabase::create();
+    db::run_migrations(&mut db.connect()).unwrap();
+    let commits = GroupCommit::start(factory(&db)).unwrap();
+
+    let writes: Vec<_> = (0..60)
+        .map(|i| {
+            let commits = commits.clone();
+            actix_web::rt::spawn(async move {
+                commits
+                    .run(move |conn| {
+                        let action = format!("write-{i:02}");
+                        record(conn, &action)?;
+                        if i % 3 == 0 {
+                            // Wrote a row, then failed: the row must go with its savepoint.
+                            return Err(AppError::conflict("refused"));
+                        }
+                        Ok(action)
+                    })
+                    .await
+            })
+        })
+        .collect();
+
+    let mut succeeded: Vec<String> = Vec::new();
+    for (i, write) in writes.into_iter().enumerate() {
+        match write.await.unwrap() {
+            Ok(action) => succeeded.push(action),
+            Err(AppError::Conflict(_)) => assert_eq!(i % 3, 0, "write {i} failed"),
+            Err(e) => panic!("write {i}: unexpected error {e:?}"),
+        }
+    }
+    assert_eq!(succeeded.len(), 40);
+    assert_eq!(
+        committed_actions(&db),
+        succeeded,
+        "exactly the 2xx writes are stored"
+    );
+}
+
+#[actix_web::test]
+async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_writes_go_on() {
+    let db = TestDatabase::create();
+    db::run_migrations(&mut db.connect()).unwrap();
+    let commits = GroupCommit::start(factory(&db)).unwrap();
+
+    // Hold the committer in a first batch so that the next three land in one batch.
+    let (started, has_started) = tokio::sync::oneshot::channel::<()>();
+    let (release, hold) = std::sync::mpsc::channel::<()>();
+    let held = commits.clone();
+    let first = actix_web::rt::spawn(async move {
+        held.run(move |conn| {
+            started.send(()).unwrap();
+            hold.recv().unwrap();
+            record(conn, "first")
+        })
+        .await
+    });
+    has_started.await.unwrap();
+    let batch = futures_util::future::join3(
+        commits.run(|conn| record(conn, "before-panic")),
+        commits.run(|_| -> Result<(), AppError> { panic!("a bug in a write") }),
+        commits.run(|conn| record(conn, "after-panic")),
+    );
+    let releaser = async {
+        // By now the three are queued behind the held batch.
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        release.send(()).unwrap();
+    };
+    let ((before, panicked, after), ()) = futures_util::future::join(batch, releaser).await;
+
+    first.await.unwrap().expect("the first write commits");
+    for (name, answer) in [
+        ("before", before),
+        ("panicking", panicked),
+        ("after", after),
+    ] {
+        assert!(
+            matches!(answer, Err(AppError::Unavailable(_))),
+            "the {name} write must fail: {answer:?}"
+        );
+    }
+    commits.run(|conn| record(conn, "later")).await.unwrap();
+    assert_eq!(committed_actions(&db), ["first", "later"]);
+}
