@@ -134,6 +134,16 @@ fn cannot_write(message: &str) -> bool {
         || m.contains("read-only file system")
 }
 
+/// Whether a database error says that the server is going away or gone (PostgreSQL shut
+/// down or restarted under the connection), which a retry later can cure.
+fn server_gone(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("terminating connection")
+        || m.contains("server closed the connection")
+        || m.contains("the database system is shutting down")
+        || m.contains("no connection to the server")
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -141,6 +151,9 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => Self::NotFound("record".into()),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(format!("database connection closed: {}", info.message()))
+            }
+            Error::DatabaseError(_, info) if server_gone(info.message()) => {
+                Self::Unavailable(format!("database connection lost: {}", info.message()))
             }
             Error::DatabaseError(_, info) if cannot_write(info.message()) => {
                 Self::StorageFull(info.message().to_owned())

@@ -20,8 +20,34 @@ use crate::error::AppError;
 /// Most writes committed together (a failed commit fails them all; more gain little).
 const MAX_BATCH: usize = 128;
 
+/// Why a batch did not commit, told to each of its writers.
+#[derive(Clone, Debug)]
+enum Failed {
+    /// The disk is full or read-only (507, as for a single write).
+    StorageFull(String),
+    Other(String),
+}
+
+impl Failed {
+    fn of(e: diesel::result::Error) -> Self {
+        match AppError::from(e) {
+            AppError::StorageFull(cause) => Self::StorageFull(cause),
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    fn to_error(&self) -> AppError {
+        match self {
+            Self::StorageFull(cause) => AppError::StorageFull(cause.clone()),
+            Self::Other(cause) => {
+                AppError::Unavailable(format!("the write was not committed: {cause}"))
+            }
+        }
+    }
+}
+
 /// Called after the batch's commit: `Ok` if it committed.
-type Deliver = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Deliver = Box<dyn FnOnce(Result<(), Failed>) + Send>;
 /// One caller's write, run in its savepoint; returns how to answer the caller.
 type Work = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
 
@@ -57,9 +83,10 @@ impl GroupCommit {
             Box::new(move |committed| {
                 let _ = answer.send(match (result, committed) {
                     (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(e)) => Err(AppError::Unavailable(format!(
-                        "the write was not committed: {e}"
-                    ))),
+                    (Ok(_), Err(failed)) => Err(failed.to_error()),
+                    // A query that failed because the database went away mid-batch is
+                    // told as the batch's failure (503), not as a bug of its own.
+                    (Err(AppError::Internal(_)), Err(failed)) => Err(failed.to_error()),
                     (Err(e), _) => Err(e),
                 });
             })
@@ -106,7 +133,7 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
             Ok(Err(e)) => {
                 tracing::error!(error = %e, writes = delivers.len(), "group commit failed");
                 conn = None;
-                Err(e.to_string())
+                Err(Failed::of(e))
             }
             Err(_) => {
                 // The connection's transaction state is unknown: close it (rolling back).
@@ -115,7 +142,7 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
                     "a write panicked; its batch was rolled back"
                 );
                 conn = None;
-                Err("a write in the same batch failed".to_owned())
+                Err(Failed::Other("a write in the same batch failed".to_owned()))
             }
         };
         for deliver in delivers {
