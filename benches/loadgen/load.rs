@@ -41,68 +41,56 @@ where
     Fut: Future<Output = bool> + 'static,
 {
     let next = Rc::new(Cell::new(0usize));
-    let request = Rc::new(request);
-    let started = Instant::now();
-    let mut workers = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency.min(total.max(1)) {
-        let next = Rc::clone(&next);
-        let request = Rc::clone(&request);
-        workers.push(actix_rt::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            loop {
-                let i = next.get();
-                if i >= total {
-                    break;
-                }
-                next.set(i + 1);
-                let t = Instant::now();
-                let ok = request(i).await;
-                latencies.push(t.elapsed());
-                errors += usize::from(!ok);
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut stats = Stats::default();
-    for w in workers {
-        let (latencies, errors) = w.await.expect("a load worker panicked");
-        stats.latencies.extend(latencies);
-        stats.errors += errors;
-    }
-    stats.elapsed = started.elapsed();
-    stats.requests = stats.latencies.len();
-    stats.latencies.sort_unstable();
-    stats
+    let take = move |_worker: usize| {
+        let i = next.get();
+        next.set(i + 1);
+        (i < total).then_some(i)
+    };
+    run(concurrency.min(total.max(1)), take, request).await
 }
 
-/// Like [`drive`], but repeats until `stop` is set, for background load.
+/// Like [`drive`], but each worker `w` calls `request(w)` until `stop` is set, for
+/// background load.
 pub async fn drive_until<F, Fut>(concurrency: usize, stop: Rc<Cell<bool>>, request: F) -> Stats
 where
     F: Fn(usize) -> Fut + 'static,
     Fut: Future<Output = bool> + 'static,
 {
-    let request = Rc::new(request);
+    run(
+        concurrency,
+        move |worker| (!stop.get()).then_some(worker),
+        request,
+    )
+    .await
+}
+
+/// `workers` loops, each calling `request` with what `take` gives it until `None`.
+async fn run<T, F, Fut>(workers: usize, take: T, request: F) -> Stats
+where
+    T: Fn(usize) -> Option<usize> + 'static,
+    F: Fn(usize) -> Fut + 'static,
+    Fut: Future<Output = bool> + 'static,
+{
+    let (take, request) = (Rc::new(take), Rc::new(request));
     let started = Instant::now();
-    let mut workers = Vec::with_capacity(concurrency);
-    for w in 0..concurrency {
-        let stop = Rc::clone(&stop);
-        let request = Rc::clone(&request);
-        workers.push(actix_rt::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            while !stop.get() {
-                let t = Instant::now();
-                let ok = request(w).await;
-                latencies.push(t.elapsed());
-                errors += usize::from(!ok);
-            }
-            (latencies, errors)
-        }));
-    }
+    let handles: Vec<_> = (0..workers)
+        .map(|w| {
+            let (take, request) = (Rc::clone(&take), Rc::clone(&request));
+            actix_rt::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), 0);
+                while let Some(i) = take(w) {
+                    let t = Instant::now();
+                    let ok = request(i).await;
+                    latencies.push(t.elapsed());
+                    errors += usize::from(!ok);
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
     let mut stats = Stats::default();
-    for w in workers {
-        let (latencies, errors) = w.await.expect("a load worker panicked");
+    for h in handles {
+        let (latencies, errors) = h.await.expect("a load worker panicked");
         stats.latencies.extend(latencies);
         stats.errors += errors;
     }
