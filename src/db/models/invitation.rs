@@ -230,7 +230,7 @@ pub fn set_status(
     change: StatusChange<'_>,
     at: NaiveDateTime,
 ) -> Result<Invitation, AppError> {
-    let n = diesel::update(
+    diesel::update(
         invitations::table
             .find(id)
             .filter(invitations::status.eq(from.as_str())),
@@ -240,13 +240,12 @@ pub fn set_status(
         invitations::updated_at.eq(at),
         change,
     ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::conflict(
-            "This invitation was changed by another request; reload and try again.",
-        ));
-    }
-    find(conn, id)
+    .returning(invitations::all_columns)
+    .get_result::<Invitation>(conn)
+    .optional()?
+    .ok_or_else(|| {
+        AppError::conflict("This invitation was changed by another request; reload and try again.")
+    })
 }
 
 /// Open invitations of the event that were sent and not answered, not yet expired.

@@ -79,6 +79,7 @@ pub fn create(
 ) -> Result<Registration, AppError> {
     let id = super::new_id();
     let f = a.form;
+    // RETURNING saves the read-back: one statement fewer in the registration batch.
     diesel::insert_into(registrations::table)
         .values(NewRegistration {
             id: &id,
@@ -99,15 +100,15 @@ pub fn create(
             updated_at: a.at,
             confirmed_at: (a.status == RegistrationStatus::Confirmed).then_some(a.at),
         })
-        .execute(conn)
+        .returning(registrations::all_columns)
+        .get_result::<Registration>(conn)
         .map_err(|e| {
             if super::is_unique_violation(&e) {
                 already_registered()
             } else {
                 e.into()
             }
-        })?;
-    find(conn, &id)
+        })
 }
 
 pub fn already_registered() -> AppError {
@@ -160,11 +161,14 @@ pub fn for_invitations(
         .load(conn)?)
 }
 
-/// Holds the event's row until the transaction ends (on PostgreSQL; SQLite's write
-/// transaction already excludes other writers), so that registrations for one event are
+/// Holds the event's row until the transaction ends (on PostgreSQL; on SQLite it does
+/// nothing, as the write transaction already excludes other writers), so that registrations for one event are
 /// made one after another: waiting-list order follows the order seats were asked for, and
 /// no two registrants are told the same place on the list.
 pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(());
+    }
     diesel::update(events::table.find(event_id))
         .set(events::seats_taken.eq(events::seats_taken))
         .execute(conn)?;
