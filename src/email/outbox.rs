@@ -9,8 +9,9 @@ use crate::db::schema::emails;
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::error::AppError;
 
+// None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
 #[derive(Insertable)]
-#[diesel(table_name = emails)]
+#[diesel(table_name = emails, treat_none_as_default_value = false)]
 struct NewEmail<'a> {
     id: &'a str,
     event_id: Option<&'a str>,
@@ -19,7 +20,7 @@ struct NewEmail<'a> {
     subject: &'a str,
     body_text: Option<&'a str>,
     body_html: Option<&'a str>,
-    attachments: Option<String>,
+    attachments: Option<&'a str>,
     message_id: &'a str,
     entity_type: Option<&'a str>,
     entity_id: Option<&'a str>,
@@ -55,8 +56,22 @@ pub struct StoredEmail {
 
 /// Renders `email` and stores it as pending, in the caller's transaction. Returns its id.
 pub fn queue(conn: &mut DbConnection, email: Outgoing) -> Result<String, AppError> {
+    insert(conn, &prepare(email)?)
+}
+
+/// An email rendered and ready to store. Rendering is most of the cost of queueing, so
+/// a caller can do it before its transaction and only [`insert`] inside it.
+pub struct Prepared {
+    id: String,
+    email: Outgoing,
+    rendered: templates::Rendered,
+    attachments: Option<String>,
+    message_id: String,
+}
+
+/// Renders `email` (no database).
+pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
     let rendered = templates::render(email.template, &email.context)?;
-    let id = crate::db::models::new_id();
     // Fixed at queue time so that a retried send carries the same Message-ID.
     let message_id = format!("<{}@convene.mail>", uuid::Uuid::new_v4());
     let attachments = if email.attachments.is_empty() {
@@ -64,27 +79,38 @@ pub fn queue(conn: &mut DbConnection, email: Outgoing) -> Result<String, AppErro
     } else {
         Some(serde_json::to_string(&email.attachments).map_err(|e| AppError::Internal(e.into()))?)
     };
+    Ok(Prepared {
+        id: crate::db::models::new_id(),
+        email,
+        rendered,
+        attachments,
+        message_id,
+    })
+}
+
+/// Stores a prepared email as pending, in the caller's transaction. Returns its id.
+pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError> {
     let at = now();
     diesel::insert_into(emails::table)
         .values(NewEmail {
-            id: &id,
-            event_id: email.event_id.as_deref(),
-            template: email.template,
-            recipient: &email.to,
-            subject: &rendered.subject,
-            body_text: Some(&rendered.text),
-            body_html: Some(&rendered.html),
-            attachments,
-            message_id: &message_id,
-            entity_type: email.entity.as_ref().map(|(t, _)| *t),
-            entity_id: email.entity.as_ref().map(|(_, id)| id.as_str()),
+            id: &p.id,
+            event_id: p.email.event_id.as_deref(),
+            template: p.email.template,
+            recipient: &p.email.to,
+            subject: &p.rendered.subject,
+            body_text: Some(&p.rendered.text),
+            body_html: Some(&p.rendered.html),
+            attachments: p.attachments.as_deref(),
+            message_id: &p.message_id,
+            entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
+            entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
             status: "pending",
             attempts: 0,
             next_attempt_at: at,
             created_at: at,
         })
         .execute(conn)?;
-    Ok(id)
+    Ok(p.id.clone())
 }
 
 /// Due mail: pending, its time come, and not leased to a sender (or the lease ran out,

@@ -674,3 +674,54 @@ async fn a_registration_made_while_the_mail_server_is_down_is_confirmed_by_email
     assert!(calendar_of(&confirmation).contains("BEGIN:VEVENT"));
     app.assert_no_email_to("dana@example.org").await;
 }
+
+/// The registration's batch uses the invitation as read before the batch only if its row
+/// is unchanged, and records the rows it built itself: they must be the rows stored.
+#[actix_web::test]
+async fn the_audit_states_are_the_stored_rows_and_a_stale_invitation_is_not_accepted() {
+    use convene::db::models::{invitation, registration};
+    use convene::db::schema::audit_log;
+    use diesel::prelude::*;
+
+    let app = spawn_app().await;
+    let admin = event_with_capacity(&app, SLUG, 5).await;
+    invite(&app, &admin, SLUG, "dana@example.org").await;
+    let token = invitation_token(&app, "dana@example.org").await;
+    let hash = convene::domain::SecretToken::parse(&token).unwrap().hash();
+    let mut conn = app.db.connect();
+    let before = invitation::find_by_token_hash(&mut conn, &hash)
+        .unwrap()
+        .unwrap();
+
+    let reg = registered(&app, &token, "dana@example.org").await;
+    let id = reg["registration"]["id"].as_str().unwrap().to_owned();
+
+    let state = |action: &str| -> serde_json::Value {
+        let text: Option<String> = audit_log::table
+            .filter(audit_log::action.eq(action))
+            .select(audit_log::after_state)
+            .first(&mut app.db.connect())
+            .unwrap();
+        serde_json::from_str(&text.unwrap()).unwrap()
+    };
+    let stored_inv = invitation::find(&mut conn, &before.id).unwrap();
+    assert_eq!(
+        state("invitation.accepted"),
+        serde_json::to_value(&stored_inv).unwrap()
+    );
+    let stored_reg = registration::find(&mut conn, &id).unwrap();
+    assert_eq!(
+        state("registration.created"),
+        serde_json::to_value(&stored_reg).unwrap()
+    );
+
+    // The copy read before the registration is stale now: accepting from it changes nothing.
+    let at = convene::db::now();
+    assert!(registration::accept_invitation(&mut conn, &before, at)
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        invitation::find(&mut conn, &before.id).unwrap().updated_at,
+        stored_inv.updated_at
+    );
+}

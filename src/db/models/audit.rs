@@ -53,8 +53,9 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+// None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
 #[derive(Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 struct NewAuditEntry<'a> {
     occurred_at: NaiveDateTime,
     actor_id: Option<&'a str>,
@@ -63,6 +64,22 @@ struct NewAuditEntry<'a> {
     entity_type: &'a str,
     entity_id: &'a str,
     event_id: Option<&'a str>,
+    before_state: Option<String>,
+    after_state: Option<String>,
+}
+
+/// [`NewAuditEntry`] owning its values: diesel caches a multi-row insert of a fixed
+/// number of rows only for a `'static` row type.
+#[derive(Insertable)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
+struct OwnedAuditEntry {
+    occurred_at: NaiveDateTime,
+    actor_id: Option<String>,
+    actor: String,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    event_id: Option<String>,
     before_state: Option<String>,
     after_state: Option<String>,
 }
@@ -96,6 +113,50 @@ pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Res
             after_state: change.after.map(|v| v.to_string()),
         })
         .execute(conn)?;
+    Ok(())
+}
+
+/// A change with its states already serialised, so that the JSON can be built before
+/// the transaction that records it (see [`record_all`]).
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub event_id: Option<&'a str>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The JSON text of a state as the log stores it (`None` if it cannot be serialised).
+pub fn state<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value).ok().map(|v| v.to_string())
+}
+
+/// Records `N` changes that happened at `at` in one statement (one round trip on
+/// PostgreSQL; a fixed `N` keeps it one cached statement).
+pub fn record_all<const N: usize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    at: NaiveDateTime,
+    entries: [Entry<'_>; N],
+) -> Result<(), AppError> {
+    let rows = entries.map(|e| OwnedAuditEntry {
+        occurred_at: at,
+        actor_id: actor.id.clone(),
+        actor: actor.kind.to_owned(),
+        action: e.action.to_owned(),
+        entity_type: e.entity_type.to_owned(),
+        entity_id: e.entity_id.to_owned(),
+        event_id: e.event_id.map(str::to_owned),
+        before_state: e.before,
+        after_state: e.after,
+    });
+    // A multi-row insert does not compile through the MultiConnection: use the inner one.
+    let insert = diesel::insert_into(audit_log::table).values(rows);
+    match conn {
+        DbConnection::Postgresql(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
     Ok(())
 }
 

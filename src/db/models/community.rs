@@ -72,7 +72,8 @@ pub fn find_or_create(
     find_by_key(conn, &key)?.ok_or_else(|| AppError::not_found("community"))
 }
 
-fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Community>, AppError> {
+/// The community whose `match_key` is `key`, if there is one.
+pub fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Community>, AppError> {
     Ok(communities::table
         .filter(communities::match_key.eq(key))
         .select(Community::as_select())

@@ -2,10 +2,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::community::Community;
+use super::event::Event;
+use super::invitation::Invitation;
 use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, registrations};
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::invitation::InvitationKind;
+use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
 use crate::error::AppError;
 
@@ -39,8 +41,9 @@ impl Registration {
     }
 }
 
+// None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
 #[derive(Insertable)]
-#[diesel(table_name = registrations)]
+#[diesel(table_name = registrations, treat_none_as_default_value = false)]
 struct NewRegistration<'a> {
     id: &'a str,
     event_id: &'a str,
@@ -62,6 +65,9 @@ struct NewRegistration<'a> {
 }
 
 pub struct NewRegistrationArgs<'a> {
+    /// Chosen in advance (see [`super::new_id`]), so that what names the registration
+    /// (the calendar entry's UID) can be made before the transaction.
+    pub id: String,
     pub event_id: &'a str,
     pub invitation_id: &'a str,
     pub community_id: &'a str,
@@ -72,43 +78,69 @@ pub struct NewRegistrationArgs<'a> {
     pub at: NaiveDateTime,
 }
 
-/// Stores a registration; 409 when the invitation already has one (unique `invitation_id`).
+impl NewRegistrationArgs<'_> {
+    /// The row as [`create`] stores it.
+    pub fn row(&self) -> Registration {
+        let f = self.form;
+        Registration {
+            id: self.id.clone(),
+            event_id: self.event_id.to_owned(),
+            invitation_id: self.invitation_id.to_owned(),
+            community_id: self.community_id.to_owned(),
+            kind: self.kind.as_str().to_owned(),
+            full_name: f.full_name.clone(),
+            email: f.email.as_str().to_owned(),
+            title: f.title.clone(),
+            organization: f.organization.clone(),
+            phone: f.phone.as_ref().map(|p| p.as_str().to_owned()),
+            dietary_requirements: f.dietary_requirements.clone(),
+            accessibility_needs: f.accessibility_needs.clone(),
+            status: self.status.as_str().to_owned(),
+            manage_token_hash: self.manage_token_hash.to_owned(),
+            created_at: self.at,
+            updated_at: self.at,
+            confirmed_at: (self.status == RegistrationStatus::Confirmed).then_some(self.at),
+            cancelled_at: None,
+        }
+    }
+}
+
+/// Stores a registration and returns the row (built here, not read back: one statement);
+/// 409 when the invitation already has one (unique `invitation_id`).
 pub fn create(
     conn: &mut DbConnection,
     a: NewRegistrationArgs<'_>,
 ) -> Result<Registration, AppError> {
-    let id = super::new_id();
-    let f = a.form;
-    // RETURNING saves the read-back: one statement fewer in the registration batch.
+    let r = a.row();
     diesel::insert_into(registrations::table)
         .values(NewRegistration {
-            id: &id,
-            event_id: a.event_id,
-            invitation_id: a.invitation_id,
-            community_id: a.community_id,
-            kind: a.kind.as_str(),
-            full_name: &f.full_name,
-            email: f.email.as_str(),
-            title: &f.title,
-            organization: &f.organization,
-            phone: f.phone.as_ref().map(|p| p.as_str()),
-            dietary_requirements: f.dietary_requirements.as_deref(),
-            accessibility_needs: f.accessibility_needs.as_deref(),
-            status: a.status.as_str(),
-            manage_token_hash: a.manage_token_hash,
-            created_at: a.at,
-            updated_at: a.at,
-            confirmed_at: (a.status == RegistrationStatus::Confirmed).then_some(a.at),
+            id: &r.id,
+            event_id: &r.event_id,
+            invitation_id: &r.invitation_id,
+            community_id: &r.community_id,
+            kind: &r.kind,
+            full_name: &r.full_name,
+            email: &r.email,
+            title: &r.title,
+            organization: &r.organization,
+            phone: r.phone.as_deref(),
+            dietary_requirements: r.dietary_requirements.as_deref(),
+            accessibility_needs: r.accessibility_needs.as_deref(),
+            status: &r.status,
+            manage_token_hash: &r.manage_token_hash,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            confirmed_at: r.confirmed_at,
         })
-        .returning(registrations::all_columns)
-        .get_result::<Registration>(conn)
+        .execute(conn)
         .map_err(|e| {
             if super::is_unique_violation(&e) {
                 already_registered()
             } else {
-                e.into()
+                AppError::from(e)
             }
-        })
+        })?;
+    Ok(r)
 }
 
 pub fn already_registered() -> AppError {
@@ -175,17 +207,54 @@ pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppErro
     Ok(())
 }
 
+/// [`lock_event`] and the event's row as it is now, in one statement on PostgreSQL (one
+/// round trip fewer for each registration in a batch).
+pub fn lock_and_read_event(conn: &mut DbConnection, event_id: &str) -> Result<Event, AppError> {
+    // The returning clause does not compile through the MultiConnection: use the inner one.
+    let found = match conn {
+        DbConnection::Sqlite(_) => events::table
+            .find(event_id)
+            .select(Event::as_select())
+            .first(conn)
+            .optional()?,
+        DbConnection::Postgresql(pg) => diesel::update(events::table.find(event_id))
+            .set(events::seats_taken.eq(events::seats_taken))
+            .returning(Event::as_returning())
+            .get_result(pg)
+            .optional()?,
+    };
+    found.ok_or_else(|| AppError::not_found("event"))
+}
+
+/// The invitation accepted at `at`, only if its row is still exactly `inv`: its status
+/// and `updated_at` unchanged (every change of an invitation sets `updated_at`). So the
+/// checks made on `inv` before the transaction still hold, and the check and the change
+/// are one statement. `None` if it changed meanwhile: read it again and judge anew.
+pub fn accept_invitation(
+    conn: &mut DbConnection,
+    inv: &Invitation,
+    at: NaiveDateTime,
+) -> Result<Option<Invitation>, AppError> {
+    let n = fixed::AcceptInvitation {
+        id: &inv.id,
+        status: &inv.status,
+        updated_at: inv.updated_at,
+        at,
+    }
+    .execute(conn)?;
+    Ok((n == 1).then(|| Invitation {
+        status: InvitationStatus::Accepted.as_str().to_owned(),
+        updated_at: at,
+        responded_at: Some(at),
+        ..inv.clone()
+    }))
+}
+
 /// Claims one seat of the event if one is free. A single conditional UPDATE: on SQLite the
 /// write transaction holds the lock; on PostgreSQL a concurrent claimant waits for the row
 /// and re-checks the condition against the committed count, so capacity holds either way.
 pub fn claim_seat(conn: &mut DbConnection, event_id: &str) -> Result<bool, AppError> {
-    let n = diesel::update(
-        events::table
-            .find(event_id)
-            .filter(events::seats_taken.lt(events::capacity)),
-    )
-    .set(events::seats_taken.eq(events::seats_taken + 1))
-    .execute(conn)?;
+    let n = fixed::ClaimSeat { event_id }.execute(conn)?;
     Ok(n == 1)
 }
 
@@ -395,4 +464,69 @@ pub fn counts_by_status(
         .group_by(registrations::status)
         .select((registrations::status, diesel::dsl::count_star()))
         .load(conn)?)
+}
+
+/// diesel never caches the prepared statement of an UPDATE (a changeset's columns may
+/// vary), so SQLite would parse these two again for every registration in the batch.
+/// Their form is fixed: written out here, they are prepared once per connection.
+mod fixed {
+    use chrono::NaiveDateTime;
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{Text, Timestamp};
+    use diesel::{QueryResult, RunQueryDsl};
+
+    use crate::db::MultiBackend;
+
+    /// `UPDATE invitations SET status = 'accepted' ...` if status and `updated_at` are still
+    /// the ones read.
+    pub struct AcceptInvitation<'a> {
+        pub id: &'a str,
+        pub status: &'a str,
+        pub updated_at: NaiveDateTime,
+        pub at: NaiveDateTime,
+    }
+
+    impl QueryId for AcceptInvitation<'_> {
+        type QueryId = AcceptInvitation<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<MultiBackend> for AcceptInvitation<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+            out.push_sql("UPDATE invitations SET status = 'accepted', updated_at = ");
+            out.push_bind_param::<Timestamp, _>(&self.at)?;
+            out.push_sql(", responded_at = ");
+            out.push_bind_param::<Timestamp, _>(&self.at)?;
+            out.push_sql(" WHERE id = ");
+            out.push_bind_param::<Text, _>(&self.id)?;
+            out.push_sql(" AND status = ");
+            out.push_bind_param::<Text, _>(&self.status)?;
+            out.push_sql(" AND updated_at = ");
+            out.push_bind_param::<Timestamp, _>(&self.updated_at)?;
+            Ok(())
+        }
+    }
+
+    impl<Conn> RunQueryDsl<Conn> for AcceptInvitation<'_> {}
+
+    /// `UPDATE events SET seats_taken = seats_taken + 1` if a seat is free.
+    pub struct ClaimSeat<'a> {
+        pub event_id: &'a str,
+    }
+
+    impl QueryId for ClaimSeat<'_> {
+        type QueryId = ClaimSeat<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl QueryFragment<MultiBackend> for ClaimSeat<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+            out.push_sql("UPDATE events SET seats_taken = seats_taken + 1 WHERE id = ");
+            out.push_bind_param::<Text, _>(&self.event_id)?;
+            out.push_sql(" AND seats_taken < capacity");
+            Ok(())
+        }
+    }
+
+    impl<Conn> RunQueryDsl<Conn> for ClaimSeat<'_> {}
 }
