@@ -150,34 +150,28 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let hash = token_hash(&token)?;
     let view = db::run(&state.pool, move |conn| {
-        let inv = find_by_token(conn, &hash)?;
+        let (inv, event, community, registration) = invitation::find_for_invitee(conn, &hash)?
+            .ok_or(AppError::UnknownToken("invitation"))?;
         let status = usable(&inv, Utc::now())?;
-        let event = event::find(conn, &inv.event_id)?;
-        let community = community::find(conn, &inv.community_id)?;
-        let registration =
-            registration::find_for_invitation(conn, &inv.id)?.map(|r| RegistrationRef {
-                id: r.id,
-                status: r.status,
-            });
         Ok(InvitationForInvitee {
-            kind: inv.kind.clone(),
+            may_nominate: inv.kind() == InvitationKind::Executive,
+            kind: inv.kind,
             status: status.as_str().to_owned(),
             event: PublicEventView::of(&event),
             invitee: Invitee {
-                full_name: inv.full_name.clone(),
-                email: inv.email.clone(),
-                title: inv.title.clone(),
-                organization: inv.organization.clone(),
+                full_name: inv.full_name,
+                email: inv.email,
+                title: inv.title,
+                organization: inv.organization,
                 community: CommunityOut {
                     name: community.name,
                     state: community.state,
                     country: community.country,
                 },
             },
-            message: inv.message.clone(),
+            message: inv.message,
             expires_at: rfc3339(inv.expires_at),
-            may_nominate: inv.kind() == InvitationKind::Executive,
-            registration,
+            registration: registration.map(|(id, status)| RegistrationRef { id, status }),
         })
     })
     .await?;
