@@ -635,6 +635,106 @@ async fn organizers_list_registrations_and_export_them_as_csv_safe_for_spreadshe
 }
 
 #[actix_web::test]
+async fn the_list_pages_through_registrations_in_arrival_order_with_the_total_of_each_filter() {
+    let app = spawn_app().await;
+    let admin = event_with_capacity(&app, SLUG, 4).await;
+    let emails: Vec<String> = (0..11).map(|i| format!("exec{i}@example.org")).collect();
+    let rows: Vec<Value> = emails
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut row = invitation_body(e, "An Executive");
+            if i % 3 == 0 {
+                row["community"] = json!({ "name": "Shelbyville", "state": "IL" });
+            }
+            row
+        })
+        .collect();
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}/invitations/bulk"),
+            &json!(rows),
+        )
+        .await;
+    assert_eq!(res.json()["created"], 11, "{}", res.text());
+    for (i, e) in emails.iter().enumerate() {
+        let token = invitation_token(&app, e).await;
+        let mut form = registration_body(e);
+        form["full_name"] = json!(format!("Registrant {i:02}"));
+        form["community"] = rows[i]["community"].clone();
+        assert_eq!(register(&app, &token, &form).await.status, 201);
+    }
+    let list = |query: String| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let res = app
+                .get_as(
+                    admin,
+                    &format!("/api/v1/events/{SLUG}/registrations?{query}"),
+                )
+                .await;
+            assert_eq!(res.status, 200, "{query}: {}", res.text());
+            res.json()
+        }
+    };
+    let names = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["full_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Page by page, in the order they registered, every one once.
+    let mut seen = Vec::new();
+    for offset in (0..12).step_by(4) {
+        let page = list(format!("limit=4&offset={offset}")).await;
+        assert_eq!(page["total"], 11);
+        assert_eq!(
+            page["counts"],
+            json!({ "confirmed": 4, "waitlisted": 7, "cancelled": 0 })
+        );
+        seen.extend(names(&page));
+    }
+    let expected: Vec<String> = (0..11).map(|i| format!("Registrant {i:02}")).collect();
+    assert_eq!(seen, expected);
+    let past_the_end = list("limit=4&offset=20".into()).await;
+    assert_eq!(past_the_end["total"], 11);
+    assert_eq!(past_the_end["items"], json!([]));
+
+    // Each filter's total is of what it matches, and its pages keep the order.
+    let waitlisted = list("status=waitlisted&limit=3&offset=2".into()).await;
+    assert_eq!(waitlisted["total"], 7);
+    assert_eq!(
+        names(&waitlisted),
+        ["Registrant 06", "Registrant 07", "Registrant 08"]
+    );
+    let cancelled = list("status=cancelled".into()).await;
+    assert_eq!(
+        (cancelled["total"].clone(), cancelled["items"].clone()),
+        (json!(0), json!([]))
+    );
+    let shelbyville = list("community=shelby&limit=2&offset=1".into()).await;
+    assert_eq!(shelbyville["total"], 4);
+    assert_eq!(names(&shelbyville), ["Registrant 03", "Registrant 06"]);
+    let community_id = shelbyville["items"][0]["community"]["id"].as_str().unwrap();
+    let by_id = list(format!("community={community_id}&status=confirmed")).await;
+    assert_eq!(by_id["total"], 2);
+    assert_eq!(names(&by_id), ["Registrant 00", "Registrant 03"]);
+    let searched = list("q=registrant%2010&kind=executive".into()).await;
+    assert_eq!(searched["total"], 1);
+    assert_eq!(names(&searched), ["Registrant 10"]);
+    let nobody = list("kind=young_leader".into()).await;
+    assert_eq!(
+        (nobody["total"].clone(), nobody["items"].clone()),
+        (json!(0), json!([]))
+    );
+}
+
+#[actix_web::test]
 async fn a_registration_made_while_the_mail_server_is_down_is_confirmed_by_email_once_it_is_back() {
     let app = spawn_app().await;
     let admin = event_with_capacity(&app, SLUG, 5).await;

@@ -244,8 +244,8 @@ pub async fn list(
             limit,
             offset,
         };
-        let (rows, total) = registration::list(conn, &filter)?;
         let counts = registration::counts_by_status(conn, &event.id)?;
+        let (rows, total) = registration::list(conn, &filter, &counts)?;
         let items: Vec<RegistrationView> = rows
             .iter()
             .map(|(r, c)| RegistrationView::of(r, c))
