@@ -50,6 +50,9 @@ struct Options {
     exports: usize,
     emails: usize,
     raw_for: Duration,
+    /// After scenario 1, write what an outside load tool needs into this folder and wait
+    /// until a file `stop` appears there (see `--hold`).
+    hold: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -66,6 +69,7 @@ impl Options {
             exports: 10,
             emails: 10_000,
             raw_for: Duration::from_secs(5),
+            hold: None,
         }
     }
 
@@ -104,10 +108,11 @@ impl Options {
                 "--registrations" => o.registrations = number(value(&arg)?)?,
                 "--reads" => o.reads = number(value(&arg)?)?,
                 "--emails" => o.emails = number(value(&arg)?)?,
+                "--hold" => o.hold = Some(value(&arg)?.into()),
                 other => anyhow::bail!(
                     "unknown argument {other} (known: --database-url URL, --only \
                      sqlite-full|sqlite-normal|postgres, --concurrency N, --registrations N, \
-                     --reads N, --emails N, --smoke)"
+                     --reads N, --emails N, --hold DIR, --smoke)"
                 ),
             }
         }
@@ -469,6 +474,10 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         stats: Some(s1),
     });
 
+    if let Some(dir) = &o.hold {
+        hold(dir, &server, &tokens_a, &event_a.slug, &cookie).await?;
+    }
+
     // 2. Invitation page reads.
     server.reset_peak();
     let s2 = {
@@ -697,6 +706,36 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     print_table(target, &rows, &notes);
     drop(conn);
     drop(db);
+    Ok(())
+}
+
+/// Lets another load tool (wrk) measure the same server in the same state: writes the
+/// tokens of the registered event (one a line), the base URL, the event's slug and the
+/// session cookie into `dir`, then waits until a file `stop` appears there.
+async fn hold(
+    dir: &std::path::Path,
+    server: &Server,
+    tokens: &[String],
+    slug: &str,
+    cookie: &str,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("tokens.txt"), tokens.join("\n") + "\n")?;
+    std::fs::write(dir.join("base"), &server.base)?;
+    std::fs::write(dir.join("slug"), slug)?;
+    std::fs::write(dir.join("cookie"), cookie)?;
+    std::fs::write(dir.join("pid"), server.pid().to_string())?;
+    eprintln!(
+        "loadgen: holding {} (pid {}); files in {}; create {}/stop to go on",
+        server.base,
+        server.pid(),
+        dir.display(),
+        dir.display()
+    );
+    while !dir.join("stop").exists() {
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    std::fs::remove_file(dir.join("stop"))?;
     Ok(())
 }
 
