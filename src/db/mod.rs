@@ -25,6 +25,23 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
+/// Runs `$body` with the backend's own connection bound to `$c`, for the busiest reads.
+///
+/// Through [`DbConnection`] itself, diesel's multi-connection layer writes each query's
+/// SQL again at every run (it renders the SQL while collecting the binds, even for a
+/// statement it has cached): 17 % of the server's CPU under invitation reads. On the
+/// backend's connection a cached statement is found by its type and only bound. The body
+/// is written out once per backend, so the query must be built inside it.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Opens connections for the pool. Unlike the derived `establish`, which tries each
 /// backend in turn and drops the real error, it picks the backend from the URL scheme.
 #[derive(Clone, Debug)]

@@ -170,12 +170,13 @@ pub type ForInvitee = (Invitation, Event, Community, Option<(String, String)>);
 
 /// The invitation with this token hash and everything its invitee's page shows, in one
 /// statement: the page is the busiest read, and four lookups cost four round trips (and on
-/// SQLite four statement runs) where one join does.
+/// SQLite four statement runs) where one join does. Run on the backend's own connection
+/// (see [`crate::db::on_backend`]).
 pub fn find_for_invitee(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> Result<Option<ForInvitee>, AppError> {
-    Ok(invitations::table
+    Ok(crate::db::on_backend!(conn, |c| invitations::table
         .inner_join(events::table)
         .inner_join(communities::table)
         .left_join(registrations::table)
@@ -186,8 +187,8 @@ pub fn find_for_invitee(
             Community::as_select(),
             (registrations::id, registrations::status).nullable(),
         ))
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// Open invitations of the event (of one address, or of all) that are past their expiry,

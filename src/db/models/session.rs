@@ -45,14 +45,16 @@ pub fn find_organizer(
     conn: &mut DbConnection,
     token_hash: &str,
 ) -> Result<Option<Organizer>, AppError> {
-    Ok(organizer_sessions::table
+    let at = now();
+    // Every signed-in request asks: on the backend's own connection (see `on_backend`).
+    Ok(crate::db::on_backend!(conn, |c| organizer_sessions::table
         .inner_join(organizers::table)
         .filter(organizer_sessions::token_hash.eq(token_hash))
-        .filter(organizer_sessions::expires_at.gt(now()))
+        .filter(organizer_sessions::expires_at.gt(at))
         .filter(organizers::disabled_at.is_null())
         .select(Organizer::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 pub fn delete(conn: &mut DbConnection, token_hash: &str) -> Result<(), AppError> {
