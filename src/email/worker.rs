@@ -140,12 +140,16 @@ impl Worker {
                     }
                 }
                 () = signal.notified(), if !stopping => woken = true,
-                _ = poll.tick(), if !stopping => woken = true,
+                _ = poll.tick(), if !stopping => {
+                    woken = true;
+                    self.transport.close_idle();
+                }
                 // A dropped sender (the application went away) also means stop.
                 _ = stop.changed(), if !stopping => stopping = true,
             }
             stopping = stopping || *stop.borrow();
         }
+        self.transport.shutdown().await;
         tracing::debug!("email worker stopped");
     }
 
