@@ -33,6 +33,11 @@ use crate::error::AppError;
 /// Emails sent at once; also the most SMTP connections kept open.
 pub const CONCURRENCY: usize = 8;
 
+/// Emails claimed and not yet recorded: twice the sends, so that while some outcomes
+/// wait for their commit (one round trip per statement on PostgreSQL) the connections
+/// already carry the next emails. Those beyond [`CONCURRENCY`] wait for a connection.
+const IN_FLIGHT: usize = 2 * CONCURRENCY;
+
 /// How long a claim holds an email: the send timeout (`CONVENE_EMAIL_SEND_TIMEOUT_SECS`,
 /// 40 s by default) and half as long again to record the outcome, so that no other
 /// sender takes an email that is still being sent. Mail claimed by a process that died
@@ -51,7 +56,7 @@ const RECORD_TRIES: u32 = 5;
 /// After a send finishes, the next claim waits until this many slots are free, so that
 /// one claim (one commit) serves several emails rather than one. A wake-up (new mail,
 /// the poll) claims whatever room there is, so slow sends never hold mail back.
-const CLAIM_AT_LEAST: usize = CONCURRENCY / 2;
+const CLAIM_AT_LEAST: usize = IN_FLIGHT / 2;
 
 /// The running worker, owned by the application; stop it with [`EmailWorker::shutdown`].
 pub struct EmailWorker {
@@ -117,7 +122,7 @@ impl Worker {
         let mut stopping = false;
         let mut woken = true;
         loop {
-            let room = CONCURRENCY - sending.len();
+            let room = IN_FLIGHT - sending.len();
             if !stopping && room > 0 && (woken || room >= CLAIM_AT_LEAST) {
                 match self.claim(room).await {
                     Ok(batch) => {
