@@ -152,11 +152,9 @@ pub fn record_all<const N: usize>(
         after_state: e.after,
     });
     // A multi-row insert does not compile through the MultiConnection: use the inner one.
-    let insert = diesel::insert_into(audit_log::table).values(rows);
-    match conn {
-        DbConnection::Postgresql(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
+    crate::db::on_backend!(conn, |c| diesel::insert_into(audit_log::table)
+        .values(rows)
+        .execute(c))?;
     Ok(())
 }
 
