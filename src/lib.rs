@@ -17,5 +17,6 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;
+pub mod workflows;
 
 pub use error::AppError;

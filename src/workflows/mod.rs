@@ -1,0 +1,9 @@
+//! The use cases: one module per thing a person does with the service (invite, register,
+//! cancel, promote from the waiting list, decide, check in, ...).
+//!
+//! A workflow takes the connection (inside the caller's transaction, or the group
+//! committer's savepoint: it does not care which), checks the rules through domain types,
+//! writes through `db` functions, queues the outbox rows and the audit entries, and
+//! returns a typed result. It knows no HTTP: handlers in `http::routes` parse the request,
+//! call one workflow and shape the answer. Workflows may call each other (a cancellation
+//! promotes from the waiting list); route modules never import each other.
