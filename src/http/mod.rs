@@ -6,6 +6,7 @@ pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
+pub mod views;
 
 use actix_web::{web, HttpRequest};
 

@@ -8,7 +8,7 @@ use crate::db::models::audit::{self, AuditEntry, AuditFilter};
 use crate::db::models::event;
 use crate::error::AppError;
 use crate::http::extract::Admin;
-use crate::http::routes::events::rfc3339;
+use crate::http::views::rfc3339;
 use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]

@@ -2,14 +2,15 @@
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::SESSION_COOKIE;
-use crate::db::models::{organizer::Organizer, session};
+use crate::db::models::session;
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
+use crate::http::views::OrganizerView;
 use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -18,34 +19,6 @@ pub struct LoginRequest {
     email: String,
     #[schema(example = "correct horse battery staple")]
     password: String,
-}
-
-/// What the API shows of an organizer.
-#[derive(Serialize, ToSchema)]
-pub struct OrganizerView {
-    #[schema(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
-    pub id: String,
-    #[schema(example = "admin@example.org")]
-    pub email: String,
-    #[schema(example = "Ada Admin")]
-    pub name: String,
-    #[schema(value_type = crate::domain::organizer::Role)]
-    pub role: &'static str,
-    /// `none` or `each`: emailed about each new item waiting for review.
-    #[schema(value_type = ReviewNotices)]
-    pub review_notices: String,
-}
-
-impl From<&Organizer> for OrganizerView {
-    fn from(o: &Organizer) -> Self {
-        Self {
-            id: o.id.clone(),
-            email: o.email.clone(),
-            name: o.name.clone(),
-            role: o.role().as_str(),
-            review_notices: o.review_notices.clone(),
-        }
-    }
 }
 
 /// Sign in as an organizer; the answer sets the session cookie.

@@ -12,7 +12,7 @@ use crate::email::outbox::{self, EmailSummary, STATUSES};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer};
 use crate::http::openapi::{EventItemPath, EventPath};
-use crate::http::routes::events::rfc3339;
+use crate::http::views::rfc3339;
 use crate::startup::AppState;
 
 #[derive(Deserialize, IntoParams)]

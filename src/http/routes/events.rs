@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -13,6 +13,7 @@ use crate::domain::event::{EventFields, EventSpec, EventStatus};
 use crate::error::AppError;
 use crate::http::extract::{Admin, CurrentOrganizer, MaybeOrganizer, ValidJson};
 use crate::http::openapi::EventPath;
+use crate::http::views::{rfc3339, PublicEventView};
 use crate::startup::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -83,39 +84,6 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-pub fn rfc3339(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)
-}
-
-/// What anyone may see of an event.
-#[derive(Serialize, ToSchema)]
-pub struct PublicEventView {
-    #[schema(example = "summit-2027")]
-    slug: String,
-    #[schema(example = "Community Leaders Summit 2027")]
-    name: String,
-    #[schema(example = "Convention Center")]
-    venue: String,
-    #[schema(example = "Springfield")]
-    city: String,
-    #[schema(example = "2027-05-12")]
-    starts_on: NaiveDate,
-    #[schema(example = "2027-05-14")]
-    ends_on: NaiveDate,
-    #[schema(example = "America/Chicago")]
-    timezone: String,
-    #[schema(value_type = EventStatus)]
-    status: String,
-    #[schema(example = "USD")]
-    currency: String,
-    #[schema(format = DateTime)]
-    registration_opens_at: Option<String>,
-    #[schema(format = DateTime, example = "2027-05-12T05:00:00Z")]
-    registration_closes_at: String,
-    /// Whether an invitee may register now.
-    registration_open: bool,
-}
-
 /// What organizers see: everything.
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
@@ -170,25 +138,6 @@ impl ToSchema for EventAnswer {
         <EventView as ToSchema>::schemas(schemas);
         schemas.push((PublicEventView::name().into(), PublicEventView::schema()));
         <PublicEventView as ToSchema>::schemas(schemas);
-    }
-}
-
-impl PublicEventView {
-    pub fn of(e: &Event) -> Self {
-        Self {
-            slug: e.slug.clone(),
-            name: e.name.clone(),
-            venue: e.venue.clone(),
-            city: e.city.clone(),
-            starts_on: e.starts_on,
-            ends_on: e.ends_on,
-            timezone: e.timezone.clone(),
-            status: e.status.clone(),
-            currency: e.currency.clone(),
-            registration_opens_at: e.registration_opens_at.map(rfc3339),
-            registration_closes_at: rfc3339(e.registration_closes_at),
-            registration_open: e.registration_closed_reason(Utc::now()).is_none(),
-        }
     }
 }
 

@@ -23,8 +23,8 @@ use crate::email::{messages, outbox, Outgoing};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
-use crate::http::routes::events::rfc3339;
 use crate::http::routes::invitations::invite;
+use crate::http::views::rfc3339;
 use crate::startup::AppState;
 
 /// The public form. Every field is optional here so that each missing one is named.

@@ -35,7 +35,7 @@ use crate::http::extract::{
     check_json_depth, paging, parse_value, query_filter, CurrentOrganizer, ValidJson,
 };
 use crate::http::openapi::{EventItemPath, EventPath};
-use crate::http::routes::events::rfc3339;
+use crate::http::views::{rfc3339, CommunityView, RegistrationRef};
 use crate::startup::AppState;
 
 /// Most rows one bulk request may carry.
@@ -45,37 +45,6 @@ pub const BULK_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// Rows per transaction in a bulk request: long enough to be fast, short enough that
 /// other writers (registrations on SQLite) are not held up for long.
 const BULK_BATCH: usize = 250;
-
-#[derive(Serialize, ToSchema)]
-pub struct CommunityView {
-    pub id: String,
-    #[schema(example = "Springfield")]
-    pub name: String,
-    #[schema(example = "IL")]
-    pub state: String,
-    #[schema(example = "US")]
-    pub country: String,
-}
-
-impl CommunityView {
-    pub fn of(c: &Community) -> Self {
-        Self {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            state: c.state.clone(),
-            country: c.country.clone(),
-        }
-    }
-}
-
-/// A registration as a reference: its id and status.
-#[derive(Serialize, Clone, ToSchema)]
-pub struct RegistrationRef {
-    pub id: String,
-    /// `confirmed`, `waitlisted` or `cancelled`.
-    #[schema(example = "confirmed")]
-    pub status: String,
-}
 
 /// What organizers see of an invitation. `status` is as of now (an open invitation past
 /// its expiry shows as `expired`); the token is never shown, not even its hash.

@@ -25,8 +25,8 @@ use crate::email::{nominations, outbox, reviewers, scholarships};
 use crate::error::AppError;
 use crate::http::extract::{OptionalJson, ValidJson};
 use crate::http::openapi::TokenPath;
-use crate::http::routes::events::{rfc3339, PublicEventView};
-use crate::http::routes::invitations::RegistrationRef;
+use crate::http::views::RegistrationRef;
+use crate::http::views::{rfc3339, PublicEventView};
 use crate::startup::AppState;
 
 /// The invitee's actions are recorded in the audit log under this actor.

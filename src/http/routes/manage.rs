@@ -19,8 +19,8 @@ use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::http::extract::ValidJson;
 use crate::http::openapi::TokenPath;
-use crate::http::routes::events::PublicEventView;
-use crate::http::routes::registrations::{NominationView, RegistrationView, ScholarshipView};
+use crate::http::views::PublicEventView;
+use crate::http::views::{NominationView, RegistrationView, ScholarshipView};
 use crate::startup::AppState;
 
 /// The registrant's actions are recorded in the audit log under this actor.

@@ -30,9 +30,10 @@ use crate::email::{messages, nominations as emails, outbox};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
-use crate::http::routes::invitations::{invite_with, CommunityView, Origin};
+use crate::http::routes::invitations::{invite_with, Origin};
 use crate::http::routes::manage;
-use crate::http::routes::registrations::NominationView;
+use crate::http::views::CommunityView;
+use crate::http::views::NominationView;
 use crate::startup::AppState;
 
 /// The executive who nominated, as organizers see them beside the nomination.

@@ -11,8 +11,8 @@ use crate::domain::organizer::{Password, Role};
 use crate::domain::{text, EmailAddress};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{Admin, ValidJson};
-use crate::http::routes::auth::OrganizerView;
-use crate::http::routes::events::rfc3339;
+use crate::http::views::rfc3339;
+use crate::http::views::OrganizerView;
 use crate::startup::AppState;
 
 /// An organizer account as admins see it.

@@ -30,10 +30,10 @@ use crate::email::{messages, outbox, scholarships as emails};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
-use crate::http::routes::events::rfc3339;
-use crate::http::routes::invitations::CommunityView;
 use crate::http::routes::manage::{find_by_token, registrant};
-use crate::http::routes::registrations::{csv_download, ScholarshipView};
+use crate::http::views::rfc3339;
+use crate::http::views::CommunityView;
+use crate::http::views::{csv_download, ScholarshipView};
 use crate::startup::AppState;
 
 /// The event's scholarship budget: what there is, what stands awarded, what is left.

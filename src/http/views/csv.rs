@@ -1,0 +1,61 @@
+//! CSV downloads that are safe to open in a spreadsheet.
+
+use actix_web::http::header;
+use actix_web::HttpResponse;
+
+use crate::error::AppError;
+
+/// A CSV download named `filename`: the header row, then the rows, every cell made safe
+/// for spreadsheets (see [`neutralise_formula`]).
+pub fn csv_download(
+    filename: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<HttpResponse, AppError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| AppError::Internal(anyhow::Error::new(e).context("CSV export"));
+    out.write_record(header).map_err(write_err)?;
+    for cells in rows {
+        out.write_record(cells.iter().map(|cell| neutralise_formula(cell)))
+            .map_err(write_err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("CSV export: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes))
+}
+
+/// A spreadsheet reads a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage
+/// return, which some treat alike) as a formula; a leading `'` makes it plain text.
+pub fn neutralise_formula(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_formula;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_quoted() {
+        assert_eq!(
+            neutralise_formula("=HYPERLINK(\"x\")"),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(neutralise_formula("+1 617 555 0100"), "'+1 617 555 0100");
+        assert_eq!(neutralise_formula("-2"), "'-2");
+        assert_eq!(neutralise_formula("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise_formula("Dana Whitfield"), "Dana Whitfield");
+        assert_eq!(neutralise_formula(""), "");
+    }
+}

@@ -1,0 +1,57 @@
+//! What anyone sees of an event.
+
+use chrono::{NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::rfc3339;
+use crate::db::models::event::Event;
+use crate::domain::event::EventStatus;
+
+/// What anyone may see of an event.
+#[derive(Serialize, ToSchema)]
+pub struct PublicEventView {
+    #[schema(example = "summit-2027")]
+    slug: String,
+    #[schema(example = "Community Leaders Summit 2027")]
+    name: String,
+    #[schema(example = "Convention Center")]
+    venue: String,
+    #[schema(example = "Springfield")]
+    city: String,
+    #[schema(example = "2027-05-12")]
+    starts_on: NaiveDate,
+    #[schema(example = "2027-05-14")]
+    ends_on: NaiveDate,
+    #[schema(example = "America/Chicago")]
+    timezone: String,
+    #[schema(value_type = EventStatus)]
+    status: String,
+    #[schema(example = "USD")]
+    currency: String,
+    #[schema(format = DateTime)]
+    registration_opens_at: Option<String>,
+    #[schema(format = DateTime, example = "2027-05-12T05:00:00Z")]
+    registration_closes_at: String,
+    /// Whether an invitee may register now.
+    registration_open: bool,
+}
+
+impl PublicEventView {
+    pub fn of(e: &Event) -> Self {
+        Self {
+            slug: e.slug.clone(),
+            name: e.name.clone(),
+            venue: e.venue.clone(),
+            city: e.city.clone(),
+            starts_on: e.starts_on,
+            ends_on: e.ends_on,
+            timezone: e.timezone.clone(),
+            status: e.status.clone(),
+            currency: e.currency.clone(),
+            registration_opens_at: e.registration_opens_at.map(rfc3339),
+            registration_closes_at: rfc3339(e.registration_closes_at),
+            registration_open: e.registration_closed_reason(Utc::now()).is_none(),
+        }
+    }
+}
