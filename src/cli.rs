@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Settings;
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::organizer;
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::organizer::{Password, Role};
@@ -278,16 +278,9 @@ pub fn create_organizer(
         audit::record(
             conn,
             &Actor::cli(),
-            Change {
-                action: "organizer.created",
-                entity_type: "organizer",
-                entity_id: &created.id,
-                event_id: None,
-                before: None,
-                after: Some(
-                    serde_json::json!({ "email": created.email, "name": created.name, "role": created.role }),
-                ),
-            },
+            Entry::new("organizer.created", "organizer", &created.id, None).after(audit::state(
+                &serde_json::json!({ "email": created.email, "name": created.name, "role": created.role }),
+            )),
         )?;
         Ok(created)
     })
@@ -302,13 +295,6 @@ fn record(conn: &mut DbConnection, action: &str, id: &str) -> Result<(), AppErro
     audit::record(
         conn,
         &Actor::cli(),
-        Change {
-            action,
-            entity_type: "organizer",
-            entity_id: id,
-            event_id: None,
-            before: None,
-            after: None,
-        },
+        Entry::new(action, "organizer", id, None),
     )
 }

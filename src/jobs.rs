@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::db::models::{event, registration};
 use crate::db::{self, truncate_micros, write_transaction, DbConnection, DbPool};
@@ -135,7 +135,11 @@ fn lapse(
         let event = event::find(conn, &after.event_id)?;
         let reg = registration::find(conn, &after.registration_id)?;
         outbox::queue(conn, scholarships::lapsed(&event, &reg, &after))?;
-        record(conn, "scholarship.lapsed", &before, &after)?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            Entry::changed("scholarship.lapsed", &before, &after),
+        )?;
         tracing::info!(scholarship_id = %after.id, "scholarship award lapsed");
         Ok(true)
     })
@@ -156,27 +160,11 @@ fn remind(
         let event = event::find(conn, &after.event_id)?;
         let reg = registration::find(conn, &after.registration_id)?;
         outbox::queue(conn, scholarships::reminder(&event, &reg, &after))?;
-        record(conn, "scholarship.reminded", &before, &after)?;
+        audit::record(
+            conn,
+            &Actor::system(),
+            Entry::changed("scholarship.reminded", &before, &after),
+        )?;
         Ok(true)
     })
-}
-
-fn record(
-    conn: &mut DbConnection,
-    action: &str,
-    before: &ScholarshipRequest,
-    after: &ScholarshipRequest,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &Actor::system(),
-        Change {
-            action,
-            entity_type: "scholarship_request",
-            entity_id: &after.id,
-            event_id: Some(&after.event_id),
-            before: serde_json::to_value(before).ok(),
-            after: serde_json::to_value(after).ok(),
-        },
-    )
 }

@@ -3,7 +3,7 @@
 
 use convene::config::{DatabaseUrl, SqliteSync};
 use convene::db::group_commit::GroupCommit;
-use convene::db::models::audit::{self, Actor, Change};
+use convene::db::models::audit::{self, Actor, Entry};
 use convene::db::schema::audit_log;
 use convene::db::{self, ConnectionFactory};
 use convene::AppError;
@@ -19,14 +19,7 @@ fn record(conn: &mut db::DbConnection, action: &str) -> Result<(), AppError> {
     audit::record(
         conn,
         &Actor::cli(),
-        Change {
-            action,
-            entity_type: "test",
-            entity_id: action,
-            event_id: None,
-            before: None,
-            after: None,
-        },
+        Entry::new(action, "test", action, None),
     )
 }
 

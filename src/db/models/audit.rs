@@ -43,16 +43,6 @@ impl Actor {
     }
 }
 
-/// One change to record: written in the same transaction as the change itself.
-pub struct Change<'a> {
-    pub action: &'a str,
-    pub entity_type: &'a str,
-    pub entity_id: &'a str,
-    pub event_id: Option<&'a str>,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
 // None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
 #[derive(Insertable)]
 #[diesel(table_name = audit_log, treat_none_as_default_value = false)]
@@ -99,37 +89,91 @@ pub struct AuditEntry {
     pub after_state: Option<String>,
 }
 
-pub fn record(conn: &mut DbConnection, actor: &Actor, change: Change<'_>) -> Result<(), AppError> {
-    diesel::insert_into(audit_log::table)
-        .values(NewAuditEntry {
-            occurred_at: now(),
-            actor_id: actor.id.as_deref(),
-            actor: actor.kind,
-            action: change.action,
-            entity_type: change.entity_type,
-            entity_id: change.entity_id,
-            event_id: change.event_id,
-            before_state: change.before.map(|v| v.to_string()),
-            after_state: change.after.map(|v| v.to_string()),
-        })
-        .execute(conn)?;
-    Ok(())
+/// A stored record the audit log can name: its kind, its id and its event.
+pub trait Audited: serde::Serialize {
+    /// The log's `entity_type` for this kind of record.
+    const ENTITY: &'static str;
+    fn entity_id(&self) -> &str;
+    fn event_id(&self) -> Option<&str>;
 }
 
-/// A change with its states already serialised, so that the JSON can be built before
-/// the transaction that records it (see [`record_all`]).
+/// One change to record, in the same transaction as the change itself. Made from the
+/// record (`created`, `changed`, `changed_from`), or for something that is not a record of
+/// its own, from its names (`new`, with `before`/`after`).
 pub struct Entry<'a> {
-    pub action: &'a str,
-    pub entity_type: &'a str,
-    pub entity_id: &'a str,
-    pub event_id: Option<&'a str>,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    event_id: Option<&'a str>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: &'a str,
+        event_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            action,
+            entity_type,
+            entity_id,
+            event_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// `record` came to be.
+    pub fn created<T: Audited>(action: &'a str, record: &'a T) -> Self {
+        Self::new(action, T::ENTITY, record.entity_id(), record.event_id()).after(state(record))
+    }
+
+    /// `before` became `after`.
+    pub fn changed<T: Audited>(action: &'a str, before: &T, after: &'a T) -> Self {
+        Self::changed_from(action, state(before), after)
+    }
+
+    /// `after`, whose state before was taken earlier with [`state`] (before the
+    /// transaction, or before the row was changed).
+    pub fn changed_from<T: Audited>(action: &'a str, before: Option<String>, after: &'a T) -> Self {
+        Self::created(action, after).before(before)
+    }
+
+    pub fn before(mut self, state: Option<String>) -> Self {
+        self.before = state;
+        self
+    }
+
+    pub fn after(mut self, state: Option<String>) -> Self {
+        self.after = state;
+        self
+    }
 }
 
 /// The JSON text of a state as the log stores it (`None` if it cannot be serialised).
 pub fn state<T: serde::Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value).ok().map(|v| v.to_string())
+}
+
+/// Records one change, now.
+pub fn record(conn: &mut DbConnection, actor: &Actor, entry: Entry<'_>) -> Result<(), AppError> {
+    diesel::insert_into(audit_log::table)
+        .values(NewAuditEntry {
+            occurred_at: now(),
+            actor_id: actor.id.as_deref(),
+            actor: actor.kind,
+            action: entry.action,
+            entity_type: entry.entity_type,
+            entity_id: entry.entity_id,
+            event_id: entry.event_id,
+            before_state: entry.before,
+            after_state: entry.after,
+        })
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records `N` changes that happened at `at` in one statement (one round trip on

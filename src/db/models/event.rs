@@ -209,3 +209,15 @@ pub fn list(conn: &mut DbConnection, status: Option<EventStatus>) -> Result<Vec<
         .select(Event::as_select())
         .load(conn)?)
 }
+
+impl crate::db::models::audit::Audited for Event {
+    const ENTITY: &'static str = "event";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.id)
+    }
+}

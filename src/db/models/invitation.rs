@@ -371,3 +371,15 @@ pub fn list(
         .load(conn)?;
     Ok((items, total))
 }
+
+impl crate::db::models::audit::Audited for Invitation {
+    const ENTITY: &'static str = "invitation";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.event_id)
+    }
+}

@@ -198,3 +198,15 @@ pub fn decide(
     }
     find(conn, &request.event_id, &request.id)
 }
+
+impl crate::db::models::audit::Audited for InvitationRequest {
+    const ENTITY: &'static str = "invitation_request";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.event_id)
+    }
+}

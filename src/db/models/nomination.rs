@@ -284,3 +284,15 @@ pub fn reviewed(conn: &mut DbConnection, n: Nomination) -> Result<Reviewed, AppE
     let community = super::community::find(conn, &n.community_id)?;
     Ok((n, nominator, community))
 }
+
+impl crate::db::models::audit::Audited for Nomination {
+    const ENTITY: &'static str = "nomination";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.event_id)
+    }
+}

@@ -573,3 +573,15 @@ mod fixed {
 
     impl<Conn> RunQueryDsl<Conn> for ClaimSeat<'_> {}
 }
+
+impl crate::db::models::audit::Audited for Registration {
+    const ENTITY: &'static str = "registration";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.event_id)
+    }
+}

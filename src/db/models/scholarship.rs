@@ -479,3 +479,15 @@ pub fn all_with_registrations(
         ))
         .load(conn)?)
 }
+
+impl crate::db::models::audit::Audited for ScholarshipRequest {
+    const ENTITY: &'static str = "scholarship_request";
+
+    fn entity_id(&self) -> &str {
+        &self.id
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        Some(&self.event_id)
+    }
+}

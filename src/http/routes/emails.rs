@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event;
 use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
@@ -137,14 +137,9 @@ pub async fn resend(
             audit::record(
                 conn,
                 &Actor::organizer(&organizer.id),
-                Change {
-                    action: "email.resent",
-                    entity_type: "email",
-                    entity_id: &email.id,
-                    event_id: Some(&event.id),
-                    before: Some(serde_json::json!({ "status": "failed" })),
-                    after: Some(serde_json::json!({ "status": email.status })),
-                },
+                Entry::new("email.resent", "email", &email.id, Some(&event.id))
+                    .before(audit::state(&serde_json::json!({ "status": "failed" })))
+                    .after(audit::state(&serde_json::json!({ "status": email.status }))),
             )?;
             Ok(email)
         })

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
 use crate::db::write_transaction;
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
@@ -198,14 +198,7 @@ pub async fn create(
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
-                Change {
-                    action: "event.created",
-                    entity_type: "event",
-                    entity_id: &created.id,
-                    event_id: Some(&created.id),
-                    before: None,
-                    after: serde_json::to_value(&created).ok(),
-                },
+                Entry::created("event.created", &created),
             )?;
             Ok(created)
         })
@@ -354,14 +347,7 @@ pub async fn update(
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
-                Change {
-                    action: "event.updated",
-                    entity_type: "event",
-                    entity_id: &after.id,
-                    event_id: Some(&after.id),
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&after).ok(),
-                },
+                Entry::changed("event.updated", &before, &after),
             )?;
             Ok((after, promoted))
         })

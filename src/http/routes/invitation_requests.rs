@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
 use crate::db::models::invitation;
 use crate::db::models::invitation_request::{self, InvitationRequest, Submitted};
@@ -162,18 +162,7 @@ pub async fn submit(
                 Submitted::New => "invitation_request.received",
                 Submitted::Merged => "invitation_request.repeated",
             };
-            audit::record(
-                conn,
-                &Actor::public(),
-                Change {
-                    action,
-                    entity_type: "invitation_request",
-                    entity_id: &stored.id,
-                    event_id: Some(&event.id),
-                    before: None,
-                    after: serde_json::to_value(&stored).ok(),
-                },
-            )?;
+            audit::record(conn, &Actor::public(), Entry::created(action, &stored))?;
             // One receipt per request: a repeat while it is pending sends nothing new.
             if how == Submitted::New {
                 outbox::queue(conn, receipt(&event, &stored))?;
@@ -333,27 +322,6 @@ fn note_of(body: &DecisionBody) -> Result<Option<String>, AppError> {
     }
 }
 
-fn audit_decision(
-    conn: &mut DbConnection,
-    organizer_id: &str,
-    action: &str,
-    before: &InvitationRequest,
-    after: &InvitationRequest,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &Actor::organizer(organizer_id),
-        Change {
-            action,
-            entity_type: "invitation_request",
-            entity_id: &after.id,
-            event_id: Some(&after.event_id),
-            before: serde_json::to_value(before).ok(),
-            after: serde_json::to_value(after).ok(),
-        },
-    )
-}
-
 /// Approve a request: the requester is invited.
 #[utoipa::path(
     post,
@@ -409,12 +377,10 @@ pub async fn approve(
                 &organizer.id,
                 Some(&invited.id),
             )?;
-            audit_decision(
+            audit::record(
                 conn,
-                &organizer.id,
-                "invitation_request.approved",
-                &before,
-                &after,
+                &Actor::organizer(&organizer.id),
+                Entry::changed("invitation_request.approved", &before, &after),
             )?;
             Ok(after)
         })
@@ -472,12 +438,10 @@ pub async fn decline(
                     entity: Some(("invitation_request", after.id.clone())),
                 },
             )?;
-            audit_decision(
+            audit::record(
                 conn,
-                &organizer.id,
-                "invitation_request.declined",
-                &before,
-                &after,
+                &Actor::organizer(&organizer.id),
+                Entry::changed("invitation_request.declined", &before, &after),
             )?;
             Ok(after)
         })

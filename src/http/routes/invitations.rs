@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
 use crate::db::models::invitation::{
@@ -109,27 +109,6 @@ impl InvitationView {
     }
 }
 
-fn audit_invitation(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&Invitation>,
-    after: &Invitation,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action,
-            entity_type: "invitation",
-            entity_id: &after.id,
-            event_id: Some(&after.event_id),
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-        },
-    )
-}
-
 /// Why an invitation is made, which decides what it records and which email it sends.
 #[derive(Clone, Copy)]
 pub enum Origin<'a> {
@@ -190,12 +169,10 @@ fn expire_stale(
             StatusChange::default(),
             at,
         )?;
-        audit_invitation(
+        audit::record(
             conn,
             &Actor::system(),
-            "invitation.expired",
-            Some(&stale),
-            &expired,
+            Entry::changed("invitation.expired", &stale, &expired),
         )?;
     }
     Ok(())
@@ -248,7 +225,7 @@ fn invite_in(
         ),
     };
     outbox::queue(conn, email)?;
-    audit_invitation(conn, actor, "invitation.created", None, &created)?;
+    audit::record(conn, actor, Entry::created("invitation.created", &created))?;
     Ok(created)
 }
 
@@ -853,12 +830,10 @@ pub async fn revoke(
                 StatusChange::default(),
                 at,
             )?;
-            audit_invitation(
+            audit::record(
                 conn,
                 &Actor::organizer(&organizer.id),
-                "invitation.revoked",
-                Some(&before),
-                &after,
+                Entry::changed("invitation.revoked", &before, &after),
             )?;
             let community = community::find(conn, &after.community_id)?;
             Ok(InvitationView::of(&after, &community, None))
@@ -904,7 +879,7 @@ fn send_again(
         InvitationEmail::Invitation => "invitation.resent",
         InvitationEmail::Reminder => "invitation.reminded",
     };
-    audit_invitation(conn, actor, action, Some(before), &after)?;
+    audit::record(conn, actor, Entry::changed(action, before, &after))?;
     Ok(after)
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::ToSchema;
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
 use crate::db::models::invitation::{self, Invitation, StatusChange};
@@ -176,29 +176,6 @@ pub async fn show(
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-fn record(
-    conn: &mut DbConnection,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    event_id: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        &invitee(),
-        Change {
-            action,
-            entity_type,
-            entity_id,
-            event_id: Some(event_id),
-            before,
-            after,
-        },
-    )
 }
 
 /// What a registration answers: the registration and the registrant's private link.
@@ -412,36 +389,18 @@ impl PreparedRegistration {
             &invitee(),
             at,
             [
-                audit::Entry {
-                    action: "invitation.accepted",
-                    entity_type: "invitation",
-                    entity_id: &accepted.id,
-                    event_id: Some(&event.id),
-                    before,
-                    after: audit::state(&accepted),
-                },
-                audit::Entry {
-                    action: "registration.created",
-                    entity_type: "registration",
-                    entity_id: &reg.id,
-                    event_id: Some(&event.id),
-                    before: None,
-                    after: audit::state(&reg),
-                },
+                Entry::changed_from("invitation.accepted", before, &accepted),
+                Entry::created("registration.created", &reg),
             ],
         )?;
         let manage_url = p.manage_url;
         let mut requests = Requests::default();
         if let Some(n) = &p.form.nomination {
             let stored = nomination::create(conn, &event.id, &reg.id, &community_id, n, at)?;
-            record(
+            audit::record(
                 conn,
-                "nomination.created",
-                "nomination",
-                &stored.id,
-                &event.id,
-                None,
-                serde_json::to_value(&stored).ok(),
+                &invitee(),
+                Entry::created("nomination.created", &stored),
             )?;
             outbox::queue(
                 conn,
@@ -458,14 +417,10 @@ impl PreparedRegistration {
         }
         if let Some(s) = &p.form.scholarship {
             let stored = scholarship::create(conn, &event.id, &reg.id, s, at)?;
-            record(
+            audit::record(
                 conn,
-                "scholarship.requested",
-                "scholarship_request",
-                &stored.id,
-                &event.id,
-                None,
-                serde_json::to_value(&stored).ok(),
+                &invitee(),
+                Entry::created("scholarship.requested", &stored),
             )?;
             outbox::queue(
                 conn,
@@ -575,15 +530,7 @@ pub async fn decline(
                 },
                 at,
             )?;
-            record(
-                conn,
-                "invitation.declined",
-                "invitation",
-                &after.id,
-                &after.event_id,
-                serde_json::to_value(&inv).ok(),
-                serde_json::to_value(&after).ok(),
-            )?;
+            audit::record(conn, &invitee(), Entry::changed("invitation.declined", &inv, &after))?;
             Ok(after)
         })
     })

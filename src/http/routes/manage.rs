@@ -7,7 +7,7 @@ use serde::Serialize;
 use url::Url;
 use utoipa::ToSchema;
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community;
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
@@ -68,14 +68,7 @@ pub fn promote_waitlisted(
         audit::record(
             conn,
             &Actor::system(),
-            Change {
-                action: "registration.promoted",
-                entity_type: "registration",
-                entity_id: &confirmed.id,
-                event_id: Some(event_id),
-                before: serde_json::to_value(&next).ok(),
-                after: serde_json::to_value(&confirmed).ok(),
-            },
+            Entry::changed("registration.promoted", &next, &confirmed),
         )?;
         tracing::info!(registration_id = %confirmed.id, event_id, "promoted from the waiting list");
         promoted += 1;
@@ -180,14 +173,7 @@ pub async fn update(
             audit::record(
                 conn,
                 &registrant(),
-                Change {
-                    action: "registration.updated",
-                    entity_type: "registration",
-                    entity_id: &after.id,
-                    event_id: Some(&after.event_id),
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&after).ok(),
-                },
+                Entry::changed("registration.updated", &before, &after),
             )?;
             view(conn, &after)
         })
@@ -239,14 +225,7 @@ pub async fn cancel(
             audit::record(
                 conn,
                 &actor,
-                Change {
-                    action: "registration.cancelled",
-                    entity_type: "registration",
-                    entity_id: &after.id,
-                    event_id: Some(&event_id),
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&after).ok(),
-                },
+                Entry::changed("registration.cancelled", &before, &after),
             )?;
             let mut withdrawn = false;
             for n in nomination::withdraw_pending(conn, &after.id, at)? {
@@ -255,30 +234,12 @@ pub async fn cancel(
                 audit::record(
                     conn,
                     &actor,
-                    Change {
-                        action: "nomination.withdrawn",
-                        entity_type: "nomination",
-                        entity_id: &n.id,
-                        event_id: Some(&event_id),
-                        before: serde_json::to_value(&n).ok(),
-                        after: serde_json::to_value(&now).ok(),
-                    },
+                    Entry::changed("nomination.withdrawn", &n, &now),
                 )?;
             }
             if let Some(s) = scholarship::withdraw_pending(conn, &after.id, at)? {
                 withdrawn = true;
-                audit::record(
-                    conn,
-                    &actor,
-                    Change {
-                        action: "scholarship.withdrawn",
-                        entity_type: "scholarship_request",
-                        entity_id: &s.id,
-                        event_id: Some(&event_id),
-                        before: None,
-                        after: serde_json::to_value(&s).ok(),
-                    },
-                )?;
+                audit::record(conn, &actor, Entry::created("scholarship.withdrawn", &s))?;
             }
             if let Some(s) = scholarship::release_award(conn, &after.id, at)? {
                 scholarship::release_budget(conn, &event_id, s.standing_award_cents())?;
@@ -286,14 +247,7 @@ pub async fn cancel(
                 audit::record(
                     conn,
                     &actor,
-                    Change {
-                        action: "scholarship.award_released",
-                        entity_type: "scholarship_request",
-                        entity_id: &s.id,
-                        event_id: Some(&event_id),
-                        before: serde_json::to_value(&s).ok(),
-                        after: serde_json::to_value(&released).ok(),
-                    },
+                    Entry::changed("scholarship.award_released", &s, &released),
                 )?;
             }
             let event = event::find(conn, &event_id)?;

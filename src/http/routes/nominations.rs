@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
 use crate::db::models::invitation;
@@ -78,27 +78,6 @@ impl NominationReviewView {
     }
 }
 
-fn audit_nomination(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&Nomination>,
-    after: &Nomination,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action,
-            entity_type: "nomination",
-            entity_id: &after.id,
-            event_id: Some(&after.event_id),
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-        },
-    )
-}
-
 /// The registration's event if it may nominate now: 403 for a young leader, 409 for a
 /// cancelled registration or a full quota.
 fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result<Event, AppError> {
@@ -155,12 +134,10 @@ pub async fn nominate(
                 &form,
                 db::now(),
             )?;
-            audit_nomination(
+            audit::record(
                 conn,
                 &manage::registrant(),
-                "nomination.created",
-                None,
-                &created,
+                Entry::created("nomination.created", &created),
             )?;
             let link = messages::manage_link(&base, &token);
             outbox::queue(conn, emails::received(&event, &reg, &created, &link))?;
@@ -213,12 +190,10 @@ pub async fn withdraw(
                 Decision::default(),
                 db::now(),
             )?;
-            audit_nomination(
+            audit::record(
                 conn,
                 &manage::registrant(),
-                "nomination.withdrawn",
-                Some(&before),
-                &after,
+                Entry::changed("nomination.withdrawn", &before, &after),
             )?;
             Ok(after)
         })
@@ -417,7 +392,7 @@ pub async fn approve(
                 },
             )?;
             let after = nomination::link_invitation(conn, &before.id, &inv.id)?;
-            audit_nomination(conn, &actor, "nomination.approved", Some(&before), &after)?;
+            audit::record(conn, &actor, Entry::changed("nomination.approved", &before, &after))?;
             outbox::queue(conn, emails::approved(&event, &nominator, &after))?;
             Ok(NominationReviewView::of(&after, &nominator, &community))
         })
@@ -466,7 +441,11 @@ pub async fn decline(
                 note.as_deref(),
             )?;
             let actor = Actor::organizer(&organizer.id);
-            audit_nomination(conn, &actor, "nomination.declined", Some(&before), &after)?;
+            audit::record(
+                conn,
+                &actor,
+                Entry::changed("nomination.declined", &before, &after),
+            )?;
             let (after, nominator, community) = nomination::reviewed(conn, after)?;
             outbox::queue(conn, emails::declined(&event, &nominator, &after))?;
             Ok(NominationReviewView::of(&after, &nominator, &community))

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::{organizer, session};
 use crate::db::write_transaction;
 use crate::domain::organizer::{Password, Role};
@@ -33,8 +33,8 @@ fn view(o: &organizer::Organizer) -> OrganizerAccount {
     }
 }
 
-fn audited(o: &organizer::Organizer) -> Option<serde_json::Value> {
-    serde_json::to_value(view(o)).ok()
+fn audited(o: &organizer::Organizer) -> Option<String> {
+    audit::state(&view(o))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -108,14 +108,8 @@ pub async fn create(
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
-                Change {
-                    action: "organizer.created",
-                    entity_type: "organizer",
-                    entity_id: &created.id,
-                    event_id: None,
-                    before: None,
-                    after: audited(&created),
-                },
+                Entry::new("organizer.created", "organizer", &created.id, None)
+                    .after(audited(&created)),
             )?;
             Ok(created)
         })
@@ -177,14 +171,9 @@ pub async fn update(
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
-                Change {
-                    action: "organizer.updated",
-                    entity_type: "organizer",
-                    entity_id: &id,
-                    event_id: None,
-                    before: audited(&before),
-                    after: audited(&after),
-                },
+                Entry::new("organizer.updated", "organizer", &id, None)
+                    .before(audited(&before))
+                    .after(audited(&after)),
             )?;
             Ok(after)
         })

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Change};
+use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
@@ -131,27 +131,6 @@ impl ScholarshipItem {
             updated_at: rfc3339(s.updated_at),
         }
     }
-}
-
-fn audit_request(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&ScholarshipRequest>,
-    after: &ScholarshipRequest,
-) -> Result<(), AppError> {
-    audit::record(
-        conn,
-        actor,
-        Change {
-            action,
-            entity_type: "scholarship_request",
-            entity_id: &after.id,
-            event_id: Some(&after.event_id),
-            before: before.and_then(|b| serde_json::to_value(b).ok()),
-            after: serde_json::to_value(after).ok(),
-        },
-    )
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -437,13 +416,7 @@ pub async fn decide(
                     at: db::now(),
                 },
             )?;
-            audit_request(
-                conn,
-                &Actor::organizer(&organizer.id),
-                &format!("scholarship.{}", to.as_str()),
-                Some(&before),
-                &after,
-            )?;
+            audit::record(conn, &Actor::organizer(&organizer.id), Entry::changed(&format!("scholarship.{}", to.as_str()), &before, &after))?;
             // Waitlisted again (a changed note) is not news to the registrant.
             let queued = from != to;
             if queued {
@@ -526,7 +499,7 @@ pub async fn request(
             }
             let form = ScholarshipForm::parse(&fields).map_err(AppError::Validation)?;
             let stored = scholarship::create(conn, &event.id, &reg.id, &form, db::now())?;
-            audit_request(conn, &registrant(), "scholarship.requested", None, &stored)?;
+            audit::record(conn, &registrant(), Entry::created("scholarship.requested", &stored))?;
             let link = messages::manage_link(&base, &token);
             outbox::queue(
                 conn,
@@ -574,12 +547,10 @@ pub async fn withdraw(
                 .transition(ScholarshipStatus::Withdrawn)
                 .map_err(AppError::Conflict)?;
             let after = scholarship::withdraw(conn, &before.id, db::now())?;
-            audit_request(
+            audit::record(
                 conn,
                 &registrant(),
-                "scholarship.withdrawn",
-                Some(&before),
-                &after,
+                Entry::changed("scholarship.withdrawn", &before, &after),
             )?;
             Ok(after)
         })
@@ -623,12 +594,14 @@ fn answer_award(
             )?;
         }
         let after = scholarship::find(conn, &before.id)?;
-        audit_request(
+        audit::record(
             conn,
             &registrant(),
-            &format!("scholarship.award_{}", answer.as_str()),
-            Some(&before),
-            &after,
+            Entry::changed(
+                &format!("scholarship.award_{}", answer.as_str()),
+                &before,
+                &after,
+            ),
         )?;
         Ok(after)
     })
