@@ -24,8 +24,8 @@ use utoipa::{OpenApi as _, ToSchema};
 use crate::auth::SESSION_COOKIE;
 use crate::http::problem::Problem;
 use crate::http::routes::{
-    audit, auth, emails, events, health, invitation_requests, invitations, invitee, manage,
-    metrics, nominations, organizers, registrations, scholarships, stats,
+    audit, auth, bulk_invitations, emails, events, health, invitation_requests, invitations,
+    invitee, manage, metrics, nominations, organizers, registrations, scholarships, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -146,8 +146,8 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(invitations::__path_create, invitations::create),
                 op(invitations::__path_list, invitations::list),
-                op(invitations::__path_bulk, invitations::bulk)
-                    .body_limit(invitations::BULK_BODY_LIMIT),
+                op(bulk_invitations::__path_bulk, bulk_invitations::bulk)
+                    .body_limit(bulk_invitations::BULK_BODY_LIMIT),
                 op(invitations::__path_remind, invitations::remind),
                 op(invitations::__path_show, invitations::show),
                 op(invitations::__path_revoke, invitations::revoke),

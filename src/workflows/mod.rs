@@ -7,3 +7,14 @@
 //! returns a typed result. It knows no HTTP: handlers in `http::routes` parse the request,
 //! call one workflow and shape the answer. Workflows may call each other (a cancellation
 //! promotes from the waiting list); route modules never import each other.
+
+pub mod bulk_invite;
+pub mod decide_nomination;
+pub mod decide_request;
+pub mod expire;
+pub mod invite;
+pub mod links;
+pub mod nominate;
+pub mod request_invitation;
+pub mod resend;
+pub mod revoke;

@@ -35,6 +35,22 @@ impl Actor {
         }
     }
 
+    /// An invitee, through the link in their invitation email.
+    pub fn invitee() -> Self {
+        Self {
+            id: None,
+            kind: "invitee",
+        }
+    }
+
+    /// A registrant, through their private manage link.
+    pub fn registrant() -> Self {
+        Self {
+            id: None,
+            kind: "registrant",
+        }
+    }
+
     pub fn cli() -> Self {
         Self {
             id: None,

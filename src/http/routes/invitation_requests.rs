@@ -3,29 +3,22 @@
 //! the requester) or decline (a polite email).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Entry};
-use crate::db::models::event::{self, Event};
-use crate::db::models::invitation;
-use crate::db::models::invitation_request::{self, InvitationRequest, Submitted};
-use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::community::CommunitySpec;
-use crate::domain::event::EventStatus;
-use crate::domain::invitation::{InvitationKind, InvitationSpec};
+use crate::db::models::event::{self};
+use crate::db::models::invitation_request::{self, InvitationRequest};
+use crate::db::{self, write_transaction};
 use crate::domain::invitation_request::{InvitationRequestForm, RequestFields, RequestStatus};
 use crate::domain::registration::CommunityField;
 use crate::domain::text;
-use crate::email::{messages, outbox, Outgoing};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
-use crate::http::routes::invitations::invite;
 use crate::http::views::rfc3339;
 use crate::startup::AppState;
+use crate::workflows::decide_request;
+use crate::workflows::request_invitation::{request_invitation, Requested};
 
 /// The public form. Every field is optional here so that each missing one is named.
 #[derive(Deserialize, Default, ToSchema)]
@@ -79,28 +72,6 @@ fn community_parts(c: &Option<CommunityField>) -> (Option<String>, Option<String
     }
 }
 
-fn public_event(conn: &mut DbConnection, slug: &str) -> Result<Event, AppError> {
-    let found = event::find_by_slug(conn, slug)?;
-    match found.status() {
-        EventStatus::Draft => Err(AppError::not_found("event")),
-        EventStatus::Closed | EventStatus::Archived => Err(AppError::conflict(
-            "This event no longer takes requests for an invitation.",
-        )),
-        EventStatus::Open => Ok(found),
-    }
-}
-
-fn receipt(event: &Event, r: &InvitationRequest) -> Outgoing {
-    Outgoing {
-        template: "invitation_request_received",
-        to: r.email.clone(),
-        context: json!({ "event": messages::event_context(event), "requester": { "full_name": r.full_name } }),
-        attachments: vec![],
-        event_id: Some(event.id.clone()),
-        entity: Some(("invitation_request", r.id.clone())),
-    }
-}
-
 /// Ask for an invitation (anyone).
 ///
 /// Always the same 202 answer once the form is valid, so the endpoint tells nothing about
@@ -150,35 +121,13 @@ pub async fn submit(
     .map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base_url = state.settings.base_url.clone();
-    let queued = db::run(&state.pool, move |conn| {
+    let requested = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let event = public_event(conn, &slug)?;
-            // Someone already invited needs no request: nothing is stored, the answer is the same.
-            if invitation::live_for_email(conn, &event.id, form.email.as_str(), Utc::now())? {
-                return Ok(false);
-            }
-            let (stored, how) = invitation_request::submit(conn, &event.id, &form)?;
-            let action = match how {
-                Submitted::New => "invitation_request.received",
-                Submitted::Merged => "invitation_request.repeated",
-            };
-            audit::record(conn, &Actor::public(), Entry::created(action, &stored))?;
-            // One receipt per request: a repeat while it is pending sends nothing new.
-            if how == Submitted::New {
-                outbox::queue(conn, receipt(&event, &stored))?;
-                crate::email::reviewers::notify(
-                    conn,
-                    &base_url,
-                    &event,
-                    "request for an invitation",
-                    &stored.full_name,
-                )?;
-            }
-            Ok(how == Submitted::New)
+            request_invitation(conn, &base_url, &slug, &form)
         })
     })
     .await?;
-    if queued {
+    if requested == Requested::New {
         state.outbox.notify();
     }
     Ok(received())
@@ -347,42 +296,7 @@ pub async fn approve(
     let decided = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
-            let before = invitation_request::find(conn, &event.id, &id)?;
-            before
-                .status()
-                .decide(RequestStatus::Approved)
-                .map_err(AppError::Conflict)?;
-            let spec = InvitationSpec {
-                email: crate::domain::EmailAddress::parse(&before.email)
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?,
-                full_name: before.full_name.clone(),
-                title: before.title.clone(),
-                community: CommunitySpec {
-                    name: before.community_name.clone(),
-                    state: before.community_state.clone(),
-                    country: before.community_country.clone(),
-                },
-                kind: InvitationKind::Executive,
-                message: note.clone(),
-                organization: Some(before.organization.clone()),
-                expires_at: None,
-            };
-            let actor = Actor::organizer(&organizer.id);
-            let (invited, _) = invite(conn, &event, &spec, &actor, &base_url)?;
-            let after = invitation_request::decide(
-                conn,
-                &before,
-                RequestStatus::Approved,
-                note.as_deref(),
-                &organizer.id,
-                Some(&invited.id),
-            )?;
-            audit::record(
-                conn,
-                &Actor::organizer(&organizer.id),
-                Entry::changed("invitation_request.approved", &before, &after),
-            )?;
-            Ok(after)
+            decide_request::approve(conn, &base_url, &event, &id, note.as_deref(), &organizer.id)
         })
     })
     .await?;
@@ -414,36 +328,7 @@ pub async fn decline(
     let decided = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
-            let before = invitation_request::find(conn, &event.id, &id)?;
-            let after = invitation_request::decide(
-                conn,
-                &before,
-                RequestStatus::Declined,
-                note.as_deref(),
-                &organizer.id,
-                None,
-            )?;
-            outbox::queue(
-                conn,
-                Outgoing {
-                    template: "invitation_request_declined",
-                    to: after.email.clone(),
-                    context: json!({
-                        "event": messages::event_context(&event),
-                        "requester": { "full_name": after.full_name },
-                        "note": after.decision_note,
-                    }),
-                    attachments: vec![],
-                    event_id: Some(event.id.clone()),
-                    entity: Some(("invitation_request", after.id.clone())),
-                },
-            )?;
-            audit::record(
-                conn,
-                &Actor::organizer(&organizer.id),
-                Entry::changed("invitation_request.declined", &before, &after),
-            )?;
-            Ok(after)
+            decide_request::decline(conn, &event, &id, note.as_deref(), &organizer.id)
         })
     })
     .await?;

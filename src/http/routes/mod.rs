@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk_invitations;
 pub mod emails;
 pub mod events;
 pub mod health;

@@ -9,32 +9,24 @@
 //! is 409.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Entry};
-use crate::db::models::community::{self, Community};
-use crate::db::models::event::{self, Event};
-use crate::db::models::invitation;
-use crate::db::models::nomination::{self, Decision, Nomination, NominationFilter};
-use crate::db::models::registration::{self, Registration};
-use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::invitation::{InvitationKind, InvitationSpec};
+use crate::db::models::community::Community;
+use crate::db::models::event::{self};
+use crate::db::models::nomination::{self, Nomination, NominationFilter};
+use crate::db::models::registration::Registration;
+use crate::db::{self, write_transaction};
 use crate::domain::nomination::{
-    decision_note, may_nominate, NominationFields, NominationForm, NominationRefusal,
-    NominationStatus,
+    decision_note, NominationFields, NominationForm, NominationStatus,
 };
-use crate::domain::EmailAddress;
-use crate::email::{messages, nominations as emails, outbox};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
-use crate::http::routes::invitations::{invite_with, Origin};
-use crate::http::routes::manage;
 use crate::http::views::CommunityView;
 use crate::http::views::NominationView;
 use crate::startup::AppState;
+use crate::workflows::{decide_nomination, links, nominate};
 
 /// The executive who nominated, as organizers see them beside the nomination.
 #[derive(Serialize, ToSchema)]
@@ -78,22 +70,6 @@ impl NominationReviewView {
     }
 }
 
-/// The registration's event if it may nominate now: 403 for a young leader, 409 for a
-/// cancelled registration or a full quota.
-fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result<Event, AppError> {
-    let event = event::find(conn, &reg.event_id)?;
-    let counted = nomination::counted_for(conn, &reg.id)?;
-    // An unknown kind cannot be stored (CHECK constraint); refuse it all the same.
-    let kind = InvitationKind::parse(&reg.kind).unwrap_or(InvitationKind::YoungLeader);
-    may_nominate(kind, reg.status(), counted, event.nominations_per_executive).map_err(
-        |refusal| match refusal {
-            NominationRefusal::NotAnExecutive => AppError::Forbidden(refusal.message()),
-            _ => AppError::Conflict(refusal.message()),
-        },
-    )?;
-    Ok(event)
-}
-
 /// Nominate a young leader after registering (executives); the receipt goes to the executive.
 #[utoipa::path(
     post,
@@ -117,38 +93,11 @@ pub async fn nominate(
     let created = db::run(&state.pool, move |conn| {
         // Judged before the form, so that a refused registrant is not met with a list of
         // fields to correct.
-        let reg = manage::find_by_token(conn, &token)?;
-        check_may_nominate(conn, &reg)?;
+        let reg = links::registration_by_manage_token(conn, &token)?;
+        nominate::check_may_nominate(conn, &reg)?;
         let form = NominationForm::parse_by(&fields, &reg.email).map_err(AppError::Validation)?;
-
         write_transaction(conn, |conn| {
-            nomination::lock_nominator(conn, &reg.id)?;
-            // Again under the lock: a cancellation or another nomination may have come.
-            let reg = registration::find(conn, &reg.id)?;
-            let event = check_may_nominate(conn, &reg)?;
-            let created = nomination::create(
-                conn,
-                &event.id,
-                &reg.id,
-                &reg.community_id,
-                &form,
-                db::now(),
-            )?;
-            audit::record(
-                conn,
-                &manage::registrant(),
-                Entry::created("nomination.created", &created),
-            )?;
-            let link = messages::manage_link(&base, &token);
-            outbox::queue(conn, emails::received(&event, &reg, &created, &link))?;
-            crate::email::reviewers::notify(
-                conn,
-                &base,
-                &event,
-                "young-leader nomination",
-                &reg.full_name,
-            )?;
-            Ok(created)
+            nominate::nominate(conn, &base, &reg, &token, &form)
         })
     })
     .await?;
@@ -176,26 +125,8 @@ pub async fn withdraw(
     let (token, id) = path.into_inner();
     let after = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let reg = manage::find_by_token(conn, &token)?;
-            let before = nomination::find_of_registration(conn, &reg.id, &id)?;
-            let to = before
-                .status()
-                .transition(NominationStatus::Withdrawn)
-                .map_err(AppError::Conflict)?;
-            let after = nomination::set_status(
-                conn,
-                &before.id,
-                NominationStatus::Pending,
-                to,
-                Decision::default(),
-                db::now(),
-            )?;
-            audit::record(
-                conn,
-                &manage::registrant(),
-                Entry::changed("nomination.withdrawn", &before, &after),
-            )?;
-            Ok(after)
+            let reg = links::registration_by_manage_token(conn, &token)?;
+            nominate::withdraw(conn, &reg, &id)
         })
     })
     .await?;
@@ -291,30 +222,6 @@ impl DecisionRequest {
     }
 }
 
-/// Moves a pending nomination to `to` on an organizer's decision, recording who and
-/// when; the guarded UPDATE makes the second of two simultaneous decisions a 409.
-fn decide(
-    conn: &mut DbConnection,
-    before: &Nomination,
-    to: NominationStatus,
-    organizer_id: &str,
-    note: Option<&str>,
-) -> Result<Nomination, AppError> {
-    let at = db::now();
-    nomination::set_status(
-        conn,
-        &before.id,
-        NominationStatus::Pending,
-        to,
-        Decision {
-            decided_by: Some(organizer_id),
-            decided_at: Some(at),
-            decision_note: note,
-        },
-        at,
-    )
-}
-
 /// Approve a nomination: the young leader is invited.
 ///
 /// In one transaction, the nomination is approved, the young leader invited (their email
@@ -345,55 +252,14 @@ pub async fn approve(
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
-            let before = nomination::find_in_event(conn, &event.id, &id)?;
-            before
-                .status()
-                .transition(NominationStatus::Approved)
-                .map_err(AppError::Conflict)?;
-            if invitation::live_for_email(conn, &event.id, &before.email, Utc::now())? {
-                return Err(AppError::conflict(
-                    "The nominee already has a live invitation to this event (open or accepted), so the nomination was left pending. Decline it, or revoke that invitation and approve again.",
-                ));
-            }
-            // Decided first: a second organizer approving at the same moment waits here
-            // and then finds the nomination no longer pending.
-            decide(
+            let (after, nominator, community) = decide_nomination::approve(
                 conn,
-                &before,
-                NominationStatus::Approved,
-                &organizer.id,
-                note.as_deref(),
-            )?;
-            let nominator = registration::find(conn, &before.registration_id)?;
-            let community = community::find(conn, &before.community_id)?;
-            let email = EmailAddress::parse(&before.email).map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("a stored nominee address is invalid: {e}"))
-            })?;
-            let spec = InvitationSpec {
-                email,
-                full_name: before.full_name.clone(),
-                title: before.title.clone(),
-                community: community.spec(),
-                kind: InvitationKind::YoungLeader,
-                message: None,
-                organization: Some(before.organization.clone()),
-                expires_at: None,
-            };
-            let actor = Actor::organizer(&organizer.id);
-            let (inv, _) = invite_with(
-                conn,
-                &event,
-                &spec,
-                &actor,
                 &base,
-                Origin::Nomination {
-                    nominator: &nominator,
-                    reason: &before.reason,
-                },
+                &event,
+                &id,
+                note.as_deref(),
+                &organizer.id,
             )?;
-            let after = nomination::link_invitation(conn, &before.id, &inv.id)?;
-            audit::record(conn, &actor, Entry::changed("nomination.approved", &before, &after))?;
-            outbox::queue(conn, emails::approved(&event, &nominator, &after))?;
             Ok(NominationReviewView::of(&after, &nominator, &community))
         })
     })
@@ -428,26 +294,8 @@ pub async fn decline(
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
-            let before = nomination::find_in_event(conn, &event.id, &id)?;
-            before
-                .status()
-                .transition(NominationStatus::Declined)
-                .map_err(AppError::Conflict)?;
-            let after = decide(
-                conn,
-                &before,
-                NominationStatus::Declined,
-                &organizer.id,
-                note.as_deref(),
-            )?;
-            let actor = Actor::organizer(&organizer.id);
-            audit::record(
-                conn,
-                &actor,
-                Entry::changed("nomination.declined", &before, &after),
-            )?;
-            let (after, nominator, community) = nomination::reviewed(conn, after)?;
-            outbox::queue(conn, emails::declined(&event, &nominator, &after))?;
+            let (after, nominator, community) =
+                decide_nomination::decline(conn, &event, &id, note.as_deref(), &organizer.id)?;
             Ok(NominationReviewView::of(&after, &nominator, &community))
         })
     })
