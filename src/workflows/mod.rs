@@ -8,13 +8,22 @@
 //! call one workflow and shape the answer. Workflows may call each other (a cancellation
 //! promotes from the waiting list); route modules never import each other.
 
+pub mod answer_award;
+pub mod award_deadlines;
 pub mod bulk_invite;
+pub mod cancel;
 pub mod decide_nomination;
 pub mod decide_request;
+pub mod decide_scholarship;
+pub mod decline;
 pub mod expire;
 pub mod invite;
 pub mod links;
 pub mod nominate;
+pub mod promote;
+pub mod register;
 pub mod request_invitation;
+pub mod request_scholarship;
 pub mod resend;
 pub mod revoke;
+pub mod update_details;

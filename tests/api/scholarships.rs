@@ -572,7 +572,8 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
     let sweep = |pool: convene::db::DbPool| {
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
-            convene::jobs::sweep_scholarships(&mut conn, Utc::now()).expect("sweep")
+            convene::workflows::award_deadlines::sweep_scholarships(&mut conn, Utc::now())
+                .expect("sweep")
         })
     };
     let reports = futures_util::future::join_all((0..4).map(|_| sweep(app.pool.clone()))).await;

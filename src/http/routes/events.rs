@@ -339,7 +339,7 @@ pub async fn update(
             }
             // More seats go to the waiting list, first come first served.
             let promoted = if after.capacity > before.capacity {
-                super::manage::promote_waitlisted(conn, &after.id, &base)?
+                crate::workflows::promote::promote_waitlisted(conn, &after.id, &base)?
             } else {
                 0
             };

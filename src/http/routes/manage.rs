@@ -1,88 +1,26 @@
 //! The registrant's private page, reached with the manage token from their confirmation
-//! email: see the registration, change their own details, or cancel. Also the waiting
-//! list's promotion, shared with the event update (a raised capacity).
+//! email: see the registration, change their own details, or cancel.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
-use url::Url;
 use utoipa::ToSchema;
 
-use crate::db::models::audit::{self, Actor, Entry};
+use crate::db::models::audit::Actor;
 use crate::db::models::community;
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::{nomination, scholarship};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::registration::{DetailsChange, DetailsFields, RegistrationStatus};
-use crate::domain::SecretToken;
-use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::http::extract::ValidJson;
 use crate::http::openapi::TokenPath;
 use crate::http::views::PublicEventView;
 use crate::http::views::{NominationView, RegistrationView, ScholarshipView};
 use crate::startup::AppState;
-
-/// The registrant's actions are recorded in the audit log under this actor.
-pub fn registrant() -> Actor {
-    Actor {
-        id: None,
-        kind: "registrant",
-    }
-}
-
-/// Confirms waitlisted registrations, first come first served, while seats are free, in
-/// the caller's transaction; queues each one's "a seat opened up" email with its calendar
-/// file and audits it. Returns how many were promoted (the caller notifies the outbox).
-pub fn promote_waitlisted(
-    conn: &mut DbConnection,
-    event_id: &str,
-    base: &Url,
-) -> Result<usize, AppError> {
-    let event = event::find(conn, event_id)?;
-    let mut promoted = 0;
-    while let Some(next) = registration::next_waitlisted(conn, event_id)? {
-        if !registration::claim_seat(conn, event_id)? {
-            break;
-        }
-        let at = db::now();
-        let confirmed = match registration::set_status(
-            conn,
-            &next.id,
-            RegistrationStatus::Waitlisted,
-            RegistrationStatus::Confirmed,
-            at,
-        ) {
-            Ok(r) => r,
-            // Its registrant cancelled at this very moment: give the seat to the next.
-            Err(AppError::Conflict(_)) => {
-                registration::release_seat(conn, event_id)?;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        outbox::queue(
-            conn,
-            messages::registration_promoted(&event, &confirmed, base),
-        )?;
-        audit::record(
-            conn,
-            &Actor::system(),
-            Entry::changed("registration.promoted", &next, &confirmed),
-        )?;
-        tracing::info!(registration_id = %confirmed.id, event_id, "promoted from the waiting list");
-        promoted += 1;
-    }
-    Ok(promoted)
-}
-
-/// The registration whose manage token this is; 404 for anything else.
-pub fn find_by_token(conn: &mut DbConnection, raw: &str) -> Result<Registration, AppError> {
-    let hash = SecretToken::parse(raw)
-        .map(|t| t.hash())
-        .ok_or(AppError::UnknownToken("registration"))?;
-    registration::find_by_manage_hash(conn, &hash)?.ok_or(AppError::UnknownToken("registration"))
-}
+use crate::workflows::cancel;
+use crate::workflows::links;
+use crate::workflows::update_details::update_details;
 
 /// A registration as its registrant sees it on their private page.
 #[derive(Serialize, ToSchema)]
@@ -134,7 +72,7 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let view = db::run(&state.pool, move |conn| {
-        let reg = find_by_token(conn, &token)?;
+        let reg = links::registration_by_manage_token(conn, &token)?;
         view(conn, &reg)
     })
     .await?;
@@ -163,18 +101,8 @@ pub async fn update(
     let token = token.into_inner();
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let before = find_by_token(conn, &token)?;
-            if before.status() == RegistrationStatus::Cancelled {
-                return Err(AppError::conflict(
-                    "This registration is cancelled; it can no longer be changed.",
-                ));
-            }
-            let after = registration::update_details(conn, &before.id, &change, db::now())?;
-            audit::record(
-                conn,
-                &registrant(),
-                Entry::changed("registration.updated", &before, &after),
-            )?;
+            let before = links::registration_by_manage_token(conn, &token)?;
+            let after = update_details(conn, &before, &change, &Actor::registrant())?;
             view(conn, &after)
         })
     })
@@ -205,60 +133,8 @@ pub async fn cancel(
     let base = state.settings.base_url.clone();
     let (view, cancelled_id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let before = find_by_token(conn, &token)?;
-            // The event row first, as every change to the seats or the scholarship budget
-            // takes it: one order of locks, so no deadlock on PostgreSQL.
-            registration::lock_event(conn, &before.event_id)?;
-            let from = before.status();
-            from.transition(RegistrationStatus::Cancelled)
-                .map_err(AppError::Conflict)?;
-            let at = db::now();
-            let after = registration::set_status(
-                conn,
-                &before.id,
-                from,
-                RegistrationStatus::Cancelled,
-                at,
-            )?;
-            let actor = registrant();
-            let event_id = after.event_id.clone();
-            audit::record(
-                conn,
-                &actor,
-                Entry::changed("registration.cancelled", &before, &after),
-            )?;
-            let mut withdrawn = false;
-            for n in nomination::withdraw_pending(conn, &after.id, at)? {
-                withdrawn = true;
-                let now = nomination::find(conn, &n.id)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::changed("nomination.withdrawn", &n, &now),
-                )?;
-            }
-            if let Some(s) = scholarship::withdraw_pending(conn, &after.id, at)? {
-                withdrawn = true;
-                audit::record(conn, &actor, Entry::created("scholarship.withdrawn", &s))?;
-            }
-            if let Some(s) = scholarship::release_award(conn, &after.id, at)? {
-                scholarship::release_budget(conn, &event_id, s.standing_award_cents())?;
-                let released = scholarship::find(conn, &s.id)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Entry::changed("scholarship.award_released", &s, &released),
-                )?;
-            }
-            let event = event::find(conn, &event_id)?;
-            outbox::queue(
-                conn,
-                messages::registration_cancelled(&event, &after, &base, withdrawn),
-            )?;
-            if from == RegistrationStatus::Confirmed {
-                registration::release_seat(conn, &event_id)?;
-                promote_waitlisted(conn, &event_id, &base)?;
-            }
+            let before = links::registration_by_manage_token(conn, &token)?;
+            let after = cancel::cancel(conn, &base, &before, &Actor::registrant())?;
             Ok((view(conn, &after)?, after.id))
         })
     })

@@ -1,40 +1,29 @@
 //! Travel scholarships. Organizers list the requests with the budget, export them, and
 //! decide each one; the registrant, through their manage link, asks for one, withdraws
 //! it while it waits, and accepts or declines an award by its reply-by time.
-//!
-//! The sum awarded never exceeds the event's budget: an approval claims its amount with
-//! one conditional UPDATE of the event's running sum, in the transaction of the decision
-//! (see [`scholarship::claim_budget`]); a declined, lapsed or released award gives it
-//! back. Every path that changes the sum takes the event row first, so that on
-//! PostgreSQL the locks are always taken in the same order.
+//! The rules of the budget are in `workflows::decide_scholarship`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
-use crate::db::models::registration::{self, Registration};
-use crate::db::models::scholarship::{self, DecisionChange, ScholarshipFilter, ScholarshipRequest};
-use crate::db::{self, truncate_micros, write_transaction, DbConnection};
-use crate::domain::registration::RegistrationStatus;
+use crate::db::models::registration::Registration;
+use crate::db::models::scholarship::{self, ScholarshipFilter, ScholarshipRequest};
+use crate::db::{self, write_transaction};
 use crate::domain::scholarship::{
-    award_answer_refusal, AwardStatus, Decision, DecisionContext, DecisionFields, DecisionForm,
-    ScholarshipFields, ScholarshipForm, ScholarshipStatus,
+    AwardStatus, DecisionFields, ScholarshipFields, ScholarshipStatus,
 };
-use crate::domain::Cents;
-use crate::email::templates::money;
-use crate::email::{messages, outbox, scholarships as emails};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
-use crate::http::routes::manage::{find_by_token, registrant};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
 use crate::http::views::{csv_download, ScholarshipView};
 use crate::startup::AppState;
+use crate::workflows::answer_award::answer_award;
+use crate::workflows::{decide_scholarship, links, request_scholarship};
 
 /// The event's scholarship budget: what there is, what stands awarded, what is left.
 #[derive(Serialize, ToSchema)]
@@ -317,21 +306,6 @@ pub async fn export(
     )
 }
 
-/// 409 for an award larger than what is left of the budget, naming what is left.
-fn over_budget(event: &Event, amount: Cents) -> AppError {
-    let left = event.scholarship_left_cents();
-    let what_next = if left == 0 {
-        "Waitlist the request, or wait for an award to be declined or to lapse."
-    } else {
-        "Award less, or waitlist the request."
-    };
-    AppError::conflict(format!(
-        "Only {} of the scholarship budget is left, less than the {} of this award. {what_next}",
-        money(left, &event.currency),
-        money(amount.value(), &event.currency),
-    ))
-}
-
 /// A decided request, with the budget after the decision.
 #[derive(Serialize, ToSchema)]
 pub struct DecisionAnswer {
@@ -363,80 +337,24 @@ pub async fn decide(
     ValidJson(fields): ValidJson<DecisionFields>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    let answer = db::run(&state.pool, move |conn| {
+    let (answer, queued) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let event = event::find_by_slug(conn, &slug)?;
-            registration::lock_event(conn, &event.id)?;
-            let before = scholarship::find_in_event(conn, &event.id, &id)?;
-            let reg = registration::find(conn, &before.registration_id)?;
-            let now = Utc::now();
-            let cx = DecisionContext {
-                requested: Cents::new(before.requested_amount_cents)
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("stored amount: {e}")))?,
-                now,
-                event_starts_at: event.starts_at(),
-                timezone: event.timezone.parse().unwrap_or(chrono_tz::UTC),
-            };
-            let form = DecisionForm::parse(&fields, &cx).map_err(AppError::Validation)?;
-            let from = before.status();
-            let to = from
-                .transition(form.decision.status())
-                .map_err(AppError::Conflict)?;
-            if reg.status() == RegistrationStatus::Cancelled {
-                return Err(AppError::conflict(
-                    "The registrant has cancelled their registration, so this request can no longer be decided.",
-                ));
-            }
-            let (awarded, reply_by) = match form.decision {
-                Decision::Approved { amount, reply_by } => {
-                    if event.starts_at() <= now {
-                        return Err(AppError::conflict(
-                            "The event has started, so an award could no longer be accepted in time.",
-                        ));
-                    }
-                    if !scholarship::claim_budget(conn, &event.id, amount.value())? {
-                        // Read again: the sum as it stands after the refused claim.
-                        return Err(over_budget(&event::find(conn, &event.id)?, amount));
-                    }
-                    (Some(amount.value()), Some(truncate_micros(reply_by.naive_utc())))
-                }
-                Decision::Declined | Decision::Waitlisted => (None, None),
-            };
-            let after = scholarship::decide(
-                conn,
-                &before.id,
-                from,
-                DecisionChange {
-                    to,
-                    awarded_amount_cents: awarded,
-                    award_status: awarded.map(|_| AwardStatus::Offered),
-                    reply_by,
-                    note: form.note.as_deref(),
-                    decided_by: &organizer.id,
-                    at: db::now(),
-                },
-            )?;
-            audit::record(conn, &Actor::organizer(&organizer.id), Entry::changed(&format!("scholarship.{}", to.as_str()), &before, &after))?;
-            // Waitlisted again (a changed note) is not news to the registrant.
-            let queued = from != to;
-            if queued {
-                if let Some(email) = emails::decision(&event, &reg, &after) {
-                    outbox::queue(conn, email)?;
-                }
-            }
-            let event = event::find(conn, &event.id)?;
-            let community = community::find(conn, &reg.community_id)?;
+            let decided = decide_scholarship::decide(conn, &slug, &id, &fields, &organizer.id)?;
+            let community = community::find(conn, &decided.registration.community_id)?;
             Ok((
                 DecisionAnswer {
-                    request: ScholarshipItem::of(&after, &reg, &community),
-                    budget: BudgetView::of(&event),
+                    request: ScholarshipItem::of(
+                        &decided.request,
+                        &decided.registration,
+                        &community,
+                    ),
+                    budget: BudgetView::of(&decided.event),
                 },
-                queued,
+                decided.emailed,
             ))
         })
     })
-    .await;
-    let (answer, queued) = answer?;
+    .await?;
     if queued {
         state.outbox.notify();
     }
@@ -446,12 +364,6 @@ pub async fn decide(
         "scholarship request decided"
     );
     Ok(HttpResponse::Ok().json(answer))
-}
-
-/// The registration's request; 404 when it has none.
-fn request_of(conn: &mut DbConnection, reg: &Registration) -> Result<ScholarshipRequest, AppError> {
-    scholarship::for_registration(conn, &reg.id)?
-        .ok_or_else(|| AppError::not_found("scholarship request"))
 }
 
 /// Ask for a travel scholarship after registering (one per registration).
@@ -478,41 +390,8 @@ pub async fn request(
     let base = state.settings.base_url.clone();
     let stored = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            // The registration is judged before the form, so that a cancelled one is not
-            // met with a list of fields to correct.
-            let reg = find_by_token(conn, &token)?;
-            if reg.status() == RegistrationStatus::Cancelled {
-                return Err(AppError::conflict(
-                    "This registration is cancelled, so a travel scholarship can no longer be requested.",
-                ));
-            }
-            if scholarship::for_registration(conn, &reg.id)?.is_some() {
-                return Err(AppError::conflict(
-                    "This registration already has a travel scholarship request; there can be only one.",
-                ));
-            }
-            let event = event::find(conn, &reg.event_id)?;
-            if event.starts_at() <= Utc::now() {
-                return Err(AppError::conflict(
-                    "The event has started, so travel scholarships can no longer be requested.",
-                ));
-            }
-            let form = ScholarshipForm::parse(&fields).map_err(AppError::Validation)?;
-            let stored = scholarship::create(conn, &event.id, &reg.id, &form, db::now())?;
-            audit::record(conn, &registrant(), Entry::created("scholarship.requested", &stored))?;
-            let link = messages::manage_link(&base, &token);
-            outbox::queue(
-                conn,
-                emails::request_received(&event, &reg, &stored, Some(&link)),
-            )?;
-            crate::email::reviewers::notify(
-                conn,
-                &base,
-                &event,
-                "travel scholarship request",
-                &reg.full_name,
-            )?;
-            Ok(stored)
+            let reg = links::registration_by_manage_token(conn, &token)?;
+            request_scholarship::request(conn, &base, &reg, &token, &fields)
         })
     })
     .await?;
@@ -540,71 +419,13 @@ pub async fn withdraw(
     let token = token.into_inner();
     let after = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let reg = find_by_token(conn, &token)?;
-            let before = request_of(conn, &reg)?;
-            before
-                .status()
-                .transition(ScholarshipStatus::Withdrawn)
-                .map_err(AppError::Conflict)?;
-            let after = scholarship::withdraw(conn, &before.id, db::now())?;
-            audit::record(
-                conn,
-                &registrant(),
-                Entry::changed("scholarship.withdrawn", &before, &after),
-            )?;
-            Ok(after)
+            let reg = links::registration_by_manage_token(conn, &token)?;
+            request_scholarship::withdraw(conn, &reg)
         })
     })
     .await?;
     tracing::info!(scholarship_id = %after.id, "scholarship request withdrawn");
     Ok(HttpResponse::Ok().json(ScholarshipView::of(&after)))
-}
-
-/// The registrant's answer to an offered award, taken only before its reply-by time; a
-/// declined award's amount goes back to the budget.
-fn answer_award(
-    conn: &mut DbConnection,
-    token: &str,
-    answer: AwardStatus,
-) -> Result<ScholarshipRequest, AppError> {
-    write_transaction(conn, |conn| {
-        let reg = find_by_token(conn, token)?;
-        registration::lock_event(conn, &reg.event_id)?;
-        let before = request_of(conn, &reg)?;
-        let now = db::now();
-        let refusal = award_answer_refusal(
-            before.status(),
-            before.award(),
-            before.reply_by.map(|t| t.and_utc()),
-            now.and_utc(),
-        );
-        if let Some(why) = refusal {
-            return Err(AppError::conflict(why));
-        }
-        if !scholarship::answer_award(conn, &before.id, answer, now)? {
-            return Err(AppError::conflict(
-                "This award was answered by another request; reload the page.",
-            ));
-        }
-        if answer == AwardStatus::Declined {
-            scholarship::release_budget(
-                conn,
-                &before.event_id,
-                before.awarded_amount_cents.unwrap_or(0),
-            )?;
-        }
-        let after = scholarship::find(conn, &before.id)?;
-        audit::record(
-            conn,
-            &registrant(),
-            Entry::changed(
-                &format!("scholarship.award_{}", answer.as_str()),
-                &before,
-                &after,
-            ),
-        )?;
-        Ok(after)
-    })
 }
 
 /// Accept an offered award, before its reply-by time.
@@ -625,7 +446,10 @@ pub async fn accept(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let after = db::run(&state.pool, move |conn| {
-        answer_award(conn, &token, AwardStatus::Accepted)
+        write_transaction(conn, |conn| {
+            let reg = links::registration_by_manage_token(conn, &token)?;
+            answer_award(conn, &reg, AwardStatus::Accepted)
+        })
     })
     .await?;
     tracing::info!(scholarship_id = %after.id, "scholarship award accepted");
@@ -650,7 +474,10 @@ pub async fn decline(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let after = db::run(&state.pool, move |conn| {
-        answer_award(conn, &token, AwardStatus::Declined)
+        write_transaction(conn, |conn| {
+            let reg = links::registration_by_manage_token(conn, &token)?;
+            answer_award(conn, &reg, AwardStatus::Declined)
+        })
     })
     .await?;
     tracing::info!(scholarship_id = %after.id, "scholarship award declined");
