@@ -12,27 +12,8 @@ use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::email::transport::Transport;
 use crate::email::worker::{self, EmailWorker};
-use crate::http;
+use crate::http::{self, AppState};
 use crate::jobs::Sweeper;
-
-/// Shared by every request handler.
-pub struct AppState {
-    pub pool: DbPool,
-    pub settings: Arc<Settings>,
-    pub hasher: PasswordHasher,
-    pub login_throttle: LoginThrottle,
-    /// Our own origin, as browsers send it in `Origin`.
-    pub origin: String,
-    /// Wakes the email worker after a commit that queued mail.
-    pub outbox: crate::email::OutboxSignal,
-    /// Per-address limits on public endpoints.
-    pub public_limits: crate::rate_limit::PublicLimits,
-    /// This process's counters for `/metrics`.
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// Registrations and the email worker's records are committed in groups (see
-    /// [`db::group_commit`]).
-    pub group_commit: db::group_commit::GroupCommit,
-}
 
 pub struct Application {
     port: u16,

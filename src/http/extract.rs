@@ -14,7 +14,7 @@ use crate::auth::SESSION_COOKIE;
 use crate::db::models::{organizer::Organizer, session};
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// Largest JSON body accepted (a bulk of 1,000 invitations fits comfortably).
 pub const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -99,15 +99,22 @@ fn read_body(
                     timeout.as_secs_f64()
                 ))
             })?
-            .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                413 => too_large(),
-                _ => AppError::BadRequest(format!("the body could not be read: {e}")),
-            })
+            .map_err(|e| unreadable_body(e, JSON_LIMIT))
     }
 }
 
 fn mime_json() -> &'static str {
     "json"
+}
+
+/// Why a body could not be read: over `limit` (413), or broken off or malformed (400).
+pub fn unreadable_body(e: actix_web::Error, limit: usize) -> AppError {
+    match e.as_error::<actix_web::error::PayloadError>() {
+        Some(actix_web::error::PayloadError::Overflow) => {
+            AppError::PayloadTooLarge(format!("the body must be at most {limit} bytes"))
+        }
+        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
+    }
 }
 
 fn too_large() -> AppError {

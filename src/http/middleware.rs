@@ -12,7 +12,7 @@ use actix_web::{web, Error, ResponseError};
 use tracing::Instrument;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 

@@ -6,11 +6,14 @@ pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
+mod state;
 pub mod views;
 
 use actix_web::{web, HttpRequest};
 
 use crate::error::AppError;
+
+pub use state::AppState;
 
 /// Registers every route. Called once by the server and by nothing else.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -118,7 +118,7 @@ async fn manage(token: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// `GET /events/{slug}`: the public page of an event, with the request-an-invitation form.
 /// Drafts are not public.
 async fn event_page(
-    state: web::Data<crate::startup::AppState>,
+    state: web::Data<crate::http::AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::event::EventStatus;

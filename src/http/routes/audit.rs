@@ -9,7 +9,7 @@ use crate::db::models::event;
 use crate::error::AppError;
 use crate::http::extract::Admin;
 use crate::http::views::rfc3339;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -11,7 +11,7 @@ use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
 use crate::http::views::OrganizerView;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {

@@ -14,9 +14,9 @@ use crate::db::models::event;
 use crate::db::{self, write_transaction};
 use crate::domain::invitation::{CommunityFields, InvitationFields, InvitationSpec};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{check_json_depth, parse_value, CurrentOrganizer};
+use crate::http::extract::{check_json_depth, parse_value, unreadable_body, CurrentOrganizer};
 use crate::http::openapi::EventPath;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::bulk_invite::{self, invite_batch};
 
 /// Most rows one bulk request may carry.
@@ -268,12 +268,7 @@ pub async fn bulk(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
     let started = Instant::now();
-    let body = body.map_err(|e| match e.as_response_error().status_code().as_u16() {
-        413 => {
-            AppError::PayloadTooLarge(format!("the body must be at most {BULK_BODY_LIMIT} bytes"))
-        }
-        _ => AppError::BadRequest(format!("the body could not be read: {e}")),
-    })?;
+    let body = body.map_err(|e| unreadable_body(e, BULK_BODY_LIMIT))?;
     let format = bulk_format(&req)?;
     // Each row is parsed or refused on its own; only an unreadable body fails as a whole.
     let rows = match format {

@@ -13,7 +13,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::rfc3339;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::http::extract::{Admin, CurrentOrganizer, MaybeOrganizer, ValidJson};
 use crate::http::openapi::EventPath;
 use crate::http::views::{rfc3339, PublicEventView};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {

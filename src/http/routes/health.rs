@@ -2,7 +2,7 @@ use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {

@@ -16,7 +16,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::rfc3339;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::decide_request;
 use crate::workflows::request_invitation::{request_invitation, Requested};
 

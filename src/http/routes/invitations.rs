@@ -22,7 +22,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::{rfc3339, CommunityView, RegistrationRef};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::invite::{invite, Invite};
 use crate::workflows::{resend, revoke};
 

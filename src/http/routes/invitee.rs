@@ -18,7 +18,7 @@ use crate::http::extract::{OptionalJson, ValidJson};
 use crate::http::openapi::TokenPath;
 use crate::http::views::RegistrationRef;
 use crate::http::views::{rfc3339, PublicEventView};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::{decline, links, register};
 
 #[derive(Serialize, ToSchema)]

@@ -17,7 +17,7 @@ use crate::http::extract::ValidJson;
 use crate::http::openapi::TokenPath;
 use crate::http::views::PublicEventView;
 use crate::http::views::{NominationView, RegistrationView, ScholarshipView};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::cancel;
 use crate::workflows::links;
 use crate::workflows::update_details::update_details;

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// Prometheus metrics: requests, emails, the outbox and the database.
 #[utoipa::path(

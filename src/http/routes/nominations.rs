@@ -25,7 +25,7 @@ use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson,
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::views::CommunityView;
 use crate::http::views::NominationView;
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::{decide_nomination, links, nominate};
 
 /// The executive who nominated, as organizers see them beside the nomination.

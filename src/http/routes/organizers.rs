@@ -13,7 +13,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{Admin, ValidJson};
 use crate::http::views::rfc3339;
 use crate::http::views::OrganizerView;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// An organizer account as admins see it.
 #[derive(Serialize, ToSchema)]

@@ -18,7 +18,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_filter, CurrentOrganizer};
 use crate::http::openapi::EventPath;
 use crate::http::views::{csv_download, rfc3339, RegistrationView};
-use crate::startup::AppState;
+use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -21,7 +21,7 @@ use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
 use crate::http::views::{csv_download, ScholarshipView};
-use crate::startup::AppState;
+use crate::http::AppState;
 use crate::workflows::answer_award::answer_award;
 use crate::workflows::{decide_scholarship, links, request_scholarship};
 

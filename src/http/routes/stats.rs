@@ -13,7 +13,7 @@ use crate::db::{self, now};
 use crate::error::AppError;
 use crate::http::extract::CurrentOrganizer;
 use crate::http::openapi::EventPath;
-use crate::startup::AppState;
+use crate::http::AppState;
 
 /// An event's numbers at a glance. Each map of counts names every status, zero included.
 #[derive(Serialize, ToSchema)]
