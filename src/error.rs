@@ -124,6 +124,10 @@ impl AppError {
     }
 }
 
+// The two checks below read the message because diesel's `DatabaseErrorKind` has no kind
+// for these (SQLite's extended result code and PostgreSQL's SQLSTATE for them are not
+// exposed through it); unique violations and closed connections use their kinds.
+
 /// Whether a database error says that nothing can be written: a full disk (SQLite's
 /// `SQLITE_FULL`, PostgreSQL's "No space left on device") or a read-only database file.
 fn cannot_write(message: &str) -> bool {
