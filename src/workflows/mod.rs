@@ -7,3 +7,5 @@
 //! returns a typed result. It knows no HTTP: handlers in `http::routes` parse the request,
 //! call one workflow and shape the answer. Workflows may call each other (a cancellation
 //! promotes from the waiting list); route modules never import each other.
+
+pub mod check_in;

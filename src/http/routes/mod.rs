@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod catering;
+pub mod check_ins;
 pub mod emails;
 pub mod events;
 pub mod health;
