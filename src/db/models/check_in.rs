@@ -138,12 +138,12 @@ pub fn confirmed_count(conn: &mut DbConnection, event_id: &str) -> Result<i64, A
         .get_result(conn)?)
 }
 
+/// One registrant's answers: dietary requirements, accessibility needs.
+pub type Needs = (Option<String>, Option<String>);
+
 /// The dietary requirements and accessibility needs of the event's confirmed registrants,
 /// one pair per registrant, as they wrote them.
-pub fn confirmed_needs(
-    conn: &mut DbConnection,
-    event_id: &str,
-) -> Result<Vec<(Option<String>, Option<String>)>, AppError> {
+pub fn confirmed_needs(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Needs>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
