@@ -143,7 +143,6 @@
         if (res.status === 201 && res.data) {
           lastCheckedIn = res.data.registration;
           result('ok', 'Checked in', res.data.registration, 'Welcome them in.');
-          input.value = '';
         } else if (res.status === 409) {
           var detail = C.problemDetail(res.data);
           var kind = /already checked in/i.test(detail) ? 'already' : 'no';
@@ -157,6 +156,8 @@
         } else {
           result('no', 'Not checked in', personOf(body), A.failure(res, 'registration'));
         }
+        // Ready for the next person: a scanned or typed code is not a name to search.
+        if (body.code) input.value = '';
         return loadArrivals().then(showMatches);
       });
     }
