@@ -69,6 +69,16 @@ pub enum CheckInTarget {
     /// A code that cannot be any registration's: 404 without a lookup.
     UnknownCode,
     RegistrationId(String),
+    /// Not the shape of a registration id: 404 without a lookup.
+    UnknownRegistration,
+}
+
+/// Whether `raw` has the shape of a row id (a UUID): anything else names no row and is
+/// not sent to the database (PostgreSQL refuses a NUL in text with an error, not a miss).
+pub fn looks_like_id(raw: &str) -> bool {
+    !raw.is_empty()
+        && raw.len() <= MAX_INPUT
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl CheckInTarget {
@@ -113,8 +123,10 @@ impl CheckInTarget {
                         format!("must be at most {MAX_INPUT} characters"),
                     );
                     None
-                } else {
+                } else if looks_like_id(id) {
                     Some(Self::RegistrationId(id.to_owned()))
+                } else {
+                    Some(Self::UnknownRegistration)
                 }
             }
         };
@@ -183,6 +195,10 @@ mod tests {
         assert_eq!(
             CheckInTarget::parse(None, Some(" x ")).unwrap(),
             CheckInTarget::RegistrationId("x".into())
+        );
+        assert_eq!(
+            CheckInTarget::parse(None, Some("a\u{0}b")).unwrap(),
+            CheckInTarget::UnknownRegistration
         );
     }
 

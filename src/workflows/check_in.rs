@@ -11,7 +11,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::Event;
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::check_in::{readable, requirement_key, CheckInTarget};
+use crate::domain::check_in::{looks_like_id, readable, requirement_key, CheckInTarget};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::SecretToken;
 use crate::error::AppError;
@@ -68,7 +68,7 @@ pub fn check_in(
 ) -> Result<CheckedIn, CheckInError> {
     write_transaction(conn, |conn| {
         let found = match target {
-            CheckInTarget::UnknownCode => None,
+            CheckInTarget::UnknownCode | CheckInTarget::UnknownRegistration => None,
             CheckInTarget::Code(code) => {
                 check_in::registration_by_code(conn, &event.id, code.as_str())?
             }
@@ -76,8 +76,10 @@ pub fn check_in(
         };
         let Some((registration, community)) = found else {
             return Err(match target {
-                CheckInTarget::RegistrationId(_) => CheckInError::UnknownRegistration,
-                _ => CheckInError::UnknownCode,
+                CheckInTarget::RegistrationId(_) | CheckInTarget::UnknownRegistration => {
+                    CheckInError::UnknownRegistration
+                }
+                CheckInTarget::Code(_) | CheckInTarget::UnknownCode => CheckInError::UnknownCode,
             });
         };
         let status = registration.status();
@@ -132,9 +134,12 @@ pub fn undo(
     registration_id: &str,
     organizer_id: &str,
 ) -> Result<CheckIn, AppError> {
+    let not_found = || AppError::not_found("check-in of this registration");
+    if !looks_like_id(registration_id) {
+        return Err(not_found());
+    }
     write_transaction(conn, |conn| {
-        let removed = check_in::delete(conn, &event.id, registration_id)?
-            .ok_or_else(|| AppError::not_found("check-in of this registration"))?;
+        let removed = check_in::delete(conn, &event.id, registration_id)?.ok_or_else(not_found)?;
         audit::record(
             conn,
             &Actor::organizer(organizer_id),

@@ -236,6 +236,9 @@ async fn an_unknown_code_is_404_and_a_body_naming_neither_or_both_fields_is_422(
         json!({ "code": "ZZZZ-ZZZZ-ZZZZ" }),
         json!({ "code": "https://example.org/not-ours" }),
         json!({ "registration_id": uuid::Uuid::new_v4().to_string() }),
+        // Not sent to the database: PostgreSQL would refuse the NUL with an error.
+        json!({ "registration_id": "a\u{0}b" }),
+        json!({ "code": "ABCD\u{0}EFGH" }),
     ] {
         check_in(&app, &admin, unknown).await.problem(404);
     }
@@ -318,6 +321,7 @@ async fn a_check_in_is_undone_and_can_be_made_again() {
     undo(&app, &reviewer, "no-such-registration")
         .await
         .problem(404);
+    undo(&app, &reviewer, "a%00b").await.problem(404);
 
     let res = check_in(&app, &reviewer, json!({ "code": ada.code })).await;
     assert_eq!(res.status, 201, "{}", res.text());

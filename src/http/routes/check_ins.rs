@@ -301,7 +301,7 @@ fn qr_png(code: &str) -> Result<Vec<u8>, AppError> {
     path = "/api/v1/manage/{token}/checkin.png",
     params(TokenPath),
     responses(
-        (status = 200, description = "The QR code of `checkin_code` (PNG).", content_type = "image/png", body = Vec<u8>),
+        (status = 200, description = "The QR code of `checkin_code` (PNG).", content_type = "image/png", body = String),
         (status = 404, description = "No registration has this token, or it is not confirmed (only a confirmed registration is expected at the door)."),
     )
 )]
