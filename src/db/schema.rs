@@ -120,6 +120,16 @@ diesel::table! {
         updated_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
+        checkin_code -> Text,
+    }
+}
+
+diesel::table! {
+    check_ins (registration_id) {
+        registration_id -> Text,
+        event_id -> Text,
+        checked_in_at -> Timestamp,
+        checked_in_by -> Nullable<Text>,
     }
 }
 
@@ -222,6 +232,8 @@ diesel::joinable!(nominations -> registrations (registration_id));
 diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(audit_log -> events (event_id));
+diesel::joinable!(check_ins -> registrations (registration_id));
+diesel::joinable!(check_ins -> organizers (checked_in_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -235,4 +247,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     scholarship_requests,
     emails,
     invitation_requests,
+    check_ins,
 );

@@ -81,6 +81,7 @@ row!(RegistrationRow, registrations {
     accessibility_needs: Option<String>, status: String, manage_token_hash: String,
     created_at: NaiveDateTime, updated_at: NaiveDateTime,
     confirmed_at: Option<NaiveDateTime>, cancelled_at: Option<NaiveDateTime>,
+    checkin_code: String,
 });
 
 row!(NominationRow, nominations {

@@ -24,8 +24,9 @@ use utoipa::{OpenApi as _, ToSchema};
 use crate::auth::SESSION_COOKIE;
 use crate::http::problem::Problem;
 use crate::http::routes::{
-    audit, auth, bulk_invitations, emails, events, health, invitation_requests, invitations,
-    invitee, manage, metrics, nominations, organizers, registrations, scholarships, stats,
+    audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
+    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
+    registrations, scholarships, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -174,6 +175,7 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(scholarships::__path_withdraw, scholarships::withdraw),
                 op(scholarships::__path_accept, scholarships::accept),
                 op(scholarships::__path_decline, scholarships::decline),
+                op(check_ins::__path_qr_code, check_ins::qr_code),
             ],
         ),
         (
@@ -230,6 +232,15 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                     invitation_requests::__path_decline,
                     invitation_requests::decline,
                 ),
+            ],
+        ),
+        (
+            "check-in",
+            vec![
+                op(check_ins::__path_create, check_ins::create),
+                op(check_ins::__path_list, check_ins::list),
+                op(check_ins::__path_undo, check_ins::undo),
+                op(catering::__path_show, catering::show),
             ],
         ),
     ]

@@ -12,6 +12,7 @@ pub mod answer_award;
 pub mod award_deadlines;
 pub mod bulk_invite;
 pub mod cancel;
+pub mod check_in;
 pub mod decide_nomination;
 pub mod decide_request;
 pub mod decide_scholarship;

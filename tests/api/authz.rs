@@ -73,6 +73,10 @@ const ORGANIZER_ENDPOINTS: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/events/{slug}/emails", Organizer),
     ("POST", "/events/{slug}/emails/{id}/resend", Organizer),
+    ("POST", "/events/{slug}/check-ins", Organizer),
+    ("GET", "/events/{slug}/check-ins", Organizer),
+    ("DELETE", "/events/{slug}/check-ins/{id}", Organizer),
+    ("GET", "/events/{slug}/catering", Organizer),
 ];
 
 /// Endpoints anyone may call: no session needed, but writes from another site are refused.
@@ -143,6 +147,7 @@ const MANAGE_ENDPOINTS: &[(&str, &str)] = &[
     ("POST", "/manage/{token}/scholarship/withdraw"),
     ("POST", "/manage/{token}/scholarship/accept"),
     ("POST", "/manage/{token}/scholarship/decline"),
+    ("GET", "/manage/{token}/checkin.png"),
 ];
 
 const SLUG: &str = "matrix-a";

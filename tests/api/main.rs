@@ -2,6 +2,7 @@
 
 mod auth;
 mod authz;
+mod check_ins;
 mod cli;
 mod email_safety;
 mod events;

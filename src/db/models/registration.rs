@@ -7,6 +7,7 @@ use super::invitation::Invitation;
 use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, registrations};
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
 use crate::error::AppError;
@@ -33,6 +34,9 @@ pub struct Registration {
     pub updated_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub cancelled_at: Option<NaiveDateTime>,
+    /// What the registrant's QR code holds, for check-in at the door; kept out of the audit log.
+    #[serde(skip)]
+    pub checkin_code: String,
 }
 
 impl Registration {
@@ -62,6 +66,7 @@ struct NewRegistration<'a> {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     confirmed_at: Option<NaiveDateTime>,
+    checkin_code: &'a str,
 }
 
 pub struct NewRegistrationArgs<'a> {
@@ -79,7 +84,8 @@ pub struct NewRegistrationArgs<'a> {
 }
 
 impl NewRegistrationArgs<'_> {
-    /// The row as [`create`] stores it.
+    /// The row as [`create`] stores it, with a fresh check-in code each time it is called
+    /// (so an email rendered from one call does not know the stored code).
     pub fn row(&self) -> Registration {
         let f = self.form;
         Registration {
@@ -101,6 +107,7 @@ impl NewRegistrationArgs<'_> {
             updated_at: self.at,
             confirmed_at: (self.status == RegistrationStatus::Confirmed).then_some(self.at),
             cancelled_at: None,
+            checkin_code: CheckInCode::generate().into_string(),
         }
     }
 }
@@ -131,6 +138,7 @@ pub fn create(
             created_at: r.created_at,
             updated_at: r.updated_at,
             confirmed_at: r.confirmed_at,
+            checkin_code: &r.checkin_code,
         })
         .execute(conn)
         .map_err(|e| {

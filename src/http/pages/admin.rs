@@ -71,6 +71,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_organizers.html"),
     ),
     (
+        "admin_checkin.html",
+        include_str!("templates/admin_checkin.html"),
+    ),
+    (
+        "admin_catering.html",
+        include_str!("templates/admin_catering.html"),
+    ),
+    (
         "admin_not_found.html",
         include_str!("templates/admin_not_found.html"),
     ),
@@ -95,7 +103,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 9] = [
     ("", "Overview"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
@@ -103,6 +111,8 @@ const SECTIONS: [(&str, &str); 7] = [
     ("scholarships", "Scholarships"),
     ("registrations", "Registrations"),
     ("emails", "Emails"),
+    ("check-in", "Check-in"),
+    ("catering", "Catering"),
 ];
 
 /// Renders a dashboard page. `page` names the page for its script; `slug` and `current`
@@ -199,6 +209,8 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "scholarships" => ("admin_review.html", "scholarships"),
         "registrations" => ("admin_registrations.html", "registrations"),
         "emails" => ("admin_emails.html", "emails"),
+        "check-in" => ("admin_checkin.html", "check-in"),
+        "catering" => ("admin_catering.html", "catering"),
         _ => return missing(),
     };
     page(
@@ -250,6 +262,8 @@ mod tests {
             ("admin_registrations.html", "registrations"),
             ("admin_registration.html", "registration"),
             ("admin_emails.html", "emails"),
+            ("admin_checkin.html", "check-in"),
+            ("admin_catering.html", "catering"),
             ("admin_audit.html", "audit"),
             ("admin_organizers.html", "organizers"),
         ] {

@@ -85,6 +85,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-accounts.js"),
     },
     Asset {
+        name: "admin-checkin.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-checkin.js"),
+    },
+    Asset {
+        name: "admin-checkin.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/admin-checkin.css"),
+    },
+    Asset {
         name: "api-docs.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("assets/api-docs.css"),

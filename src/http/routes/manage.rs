@@ -35,6 +35,10 @@ pub struct ManageView {
     nomination: Option<NominationView>,
     nominations: Vec<NominationView>,
     scholarship: Option<ScholarshipView>,
+    /// What the QR code at `/api/v1/manage/{token}/checkin.png` holds, shown at the door;
+    /// `null` unless the registration is confirmed.
+    #[schema(example = "K7QM4XRD9TZB")]
+    checkin_code: Option<String>,
 }
 
 fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppError> {
@@ -53,6 +57,8 @@ fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppEr
         nomination: nominations.last().map(NominationView::of),
         nominations: nominations.iter().map(NominationView::of).collect(),
         scholarship: scholarship.as_ref().map(ScholarshipView::of),
+        checkin_code: (reg.status() == RegistrationStatus::Confirmed)
+            .then(|| reg.checkin_code.clone()),
     })
 }
 

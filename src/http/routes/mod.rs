@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod auth;
 pub mod bulk_invitations;
+pub mod catering;
+pub mod check_ins;
 pub mod emails;
 pub mod events;
 pub mod health;

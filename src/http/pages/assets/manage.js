@@ -68,6 +68,7 @@
       ? 'You will be taken off the waiting list.'
       : 'Your seat will be released and offered to the next person on the waiting list.';
 
+    showCheckIn(data, reg);
     showDetails(reg);
     showNominations(data, reg);
     showScholarship(data, event, reg);
@@ -93,6 +94,18 @@
       banner.hidden = false;
       banner.focus({ preventScroll: true });
     }
+  }
+
+  // The QR code for the door, only while the registration is confirmed.
+  function showCheckIn(data, reg) {
+    var code = reg.status === 'confirmed' ? data.checkin_code : null;
+    C.byId('checkin-section').hidden = !code;
+    if (!code) return;
+    var img = C.byId('checkin-qr');
+    var src = base + '/checkin.png';
+    if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+    // In groups of four, easier to read out; the desk ignores the spaces.
+    C.byId('checkin-code').textContent = code.replace(/(.{4})(?=.)/g, '$1 ');
   }
 
   function showDetails(reg) {

@@ -1,0 +1,3 @@
+DROP TABLE check_ins;
+DROP INDEX registrations_checkin_code;
+ALTER TABLE registrations DROP COLUMN checkin_code;
