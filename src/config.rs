@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use smtp::{SmtpCredentials, SmtpSettings, SmtpTls};
+pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
 
 /// Where the data lives, picked from the scheme of `DATABASE_URL`. Its `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq)]

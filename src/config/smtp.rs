@@ -1,12 +1,18 @@
-//! The SMTP settings of `CONVENE_SMTP_URL`, parsed once at start so that the transport
-//! gets typed values and a mistake stops the service with the variable's name instead of
-//! surfacing at the first send.
+//! The SMTP settings: `CONVENE_SMTP_URL`, `CONVENE_SMTP_CA_FILE` and `CONVENE_SMTP_HELO`,
+//! parsed once at start so that the transport gets typed values and a mistake stops the
+//! service with the variable's name instead of surfacing at the first send.
 
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use url::Url;
 
 use super::ConfigError;
 
 const URL_VAR: &str = "CONVENE_SMTP_URL";
+const CA_VAR: &str = "CONVENE_SMTP_CA_FILE";
+const HELO_VAR: &str = "CONVENE_SMTP_HELO";
 
 /// The SMTP server to send through and how to talk to it. Its `Debug` hides the password.
 #[derive(Clone, Debug)]
@@ -16,6 +22,10 @@ pub struct SmtpSettings {
     pub port: u16,
     pub tls: SmtpTls,
     pub credentials: Option<SmtpCredentials>,
+    /// `CONVENE_SMTP_CA_FILE`: a CA trusted besides the platform's, already checked.
+    pub extra_ca: Option<ExtraCa>,
+    /// `CONVENE_SMTP_HELO`: the name given in EHLO (default: this machine's host name).
+    pub helo: Option<HeloName>,
 }
 
 /// How the connection is encrypted.
@@ -23,9 +33,11 @@ pub struct SmtpSettings {
 pub enum SmtpTls {
     /// `smtps://`: TLS from the first byte.
     Implicit,
-    /// `smtp://...?tls=required`: STARTTLS; a server that does not offer it is refused.
+    /// `smtp://` with STARTTLS; a server that does not offer it is refused. The default
+    /// when the URL carries credentials, and `?tls=required`.
     StartTlsRequired,
-    /// `smtp://`: STARTTLS when the server offers it, in the clear otherwise.
+    /// `smtp://` with STARTTLS when the server offers it, in the clear otherwise. The
+    /// default without credentials, and `?tls=opportunistic`.
     StartTlsOpportunistic,
 }
 
@@ -62,8 +74,23 @@ impl std::fmt::Debug for SmtpCredentials {
     }
 }
 
+/// The CA of `CONVENE_SMTP_CA_FILE`, read and checked at start.
+#[derive(Clone, Debug)]
+pub struct ExtraCa {
+    pub path: PathBuf,
+    pub certificate: Certificate,
+}
+
+/// The EHLO name of `CONVENE_SMTP_HELO`: a domain name or an IP address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeloName {
+    Domain(String),
+    Ip(IpAddr),
+}
+
 impl SmtpSettings {
-    /// The SMTP settings, or None when `CONVENE_SMTP_URL` is unset (mail goes to files).
+    /// The SMTP settings, or None when `CONVENE_SMTP_URL` is unset (mail goes to files;
+    /// the other two variables are then not read).
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
@@ -72,7 +99,16 @@ impl SmtpSettings {
             return Ok(None);
         };
         let err = |name: &'static str| move |message: String| ConfigError { name, message };
-        parse_url(&raw).map(Some).map_err(err(URL_VAR))
+        let mut settings = parse_url(&raw).map_err(err(URL_VAR))?;
+        if let Some(path) = set(CA_VAR) {
+            let path = PathBuf::from(path.trim());
+            let certificate = read_ca(&path, &settings.host).map_err(err(CA_VAR))?;
+            settings.extra_ca = Some(ExtraCa { path, certificate });
+        }
+        if let Some(name) = set(HELO_VAR) {
+            settings.helo = Some(parse_helo(name.trim()).map_err(err(HELO_VAR))?);
+        }
+        Ok(Some(settings))
     }
 
     /// `smtps://host:465` or `smtp://host:25`, for logs: never the credentials.
@@ -90,7 +126,7 @@ impl SmtpSettings {
     }
 }
 
-/// `smtp://[user:pass@]host[:port][?tls=required]` or `smtps://...`.
+/// `smtp://[user:pass@]host[:port][?tls=required|opportunistic]` or `smtps://...`.
 fn parse_url(raw: &str) -> Result<SmtpSettings, String> {
     let url = Url::parse(raw.trim()).map_err(|e| format!("{e} (expected smtp://host:port)"))?;
     let implicit = match url.scheme() {
@@ -106,22 +142,44 @@ fn parse_url(raw: &str) -> Result<SmtpSettings, String> {
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
-    // Today's rule: only `tls=required` means anything; other parameters are ignored.
-    let required = url
-        .query_pairs()
-        .any(|(k, v)| k == "tls" && v.eq_ignore_ascii_case("required"));
-    let tls = match (implicit, required) {
-        (true, _) => SmtpTls::Implicit,
-        (false, true) => SmtpTls::StartTlsRequired,
-        (false, false) => SmtpTls::StartTlsOpportunistic,
-    };
     let credentials = credentials(&url)?;
+    let mut asked: Option<SmtpTls> = None;
+    for (key, value) in url.query_pairs() {
+        // A misspelt key would silently leave the default, as a misspelt value would.
+        if key != "tls" {
+            return Err(format!("unknown parameter '{key}' (the only one is tls)"));
+        }
+        if asked.is_some() {
+            return Err("tls is given more than once".into());
+        }
+        asked = Some(match value.to_ascii_lowercase().as_str() {
+            "required" => SmtpTls::StartTlsRequired,
+            "opportunistic" => SmtpTls::StartTlsOpportunistic,
+            _ => {
+                return Err(format!(
+                    "unknown tls={value} (expected tls=required or tls=opportunistic)"
+                ))
+            }
+        });
+    }
+    let tls = match (implicit, asked) {
+        (true, None | Some(SmtpTls::StartTlsRequired)) => SmtpTls::Implicit,
+        (true, Some(_)) => {
+            return Err("smtps:// is always encrypted: tls=opportunistic does not apply".into())
+        }
+        (false, Some(tls)) => tls,
+        // Credentials never cross in the clear unless the operator wrote it out.
+        (false, None) if credentials.is_some() => SmtpTls::StartTlsRequired,
+        (false, None) => SmtpTls::StartTlsOpportunistic,
+    };
     let port = url.port().unwrap_or(if implicit { 465 } else { 25 });
     Ok(SmtpSettings {
         host,
         port,
         tls,
         credentials,
+        extra_ca: None,
+        helo: None,
     })
 }
 
@@ -135,11 +193,51 @@ fn credentials(url: &Url) -> Result<Option<SmtpCredentials>, String> {
             .map_err(|_| "the credentials are not valid UTF-8 once percent-decoded".to_owned())
     };
     match (url.username(), url.password()) {
-        ("", _) => Ok(None),
+        ("", None) => Ok(None),
+        ("", Some(_)) => Err("a password is given without a user name".into()),
         (user, password) => Ok(Some(SmtpCredentials {
             user: decode(user)?,
             password: decode(password.unwrap_or_default())?,
         })),
+    }
+}
+
+/// Reads a PEM file of one or more CA certificates and checks that TLS can be set up
+/// with them, so that a bad file stops the service now rather than every send later.
+fn read_ca(path: &Path, host: &str) -> Result<Certificate, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // lettre skips what is not a certificate: a file holding none would trust nothing new.
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    let certificate = Certificate::from_pem(&pem)
+        .map_err(|e| format!("{} is not a valid PEM certificate: {e}", path.display()))?;
+    TlsParameters::builder(host.to_owned())
+        .add_root_certificate(certificate.clone())
+        .build()
+        .map_err(|e| format!("{} cannot be used as a CA: {e}", path.display()))?;
+    Ok(certificate)
+}
+
+/// A domain name (letters, digits, hyphens, dots) or an IP address.
+fn parse_helo(name: &str) -> Result<HeloName, String> {
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(HeloName::Ip(ip));
+    }
+    let valid_label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if name.len() <= 253 && name.split('.').all(valid_label) {
+        Ok(HeloName::Domain(name.to_owned()))
+    } else {
+        Err(format!(
+            "'{name}' is not a domain name or an IP address (e.g. mail.example.org)"
+        ))
     }
 }
 
@@ -159,6 +257,24 @@ mod tests {
         smtp(&[(URL_VAR, raw)]).map(|s| s.expect("set"))
     }
 
+    /// A self-signed CA made with `openssl req -x509` for these tests.
+    fn test_ca() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/smtp-test-ca.pem")
+    }
+
+    fn temp_file(content: &[u8]) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("convene-ca-{}.pem", uuid::Uuid::new_v4()));
+        std::fs::write(&path, content).expect("temp file");
+        path
+    }
+
+    #[test]
+    fn no_url_means_no_smtp_and_the_other_variables_are_not_read() {
+        assert!(smtp(&[(CA_VAR, "/nowhere"), (HELO_VAR, "bad name!")])
+            .unwrap()
+            .is_none());
+    }
+
     #[test]
     fn the_scheme_and_tls_pick_implicit_tls_required_or_opportunistic_starttls() {
         let s = url("smtps://mail.example.org").unwrap();
@@ -170,11 +286,29 @@ mod tests {
         );
         let s = url("smtp://mail.example.org:587?tls=required").unwrap();
         assert_eq!((s.tls, s.port), (SmtpTls::StartTlsRequired, 587));
+        assert_eq!(
+            url("smtp://mail.example.org?tls=Opportunistic")
+                .unwrap()
+                .tls,
+            SmtpTls::StartTlsOpportunistic
+        );
         let plain = url("smtp://[::1]").unwrap();
         assert_eq!(plain.tls, SmtpTls::StartTlsOpportunistic, "no credentials");
         assert_eq!((plain.host.as_str(), plain.port), ("::1", 25));
         assert_eq!(plain.describe(), "smtp://[::1]:25");
         assert!(plain.credentials.is_none());
+    }
+
+    #[test]
+    fn credentials_require_starttls_unless_opportunistic_is_written_out() {
+        let s = url("smtp://dana:secret@mail.example.org:587").unwrap();
+        assert_eq!(s.tls, SmtpTls::StartTlsRequired);
+        let s = url("smtp://dana:secret@mail.example.org:587?tls=opportunistic").unwrap();
+        assert_eq!(s.tls, SmtpTls::StartTlsOpportunistic);
+        assert_eq!(
+            url("smtps://dana:secret@mail.example.org").unwrap().tls,
+            SmtpTls::Implicit
+        );
     }
 
     #[test]
@@ -193,15 +327,28 @@ mod tests {
         let s = url("smtp://u:caf%C3%A9@h").unwrap();
         assert_eq!(s.credentials.unwrap().password, "café");
         assert_eq!(url("smtp://u:%FF@h").unwrap_err().name, URL_VAR);
+        assert_eq!(url("smtp://:secret@h").unwrap_err().name, URL_VAR);
     }
 
     #[test]
-    fn a_url_that_is_not_smtp_names_the_variable() {
-        for bad in ["http://h", "smtp://", "not a url"] {
+    fn an_unknown_tls_value_or_parameter_names_the_variable_and_what_is_accepted() {
+        for bad in [
+            "smtp://h?tls=require",
+            "smtp://h?tls=",
+            "smtp://h?tls=none",
+            "smtp://h?tsl=required",
+            "smtp://h?tls=required&tls=opportunistic",
+            "smtps://h?tls=opportunistic",
+            "http://h",
+            "smtp://",
+        ] {
             let e = url(bad).unwrap_err();
             assert_eq!(e.name, URL_VAR, "{bad}");
             assert!(e.to_string().contains(URL_VAR), "{e}");
         }
+        let e = url("smtp://u:hunter2@h?tls=require").unwrap_err();
+        assert!(e.to_string().contains("tls=required"), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]
@@ -212,5 +359,51 @@ mod tests {
             !shown.contains("smtp-secret") && shown.contains("dana"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_ca_file_is_read_and_checked_at_start() {
+        let ca = test_ca();
+        let s = smtp(&[(URL_VAR, "smtp://h"), (CA_VAR, ca.to_str().unwrap())])
+            .unwrap()
+            .unwrap();
+        assert_eq!(s.extra_ca.unwrap().path, ca);
+
+        let not_pem = temp_file(b"just some text\n");
+        let bad_pem = temp_file(
+            b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+        );
+        for path in [
+            PathBuf::from("/nonexistent/ca.pem"),
+            not_pem.clone(),
+            bad_pem.clone(),
+        ] {
+            let e = smtp(&[(URL_VAR, "smtp://h"), (CA_VAR, path.to_str().unwrap())]).unwrap_err();
+            assert_eq!(e.name, CA_VAR, "{}: {e}", path.display());
+            assert!(e.to_string().contains(CA_VAR));
+        }
+        let _ = std::fs::remove_file(not_pem);
+        let _ = std::fs::remove_file(bad_pem);
+    }
+
+    #[test]
+    fn the_helo_name_is_a_domain_or_an_address() {
+        let helo = |name: &str| smtp(&[(URL_VAR, "smtp://h"), (HELO_VAR, name)]);
+        assert_eq!(
+            helo("mail.example.org").unwrap().unwrap().helo,
+            Some(HeloName::Domain("mail.example.org".into()))
+        );
+        assert_eq!(
+            helo("[192.0.2.7]").unwrap().unwrap().helo,
+            Some(HeloName::Ip("192.0.2.7".parse().unwrap()))
+        );
+        for bad in [
+            "mail example",
+            "mail..example.org",
+            "-x.org",
+            "x\r\nMAIL FROM",
+        ] {
+            assert_eq!(helo(bad).unwrap_err().name, HELO_VAR, "{bad:?}");
+        }
     }
 }

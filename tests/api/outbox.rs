@@ -22,7 +22,7 @@ fn context(name: &str) -> serde_json::Value {
     context
 }
 
-fn test_email(to: &str, name: &str) -> Outgoing {
+pub fn test_email(to: &str, name: &str) -> Outgoing {
     Outgoing {
         template: "_test",
         to: to.to_owned(),
@@ -34,7 +34,7 @@ fn test_email(to: &str, name: &str) -> Outgoing {
 }
 
 /// Queues emails in one transaction, as a request handler would; returns their ids.
-async fn queue(app: &TestApp, emails: Vec<Outgoing>) -> Vec<String> {
+pub async fn queue(app: &TestApp, emails: Vec<Outgoing>) -> Vec<String> {
     let pool = app.pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get().expect("connection");
@@ -67,7 +67,7 @@ async fn stored(app: &TestApp, id: &str) -> StoredEmail {
 }
 
 /// Waits (up to 10 s) until the stored email satisfies `ready`, and returns it.
-async fn wait_until(
+pub async fn wait_until(
     app: &TestApp,
     id: &str,
     what: &str,

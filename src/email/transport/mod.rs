@@ -83,6 +83,14 @@ impl Transport {
         }
     }
 
+    /// How SMTP connections are encrypted, for the startup log; None for `.eml` files.
+    pub fn tls_mode(&self) -> Option<crate::config::SmtpTls> {
+        match &self.kind {
+            Kind::Smtp(pool) => Some(pool.server.mode()),
+            Kind::Files(_) => None,
+        }
+    }
+
     /// Sends one stored email, or writes it to the mail folder.
     pub async fn send(&self, email: &StoredEmail) -> Result<(), SendError> {
         let message = build_message(email, &self.from)?;

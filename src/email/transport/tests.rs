@@ -89,7 +89,7 @@ async fn smtps_speaks_tls_from_the_first_byte() {
 }
 
 #[tokio::test]
-async fn the_credentials_of_the_url_log_in() {
+async fn the_credentials_of_the_url_log_in_in_the_clear_only_when_written_out() {
     use base64::Engine;
     let smtp = TestServer::start(Offers {
         auth: true,
@@ -97,7 +97,10 @@ async fn the_credentials_of_the_url_log_in() {
     })
     .await;
     let url = smtp.url.replacen("smtp://", "smtp://dana%40x:p%3Ass@", 1);
-    transport(&url).send(&stored(None)).await.unwrap();
+    transport(&format!("{url}?tls=opportunistic"))
+        .send(&stored(None))
+        .await
+        .unwrap();
     let auth = smtp.commands_starting("AUTH PLAIN ");
     let [line] = auth.as_slice() else {
         panic!("one AUTH expected: {auth:?}")
@@ -109,11 +112,55 @@ async fn the_credentials_of_the_url_log_in() {
     assert_eq!(smtp.messages(), 1);
 }
 
+#[tokio::test]
+async fn credentials_are_not_sent_to_a_server_without_starttls() {
+    let smtp = TestServer::start(Offers {
+        auth: true,
+        ..Offers::default()
+    })
+    .await;
+    let url = smtp
+        .url
+        .replacen("smtp://", "smtp://dana:hunter2-secret@", 1);
+    let error = transport(&url).send(&stored(None)).await.unwrap_err();
+    assert!(!error.is_permanent(), "the server may be fixed: {error}");
+    assert!(
+        error.to_string().contains("does not offer STARTTLS"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    assert_eq!((smtp.count("AUTH"), smtp.count("MAIL")), (0, 0));
+    assert!(smtp
+        .commands_starting("")
+        .iter()
+        .all(|c| !c.contains("hunter2")));
+}
+
+#[tokio::test]
+async fn the_helo_name_of_the_settings_greets_the_server() {
+    let smtp = TestServer::start(Offers::default()).await;
+    transport_with(&[
+        ("CONVENE_SMTP_URL", &smtp.url),
+        ("CONVENE_SMTP_HELO", "mail.example.org"),
+    ])
+    .send(&stored(None))
+    .await
+    .unwrap();
+    assert_eq!(smtp.commands_starting("EHLO"), ["EHLO mail.example.org"]);
+}
+
 fn transport(url: &str) -> Transport {
-    let settings =
-        SmtpSettings::from_lookup(|name| (name == "CONVENE_SMTP_URL").then(|| url.to_owned()))
-            .unwrap()
-            .unwrap();
+    transport_with(&[("CONVENE_SMTP_URL", url)])
+}
+
+fn transport_with(vars: &[(&str, &str)]) -> Transport {
+    let settings = SmtpSettings::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap()
+    .unwrap();
     let server = SmtpServer::new(&settings).unwrap();
     Transport {
         from: from(),
