@@ -51,6 +51,17 @@ pub struct RawMessage {
     pub data: Vec<u8>,
 }
 
+/// The Message-ID that an email stored with `stored` goes out with from an address in
+/// `sender_domain`: the unique part of the stored one (left of '@') in that domain.
+pub fn sent_message_id(stored: &str, sender_domain: &str) -> String {
+    let unique = stored
+        .trim_start_matches('<')
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    format!("<{unique}@{sender_domain}>")
+}
+
 /// A received email, parsed.
 #[derive(Clone, Debug)]
 pub struct ReceivedEmail {
@@ -61,7 +72,7 @@ pub struct ReceivedEmail {
     pub text: String,
     /// The text/html part ("" if there is none).
     pub html: String,
-    /// As in the header, with its angle brackets: `<...@convene.mail>`.
+    /// As in the header, with its angle brackets: `<...@SENDER-DOMAIN>`.
     pub message_id: String,
     pub attachments: Vec<ReceivedAttachment>,
     pub raw: String,

@@ -1,13 +1,14 @@
 //! SMTP safety (PRODUCT.md E): credentials never cross a connection without TLS unless
-//! the URL says `tls=opportunistic`, and a misspelt setting stops the service at start
-//! naming its variable.
+//! the URL says `tls=opportunistic`, a misspelt setting stops the service at start
+//! naming its variable, and every email is marked automatic with a Message-ID in the
+//! sender's domain.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::helpers::{spawn_app_with, TestDatabase};
 use crate::outbox::{queue, test_email, wait_until};
-use crate::smtp::{TestSmtp, WAIT};
+use crate::smtp::{sent_message_id, TestSmtp, WAIT};
 
 const PASSWORD: &str = "hunter2-smtp-secret";
 
@@ -69,6 +70,29 @@ async fn smtp_credentials_go_in_the_clear_only_when_the_url_says_tls_opportunist
         .filter(|c| c.to_ascii_uppercase().starts_with("AUTH"))
         .collect();
     assert_eq!(auth.len(), 1, "logged in once: {auth:?}");
+}
+
+#[actix_web::test]
+async fn smtp_every_email_is_auto_submitted_with_a_message_id_in_the_senders_domain() {
+    let app = spawn_app_with(&[("CONVENE_MAIL_FROM", "Events <events@mail.example.org>")]).await;
+    let id = queue(&app, vec![test_email("dana@example.org", "Dana Whitfield")])
+        .await
+        .remove(0);
+
+    let received = app.wait_for_email("dana@example.org").await;
+    assert!(
+        received
+            .raw
+            .contains("\r\nAuto-Submitted: auto-generated\r\n"),
+        "{}",
+        received.raw
+    );
+    assert!(received.message_id.ends_with("@mail.example.org>"));
+    let row = wait_until(&app, &id, "sent", |e| e.status == "sent").await;
+    assert_eq!(
+        received.message_id,
+        sent_message_id(&row.message_id, "mail.example.org")
+    );
 }
 
 /// Runs `convene serve` with `vars` until it exits or `done` holds for what it wrote;

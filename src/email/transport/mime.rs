@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment as MimeAttachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
@@ -14,6 +14,38 @@ use crate::email::Attachment;
 /// Content type of calendar attachments: `method=PUBLISH` makes mail clients offer
 /// "add to calendar" instead of treating the file as a meeting request to answer.
 pub const CALENDAR_CONTENT_TYPE: &str = "text/calendar; charset=utf-8; method=PUBLISH";
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): vacation responders and other
+/// automatic replies stay silent, so a registrant's out-of-office does not answer us.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// The Message-ID sent for a stored one: its unique part (left of '@') in the sender's
+/// domain. Receivers judge a Message-ID in a domain that is not the sender's as a sign
+/// of forgery; the unique part, fixed at queue time, keeps it the same on every attempt.
+pub fn message_id(stored: &str, from: &Mailbox) -> String {
+    let unique = stored
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    format!("<{unique}@{}>", from.email.domain())
+}
 
 /// Builds the message exactly as stored: the same Message-ID and Date on every attempt,
 /// so a receiver can recognise a retried email.
@@ -46,8 +78,9 @@ pub fn build_message(email: &StoredEmail, from: &Mailbox) -> Result<Message, Sen
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .message_id(Some(email.message_id.clone()))
+        .message_id(Some(message_id(&email.message_id, from)))
         .date(SystemTime::from(email.created_at.and_utc()))
+        .header(AutoSubmitted)
         .multipart(body)
         .map_err(|e| SendError::Permanent(format!("the message cannot be built: {e}")))
 }
@@ -114,13 +147,26 @@ pub(super) mod tests {
     fn a_message_carries_the_stored_message_id_and_both_parts() {
         let m = build_message(&stored(None), &from()).unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
-        assert!(raw.contains("Message-ID: <abc@convene.mail>"), "{raw}");
+        assert!(raw.contains("Message-ID: <abc@localhost>"), "{raw}");
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
         assert!(
             !raw.contains("multipart/mixed"),
             "no attachment, no mixed part"
         );
+    }
+
+    #[test]
+    fn every_message_is_marked_auto_submitted_with_a_message_id_in_the_senders_domain() {
+        let from: Mailbox = "Events <events@mail.example.org>".parse().unwrap();
+        let raw =
+            String::from_utf8(build_message(&stored(None), &from).unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("\r\nAuto-Submitted: auto-generated\r\n"),
+            "{raw}"
+        );
+        assert!(raw.contains("Message-ID: <abc@mail.example.org>"), "{raw}");
+        assert_eq!(message_id("abc@x", &from), "<abc@mail.example.org>");
     }
 
     #[test]
