@@ -104,7 +104,7 @@ impl SmtpServer {
                 conn.abort().await;
                 return Err(SendError::Transient(format!(
                     "{} does not offer STARTTLS, which CONVENE_SMTP_URL requires; \
-                     nothing was sent in the clear",
+                     neither the email nor a password was sent",
                     self.describe()
                 )));
             }
