@@ -4,8 +4,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio_rustls::rustls::{self, pki_types};
+use tokio_rustls::TlsAcceptor;
 
 /// What the test server advertises and how it behaves.
 #[derive(Clone, Copy, Default)]
@@ -34,22 +35,65 @@ pub(super) struct TestServer {
 
 impl TestServer {
     pub async fn start(offers: Offers) -> Self {
+        Self::listen(offers, None).await
+    }
+
+    /// A server speaking TLS from the first byte (`smtps://`) with the certificate and
+    /// key of `tests/fixtures/<name>.pem` and `<name>.key`.
+    pub async fn start_tls(offers: Offers, name: &str) -> Self {
+        let fixture = |ext: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+            std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap()
+        };
+        use pki_types::pem::PemObject;
+        let certificates = pki_types::CertificateDer::pem_slice_iter(&fixture("pem"))
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = pki_types::PrivateKeyDer::from_pem_slice(&fixture("key")).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certificates, key)
+            .unwrap();
+        Self::listen(offers, Some(TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn listen(offers: Offers, tls: Option<TlsAcceptor>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("smtp://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let scheme = if tls.is_some() { "smtps" } else { "smtp" };
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("{scheme}://127.0.0.1:{port}");
         let offers = Arc::new(Mutex::new(offers));
         let seen = Arc::new(Mutex::new(Seen::default()));
         let (o, s) = (Arc::clone(&offers), Arc::clone(&seen));
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 s.lock().unwrap().connections += 1;
-                tokio::spawn(Self::session(socket, Arc::clone(&o), Arc::clone(&s)));
+                let (o, s) = (Arc::clone(&o), Arc::clone(&s));
+                match &tls {
+                    None => drop(tokio::spawn(Self::session(socket, o, s))),
+                    Some(acceptor) => {
+                        let accepting = acceptor.accept(socket);
+                        tokio::spawn(async move {
+                            // A client that refuses our certificate ends here.
+                            if let Ok(stream) = accepting.await {
+                                Self::session(stream, o, s).await;
+                            }
+                        });
+                    }
+                }
             }
         });
         Self { url, offers, seen }
     }
 
-    async fn session(socket: TcpStream, offers: Arc<Mutex<Offers>>, seen: Arc<Mutex<Seen>>) {
-        let (read, mut write) = socket.into_split();
+    async fn session<S>(socket: S, offers: Arc<Mutex<Offers>>, seen: Arc<Mutex<Seen>>)
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (read, mut write) = tokio::io::split(socket);
         let mut read = BufReader::new(read);
         let _ = write.write_all(b"220 test ESMTP\r\n").await;
         let mut line = String::new();

@@ -89,6 +89,28 @@ async fn smtps_speaks_tls_from_the_first_byte() {
 }
 
 #[tokio::test]
+async fn a_server_certificate_signed_by_the_ca_file_is_trusted_and_without_it_refused() {
+    let smtp = TestServer::start_tls(Offers::default(), "smtp-test-server").await;
+    // The platform does not know the test CA.
+    let error = transport(&smtp.url).send(&stored(None)).await.unwrap_err();
+    assert!(!error.is_permanent(), "{error}");
+    assert_eq!((smtp.count("EHLO"), smtp.messages()), (0, 0));
+
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/smtp-test-ca.pem"
+    );
+    transport_with(&[
+        ("CONVENE_SMTP_URL", &smtp.url),
+        ("CONVENE_SMTP_CA_FILE", ca),
+    ])
+    .send(&stored(None))
+    .await
+    .unwrap();
+    assert_eq!(smtp.messages(), 1);
+}
+
+#[tokio::test]
 async fn the_credentials_of_the_url_log_in_in_the_clear_only_when_written_out() {
     use base64::Engine;
     let smtp = TestServer::start(Offers {
