@@ -111,6 +111,29 @@ async fn a_server_certificate_signed_by_the_ca_file_is_trusted_and_without_it_re
 }
 
 #[tokio::test]
+async fn credentials_log_in_over_implicit_tls() {
+    // lettre does not know our implicit-TLS stream as encrypted: the guard must.
+    let smtp = TestServer::start_tls(
+        Offers {
+            auth: true,
+            ..Offers::default()
+        },
+        "smtp-test-server",
+    )
+    .await;
+    let url = smtp.url.replacen("smtps://", "smtps://dana:secret@", 1);
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/smtp-test-ca.pem"
+    );
+    transport_with(&[("CONVENE_SMTP_URL", &url), ("CONVENE_SMTP_CA_FILE", ca)])
+        .send(&stored(None))
+        .await
+        .unwrap();
+    assert_eq!((smtp.count("AUTH"), smtp.messages()), (1, 1));
+}
+
+#[tokio::test]
 async fn the_credentials_of_the_url_log_in_in_the_clear_only_when_written_out() {
     use base64::Engine;
     let smtp = TestServer::start(Offers {
