@@ -1,10 +1,14 @@
 //! Settings read from the environment; every variable has a default.
 
+mod smtp;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
+
+pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
 
 /// Where the data lives, picked from the scheme of `DATABASE_URL`. Its `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -71,7 +75,8 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind: SocketAddr,
     pub base_url: Url,
-    pub smtp_url: Option<Url>,
+    /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
+    pub smtp: Option<SmtpSettings>,
     pub mail_dir: PathBuf,
     pub mail_from: String,
     pub db_pool_size: u32,
@@ -123,10 +128,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &self.database_url)
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
-            .field(
-                "smtp_url",
-                &self.smtp_url.as_ref().map(|u| redacted(u.as_str())),
-            )
+            .field("smtp", &self.smtp)
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
             .field("db_pool_size", &self.db_pool_size)
@@ -181,10 +183,7 @@ impl Settings {
             })?;
         let base_url = parse_http_url(&get("CONVENE_BASE_URL", "http://127.0.0.1:8080"))
             .map_err(err("CONVENE_BASE_URL"))?;
-        let smtp_url = match lookup("CONVENE_SMTP_URL").filter(|v| !v.trim().is_empty()) {
-            None => None,
-            Some(raw) => Some(parse_smtp_url(&raw).map_err(err("CONVENE_SMTP_URL"))?),
-        };
+        let smtp = SmtpSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
         let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
         mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
@@ -318,7 +317,7 @@ impl Settings {
             database_url,
             bind,
             base_url,
-            smtp_url,
+            smtp,
             mail_dir,
             mail_from,
             db_pool_size,
@@ -348,14 +347,6 @@ fn parse_http_url(raw: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-fn parse_smtp_url(raw: &str) -> Result<Url, String> {
-    let url = Url::parse(raw.trim()).map_err(|e| format!("{e} (expected smtp://host:port)"))?;
-    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
-        return Err("expected smtp://[user:pass@]host:port or smtps://...".into());
-    }
-    Ok(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,7 +365,7 @@ mod tests {
         assert_eq!(s.database_url, DatabaseUrl::Sqlite("convene.db".into()));
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
-        assert!(s.smtp_url.is_none());
+        assert!(s.smtp.is_none());
         assert_eq!(s.mail_dir, PathBuf::from("mail"));
         assert_eq!(s.mail_from, "convene <no-reply@localhost>");
         assert!(!s.secure_cookies());

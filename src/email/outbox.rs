@@ -72,7 +72,9 @@ pub struct Prepared {
 /// Renders `email` (no database).
 pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
     let rendered = templates::render(email.template, &email.context)?;
-    // Fixed at queue time so that a retried send carries the same Message-ID.
+    // Fixed at queue time so that a retried send carries the same Message-ID. Only the
+    // unique part (left of '@') is used: the transport sends it in the domain of
+    // CONVENE_MAIL_FROM, which is not known here (see transport::mime::message_id).
     let message_id = format!("<{}@convene.mail>", uuid::Uuid::new_v4());
     let attachments = if email.attachments.is_empty() {
         None

@@ -25,5 +25,6 @@ mod registration;
 mod scholarships;
 mod secrets;
 mod smtp;
+mod smtp_safety;
 mod stats;
 mod transfer;

@@ -1,6 +1,7 @@
 //! A real SMTP server for the tests, speaking enough ESMTP over TCP for lettre: it keeps
 //! every message it accepts, can be stopped and started again on the same port (so the
-//! service sees an outage), and can be told to refuse mail with 4xx or 5xx replies.
+//! service sees an outage), can be told to refuse mail with 4xx or 5xx replies, and can
+//! offer AUTH without STARTTLS (to see that credentials do not cross in the clear).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -50,6 +51,17 @@ pub struct RawMessage {
     pub data: Vec<u8>,
 }
 
+/// The Message-ID that an email stored with `stored` goes out with from an address in
+/// `sender_domain`: the unique part of the stored one (left of '@') in that domain.
+pub fn sent_message_id(stored: &str, sender_domain: &str) -> String {
+    let unique = stored
+        .trim_start_matches('<')
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    format!("<{unique}@{sender_domain}>")
+}
+
 /// A received email, parsed.
 #[derive(Clone, Debug)]
 pub struct ReceivedEmail {
@@ -60,7 +72,7 @@ pub struct ReceivedEmail {
     pub text: String,
     /// The text/html part ("" if there is none).
     pub html: String,
-    /// As in the header, with its angle brackets: `<...@convene.mail>`.
+    /// As in the header, with its angle brackets: `<...@SENDER-DOMAIN>`.
     pub message_id: String,
     pub attachments: Vec<ReceivedAttachment>,
     pub raw: String,
@@ -179,6 +191,10 @@ struct State {
     /// Held before answering the end of DATA: a slow server.
     data_delay: Duration,
     received: Vec<Received>,
+    /// Advertises `AUTH PLAIN LOGIN` (and accepts any credentials), never STARTTLS.
+    offer_auth: bool,
+    /// Every command line a client sent (not the message data), in order.
+    commands: Vec<String>,
     /// The accept loop while the server is up (its connections die with it).
     running: Option<tokio::task::JoinHandle<()>>,
 }
@@ -207,6 +223,8 @@ impl TestSmtp {
                     behaviour: Behaviour::Accept,
                     data_delay: Duration::ZERO,
                     received: Vec::new(),
+                    offer_auth: false,
+                    commands: Vec::new(),
                     running: None,
                 }),
                 arrived: Notify::new(),
@@ -292,6 +310,17 @@ impl TestSmtp {
     /// Waits this long before answering the end of each message, like a slow server.
     pub fn set_data_delay(&self, delay: Duration) {
         self.state().data_delay = delay;
+    }
+
+    /// Advertises AUTH from now on (with no STARTTLS): a server where a password would
+    /// cross in the clear.
+    pub fn offer_auth(&self) {
+        self.state().offer_auth = true;
+    }
+
+    /// Every command line received so far (AUTH lines included, message data not).
+    pub fn commands(&self) -> Vec<String> {
+        self.state().commands.clone()
     }
 
     /// Accepts mail again.
@@ -465,11 +494,11 @@ async fn session(inner: Arc<Inner>, stream: TcpStream) {
             .next()
             .unwrap_or_default()
             .to_ascii_uppercase();
-        let behaviour = inner
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .behaviour;
+        let (behaviour, offer_auth) = {
+            let mut state = inner.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.commands.push(text.to_owned());
+            (state.behaviour, state.offer_auth)
+        };
         let refusal = |stage: Stage| match behaviour {
             Behaviour::Temporary(s) if s == stage => {
                 Some("451 4.3.0 Temporary failure, try again later\r\n")
@@ -478,10 +507,12 @@ async fn session(inner: Arc<Inner>, stream: TcpStream) {
             _ => None,
         };
         let answer: String = match verb.as_str() {
-            "EHLO" => {
-                "250-127.0.0.1 greets you\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 20971520\r\n"
-                    .into()
-            }
+            "EHLO" => format!(
+                "250-127.0.0.1 greets you\r\n{}250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 20971520\r\n",
+                if offer_auth { "250-AUTH PLAIN LOGIN\r\n" } else { "" }
+            ),
+            // PLAIN with the credentials on the line, as lettre sends it.
+            "AUTH" if offer_auth => "235 2.7.0 Authentication successful\r\n".into(),
             "HELO" => "250 127.0.0.1\r\n".into(),
             "MAIL" => match (argument(text, "MAIL FROM:"), refusal(Stage::Mail)) {
                 (None, _) => "501 5.5.4 Syntax: MAIL FROM:<address>\r\n".into(),

@@ -1,0 +1,103 @@
+//! The SMTP connections kept open between sends, and how they are reused and closed.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lettre::transport::smtp::client::AsyncSmtpConnection;
+use lettre::Message;
+use tokio::sync::Semaphore;
+
+use super::error::classify;
+use super::smtp::SmtpServer;
+use super::SendError;
+
+/// Time allowed to open a connection ready to send: TCP, the greeting, EHLO, TLS and
+/// authentication. A send itself is bounded by the worker's send timeout.
+const SMTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An open connection unused for this long is closed (with QUIT) rather than reused:
+/// servers drop idle clients after a few minutes.
+pub(super) const SMTP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Time allowed to the QUIT of a connection being closed.
+const SMTP_QUIT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The connections open to the SMTP server between sends, at most `size` in all.
+pub(super) struct SmtpPool {
+    pub(super) server: SmtpServer,
+    /// Idle connections, most recently used last, with when each was put back.
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    /// A permit per connection in use. A connection is opened only when none is idle,
+    /// so connections in use and idle together never exceed the permits.
+    in_use: Semaphore,
+}
+
+impl SmtpPool {
+    pub(super) fn new(server: SmtpServer, size: u32) -> Self {
+        Self {
+            server,
+            idle: Mutex::new(Vec::new()),
+            in_use: Semaphore::new(size.max(1) as usize),
+        }
+    }
+
+    /// Sends on an idle connection that still answers, or on a new one. A connection
+    /// that failed mid-transaction was closed by lettre and is not put back; one whose
+    /// send was cancelled (the worker's timeout) is dropped with the future.
+    pub(super) async fn send(&self, message: &Message) -> Result<(), SendError> {
+        let _permit = self
+            .in_use
+            .acquire()
+            .await
+            .map_err(|_| SendError::Transient("the SMTP pool was closed".into()))?;
+        let mut conn = match self.reusable().await {
+            Some(conn) => conn,
+            None => tokio::time::timeout(SMTP_CONNECT_TIMEOUT, self.server.connect())
+                .await
+                .map_err(|_| {
+                    SendError::Transient(format!(
+                        "no connection to {} within {} s",
+                        self.server.describe(),
+                        SMTP_CONNECT_TIMEOUT.as_secs()
+                    ))
+                })??,
+        };
+        let sent = conn.send(message.envelope(), &message.formatted()).await;
+        if !conn.has_broken() {
+            self.lock_idle().push((conn, Instant::now()));
+        }
+        sent.map(drop).map_err(classify)
+    }
+
+    /// The most recently used idle connection that answers a NOOP (as lettre's pool
+    /// checks), closing those that do not or that idled too long.
+    async fn reusable(&self) -> Option<AsyncSmtpConnection> {
+        loop {
+            let (mut conn, since) = self.lock_idle().pop()?;
+            if since.elapsed() < SMTP_IDLE_TIMEOUT && conn.test_connected().await {
+                return Some(conn);
+            }
+            quit(conn).await;
+        }
+    }
+
+    /// Removes the idle connections unused for `idle_for` or longer, for closing.
+    pub(super) fn take_idle(&self, idle_for: Duration) -> Vec<AsyncSmtpConnection> {
+        let mut idle = self.lock_idle();
+        let (stale, kept) = idle
+            .drain(..)
+            .partition::<Vec<_>, _>(|(_, since)| since.elapsed() >= idle_for);
+        *idle = kept;
+        stale.into_iter().map(|(conn, _)| conn).collect()
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<(AsyncSmtpConnection, Instant)>> {
+        // The list stays consistent whatever panicked while holding it.
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Says QUIT (lettre's `abort`) and closes, giving up on a server that does not answer.
+pub(super) async fn quit(mut conn: AsyncSmtpConnection) {
+    let _ = tokio::time::timeout(SMTP_QUIT_TIMEOUT, conn.abort()).await;
+}
