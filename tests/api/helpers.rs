@@ -38,17 +38,24 @@ impl Backend {
     }
 }
 
-/// A database made for one test, with the URL the service should use.
+/// A database made for one test, with the URL the service should use. Dropped with the
+/// test (passed or failed): a PostgreSQL database is dropped on its server, an SQLite
+/// file goes with its temp dir.
 pub struct TestDatabase {
     pub url: String,
+    /// On PostgreSQL: the server's admin URL and this database's name.
+    postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 impl TestDatabase {
     pub fn create() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = match Backend::from_env() {
-            Backend::Sqlite => format!("sqlite://{}", dir.path().join("convene.db").display()),
+        let (url, postgres) = match Backend::from_env() {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("convene.db").display()),
+                None,
+            ),
             Backend::Postgres { admin_url } => {
                 let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin = diesel::PgConnection::establish(&admin_url)
@@ -58,10 +65,14 @@ impl TestDatabase {
                     .expect("create test database");
                 let mut url = url::Url::parse(&admin_url).expect("admin URL");
                 url.set_path(&format!("/{name}"));
-                url.to_string()
+                (url.to_string(), Some((admin_url, name)))
             }
         };
-        Self { url, _dir: dir }
+        Self {
+            url,
+            postgres,
+            _dir: dir,
+        }
     }
 
     /// A single connection to this database, outside the server's pool.
@@ -70,6 +81,37 @@ impl TestDatabase {
         db::ConnectionFactory::new(url, convene::config::SqliteSync::Full)
             .connect()
             .expect("connect")
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Runs on panics too, so it must not panic itself: a failure is reported, and the
+    /// throwaway server is removed at the end of the run anyway.
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            if let Err(e) = drop_postgres_database(&admin_url, &name) {
+                eprintln!("warning: test database {name} was not dropped: {e}");
+            }
+        }
+    }
+}
+
+/// Drops a test database even while connections to it remain (the server's pool, a
+/// killed child process's sessions): `WITH (FORCE)` terminates them first. A pool that
+/// reconnects in that instant makes the drop fail, so it is tried a few times.
+fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), String> {
+    let mut admin = diesel::PgConnection::establish(admin_url).map_err(|e| e.to_string())?;
+    let mut tries = 0;
+    loop {
+        match admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {
+            Ok(()) => return Ok(()),
+            Err(e) if tries < 5 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(100 * tries));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
 }
 
