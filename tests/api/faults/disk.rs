@@ -81,13 +81,11 @@ async fn a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_spac
     };
     let db_url = format!("sqlite://{}", disk.path().join("convene.db").display());
     let smtp = TestSmtp::start().await;
-    let mut server = Server::start(&db_url, &smtp, free_port(), &[SHORT_CLAIMS]);
+    let mut server = ServerProcess::start(&db_url, &smtp, free_port(), &[SHORT_CLAIMS]);
     server.ready().await;
-    let admin = server.admin().await;
-    server.event(&admin, "disk-test", 100).await;
-    let people = server.invite(&smtp, &admin, "disk-test", "disk", 30).await;
+    let (_, people) = event_with_invitees(&server, &smtp, "disk-test", 100, "disk", 30).await;
     let addresses = vec![server.address.clone()];
-    let (before, _) = register_all(&addresses, &people[..10], 4).await;
+    let before = register_all(&addresses, &people[..10], 4).await;
     assert!(before
         .values()
         .all(|o| matches!(o, Outcome::Acknowledged(_))));
@@ -102,14 +100,11 @@ async fn a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_spac
     let mut refused = 0;
     for (email, token) in &people[10..20] {
         let res = server
-            .request(
-                Method::POST,
+            .post(
                 &format!("/api/v1/invitations/{token}/registration"),
-                Some(&registration_form(email)),
-                None,
+                &registration_form(email),
             )
-            .await
-            .expect("an answer");
+            .await;
         let body = res.problem(507);
         assert!(body["detail"].as_str().unwrap().contains("storage is full"));
         assert!(res.header("retry-after").is_some());
@@ -117,14 +112,12 @@ async fn a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_spac
     }
     // Reading still works.
     let (_, token) = &people[25];
-    let res = server
-        .get(&format!("/api/v1/invitations/{token}"), None)
-        .await;
+    let res = server.get(&format!("/api/v1/invitations/{token}")).await;
     assert_eq!(res.status, 200, "{}", res.text());
 
     // Space returns: the same requests go through, with no restart.
     disk.free();
-    let (after, _) = register_all(&addresses, &people[10..], 4).await;
+    let after = register_all(&addresses, &people[10..], 4).await;
     let not_acked: Vec<_> = after
         .iter()
         .filter(|(_, o)| !matches!(o, Outcome::Acknowledged(_)))
@@ -132,8 +125,7 @@ async fn a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_spac
     assert!(not_acked.is_empty(), "{not_acked:?}");
     outbox_drained(&mut conn, Duration::from_secs(30)).await;
 
-    server.terminate();
-    assert!(server.exited(Duration::from_secs(30)).await.success());
+    server.stop().await;
     let check = integrity_check(&mut conn);
     assert_eq!(check, "ok");
     let tokens: Vec<String> = people.iter().map(|(_, t)| t.clone()).collect();
