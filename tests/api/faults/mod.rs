@@ -330,6 +330,19 @@ pub fn confirmations(smtp: &TestSmtp, registrants: &[String]) -> Deliveries {
     d
 }
 
+/// [`confirmations`] of everyone in `people`, each of whom must have exactly one.
+pub fn one_confirmation_each(smtp: &TestSmtp, people: &[(String, String)]) -> Deliveries {
+    let registrants: Vec<String> = people.iter().map(|(e, _)| e.clone()).collect();
+    let mail = confirmations(smtp, &registrants);
+    assert!(mail.missing.is_empty(), "no email for {:?}", mail.missing);
+    assert!(
+        mail.duplicated.is_empty(),
+        "two emails for {:?}",
+        mail.duplicated
+    );
+    mail
+}
+
 /// SQLite's `PRAGMA integrity_check`: "ok" for an intact database.
 pub fn integrity_check(conn: &mut convene::db::DbConnection) -> String {
     #[derive(diesel::QueryableByName)]
