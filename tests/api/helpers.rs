@@ -126,9 +126,8 @@ fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), String> {
     loop {
         match admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {
             Ok(()) => return Ok(()),
-            Err(e) if tries < 5 => {
+            Err(_) if tries < 5 => {
                 tries += 1;
-                let _ = e;
                 std::thread::sleep(std::time::Duration::from_millis(100 * tries));
             }
             Err(e) => return Err(e.to_string()),
