@@ -9,8 +9,15 @@
 #
 # PostgreSQL: a throwaway server (scripts/pg-test-server.sh) is started in a temp dir on a
 # free port in 5433..5499 and removed on exit; the harness creates a fresh database per test
-# from CONVENE_TEST_DATABASE_URL. As root on Debian, missing packages (postgresql, libpq-dev,
-# pkg-config) are installed with apt-get; otherwise they must be there already.
+# from CONVENE_TEST_DATABASE_URL and drops it when the test ends (a database left behind
+# fails the run). As root on Debian, missing packages (postgresql, libpq-dev, pkg-config)
+# are installed with apt-get; otherwise they must be there already.
+#
+# Tests that need more than a plain `cargo test` has are #[ignore]d with their reason and
+# named below with the pass that runs them: after each pass's run, those of its tests run
+# again with --ignored. Any other ignored test, or one whose need is missing here (not
+# root), is not run and is counted as skipped, never as passed; under CI=true nothing may
+# be left unrun (CI runs as root, both passes).
 #
 # Environment:
 #   CONVENE_TEST_THREADS=4          --test-threads for the test binaries
@@ -59,6 +66,18 @@ threads="${CONVENE_TEST_THREADS:-4}"
 
 is_ci=0
 [[ "${CI:-}" == "true" ]] && is_ci=1
+
+# The #[ignore]d tests and the pass that runs them (full names, as libtest prints them).
+# A test of its own PostgreSQL server (stopped and started under load): PostgreSQL pass.
+postgres_pass_tests=(
+    faults::postgres_outage::requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by_itself
+)
+# Needs root to mount a small disk; runs an SQLite file whatever the pass: SQLite pass.
+sqlite_pass_root_tests=(
+    faults::disk::a_full_disk_is_a_clear_507_corrupts_nothing_and_writes_resume_when_space_returns
+)
+is_root=0
+[[ "$(id -u)" -eq 0 ]] && is_root=1
 
 skip_pg=0
 if [[ "${CONVENE_TEST_SKIP_POSTGRES:-}" == "1" ]]; then
@@ -154,14 +173,13 @@ run_logged() {
     pg_test_run_child bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$logfile" "$@"
 }
 
-# One line about a run, from the libtest "test result:" lines in its log; adds its counts
-# to total_passed / total_failed / total_ignored.
-total_passed=0
-total_failed=0
-total_ignored=0
-summarize() {
-    local name="$1" rc="$2" secs="$3" logfile="$4" p f g bins failed
-    read -r p f g bins < <(sed 's/\x1b\[[0-9;]*m//g' "$logfile" | awk '
+# The counts "passed failed ignored binaries" of the libtest "test result:" lines of a log.
+counts_of() {
+    [[ -f "$1" ]] || {
+        echo "0 0 0 0"
+        return 0
+    }
+    sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '
         /^test result:/ {
             bins++
             for (i = 2; i <= NF; i++) {
@@ -170,19 +188,92 @@ summarize() {
                 if ($i ~ /^ignored;?$/) g += $(i - 1)
             }
         }
-        END { printf "%d %d %d %d\n", p, f, g, bins }')
+        END { printf "%d %d %d %d\n", p, f, g, bins }'
+}
+
+# "NAME<TAB>REASON" for each test a log reports as ignored.
+ignored_in() {
+    sed 's/\x1b\[[0-9;]*m//g' "$1" | awk '/^test .* \.\.\. ignored/ {
+        reason = $0; sub(/^.* \.\.\. ignored,? ?/, "", reason); print $2 "\t" reason }' | sort -u
+}
+
+# One line about a pass, from the libtest "test result:" lines of its run ($4) and of its
+# run of ignored tests ($5, if any: those had been counted as ignored in the first);
+# adds its counts to total_passed / total_failed / total_ignored, and names each test it
+# did not run.
+total_passed=0
+total_failed=0
+total_ignored=0
+summarize() {
+    local name="$1" rc="$2" secs="$3" logfile="$4" extra="${5:-}" p f g bins p2 f2 g2 bins2 failed skipped
+    read -r p f g bins < <(counts_of "$logfile")
+    read -r p2 f2 g2 bins2 < <(counts_of "$extra")
+    p=$((p + p2))
+    f=$((f + f2))
+    g=$((g - p2 - f2))
     total_passed=$((total_passed + p))
     total_failed=$((total_failed + f))
     total_ignored=$((total_ignored + g))
     if ((rc == 0)); then
-        printf 'SUMMARY %-12s PASS  %s passed, %s failed, %s ignored in %s test binaries (%ss)\n' \
+        printf 'SUMMARY %-12s PASS  %s passed, %s failed, %s skipped in %s test binaries (%ss)\n' \
             "$name:" "$p" "$f" "$g" "$bins" "$secs"
     else
-        printf 'SUMMARY %-12s FAIL  exit %s; %s passed, %s failed, %s ignored in %s test binaries (%ss)\n' \
+        printf 'SUMMARY %-12s FAIL  exit %s; %s passed, %s failed, %s skipped in %s test binaries (%ss)\n' \
             "$name:" "$rc" "$p" "$f" "$g" "$bins" "$secs"
-        failed="$(sed 's/\x1b\[[0-9;]*m//g' "$logfile" | awk '/^test .* \.\.\. FAILED$/ { print "    " $2 }' | sort -u | head -n 30)"
+        failed="$(cat "$logfile" ${extra:+"$extra"} 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | awk '/^test .* \.\.\. FAILED$/ { print "    " $2 }' | sort -u | head -n 30)"
         [[ -z "$failed" ]] || printf '  failed tests:\n%s\n' "$failed"
     fi
+    skipped="$(ignored_in "$logfile" | while IFS=$'\t' read -r test reason; do
+        if [[ -f "$extra" ]] && grep -Eq "^test $test \.\.\. (ok|FAILED)" <(sed 's/\x1b\[[0-9;]*m//g' "$extra"); then
+            continue
+        fi
+        printf '    %s (%s)\n' "$test" "${reason:-no reason given}"
+    done)"
+    [[ -z "$skipped" ]] || printf '  skipped (not run in this pass):\n%s\n' "$skipped"
+}
+
+# Runs again, with --ignored, those of the tests a pass's log ($2) reports as ignored that
+# this pass runs ($3...: full names), logging to $1; the rest of the arguments after `--`
+# are the environment for the run. Returns its exit status (0 when there is none to run).
+run_ignored() {
+    local logfile="$1" passlog="$2" names=() test reason wanted=() env_args=() arg a
+    shift 2
+    while (($#)) && [[ "$1" != "--" ]]; do
+        wanted+=("$1")
+        shift
+    done
+    [[ "${1:-}" == "--" ]] && shift
+    env_args=("$@")
+    while IFS=$'\t' read -r test reason; do
+        for a in "${wanted[@]}"; do
+            [[ "$test" == "$a" ]] && names+=("$test")
+        done
+    done < <(ignored_in "$passlog")
+    ((${#names[@]})) || return 0
+    log "running the ignored tests of this pass: ${names[*]}"
+    local extra_args=("--test-threads=$threads")
+    [[ -t 1 ]] && extra_args+=("--color=always")
+    for arg in "${test_args[@]}"; do
+        [[ "$arg" == "--nocapture" || "$arg" == "--show-output" ]] && extra_args+=("$arg")
+    done
+    run_logged "$logfile" env "${env_args[@]}" cargo test --locked "${cargo_args[@]}" -- \
+        --ignored --exact "${extra_args[@]}" "${names[@]}"
+}
+
+# Under CI=true, an ignored test that no pass runs is an error: CI must run everything.
+check_all_assigned() {
+    local test reason a known log unassigned=()
+    while IFS=$'\t' read -r test reason; do
+        known=0
+        for a in "${postgres_pass_tests[@]}" "${sqlite_pass_root_tests[@]}"; do
+            [[ "$test" == "$a" ]] && known=1
+        done
+        ((known)) || unassigned+=("$test ($reason)")
+    done < <(for log in "$@"; do [[ -f "$log" ]] && ignored_in "$log"; done | sort -u)
+    ((${#unassigned[@]})) || return 0
+    printf 'SUMMARY %-12s FAIL  ignored, and run by no pass of scripts/test.sh (CI=true runs everything):\n' "ignored:"
+    printf '    %s\n' "${unassigned[@]}"
+    return 1
 }
 
 banner() { printf '\n=== %s ===\n\n' "$*"; }
@@ -216,6 +307,14 @@ t0=$SECONDS
 sqlite_rc=0
 run_logged "$work/sqlite.log" env -u CONVENE_TEST_DATABASE_URL -u DATABASE_URL \
     CONVENE_FIGURES_FILE="$work/figures.txt" cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || sqlite_rc=$?
+sqlite_pass_ignored=()
+if ((is_root || is_ci)); then
+    sqlite_pass_ignored=("${sqlite_pass_root_tests[@]}")
+else
+    log "not root: not running ${sqlite_pass_root_tests[*]} (counted as skipped)"
+fi
+run_ignored "$work/sqlite-ignored.log" "$work/sqlite.log" "${sqlite_pass_ignored[@]}" -- \
+    -u CONVENE_TEST_DATABASE_URL -u DATABASE_URL CONVENE_FIGURES_FILE="$work/figures.txt" || sqlite_rc=$?
 sqlite_secs=$((SECONDS - t0))
 
 pg_rc=0
@@ -227,7 +326,12 @@ else
     t0=$SECONDS
     run_logged "$work/postgres.log" env -u DATABASE_URL CONVENE_TEST_DATABASE_URL="$PG_TEST_URL" \
         CONVENE_FIGURES_FILE="$work/figures.txt" cargo test --locked "${cargo_args[@]}" -- "${libtest_args[@]}" || pg_rc=$?
+    run_ignored "$work/postgres-ignored.log" "$work/postgres.log" "${postgres_pass_tests[@]}" -- \
+        -u DATABASE_URL CONVENE_TEST_DATABASE_URL="$PG_TEST_URL" CONVENE_FIGURES_FILE="$work/figures.txt" || pg_rc=$?
     pg_secs=$((SECONDS - t0))
+    # Every test drops the database it made: count what is left on the server.
+    pg_left="$("$PG_TEST_BINDIR/psql" -h 127.0.0.1 -p "$PG_TEST_PORT" -U postgres -d postgres -Atc \
+        "SELECT count(*) FROM pg_database WHERE datname LIKE 'convene\_test\_%'" 2>&1)" || pg_left="? ($pg_left)"
 fi
 
 browser_rc=0
@@ -251,11 +355,21 @@ if [[ -s "$work/figures.txt" ]]; then
 fi
 
 echo
-summarize sqlite "$sqlite_rc" "$sqlite_secs" "$work/sqlite.log"
+summarize sqlite "$sqlite_rc" "$sqlite_secs" "$work/sqlite.log" "$work/sqlite-ignored.log"
 if ((skip_pg)); then
     printf 'SUMMARY %-12s SKIPPED (CONVENE_TEST_SKIP_POSTGRES=1; CI would run it)\n' "postgresql:"
 else
-    summarize postgresql "$pg_rc" "$pg_secs" "$work/postgres.log"
+    summarize postgresql "$pg_rc" "$pg_secs" "$work/postgres.log" "$work/postgres-ignored.log"
+    if [[ "$pg_left" == "0" ]]; then
+        printf 'SUMMARY %-12s PASS  no test database left on the PostgreSQL server\n' "databases:"
+    else
+        printf 'SUMMARY %-12s FAIL  %s test database(s) left on the PostgreSQL server\n' "databases:" "$pg_left"
+        pg_rc=1
+    fi
+fi
+assigned_rc=0
+if ((is_ci)); then
+    check_all_assigned "$work/sqlite.log" "$work/postgres.log" || assigned_rc=1
 fi
 if ((run_browser)); then
     read -r bp bf bs <"$work/browser.counts" 2>/dev/null || { bp=0; bf=1; bs=0; }
@@ -278,6 +392,6 @@ if [[ -n "${CONVENE_TEST_SUMMARY_FILE:-}" ]]; then
     echo "$total_line" >"$CONVENE_TEST_SUMMARY_FILE"
 fi
 
-if ((sqlite_rc != 0 || pg_rc != 0 || browser_rc != 0)); then
+if ((sqlite_rc != 0 || pg_rc != 0 || browser_rc != 0 || assigned_rc != 0)); then
     exit 1
 fi

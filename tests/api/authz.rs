@@ -16,8 +16,8 @@ use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, Session, TestApp, TestResponse};
-use crate::invitations::{invitation_token, invite, token_of};
+use crate::helpers::{spawn_app_with, token_of, Session, TestApp, TestResponse};
+use crate::invitations::{invitation_token, invite};
 use crate::registration::registration_body;
 
 /// Who may call an organizer endpoint.
@@ -508,7 +508,7 @@ async fn every_invitee_endpoint_refuses_a_token_that_is_not_a_live_one_of_its_ki
             .iter()
             .find(|m| m.links().iter().any(|l| l.contains("/invite/")))
             .expect("the invitation email");
-        crate::invitations::token_from(invitation)
+        crate::helpers::token_from(invitation)
     };
 
     invite(&app, &admin, SLUG, "revoked@example.org").await;

@@ -5,8 +5,9 @@
 use actix_web::http::Method;
 use serde_json::{json, Value};
 
+use crate::helpers::token_of;
 use crate::helpers::{spawn_app, Session, TestApp, TestResponse};
-use crate::invitations::{event_with_capacity, invitation_body, token_of, SLUG};
+use crate::invitations::{event_with_capacity, invitation_body, SLUG};
 use crate::registration::{register, registration_body};
 
 /// A registrant of the event: their registration id, manage token and check-in code

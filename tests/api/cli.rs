@@ -1,36 +1,9 @@
 //! The command line, run as the real binary.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use crate::helpers::{spawn_app, TestDatabase, PASSWORD};
+use crate::helpers::{run_cli, spawn_app, TestDatabase, PASSWORD};
 
 fn convene(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    convene_logging(db, args, stdin, "warn")
-}
-
-/// Runs the binary with `args` on the database `db`, its logs at `level`.
-pub fn convene_logging(
-    db: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-    level: &str,
-) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", level)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
+    run_cli(db, args, stdin, "warn")
 }
 
 #[actix_web::test]

@@ -6,9 +6,9 @@
 use actix_web::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{event_body, spawn_app};
+use crate::helpers::{event_body, spawn_app, token_of};
 use crate::invitation_requests::request_body;
-use crate::invitations::{invitation_body, invitation_token, invite, token_of, SLUG};
+use crate::invitations::{invitation_body, invitation_token, invite, SLUG};
 use crate::registration::{registered, registration_body};
 
 const EVIL: &str = "evil@example.com";

@@ -1,6 +1,8 @@
 //! The group commit (`db::group_commit`) on a real database: many writers at once, some
 //! failing, one panicking; each answer must match what was committed.
 
+use std::future::Future;
+
 use convene::config::{DatabaseUrl, SqliteSync};
 use convene::db::group_commit::GroupCommit;
 use convene::db::models::audit::{self, Actor, Entry};
@@ -93,17 +95,23 @@ async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_write
         .await
     });
     has_started.await.unwrap();
-    let batch = futures_util::future::join3(
+    let mut batch = std::pin::pin!(futures_util::future::join3(
         commits.run(|conn| record(conn, "before-panic")),
         commits.run(|_| -> Result<(), AppError> { panic!("a bug in a write") }),
         commits.run(|conn| record(conn, "after-panic")),
-    );
-    let releaser = async {
-        // By now the three are queued behind the held batch.
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-        release.send(()).unwrap();
-    };
-    let ((before, panicked, after), ()) = futures_util::future::join(batch, releaser).await;
+    ));
+    // `run` queues its write when first polled: after one poll the three are queued
+    // behind the held batch, in this order.
+    std::future::poll_fn(|cx| {
+        assert!(
+            batch.as_mut().poll(cx).is_pending(),
+            "held behind the first"
+        );
+        std::task::Poll::Ready(())
+    })
+    .await;
+    release.send(()).unwrap();
+    let (before, panicked, after) = batch.await;
 
     first.await.unwrap().expect("the first write commits");
     for (name, answer) in [

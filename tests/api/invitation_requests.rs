@@ -25,14 +25,11 @@ async fn ask(app: &TestApp, body: &Value) -> crate::helpers::TestResponse {
 }
 
 async fn requests(app: &TestApp, s: &Session, query: &str) -> Value {
-    let res = app
-        .get_as(
-            s,
-            &format!("/api/v1/events/{SLUG}/invitation-requests{query}"),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
+    app.get_json_as(
+        s,
+        &format!("/api/v1/events/{SLUG}/invitation-requests{query}"),
+    )
+    .await
 }
 
 #[actix_web::test]

@@ -8,8 +8,9 @@ use actix_web::http::Method;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, Session, TestApp, TestResponse};
-use crate::smtp::ReceivedEmail;
+use crate::helpers::{
+    spawn_app, spawn_app_with, token_from, token_of, Session, TestApp, TestResponse,
+};
 
 pub const SLUG: &str = "future-city-2027";
 
@@ -37,27 +38,16 @@ pub async fn invite(app: &TestApp, s: &Session, slug: &str, email: &str) -> Valu
     res.json()
 }
 
-/// The token at the end of a personal link.
-pub fn token_of(link: &str) -> String {
-    link.rsplit('/').next().expect("a token").to_owned()
-}
-
 /// Waits for the next invitation email to `email` and returns its personal link's token.
 pub async fn invitation_token(app: &TestApp, email: &str) -> String {
     token_from(&app.wait_for_email(email).await)
 }
 
-pub fn token_from(mail: &ReceivedEmail) -> String {
-    token_of(&mail.link_containing("/invite/"))
-}
-
 /// An event with this capacity, open for registration, created by a new admin.
 pub async fn event_with_capacity(app: &TestApp, slug: &str, capacity: i64) -> Session {
     let admin = app.admin().await;
-    let mut body = crate::helpers::event_body(slug);
-    body["capacity"] = json!(capacity);
-    let res = app.post_as(&admin, "/api/v1/events", &body).await;
-    assert_eq!(res.status, 201, "{}", res.text());
+    app.create_event_with(&admin, slug, json!({ "capacity": capacity }))
+        .await;
     admin
 }
 
@@ -73,11 +63,8 @@ pub fn seats_taken(app: &TestApp, slug: &str) -> i32 {
 }
 
 async fn list(app: &TestApp, s: &Session, query: &str) -> Value {
-    let res = app
-        .get_as(s, &format!("/api/v1/events/{SLUG}/invitations{query}"))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
+    app.get_json_as(s, &format!("/api/v1/events/{SLUG}/invitations{query}"))
+        .await
 }
 
 async fn post_bulk(app: &TestApp, s: &Session, content_type: &str, body: Vec<u8>) -> TestResponse {

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp, TestResponse};
+use crate::helpers::{spawn_app, spawn_app_with, token_of, TestApp, TestResponse};
 use crate::invitation_requests::request_body;
-use crate::invitations::{invitation_token, invite, token_of, SLUG};
+use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::registered;
 
 /// A connection to the app from `from`: every 127.x.y.z address is this machine, so one

@@ -4,8 +4,8 @@
 use actix_web::http::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp, TestResponse};
-use crate::invitations::{event_with_capacity, seats_taken, token_of, SLUG};
+use crate::helpers::{spawn_app, token_of, TestApp, TestResponse};
+use crate::invitations::{event_with_capacity, seats_taken, SLUG};
 use crate::registration::invite_and_register;
 
 /// The manage token from the link in the registrant's latest email.

@@ -5,8 +5,8 @@
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Session, TestApp, TestResponse};
-use crate::invitations::{invitation_body, invitation_token, invite, token_from, token_of, SLUG};
+use crate::helpers::{spawn_app, token_from, token_of, Session, TestApp, TestResponse};
+use crate::invitations::{invitation_body, invitation_token, invite, SLUG};
 use crate::registration::{invite_and_register, register, registration_body};
 use crate::smtp::ReceivedEmail;
 
@@ -91,11 +91,8 @@ async fn decide(
 }
 
 async fn list(app: &TestApp, s: &Session, query: &str) -> Value {
-    let res = app
-        .get_as(s, &format!("/api/v1/events/{SLUG}/nominations{query}"))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
+    app.get_json_as(s, &format!("/api/v1/events/{SLUG}/nominations{query}"))
+        .await
 }
 
 /// The id of the only nomination of the event.
@@ -103,18 +100,6 @@ async fn only_nomination(app: &TestApp, s: &Session) -> String {
     let all = list(app, s, "").await;
     assert_eq!(all["total"], 1, "{all}");
     all["items"][0]["id"].as_str().unwrap().to_owned()
-}
-
-async fn audit(app: &TestApp, admin: &Session, query: &str) -> Vec<Value> {
-    let res = app
-        .get_as(admin, &format!("/api/v1/audit-log?{query}"))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()["items"].as_array().unwrap().clone()
-}
-
-fn detail(res: &TestResponse, status: u16) -> String {
-    res.problem(status)["detail"].as_str().unwrap().to_owned()
 }
 
 #[actix_web::test]
@@ -208,7 +193,8 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
     kim["email"] = json!("kim@example.org");
     let over = nominate(&app, &manage, &kim).await;
     assert!(
-        detail(&over, 409).contains("may nominate one young leader"),
+        over.problem_detail(409)
+            .contains("may nominate one young leader"),
         "{}",
         over.text()
     );
@@ -217,7 +203,10 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
     let res = withdraw(&app, &manage, &first_id).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "withdrawn");
-    assert!(detail(&withdraw(&app, &manage, &first_id).await, 409).contains("already withdrawn"));
+    assert!(withdraw(&app, &manage, &first_id)
+        .await
+        .problem_detail(409)
+        .contains("already withdrawn"));
     let res = nominate(&app, &manage, &kim).await;
     assert_eq!(res.status, 201, "{}", res.text());
     assert!(app.wait_for_email(DANA).await.subject.contains("Kim Park"));
@@ -237,7 +226,7 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
     nominate(&app, &unknown, &sam()).await.problem(404);
     withdraw(&app, &unknown, &first_id).await.problem(404);
 
-    let log = audit(&app, &admin, "entity_type=nomination").await;
+    let log = app.audit_log(&admin, "entity_type=nomination").await;
     let actions: Vec<&Value> = log.iter().map(|e| &e["action"]).collect();
     assert_eq!(
         actions,
@@ -319,7 +308,7 @@ async fn the_events_limit_decides_how_many_young_leaders_an_executive_may_nomina
     let mut third = sam();
     third["email"] = json!("lee@example.org");
     let over = nominate(&app, &manage, &third).await;
-    assert!(detail(&over, 409).contains("at most 2 young leaders"));
+    assert!(over.problem_detail(409).contains("at most 2 young leaders"));
 }
 
 #[actix_web::test]
@@ -338,14 +327,16 @@ async fn a_young_leader_or_a_cancelled_registration_may_not_nominate() {
     assert_eq!(registered.status, 201, "{}", registered.text());
     let lee = token_of(registered.json()["manage_url"].as_str().unwrap());
     let refused = nominate(&app, &lee, &sam()).await;
-    assert!(detail(&refused, 403).contains("young leader cannot nominate"));
+    assert!(refused
+        .problem_detail(403)
+        .contains("young leader cannot nominate"));
 
     let cancelled = app
         .post(&format!("/api/v1/manage/{dana}/cancel"), &json!({}))
         .await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text());
     let refused = nominate(&app, &dana, &sam()).await;
-    assert!(detail(&refused, 409).contains("cancelled"));
+    assert!(refused.problem_detail(409).contains("cancelled"));
     assert_eq!(list(&app, &admin, "").await["total"], 0);
 }
 
@@ -469,17 +460,19 @@ async fn approving_invites_the_young_leader_who_registers_through_the_emailed_li
 
     // Decided once and for all.
     let again = decide(&app, &reviewer, &id, "approve", &json!({})).await;
-    assert!(detail(&again, 409).contains("already approved"));
+    assert!(again.problem_detail(409).contains("already approved"));
     let late = decide(&app, &admin, &id, "decline", &json!({})).await;
-    assert!(detail(&late, 409).contains("approved"));
+    assert!(late.problem_detail(409).contains("approved"));
     let late = withdraw(&app, &manage, &id).await;
-    assert!(detail(&late, 409).contains("only a pending nomination can be withdrawn"));
+    assert!(late
+        .problem_detail(409)
+        .contains("only a pending nomination can be withdrawn"));
     let listed = list(&app, &reviewer, "?status=approved").await;
     assert_eq!(listed["items"][0]["invitation_id"], invitation_id.as_str());
     app.assert_no_email_to(DANA).await;
 
     // Who decided, with the nomination before and after; the invitation records Dana.
-    let log = audit(&app, &admin, "entity_type=nomination").await;
+    let log = app.audit_log(&admin, "entity_type=nomination").await;
     let actions: Vec<&Value> = log.iter().map(|e| &e["action"]).collect();
     assert_eq!(actions, ["nomination.approved", "nomination.created"]);
     assert_eq!(log[0]["actor"], "organizer");
@@ -491,12 +484,12 @@ async fn approving_invites_the_young_leader_who_registers_through_the_emailed_li
     assert_eq!(log[0]["after"]["decided_by"], reviewer_id);
     assert_eq!(log[0]["after"]["invitation_id"], invitation_id.as_str());
     assert_eq!(log[1]["actor"], "invitee");
-    let created = audit(
-        &app,
-        &admin,
-        &format!("entity_id={invitation_id}&action=invitation.created"),
-    )
-    .await;
+    let created = app
+        .audit_log(
+            &admin,
+            &format!("entity_id={invitation_id}&action=invitation.created"),
+        )
+        .await;
     assert_eq!(created.len(), 1);
     assert_eq!(created[0]["actor_id"], reviewer_id);
     assert_eq!(created[0]["after"]["kind"], "young_leader");
@@ -546,17 +539,14 @@ async fn declining_tells_the_nominator_with_the_note_and_invites_nobody() {
     app.assert_no_email_to(SAM).await;
 
     let twice = decide(&app, &admin, &id, "decline", &json!({})).await;
-    assert!(detail(&twice, 409).contains("already declined"));
+    assert!(twice.problem_detail(409).contains("already declined"));
     let late = decide(&app, &admin, &id, "approve", &json!({})).await;
-    assert!(detail(&late, 409).contains("declined"));
+    assert!(late.problem_detail(409).contains("declined"));
     app.assert_no_email_to(SAM).await;
 
-    let log = audit(
-        &app,
-        &admin,
-        "entity_type=nomination&action=nomination.declined",
-    )
-    .await;
+    let log = app
+        .audit_log(&admin, "entity_type=nomination&action=nomination.declined")
+        .await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["actor_id"], reviewer.organizer["id"]);
     assert_eq!(log[0]["before"]["status"], "pending");
@@ -593,7 +583,8 @@ async fn a_nominee_who_already_has_a_live_invitation_is_not_invited_again() {
 
     let res = decide(&app, &admin, &id, "approve", &json!({})).await;
     assert!(
-        detail(&res, 409).contains("already has a live invitation to this event"),
+        res.problem_detail(409)
+            .contains("already has a live invitation to this event"),
         "{}",
         res.text()
     );
@@ -609,7 +600,8 @@ async fn a_nominee_who_already_has_a_live_invitation_is_not_invited_again() {
     assert_eq!(sams["total"], 1);
     app.assert_no_email_to(SAM).await;
     app.assert_no_email_to(DANA).await;
-    assert!(audit(&app, &admin, "action=nomination.approved")
+    assert!(app
+        .audit_log(&admin, "action=nomination.approved")
         .await
         .is_empty());
 
@@ -655,7 +647,7 @@ async fn two_organizers_approving_at_once_invite_the_young_leader_once() {
     app.assert_no_email_to(SAM).await;
     app.assert_no_email_to(DANA).await;
     assert_eq!(
-        audit(&app, &admin, "action=nomination.approved")
+        app.audit_log(&admin, "action=nomination.approved")
             .await
             .len(),
         1

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::helpers::{
-    spawn_app, spawn_app_with, test_settings, Backend, TestApp, FAST_EMAIL_RETRIES,
+    spawn_app, spawn_app_with, test_settings, wait_until, Backend, TestApp, FAST_EMAIL_RETRIES,
 };
 use crate::smtp::{sent_message_id, RawMessage, Stage, WAIT};
 
@@ -67,27 +67,23 @@ async fn stored(app: &TestApp, id: &str) -> StoredEmail {
 }
 
 /// Waits (up to 10 s) until the stored email satisfies `ready`, and returns it.
-pub async fn wait_until(
+pub async fn wait_until_email(
     app: &TestApp,
     id: &str,
     what: &str,
     ready: impl Fn(&StoredEmail) -> bool,
 ) -> StoredEmail {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    wait_until(format!("email {id} to be {what}"), WAIT, async || {
         let email = stored(app, id).await;
         if ready(&email) {
-            return email;
+            return Ok(email);
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "waited {WAIT:?} for email {id} to be {what}; it is {} after {} attempt(s), last error {:?}",
-            email.status,
-            email.attempts,
-            email.last_error
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        Err(format!(
+            "it is {} after {} attempt(s), last error {:?}",
+            email.status, email.attempts, email.last_error
+        ))
+    })
+    .await
 }
 
 fn is_sent(e: &StoredEmail) -> bool {
@@ -147,7 +143,7 @@ async fn a_sent_email_keeps_its_subject_and_history_but_not_its_bodies() {
     let id = queue(&app, vec![email]).await.remove(0);
     app.wait_for_email("dana@example.org").await;
 
-    let row = wait_until(&app, &id, "sent", is_sent).await;
+    let row = wait_until_email(&app, &id, "sent", is_sent).await;
     assert!(row.sent_at.is_some());
     assert_eq!(row.attempts, 0, "no failed attempt");
     assert_eq!(
@@ -174,7 +170,7 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_exactly_once_when_it_
     .await;
 
     for id in &ids {
-        let row = wait_until(&app, id, "retried after a refused connection", |e| {
+        let row = wait_until_email(&app, id, "retried after a refused connection", |e| {
             e.attempts >= 1
         })
         .await;
@@ -189,7 +185,7 @@ async fn mail_queued_while_the_smtp_server_is_down_arrives_exactly_once_when_it_
         app.wait_for_email(to).await;
     }
     for id in &ids {
-        wait_until(&app, id, "sent", is_sent).await;
+        wait_until_email(&app, id, "sent", is_sent).await;
     }
     app.drain_outbox().await;
     let received = app.smtp.received();
@@ -210,14 +206,14 @@ async fn temporary_refusals_are_retried_until_the_mail_is_accepted() {
         let id = queue(&app, vec![test_email(&to, "A Guest")])
             .await
             .remove(0);
-        let row = wait_until(&app, &id, "refused twice", |e| e.attempts >= 2).await;
+        let row = wait_until_email(&app, &id, "refused twice", |e| e.attempts >= 2).await;
         assert_eq!(row.status, "pending", "{stage:?}: 4xx is transient");
         let error = row.last_error.unwrap_or_default();
         assert!(error.contains("451"), "{stage:?}: {error}");
 
         app.smtp.accept();
         let received = app.wait_for_email(&to).await;
-        let row = wait_until(&app, &id, "sent", is_sent).await;
+        let row = wait_until_email(&app, &id, "sent", is_sent).await;
         assert!(row.attempts >= 2);
         assert_eq!(
             received.message_id,
@@ -239,7 +235,7 @@ async fn a_permanent_refusal_fails_the_email_and_an_organizer_can_send_it_again(
     let mut email = test_email("dana@example.org", "Dana Whitfield");
     email.event_id = Some(event["id"].as_str().unwrap().to_owned());
     let id = queue(&app, vec![email]).await.remove(0);
-    let row = wait_until(&app, &id, "failed", |e| e.status == "failed").await;
+    let row = wait_until_email(&app, &id, "failed", |e| e.status == "failed").await;
     assert_eq!(row.attempts, 1, "a 5xx is not retried");
     assert!(row.body_text.is_some(), "kept so that it can be sent again");
 
@@ -278,7 +274,7 @@ async fn a_permanent_refusal_fails_the_email_and_an_organizer_can_send_it_again(
         sent_message_id(&row.message_id, "localhost"),
         "the same email again"
     );
-    wait_until(&app, &id, "sent", is_sent).await;
+    wait_until_email(&app, &id, "sent", is_sent).await;
     let item = &app
         .get_as(&reviewer, "/api/v1/events/future-city/emails?status=sent")
         .await
@@ -304,7 +300,7 @@ async fn a_failed_email_whose_body_is_gone_cannot_be_sent_again() {
     let mut email = test_email("dana@example.org", "Dana Whitfield");
     email.event_id = Some(event["id"].as_str().unwrap().to_owned());
     let id = queue(&app, vec![email]).await.remove(0);
-    wait_until(&app, &id, "sent", is_sent).await;
+    wait_until_email(&app, &id, "sent", is_sent).await;
     // A failure recorded by an older version, which did not keep bodies.
     let pool = app.pool.clone();
     let row_id = id.clone();
@@ -404,7 +400,7 @@ async fn without_an_smtp_server_each_email_is_written_as_an_eml_file() {
     let id = queue(&app, vec![test_email("dana@example.org", "Dana Whitfield")])
         .await
         .remove(0);
-    let row = wait_until(&app, &id, "sent", is_sent).await;
+    let row = wait_until_email(&app, &id, "sent", is_sent).await;
 
     let path = app.mail_dir.path().join(format!("{id}.eml"));
     let data =
@@ -432,7 +428,7 @@ async fn stopping_the_server_lets_the_email_being_sent_finish() {
     let id = queue(&app, vec![test_email("dana@example.org", "Dana Whitfield")])
         .await
         .remove(0);
-    wait_until(&app, &id, "claimed", |e| {
+    wait_until_email(&app, &id, "claimed", |e| {
         e.locked_until.is_some() || e.status == "sent"
     })
     .await;
@@ -449,11 +445,10 @@ async fn two_servers_sharing_one_database_send_each_email_exactly_once() {
     let first = spawn_app_with(&[("CONVENE_MAIL_FROM", "first <first@localhost>")]).await;
     // Both claim paths are exercised: FOR UPDATE SKIP LOCKED on PostgreSQL, and
     // BEGIN IMMEDIATE on SQLite, where two pools share one database file.
-    let expected_backend = match Backend::from_env() {
-        Backend::Sqlite => "sqlite",
-        Backend::Postgres { .. } => "postgresql",
-    };
-    assert_eq!(first.settings.database_url.backend_name(), expected_backend);
+    assert_eq!(
+        first.settings.database_url.backend_name(),
+        Backend::from_env().name()
+    );
 
     let smtp_url = first.smtp.url();
     let mut vars: Vec<(&str, &str)> = vec![
@@ -484,11 +479,14 @@ async fn two_servers_sharing_one_database_send_each_email_exactly_once() {
             .await;
     }
     for id in &ids {
-        wait_until(&first, id, "sent", is_sent).await;
+        wait_until_email(&first, id, "sent", is_sent).await;
     }
     first.drain_outbox().await;
-    // Anything sent twice would have been in flight with the first copy.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Anything sent twice would have been in flight with the first copy: graceful stops
+    // return once every send in flight is finished.
+    first.stop().await;
+    second_handle.stop(true).await;
+    second_running.await.unwrap().unwrap();
 
     let messages = first.smtp.raw_messages();
     let stored_ids: HashSet<String> = {
@@ -517,9 +515,6 @@ async fn two_servers_sharing_one_database_send_each_email_exactly_once() {
     let (a, b) = (by("first@localhost"), by("second@localhost"));
     assert_eq!(a + b, count);
     assert!(a > 0 && b > 0, "both servers sent mail: {a} and {b}");
-
-    second_handle.stop(true).await;
-    second_running.await.unwrap().unwrap();
 }
 
 #[actix_web::test]
@@ -545,7 +540,7 @@ async fn an_email_claimed_by_a_sender_that_died_goes_out_when_the_claim_runs_out
     .unwrap();
 
     app.wait_for_email("dana@example.org").await;
-    let row = wait_until(&app, &id, "sent", is_sent).await;
+    let row = wait_until_email(&app, &id, "sent", is_sent).await;
     assert_eq!(row.attempts, 0);
     assert!(
         row.sent_at.unwrap() >= row.created_at + chrono::Duration::seconds(2),

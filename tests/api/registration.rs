@@ -3,10 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp, TestResponse};
+use crate::helpers::{spawn_app, token_from, token_of, TestApp, TestResponse};
 use crate::invitations::{
-    event_with_capacity, invitation_body, invitation_token, invite, seats_taken, token_from,
-    token_of, SLUG,
+    event_with_capacity, invitation_body, invitation_token, invite, seats_taken, SLUG,
 };
 
 /// A valid registration form for `email`.

@@ -7,18 +7,20 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, Session, TestApp, TestResponse};
-use crate::invitations::{invitation_token, invite, token_of, SLUG};
+use crate::helpers::{spawn_app, spawn_app_with, token_of, Session, TestApp, TestResponse};
+use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::{invite_and_register, register, registration_body};
 use crate::smtp::ReceivedEmail;
 
 /// An event with this scholarship budget (in cents), created by a new admin.
 async fn event_with_budget(app: &TestApp, budget_cents: i64) -> Session {
     let admin = app.admin().await;
-    let mut body = crate::helpers::event_body(SLUG);
-    body["scholarship_budget_cents"] = json!(budget_cents);
-    let res = app.post_as(&admin, "/api/v1/events", &body).await;
-    assert_eq!(res.status, 201, "{}", res.text());
+    app.create_event_with(
+        &admin,
+        SLUG,
+        json!({ "scholarship_budget_cents": budget_cents }),
+    )
+    .await;
     admin
 }
 
@@ -84,11 +86,8 @@ async fn approve(app: &TestApp, s: &Session, id: &str, cents: i64) -> TestRespon
 }
 
 async fn list(app: &TestApp, s: &Session, query: &str) -> Value {
-    let res = app
-        .get_as(s, &format!("/api/v1/events/{SLUG}/scholarships{query}"))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
+    app.get_json_as(s, &format!("/api/v1/events/{SLUG}/scholarships{query}"))
+        .await
 }
 
 /// One request as organizers see it in the list.
@@ -124,14 +123,6 @@ fn set_reply_by(app: &TestApp, id: &str, at: NaiveDateTime) {
         .expect("reply_by set");
 }
 
-async fn audit(app: &TestApp, admin: &Session, query: &str) -> Vec<Value> {
-    let res = app
-        .get_as(admin, &format!("/api/v1/audit-log?{query}"))
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()["items"].as_array().unwrap().clone()
-}
-
 /// Takes the registrant's emails until one whose subject contains `fragment`.
 async fn email_about(app: &TestApp, to: &str, fragment: &str) -> ReceivedEmail {
     loop {
@@ -140,10 +131,6 @@ async fn email_about(app: &TestApp, to: &str, fragment: &str) -> ReceivedEmail {
             return mail;
         }
     }
-}
-
-fn detail(res: &TestResponse, status: u16) -> String {
-    res.problem(status)["detail"].as_str().unwrap().to_owned()
 }
 
 /// 17:00 UTC `days` from today (midday in Boston), and the date as emails write it there.
@@ -199,7 +186,7 @@ async fn a_registrant_asks_for_a_scholarship_from_the_manage_link_and_gets_a_rec
     );
 
     let again = ask(&app, &token, &request_body(50_000)).await;
-    assert!(detail(&again, 409).contains("only one"));
+    assert!(again.problem_detail(409).contains("only one"));
 
     let page = app.get(&format!("/api/v1/manage/{token}")).await.json();
     assert_eq!(page["scholarship"]["status"], "pending");
@@ -207,7 +194,7 @@ async fn a_registrant_asks_for_a_scholarship_from_the_manage_link_and_gets_a_rec
     assert_eq!(item["registration"]["full_name"], "Dana Whitfield");
     assert_eq!(item["community"]["name"], "Springfield");
     assert_eq!(item["award_status"], Value::Null);
-    let log = audit(&app, &admin, "action=scholarship.requested").await;
+    let log = app.audit_log(&admin, "action=scholarship.requested").await;
     assert_eq!(log[0]["actor"], "registrant");
 }
 
@@ -242,9 +229,15 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
     let res = act(&app, &dana, "withdraw").await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "withdrawn");
-    assert!(detail(&act(&app, &dana, "withdraw").await, 409).contains("withdrawn"));
+    assert!(act(&app, &dana, "withdraw")
+        .await
+        .problem_detail(409)
+        .contains("withdrawn"));
     assert!(
-        detail(&ask(&app, &dana, &request_body(1_000)).await, 409).contains("only one"),
+        ask(&app, &dana, &request_body(1_000))
+            .await
+            .problem_detail(409)
+            .contains("only one"),
         "one request per registration, withdrawn or not"
     );
 
@@ -256,7 +249,10 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
             .status,
         200
     );
-    assert!(detail(&act(&app, &lee, "withdraw").await, 409).contains("already waitlisted"));
+    assert!(act(&app, &lee, "withdraw")
+        .await
+        .problem_detail(409)
+        .contains("already waitlisted"));
 
     // A cancelled registration asks for nothing more.
     let sam = registrant(&app, &admin, "sam@example.org").await;
@@ -264,7 +260,10 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
         .post(&format!("/api/v1/manage/{sam}/cancel"), &json!({}))
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
-    assert!(detail(&ask(&app, &sam, &request_body(1_000)).await, 409).contains("cancelled"));
+    assert!(ask(&app, &sam, &request_body(1_000))
+        .await
+        .problem_detail(409)
+        .contains("cancelled"));
 }
 
 #[actix_web::test]
@@ -329,7 +328,10 @@ async fn an_organizer_approves_part_of_a_request_and_the_registrant_accepts_it()
         json!({ "decision": "approved", "awarded_amount_cents": 1_000 }),
         json!({ "decision": "declined" }),
     ] {
-        assert!(detail(&decide(&app, &admin, &id, &again).await, 409).contains("already approved"));
+        assert!(decide(&app, &admin, &id, &again)
+            .await
+            .problem_detail(409)
+            .contains("already approved"));
     }
     assert_eq!(
         awarded_cents(&app),
@@ -340,14 +342,20 @@ async fn an_organizer_approves_part_of_a_request_and_the_registrant_accepts_it()
     let res = act(&app, &token, "accept").await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["award_status"], "accepted");
-    assert!(detail(&act(&app, &token, "accept").await, 409).contains("already accepted"));
-    assert!(detail(&act(&app, &token, "decline").await, 409).contains("already accepted"));
+    assert!(act(&app, &token, "accept")
+        .await
+        .problem_detail(409)
+        .contains("already accepted"));
+    assert!(act(&app, &token, "decline")
+        .await
+        .problem_detail(409)
+        .contains("already accepted"));
     assert_eq!(awarded_cents(&app), 90_000, "an accepted award stands");
     let page = app.get(&format!("/api/v1/manage/{token}")).await.json();
     assert_eq!(page["scholarship"]["award_status"], "accepted");
     assert_eq!(page["scholarship"]["awarded_amount_cents"], 90_000);
 
-    let log = audit(&app, &admin, &format!("entity_id={id}")).await;
+    let log = app.audit_log(&admin, &format!("entity_id={id}")).await;
     let actions: Vec<(&str, &str)> = log
         .iter()
         .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap()))
@@ -408,7 +416,10 @@ async fn an_organizer_declines_with_a_note_and_approves_a_waitlisted_request_lat
     let approved = app.wait_for_email("lee@example.org").await;
     assert!(approved.text.contains("$600.00"));
     assert!(!approved.text.contains("part of the"), "the whole amount");
-    assert!(detail(&approve(&app, &admin, &dana_id, 1_000).await, 409).contains("already declined"));
+    assert!(approve(&app, &admin, &dana_id, 1_000)
+        .await
+        .problem_detail(409)
+        .contains("already declined"));
     assert_eq!(
         list(&app, &admin, "").await["budget"]["awarded_cents"],
         60_000
@@ -431,8 +442,13 @@ async fn a_declined_award_gives_its_amount_back_to_the_budget() {
     let budget = &list(&app, &admin, "").await["budget"];
     assert_eq!(budget["left_cents"], 100_000);
     assert_eq!(budget["currency"], "USD");
-    assert!(detail(&act(&app, &token, "accept").await, 409).contains("already declined"));
-    let log = audit(&app, &admin, "action=scholarship.award_declined").await;
+    assert!(act(&app, &token, "accept")
+        .await
+        .problem_detail(409)
+        .contains("already declined"));
+    let log = app
+        .audit_log(&admin, "action=scholarship.award_declined")
+        .await;
     assert_eq!(log.len(), 1);
 }
 
@@ -460,7 +476,7 @@ async fn concurrent_approvals_never_award_more_than_the_budget() {
     let approved = answers.iter().filter(|a| a.status == 200).count();
     assert_eq!(approved, 5, "exactly the budget is awarded");
     for refused in answers.iter().filter(|a| a.status != 200) {
-        let detail = detail(refused, 409);
+        let detail = refused.problem_detail(409);
         assert!(
             detail.contains("Only $0.00 of the scholarship budget is left"),
             "{detail}"
@@ -487,7 +503,9 @@ async fn concurrent_approvals_never_award_more_than_the_budget() {
             &json!({ "scholarship_budget_cents": 900_000 }),
         )
         .await;
-    assert!(detail(&lower, 409).contains("$10,000.00 already awarded"));
+    assert!(lower
+        .problem_detail(409)
+        .contains("$10,000.00 already awarded"));
     let raise = app
         .patch_as(
             &admin,
@@ -498,7 +516,9 @@ async fn concurrent_approvals_never_award_more_than_the_budget() {
     assert_eq!(raise.status, 200, "{}", raise.text());
     let pending = list(&app, &admin, "?status=pending").await;
     let next = pending["items"][0]["id"].as_str().unwrap().to_owned();
-    let over = detail(&approve(&app, &admin, &next, 200_000).await, 409);
+    let over = approve(&app, &admin, &next, 200_000)
+        .await
+        .problem_detail(409);
     assert!(over.contains("Only $1,500.00"), "{over}");
     assert_eq!(approve(&app, &admin, &next, 150_000).await.status, 200);
     assert_eq!(awarded_cents(&app), 1_150_000);
@@ -514,7 +534,10 @@ async fn an_unanswered_award_lapses_after_its_reply_by_time_and_frees_the_budget
     let lee_id = requested(&app, &lee, "lee@example.org", 100_000).await;
     assert_eq!(approve(&app, &admin, &dana_id, 100_000).await.status, 200);
     app.wait_for_email("dana@example.org").await;
-    assert!(detail(&approve(&app, &admin, &lee_id, 100_000).await, 409).contains("$0.00"));
+    assert!(approve(&app, &admin, &lee_id, 100_000)
+        .await
+        .problem_detail(409)
+        .contains("$0.00"));
     assert_eq!(
         decide(&app, &admin, &lee_id, &json!({ "decision": "waitlisted" }))
             .await
@@ -534,8 +557,11 @@ async fn an_unanswered_award_lapses_after_its_reply_by_time_and_frees_the_budget
     assert_eq!(item["status"], "approved");
     assert_eq!(item["award_status"], "lapsed");
     assert_eq!(awarded_cents(&app), 0);
-    assert!(detail(&act(&app, &dana, "accept").await, 409).contains("time to answer"));
-    let log = audit(&app, &admin, "action=scholarship.lapsed").await;
+    assert!(act(&app, &dana, "accept")
+        .await
+        .problem_detail(409)
+        .contains("time to answer"));
+    let log = app.audit_log(&admin, "action=scholarship.lapsed").await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["actor"], "system");
     assert_eq!(log[0]["before"]["award_status"], "offered");
@@ -593,7 +619,7 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
     app.assert_no_email_to("dana@example.org").await;
     app.assert_no_email_to("lee@example.org").await;
     assert_eq!(
-        audit(&app, &admin, "action=scholarship.reminded")
+        app.audit_log(&admin, "action=scholarship.reminded")
             .await
             .len(),
         1
@@ -632,13 +658,18 @@ async fn cancelling_a_registration_releases_its_award() {
     let item = listed(&app, &admin, &id).await;
     assert_eq!(item["award_status"], "released");
     assert_eq!(item["registration"]["status"], "cancelled");
-    let log = audit(&app, &admin, "action=scholarship.award_released").await;
+    let log = app
+        .audit_log(&admin, "action=scholarship.award_released")
+        .await;
     assert_eq!(log.len(), 1);
     assert_eq!(log[0]["actor"], "registrant");
     assert_eq!(log[0]["entity_id"], id.as_str());
     assert_eq!(log[0]["before"]["award_status"], "accepted");
     assert_eq!(log[0]["after"]["award_status"], "released");
-    assert!(detail(&approve(&app, &admin, &id, 1_000).await, 409).contains("already approved"));
+    assert!(approve(&app, &admin, &id, 1_000)
+        .await
+        .problem_detail(409)
+        .contains("already approved"));
 }
 
 #[actix_web::test]

@@ -2,16 +2,13 @@
 //! its logs at DEBUG, and every secret and personal detail of the story is looked for in
 //! what it wrote: tokens, the session cookie, passwords, the registrant's email and phone.
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use actix_web::http::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{event_body, TestDatabase, TestResponse};
-use crate::invitations::{token_from, token_of};
+use crate::helpers::{
+    free_port, run_cli, session_from, token_from, token_of, ServerProcess, TestDatabase,
+    TestResponse,
+};
 use crate::smtp::{TestSmtp, WAIT};
 
 const PASSWORD: &str = "violet-kumquat-tessellation-8841";
@@ -22,152 +19,9 @@ const NEW_PHONE: &str = "+1 617 555 0199";
 const NOMINEE: &str = "sam.ortiz.private@example.org";
 const SLUG: &str = "logs-summit";
 
-/// The binary, serving, with everything it writes collected.
-struct Server {
-    child: Child,
-    address: String,
-    output: Arc<Mutex<Vec<u8>>>,
-    readers: Vec<std::thread::JoinHandle<()>>,
-    client: awc::Client,
-}
-
-fn collect(
-    stream: impl Read + Send + 'static,
-    into: Arc<Mutex<Vec<u8>>>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let mut stream = stream;
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stream.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            into.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-impl Server {
-    fn start(db_url: &str, smtp: &TestSmtp, mail_dir: &std::path::Path) -> Self {
-        let port = free_port();
-        let address = format!("http://127.0.0.1:{port}");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
-            .arg("serve")
-            .env("DATABASE_URL", db_url)
-            .env("CONVENE_BIND", format!("127.0.0.1:{port}"))
-            .env("CONVENE_BASE_URL", &address)
-            .env("CONVENE_SMTP_URL", smtp.url())
-            .env("CONVENE_MAIL_DIR", mail_dir)
-            .env("CONVENE_EMAIL_POLL_MS", "200")
-            .env("CONVENE_WORKERS", "2")
-            .env("CONVENE_DB_POOL_SIZE", "4")
-            .env("RUST_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary runs");
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), output.clone()),
-            collect(child.stderr.take().unwrap(), output.clone()),
-        ];
-        Self {
-            child,
-            address,
-            output,
-            readers,
-            client: awc::Client::builder()
-                .timeout(Duration::from_secs(120))
-                .finish(),
-        }
-    }
-
-    async fn wait_until_ready(&mut self) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok(res) = self
-                .client
-                .get(format!("{}/readyz", self.address))
-                .send()
-                .await
-            {
-                if res.status().is_success() {
-                    return;
-                }
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the server exited ({status}): {}", self.log());
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the server did not become ready: {}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        cookie: Option<&str>,
-    ) -> TestResponse {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.address));
-        if let Some(c) = cookie {
-            req = req.insert_header(("cookie", c.to_owned()));
-        }
-        let sent = match body {
-            Some(b) => req.send_json(b).await,
-            None => req.send().await,
-        };
-        let mut res = sent.expect("the request reaches the server");
-        let body = res.body().limit(16 << 20).await.expect("body").to_vec();
-        TestResponse {
-            status: res.status().as_u16(),
-            headers: res.headers().clone(),
-            body,
-        }
-    }
-
-    /// Stops it as a service manager would (SIGTERM) and returns everything it wrote.
-    fn stop(mut self) -> String {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let exited = (0..300).any(|_| {
-            std::thread::sleep(Duration::from_millis(100));
-            matches!(self.child.try_wait(), Ok(Some(_)))
-        });
-        if !exited {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        for r in self.readers.drain(..) {
-            let _ = r.join();
-        }
-        self.log()
-    }
-
-    fn log(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
-    }
-}
-
 /// Runs the binary's command line with its logs at DEBUG; returns all it wrote.
 fn cli(db_url: &str, args: &[&str], stdin: &str) -> String {
-    let out = crate::cli::convene_logging(db_url, args, Some(stdin), "debug");
+    let out = run_cli(db_url, args, Some(stdin), "debug");
     assert!(
         out.status.success(),
         "{}",
@@ -211,7 +65,6 @@ fn assert_no_referrer(res: &TestResponse, what: &str) {
 async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
     let db = TestDatabase::create();
     let smtp = TestSmtp::start().await;
-    let mail_dir = tempfile::tempdir().unwrap();
     let cli_log = cli(
         &db.url,
         &[
@@ -227,52 +80,24 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
         ],
         &format!("{PASSWORD}\n"),
     );
-    let mut server = Server::start(&db.url, &smtp, mail_dir.path());
-    server.wait_until_ready().await;
+    let mut server = ServerProcess::start(&db.url, &smtp, free_port(), &[("RUST_LOG", "debug")]);
+    server.ready().await;
 
     // A failed and a successful login.
-    let login = |password: &str| json!({ "email": "chief@example.org", "password": password });
-    let res = server
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(&login(WRONG_PASSWORD)),
-            None,
-        )
-        .await;
+    let res = server.login("chief@example.org", WRONG_PASSWORD).await;
     assert_eq!(res.status, 401, "{}", res.text());
-    let res = server
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(&login(PASSWORD)),
-            None,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    let cookie = res
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_owned))
-        .expect("a session cookie");
-    let session_value = cookie.split_once('=').unwrap().1.to_owned();
-    let admin = Some(cookie.as_str());
+    let session = session_from(&server.login("chief@example.org", PASSWORD).await);
+    let session_value = session.cookie.split_once('=').unwrap().1.to_owned();
+    let admin = Some(&session);
 
-    let res = server
-        .call(
-            Method::POST,
-            "/api/v1/events",
-            Some(&event_body(SLUG)),
-            admin,
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
+    server.create_event(&session, SLUG).await;
     let invitation = json!({
         "email": INVITEE, "full_name": "Dana Whitfield", "title": "City Manager",
         "community": { "name": "Springfield", "state": "IL" },
     });
     let path = format!("/api/v1/events/{SLUG}/invitations");
     let res = server
-        .call(Method::POST, &path, Some(&invitation), admin)
+        .request(Method::POST, &path, Some(&invitation), admin)
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
 
@@ -283,7 +108,7 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
         .remove(0);
     let invitation_token = token_from(&mail);
     let page = server
-        .call(
+        .request(
             Method::GET,
             &format!("/invite/{invitation_token}"),
             None,
@@ -293,7 +118,7 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
     assert_eq!(page.status, 200);
     assert_no_referrer(&page, "the invitation page");
     let res = server
-        .call(
+        .request(
             Method::GET,
             &format!("/api/v1/invitations/{invitation_token}"),
             None,
@@ -312,27 +137,27 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
     });
     let register = format!("/api/v1/invitations/{invitation_token}/registration");
     let res = server
-        .call(Method::POST, &register, Some(&form), None)
+        .request(Method::POST, &register, Some(&form), None)
         .await;
     assert_eq!(res.status, 422, "{}", res.text());
     form["phone"] = json!(PHONE);
     let res = server
-        .call(Method::POST, &register, Some(&form), None)
+        .request(Method::POST, &register, Some(&form), None)
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let manage_token = token_of(res.json()["manage_url"].as_str().unwrap());
 
     let page = server
-        .call(Method::GET, &format!("/manage/{manage_token}"), None, None)
+        .request(Method::GET, &format!("/manage/{manage_token}"), None, None)
         .await;
     assert_eq!(page.status, 200);
     assert_no_referrer(&page, "the manage page");
     let manage = format!("/api/v1/manage/{manage_token}");
-    let res = server.call(Method::GET, &manage, None, None).await;
+    let res = server.request(Method::GET, &manage, None, None).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_no_referrer(&res, "the manage API answer");
     let res = server
-        .call(
+        .request(
             Method::PATCH,
             &manage,
             Some(&json!({ "phone": NEW_PHONE })),
@@ -345,7 +170,7 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
         "organization": "City of Springfield", "reason": "A rising leader in our city.",
     });
     let res = server
-        .call(
+        .request(
             Method::POST,
             &format!("{manage}/nomination"),
             Some(&nomination),
@@ -359,13 +184,13 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
         format!("/api/v1/manage/{invitation_token}"),
     ] {
         assert_eq!(
-            server.call(Method::GET, &path, None, None).await.status,
+            server.request(Method::GET, &path, None, None).await.status,
             404
         );
     }
     // The organizers approve the nomination: the young leader is invited by email.
     let list = server
-        .call(
+        .request(
             Method::GET,
             &format!("/api/v1/events/{SLUG}/nominations"),
             None,
@@ -379,18 +204,19 @@ async fn a_whole_story_logged_at_debug_leaves_no_secret_in_the_log() {
         .to_owned();
     let approve = format!("/api/v1/events/{SLUG}/nominations/{id}/approve");
     let res = server
-        .call(Method::POST, &approve, Some(&json!({})), admin)
+        .request(Method::POST, &approve, Some(&json!({})), admin)
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     // Every email has gone out (the worker logs its sends too).
     smtp.wait_for_emails_within(INVITEE, 3, WAIT).await;
     let nominee_token = token_from(&smtp.wait_for_emails_within(NOMINEE, 1, WAIT).await[0]);
     let res = server
-        .call(Method::POST, "/api/v1/auth/logout", None, admin)
+        .request(Method::POST, "/api/v1/auth/logout", None, admin)
         .await;
     assert!(res.status < 300, "{}", res.text());
 
-    let log = without_colours(&server.stop());
+    server.stop().await;
+    let log = without_colours(&server.log_text());
     assert!(
         log.contains("DEBUG") && log.contains("request finished"),
         "the log is at DEBUG and covers the requests: {log}"

@@ -214,7 +214,7 @@ pub struct TestSmtp {
 impl TestSmtp {
     /// Starts a server on a free port.
     pub async fn start() -> Self {
-        let listener = bind_free_port().await;
+        let listener = bind_free_port();
         let port = listener.local_addr().expect("local address").port();
         let smtp = TestSmtp {
             inner: Arc::new(Inner {
@@ -275,20 +275,15 @@ impl TestSmtp {
         }
     }
 
-    /// Listens again on the same port.
+    /// Listens again on the same port (once the old listener has let go of it).
     pub async fn restart(&self) {
         let addr = format!("127.0.0.1:{}", self.inner.port);
-        let deadline = tokio::time::Instant::now() + WAIT;
-        let listener = loop {
-            match TcpListener::bind(&addr).await {
-                Ok(l) => break l,
-                Err(e) if tokio::time::Instant::now() < deadline => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(e) => panic!("the test SMTP server cannot listen on {addr} again: {e}"),
-            }
-        };
+        let listener = crate::helpers::wait_until(
+            format!("the test SMTP server to listen on {addr} again"),
+            WAIT,
+            async || TcpListener::bind(&addr).await.map_err(|e| e.to_string()),
+        )
+        .await;
         self.serve(listener);
     }
 
@@ -452,22 +447,14 @@ impl Drop for Inner {
     }
 }
 
-/// Binds 127.0.0.1 on a port outside the kernel's ephemeral range (which starts at
-/// 32768 by default), so that while the server is stopped no outgoing connection of
-/// this machine is given its port and [`TestSmtp::restart`] can have it back.
-async fn bind_free_port() -> TcpListener {
-    for _ in 0..200 {
-        let port = rand::random_range(20_000..32_000);
-        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
-            return listener;
-        }
-    }
-    TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("the test SMTP server can listen")
+/// A listener of [`crate::helpers::bind_free_port`], so that [`TestSmtp::restart`] can
+/// have its port back.
+fn bind_free_port() -> TcpListener {
+    let listener = crate::helpers::bind_free_port();
+    listener.set_nonblocking(true).expect("non-blocking");
+    TcpListener::from_std(listener).expect("the test SMTP server can listen")
 }
 
-/// One SMTP session, RFC 5321 as far as lettre needs it.
 async fn session(inner: Arc<Inner>, stream: TcpStream) {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::helpers::{spawn_app_with, TestDatabase};
-use crate::outbox::{queue, test_email, wait_until};
+use crate::outbox::{queue, test_email, wait_until_email};
 use crate::smtp::{sent_message_id, TestSmtp, WAIT};
 
 const PASSWORD: &str = "hunter2-smtp-secret";
@@ -30,7 +30,7 @@ async fn smtp_credentials_are_not_sent_to_a_server_that_offers_no_starttls() {
         .await
         .remove(0);
 
-    let row = wait_until(&app, &id, "refused", |e| e.last_error.is_some()).await;
+    let row = wait_until_email(&app, &id, "refused", |e| e.last_error.is_some()).await;
     assert_eq!(
         row.status, "pending",
         "retried, in case the server is fixed"
@@ -88,7 +88,7 @@ async fn smtp_every_email_is_auto_submitted_with_a_message_id_in_the_senders_dom
         received.raw
     );
     assert!(received.message_id.ends_with("@mail.example.org>"));
-    let row = wait_until(&app, &id, "sent", |e| e.status == "sent").await;
+    let row = wait_until_email(&app, &id, "sent", |e| e.status == "sent").await;
     assert_eq!(
         received.message_id,
         sent_message_id(&row.message_id, "mail.example.org")

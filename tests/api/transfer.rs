@@ -3,26 +3,24 @@
 //! `convene export` / `convene import` from one backend to the other and back.
 
 use std::process::{Command, Output};
-use std::time::Duration;
 
-use actix_web::http::Method;
 use diesel::prelude::*;
 use serde_json::{json, Value};
+use tokio::sync::watch;
 
-use crate::faults::{free_port, register_all, report_figures, Outcome, Server};
-use crate::helpers::{spawn_app, Backend, TestDatabase};
-use crate::invitations::{invitation_token, invite, token_of, SLUG};
+use crate::faults::{
+    event_with_invitees, register_all, register_all_counting, report_figures, Outcome,
+};
+use crate::helpers::{
+    backend_name, free_port, run_cli, spawn_app, token_of, Backend, ServerProcess, TestDatabase,
+};
+use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::registration_body;
 use crate::smtp::TestSmtp;
 
-/// Runs `convene ARGS` on the database `db`.
+/// Runs `convene ARGS` on the database `db`, which must succeed.
 fn convene(db: &str, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs");
+    let out = run_cli(db, args, None, "warn");
     assert!(
         out.status.success(),
         "convene {args:?} failed: {}",
@@ -57,26 +55,28 @@ fn count(conn: &mut convene::db::DbConnection, sql: &str) -> i64 {
 async fn a_backup_taken_while_serving_restores_into_a_working_database() {
     let db = TestDatabase::create();
     let smtp = TestSmtp::start().await;
-    let mut server = Server::start(&db.url, &smtp, free_port(), &[]);
+    let mut server = ServerProcess::start(&db.url, &smtp, free_port(), &[]);
     server.ready().await;
-    let admin = server.admin().await;
-    server.event(&admin, "backup-test", 100).await;
-    let people = server
-        .invite(&smtp, &admin, "backup-test", "backup", 60)
-        .await;
+    let (admin, people) =
+        event_with_invitees(&server, &smtp, "backup-test", 100, "backup", 60).await;
     let addresses = vec![server.address.clone()];
-    let (first, _) = register_all(&addresses, &people[..20], 8).await;
+    let first = register_all(&addresses, &people[..20], 8).await;
     assert!(first
         .values()
         .all(|o| matches!(o, Outcome::Acknowledged(_))));
 
-    // The backup runs while registrations keep arriving.
+    // The backup runs while registrations keep arriving: once the first of the rest
+    // went through.
+    let (acknowledged, mut acknowledgements) = watch::channel(0);
     let load = {
         let rest = people[20..].to_vec();
         let addresses = addresses.clone();
-        actix_web::rt::spawn(async move { register_all(&addresses, &rest, 8).await.0 })
+        actix_web::rt::spawn(async move {
+            register_all_counting(&addresses, &rest, 8, acknowledged, None, true).await
+        })
     };
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    // An error means the load ended first; the backup is taken all the same.
+    let _ = acknowledgements.wait_for(|n| *n >= 1).await;
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup");
     let backup_arg = backup.display().to_string();
@@ -91,11 +91,7 @@ async fn a_backup_taken_while_serving_restores_into_a_working_database() {
             format!("sqlite://{}", target.display())
         }
         Backend::Postgres { .. } => {
-            let refused = Command::new(env!("CARGO_BIN_EXE_convene"))
-                .args(["backup", &backup_arg])
-                .env("DATABASE_URL", &db.url)
-                .output()
-                .expect("the binary runs");
+            let refused = run_cli(&db.url, &["backup", &backup_arg], None, "warn");
             assert!(!refused.status.success());
             assert!(String::from_utf8_lossy(&refused.stderr).contains("pg_dump"));
             let out = Command::new(pg_tool("pg_dump"))
@@ -158,19 +154,14 @@ async fn a_backup_taken_while_serving_restores_into_a_working_database() {
     }
 
     // The restored database serves: the old links work, the organizers can sign in.
-    let mut copy = Server::start(&restored, &smtp, free_port(), &[]);
+    let mut copy = ServerProcess::start(&restored, &smtp, free_port(), &[]);
     copy.ready().await;
     let (_, token) = &people[0];
-    let res = copy
-        .get(&format!("/api/v1/invitations/{token}"), None)
-        .await;
+    let res = copy.get(&format!("/api/v1/invitations/{token}")).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "accepted");
     let res = copy
-        .get(
-            "/api/v1/events/backup-test/registrations?limit=100",
-            Some(&admin),
-        )
+        .get_as(&admin, "/api/v1/events/backup-test/registrations?limit=100")
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["total"], in_backup);
@@ -180,7 +171,7 @@ async fn a_backup_taken_while_serving_restores_into_a_working_database() {
 
     report_figures(
         "backup_while_serving",
-        crate::faults::backend_name(),
+        backend_name(),
         &[
             ("registrations_acknowledged", "60".into()),
             ("registrations_in_backup", in_backup.to_string()),
@@ -200,12 +191,7 @@ fn import(db: &str, data: &Value) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("event.json");
     std::fs::write(&file, serde_json::to_vec_pretty(data).unwrap()).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_convene"))
-        .args(["import", &file.display().to_string()])
-        .env("DATABASE_URL", db)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the binary runs")
+    run_cli(db, &["import", &file.display().to_string()], None, "warn")
 }
 
 #[actix_web::test]
@@ -317,47 +303,25 @@ async fn an_event_moved_to_the_other_backend_and_back_keeps_its_data_and_its_lin
 
     // The links and accounts work on the new database.
     let smtp = TestSmtp::start().await;
-    let mut moved = Server::start(&other, &smtp, free_port(), &[]);
+    let mut moved = ServerProcess::start(&other, &smtp, free_port(), &[]);
     moved.ready().await;
-    let res = moved.get(&format!("/api/v1/invitations/{kim}"), None).await;
+    let res = moved.get(&format!("/api/v1/invitations/{kim}")).await;
     assert_eq!(
         res.status,
         200,
         "an open invitation's link still works: {}",
         res.text()
     );
-    let res = moved
-        .get(&format!("/api/v1/manage/{dana_manage}"), None)
-        .await;
+    let res = moved.get(&format!("/api/v1/manage/{dana_manage}")).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["scholarship"]["awarded_amount_cents"], 80_000);
-    let login = moved
-        .request(
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(
-                &json!({ "email": admin.organizer["email"], "password": crate::helpers::PASSWORD }),
-            ),
-            None,
-        )
-        .await
-        .expect("answered");
-    assert_eq!(
-        login.status, 200,
-        "the organizer signs in on the new database"
-    );
-    let cookie = login
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next().map(str::to_owned))
-        .unwrap();
-    let session = crate::helpers::Session {
-        cookie,
-        organizer: login.json(),
-    };
+    // The organizer signs in on the new database.
+    let session = moved
+        .session_for(admin.organizer["email"].as_str().unwrap())
+        .await;
     let moved_stats = moved
-        .get(&format!("/api/v1/events/{SLUG}/stats"), Some(&session))
-        .await
-        .json();
+        .get_json_as(&session, &format!("/api/v1/events/{SLUG}/stats"))
+        .await;
     assert_eq!(moved_stats, stats, "the same figures");
     moved.kill();
 
@@ -378,15 +342,11 @@ async fn an_event_moved_to_the_other_backend_and_back_keeps_its_data_and_its_lin
 
     report_figures(
         "export_import_round_trip",
-        crate::faults::backend_name(),
+        backend_name(),
         &[
             (
                 "route",
-                format!(
-                    "{} -> sqlite -> {}",
-                    crate::faults::backend_name(),
-                    crate::faults::backend_name()
-                ),
+                format!("{} -> sqlite -> {}", backend_name(), backend_name()),
             ),
             (
                 "rows",

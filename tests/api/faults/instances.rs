@@ -24,7 +24,7 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
     let mut servers = Vec::new();
     for n in 1..=3 {
         let from = format!("instance{n} <instance{n}@localhost>");
-        let mut server = Server::start(
+        let mut server = ServerProcess::start(
             &db.url,
             &smtp,
             free_port(),
@@ -34,24 +34,21 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
         servers.push(server);
     }
     let admin = servers[0].admin().await;
-    let mut body = event_body("three-test");
-    body["capacity"] = json!(CAPACITY);
-    body["scholarship_budget_cents"] = json!(BUDGET);
-    let res = servers[1]
-        .request(Method::POST, "/api/v1/events", Some(&body), Some(&admin))
-        .await
-        .expect("answered");
-    assert_eq!(
-        res.status, 201,
-        "a session made on one instance works on another"
-    );
+    // A session made on one instance works on another.
+    servers[1]
+        .create_event_with(
+            &admin,
+            "three-test",
+            json!({ "capacity": CAPACITY, "scholarship_budget_cents": BUDGET }),
+        )
+        .await;
     let people = servers[2]
-        .invite(&smtp, &admin, "three-test", "three", PEOPLE)
+        .invite_many(&smtp, &admin, "three-test", "three", PEOPLE)
         .await;
     let addresses: Vec<String> = servers.iter().map(|s| s.address.clone()).collect();
 
     // The rush, round-robin over the three, each asking for a travel scholarship.
-    let (outcomes, _) = register_all_with(
+    let outcomes = register_all_with(
         &addresses,
         &people,
         24,
@@ -72,7 +69,7 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
         "{refused:?}\n{}",
         servers
             .iter()
-            .map(Server::log_problems)
+            .map(ServerProcess::log_problems)
             .collect::<Vec<_>>()
             .join("\n")
     );
@@ -89,20 +86,15 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
     let decisions = Arc::new(Mutex::new(HashMap::<u16, usize>::new()));
     let mut tasks = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let address = addresses[i % 3].clone();
+        let api = Api::new(addresses[i % 3].clone());
         let id = id.clone();
         let admin = admin.clone();
         let decisions = Arc::clone(&decisions);
         tasks.push(actix_web::rt::spawn(async move {
-            let client = awc::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .finish();
-            let res = request_retrying_busy(
-                &client,
-                &address,
-                Method::POST,
+            let res = post_retrying_busy(
+                &api,
                 &format!("/api/v1/events/three-test/scholarships/{id}/decision"),
-                Some(&json!({ "decision": "approved", "awarded_amount_cents": AWARD })),
+                &json!({ "decision": "approved", "awarded_amount_cents": AWARD }),
                 Some(&admin),
             )
             .await
@@ -123,7 +115,11 @@ async fn three_instances_share_the_load_without_overrunning_capacity_or_budget_a
 
     let mut conn = servers[0].connect();
     outbox_drained(&mut conn, Duration::from_secs(90)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A copy sent twice would have been in flight with the first one: graceful stops
+    // wait for every send in flight.
+    for server in &mut servers {
+        server.stop().await;
+    }
 
     let tokens: Vec<String> = people.iter().map(|(_, t)| t.clone()).collect();
     let end = stored(&mut conn, "three-test", &tokens);

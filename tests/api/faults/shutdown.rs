@@ -1,7 +1,7 @@
 //! SIGTERM to the real process: the request in flight gets its answer, the email being
 //! sent is sent and recorded, and nothing is left half done.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,18 +25,14 @@ async fn sigterm_lets_the_request_in_flight_and_the_email_being_sent_finish() {
     let db = TestDatabase::create();
     let smtp = TestSmtp::start().await;
     // A generous send timeout: the slow SMTP server must not make this a retry.
-    let mut server = Server::start(
+    let mut server = ServerProcess::start(
         &db.url,
         &smtp,
         free_port(),
         &[("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "20")],
     );
     server.ready().await;
-    let admin = server.admin().await;
-    server.event(&admin, "shutdown-test", 10).await;
-    let people = server
-        .invite(&smtp, &admin, "shutdown-test", "term", 2)
-        .await;
+    let (_, people) = event_with_invitees(&server, &smtp, "shutdown-test", 10, "term", 2).await;
     let (slow_email, slow_token) = people[0].clone();
     let (mailed, mailed_token) = people[1].clone();
 
@@ -57,37 +53,41 @@ async fn sigterm_lets_the_request_in_flight_and_the_email_being_sent_finish() {
     // An email being sent: the SMTP server takes 2 s to accept it.
     smtp.set_data_delay(Duration::from_secs(2));
     let res = server
-        .request(
-            Method::POST,
+        .post(
             &format!("/api/v1/invitations/{mailed_token}/registration"),
-            Some(&registration_form(&mailed)),
-            None,
+            &registration_form(&mailed),
         )
-        .await
-        .expect("answered");
+        .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let mut conn = server.connect();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !claimed(&mut conn, &mailed) {
-        assert!(
-            Instant::now() < deadline,
-            "the confirmation was not claimed"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        "the confirmation to be claimed",
+        Duration::from_secs(20),
+        async || {
+            if claimed(&mut conn, &mailed) {
+                Ok(())
+            } else {
+                Err("it is not yet".into())
+            }
+        },
+    )
+    .await;
 
     let signalled = Instant::now();
     server.terminate();
     // New connections are refused while the old ones finish.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while server
-        .request(Method::GET, "/healthz", None, None)
-        .await
-        .is_ok()
-    {
-        assert!(Instant::now() < deadline, "still accepting new connections");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until(
+        "new connections to be refused",
+        Duration::from_secs(10),
+        async || {
+            let probe = server.raw(Method::GET, "/healthz");
+            match server.try_send(probe, None).await {
+                Ok(res) => Err(format!("/healthz still answers {}", res.status)),
+                Err(_) => Ok(()),
+            }
+        },
+    )
+    .await;
     slow.write_all(&body[body.len() / 2..]).await.unwrap();
     let mut answer = Vec::new();
     slow.read_to_end(&mut answer).await.expect("the answer");
@@ -132,8 +132,7 @@ async fn sigterm_lets_the_request_in_flight_and_the_email_being_sent_finish() {
     smtp.set_data_delay(Duration::ZERO);
     server.restart().await;
     outbox_drained(&mut conn, Duration::from_secs(30)).await;
-    let mail = confirmations(&smtp, &[slow_email, mailed]);
-    assert!(mail.missing.is_empty() && mail.duplicated.is_empty());
+    let mail = one_confirmation_each(&smtp, &people);
     assert_eq!(mail.redelivered, 0, "a graceful stop sends nothing twice");
     report_figures(
         "graceful_shutdown",
