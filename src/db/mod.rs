@@ -2,6 +2,7 @@
 //! from `DATABASE_URL`, a pool, the embedded migrations, and plain query functions
 //! per model (in [`models`]).
 
+pub mod enums;
 pub mod group_commit;
 pub mod models;
 pub mod schema;

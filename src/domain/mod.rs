@@ -23,3 +23,26 @@ pub use slug::Slug;
 pub use token::SecretToken;
 #[cfg(test)]
 mod properties;
+
+/// `Display` as the stored and serialised name (`as_str`), for logs and messages.
+macro_rules! display_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+display_as_str!(
+    event::EventStatus,
+    invitation::InvitationKind,
+    invitation::InvitationStatus,
+    invitation_request::RequestStatus,
+    nomination::NominationStatus,
+    organizer::Role,
+    registration::RegistrationStatus,
+    scholarship::ScholarshipStatus,
+    scholarship::AwardStatus,
+);

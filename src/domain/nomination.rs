@@ -171,7 +171,19 @@ pub(crate) fn paragraph(raw: &str) -> Result<String, String> {
     Ok(value)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+// Stored as text; its ToSql and FromSql are in `db::enums`.
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum NominationStatus {
     Pending,

@@ -11,7 +11,19 @@ use super::scholarship::{ScholarshipFields, ScholarshipForm};
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+// Stored as text; its ToSql and FromSql are in `db::enums`.
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     Confirmed,

@@ -138,7 +138,19 @@ fn whole(errors: &mut FieldErrors, field: &str, raw: Option<&Value>) -> Option<i
     parsed
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+// Stored as text; its ToSql and FromSql are in `db::enums`.
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum ScholarshipStatus {
     Pending,
@@ -201,7 +213,19 @@ impl ScholarshipStatus {
 }
 
 /// What became of the award that an approval offers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+// Stored as text; its ToSql and FromSql are in `db::enums`.
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum AwardStatus {
     /// Waiting for the registrant's answer, until `reply_by`.

@@ -12,7 +12,6 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::nomination::{self, Decision, Nomination};
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
-use crate::domain::invitation::InvitationKind;
 use crate::domain::nomination::{
     may_nominate, NominationForm, NominationRefusal, NominationStatus,
 };
@@ -23,14 +22,16 @@ use crate::error::AppError;
 pub fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result<Event, AppError> {
     let event = event::find(conn, &reg.event_id)?;
     let counted = nomination::counted_for(conn, &reg.id)?;
-    // An unknown kind cannot be stored (CHECK constraint); refuse it all the same.
-    let kind = InvitationKind::parse(&reg.kind).unwrap_or(InvitationKind::YoungLeader);
-    may_nominate(kind, reg.status(), counted, event.nominations_per_executive).map_err(
-        |refusal| match refusal {
-            NominationRefusal::NotAnExecutive => AppError::Forbidden(refusal.message()),
-            _ => AppError::Conflict(refusal.message()),
-        },
-    )?;
+    may_nominate(
+        reg.kind,
+        reg.status(),
+        counted,
+        event.nominations_per_executive,
+    )
+    .map_err(|refusal| match refusal {
+        NominationRefusal::NotAnExecutive => AppError::Forbidden(refusal.message()),
+        _ => AppError::Conflict(refusal.message()),
+    })?;
     Ok(event)
 }
 

@@ -20,7 +20,7 @@ pub struct Event {
     pub capacity: i32,
     pub scholarship_budget_cents: i64,
     pub currency: String,
-    pub status: String,
+    pub status: EventStatus,
     pub registration_opens_at: Option<NaiveDateTime>,
     pub registration_closes_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -53,7 +53,7 @@ impl Event {
 
 impl Event {
     pub fn status(&self) -> EventStatus {
-        EventStatus::parse(&self.status).unwrap_or(EventStatus::Closed)
+        self.status
     }
 
     pub fn opens_at(&self) -> Option<DateTime<Utc>> {

@@ -15,7 +15,7 @@ pub struct Invitation {
     pub id: String,
     pub event_id: String,
     pub community_id: String,
-    pub kind: String,
+    pub kind: InvitationKind,
     pub email: String,
     pub full_name: String,
     pub title: String,
@@ -24,7 +24,7 @@ pub struct Invitation {
     /// Never serialised: not even its hash leaves the database.
     #[serde(skip)]
     pub token_hash: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub expires_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub responded_at: Option<NaiveDateTime>,
@@ -38,7 +38,7 @@ pub struct Invitation {
 impl Invitation {
     /// The stored status; the CHECK constraint admits only known ones.
     pub fn stored_status(&self) -> InvitationStatus {
-        InvitationStatus::parse(&self.status).unwrap_or(InvitationStatus::Expired)
+        self.status
     }
 
     /// The status as of `now`: an open invitation past its expiry is expired.
@@ -47,7 +47,7 @@ impl Invitation {
     }
 
     pub fn kind(&self) -> InvitationKind {
-        InvitationKind::parse(&self.kind).unwrap_or(InvitationKind::Executive)
+        self.kind
     }
 }
 

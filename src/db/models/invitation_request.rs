@@ -19,7 +19,7 @@ pub struct InvitationRequest {
     pub community_state: String,
     pub community_country: String,
     pub reason: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub times_requested: i32,
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
@@ -31,7 +31,7 @@ pub struct InvitationRequest {
 
 impl InvitationRequest {
     pub fn status(&self) -> RequestStatus {
-        RequestStatus::parse(&self.status).unwrap_or(RequestStatus::Declined)
+        self.status
     }
 }
 

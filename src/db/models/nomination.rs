@@ -20,7 +20,7 @@ pub struct Nomination {
     pub title: String,
     pub organization: String,
     pub reason: String,
-    pub status: String,
+    pub status: NominationStatus,
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
@@ -32,7 +32,7 @@ pub struct Nomination {
 impl Nomination {
     /// The stored status; the CHECK constraint admits only known ones.
     pub fn status(&self) -> NominationStatus {
-        NominationStatus::parse(&self.status).unwrap_or(NominationStatus::Withdrawn)
+        self.status
     }
 }
 
@@ -118,7 +118,7 @@ pub fn withdraw_pending(
 ) -> Result<Vec<Nomination>, AppError> {
     let pending: Vec<Nomination> = for_registration(conn, registration_id)?
         .into_iter()
-        .filter(|n| n.status == NominationStatus::Pending.as_str())
+        .filter(|n| n.status == NominationStatus::Pending)
         .collect();
     for n in &pending {
         diesel::update(

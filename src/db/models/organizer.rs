@@ -13,7 +13,7 @@ pub struct Organizer {
     pub id: String,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -24,8 +24,7 @@ pub struct Organizer {
 
 impl Organizer {
     pub fn role(&self) -> Role {
-        // The CHECK constraint admits only the two roles; anything else is least privilege.
-        Role::parse(&self.role).unwrap_or(Role::Reviewer)
+        self.role
     }
 
     pub fn is_admin(&self) -> bool {

@@ -19,7 +19,7 @@ pub struct Registration {
     pub event_id: String,
     pub invitation_id: String,
     pub community_id: String,
-    pub kind: String,
+    pub kind: InvitationKind,
     pub full_name: String,
     pub email: String,
     pub title: String,
@@ -27,7 +27,7 @@ pub struct Registration {
     pub phone: Option<String>,
     pub dietary_requirements: Option<String>,
     pub accessibility_needs: Option<String>,
-    pub status: String,
+    pub status: RegistrationStatus,
     #[serde(skip)]
     pub manage_token_hash: String,
     pub created_at: NaiveDateTime,
@@ -41,7 +41,7 @@ pub struct Registration {
 
 impl Registration {
     pub fn status(&self) -> RegistrationStatus {
-        RegistrationStatus::parse(&self.status).unwrap_or(RegistrationStatus::Cancelled)
+        self.status
     }
 }
 
@@ -93,7 +93,7 @@ impl NewRegistrationArgs<'_> {
             event_id: self.event_id.to_owned(),
             invitation_id: self.invitation_id.to_owned(),
             community_id: self.community_id.to_owned(),
-            kind: self.kind.as_str().to_owned(),
+            kind: self.kind,
             full_name: f.full_name.clone(),
             email: f.email.as_str().to_owned(),
             title: f.title.clone(),
@@ -101,7 +101,7 @@ impl NewRegistrationArgs<'_> {
             phone: f.phone.as_ref().map(|p| p.as_str().to_owned()),
             dietary_requirements: f.dietary_requirements.clone(),
             accessibility_needs: f.accessibility_needs.clone(),
-            status: self.status.as_str().to_owned(),
+            status: self.status,
             manage_token_hash: self.manage_token_hash.to_owned(),
             created_at: self.at,
             updated_at: self.at,
@@ -125,7 +125,7 @@ pub fn create(
             event_id: &r.event_id,
             invitation_id: &r.invitation_id,
             community_id: &r.community_id,
-            kind: &r.kind,
+            kind: r.kind.as_str(),
             full_name: &r.full_name,
             email: &r.email,
             title: &r.title,
@@ -133,7 +133,7 @@ pub fn create(
             phone: r.phone.as_deref(),
             dietary_requirements: r.dietary_requirements.as_deref(),
             accessibility_needs: r.accessibility_needs.as_deref(),
-            status: &r.status,
+            status: r.status.as_str(),
             manage_token_hash: &r.manage_token_hash,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -245,13 +245,13 @@ pub fn accept_invitation(
 ) -> Result<Option<Invitation>, AppError> {
     let n = fixed::AcceptInvitation {
         id: &inv.id,
-        status: &inv.status,
+        status: inv.status.as_str(),
         updated_at: inv.updated_at,
         at,
     }
     .execute(conn)?;
     Ok((n == 1).then(|| Invitation {
-        status: InvitationStatus::Accepted.as_str().to_owned(),
+        status: InvitationStatus::Accepted,
         updated_at: at,
         responded_at: Some(at),
         ..inv.clone()

@@ -18,7 +18,7 @@ pub struct ScholarshipRequest {
     pub estimated_cost_cents: i64,
     pub requested_amount_cents: i64,
     pub justification: String,
-    pub status: String,
+    pub status: ScholarshipStatus,
     pub awarded_amount_cents: Option<i64>,
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
@@ -27,7 +27,7 @@ pub struct ScholarshipRequest {
     pub updated_at: NaiveDateTime,
     /// The last moment to answer an award (approved requests only).
     pub reply_by: Option<NaiveDateTime>,
-    pub award_status: Option<String>,
+    pub award_status: Option<AwardStatus>,
     pub award_answered_at: Option<NaiveDateTime>,
     /// When the one reminder to answer the award was queued.
     pub reminded_at: Option<NaiveDateTime>,
@@ -35,11 +35,11 @@ pub struct ScholarshipRequest {
 
 impl ScholarshipRequest {
     pub fn status(&self) -> ScholarshipStatus {
-        ScholarshipStatus::parse(&self.status).unwrap_or(ScholarshipStatus::Withdrawn)
+        self.status
     }
 
     pub fn award(&self) -> Option<AwardStatus> {
-        self.award_status.as_deref().and_then(AwardStatus::parse)
+        self.award_status
     }
 
     /// The amount that counts against the budget: an offered or accepted award.

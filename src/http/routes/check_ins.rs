@@ -70,7 +70,7 @@ impl CheckInPerson {
                 state: c.state.clone(),
                 country: c.country.clone(),
             },
-            kind: r.kind.clone(),
+            kind: r.kind.as_str().to_owned(),
         }
     }
 }

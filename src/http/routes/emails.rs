@@ -61,7 +61,7 @@ impl From<EmailSummary> for EmailView {
             template: e.template,
             recipient: e.recipient,
             subject: e.subject,
-            status: e.status,
+            status: e.status.as_str().to_owned(),
             attempts: e.attempts,
             last_error: e.last_error,
             created_at: rfc3339(e.created_at),

@@ -196,7 +196,7 @@ impl InvitationRequestView {
     fn of(r: &InvitationRequest) -> Self {
         Self {
             id: r.id.clone(),
-            status: r.status.clone(),
+            status: r.status.as_str().to_owned(),
             full_name: r.full_name.clone(),
             email: r.email.clone(),
             title: r.title.clone(),

@@ -69,7 +69,7 @@ impl InvitationView {
         Self {
             id: i.id.clone(),
             status: i.status_at(Utc::now()).as_str().to_owned(),
-            kind: i.kind.clone(),
+            kind: i.kind.as_str().to_owned(),
             email: i.email.clone(),
             full_name: i.full_name.clone(),
             title: i.title.clone(),

@@ -85,7 +85,7 @@ pub async fn show(
         let status = register::usable(&inv, Utc::now())?;
         Ok(InvitationForInvitee {
             may_nominate: inv.kind() == InvitationKind::Executive,
-            kind: inv.kind,
+            kind: inv.kind.as_str().to_owned(),
             status: status.as_str().to_owned(),
             event: PublicEventView::of(&event),
             invitee: Invitee {
@@ -162,7 +162,7 @@ pub async fn register(
     Ok(HttpResponse::Created().json(Registered {
         registration: RegistrationRef {
             id: reg.id,
-            status: reg.status,
+            status: reg.status.as_str().to_owned(),
         },
         manage_url,
     }))
@@ -217,6 +217,6 @@ pub async fn decline(
     .await?;
     tracing::info!(invitation_id = %declined.id, "invitation declined");
     Ok(HttpResponse::Ok().json(InvitationStatusView {
-        status: declined.status,
+        status: declined.status.as_str().to_owned(),
     }))
 }

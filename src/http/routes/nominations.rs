@@ -58,7 +58,7 @@ impl NominationReviewView {
             decided_by: n.decided_by.clone(),
             nominator: NominatorView {
                 registration_id: nominator.id.clone(),
-                registration_status: nominator.status.clone(),
+                registration_status: nominator.status.as_str().to_owned(),
                 full_name: nominator.full_name.clone(),
                 title: nominator.title.clone(),
                 organization: nominator.organization.clone(),

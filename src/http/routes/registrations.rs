@@ -160,8 +160,8 @@ fn csv_row(
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
         r.id.clone(),
-        r.status.clone(),
-        r.kind.clone(),
+        r.status.as_str().to_owned(),
+        r.kind.as_str().to_owned(),
         r.full_name.clone(),
         r.email.clone(),
         r.title.clone(),
@@ -175,13 +175,13 @@ fn csv_row(
         n.map(|n| n.full_name.clone()).unwrap_or_default(),
         n.map(|n| n.email.clone()).unwrap_or_default(),
         n.map(|n| n.title.clone()).unwrap_or_default(),
-        n.map(|n| n.status.clone()).unwrap_or_default(),
+        n.map(|n| n.status.as_str().to_owned()).unwrap_or_default(),
         s.map(|s| s.travelers.to_string()).unwrap_or_default(),
         s.map(|s| s.estimated_cost_cents.to_string())
             .unwrap_or_default(),
         s.map(|s| s.requested_amount_cents.to_string())
             .unwrap_or_default(),
-        s.map(|s| s.status.clone()).unwrap_or_default(),
+        s.map(|s| s.status.as_str().to_owned()).unwrap_or_default(),
         rfc3339(r.created_at),
         r.confirmed_at.map(rfc3339).unwrap_or_default(),
         r.cancelled_at.map(rfc3339).unwrap_or_default(),

@@ -95,7 +95,7 @@ impl ScholarshipItem {
     fn of(s: &ScholarshipRequest, r: &Registration, c: &Community) -> Self {
         Self {
             id: s.id.clone(),
-            status: s.status.clone(),
+            status: s.status.as_str().to_owned(),
             travelers: s.travelers,
             estimated_cost_cents: s.estimated_cost_cents,
             requested_amount_cents: s.requested_amount_cents,
@@ -104,7 +104,7 @@ impl ScholarshipItem {
             decision_note: s.decision_note.clone(),
             decided_by: s.decided_by.clone(),
             reply_by: s.reply_by.map(rfc3339),
-            award_status: s.award_status.clone(),
+            award_status: s.award_status.map(|a| a.as_str().to_owned()),
             award_answered_at: s.award_answered_at.map(rfc3339),
             reminded_at: s.reminded_at.map(rfc3339),
             registration: RegistrationSummary {
@@ -112,7 +112,7 @@ impl ScholarshipItem {
                 full_name: r.full_name.clone(),
                 title: r.title.clone(),
                 organization: r.organization.clone(),
-                status: r.status.clone(),
+                status: r.status.as_str().to_owned(),
             },
             community: CommunityView::of(c),
             created_at: rfc3339(s.created_at),
@@ -247,7 +247,7 @@ fn csv_row(event: &Event, s: &ScholarshipRequest, r: &Registration, c: &Communit
     let time = |t: Option<chrono::NaiveDateTime>| t.map(rfc3339).unwrap_or_default();
     vec![
         s.id.clone(),
-        s.status.clone(),
+        s.status.as_str().to_owned(),
         s.travelers.to_string(),
         s.estimated_cost_cents.to_string(),
         s.requested_amount_cents.to_string(),
@@ -255,13 +255,15 @@ fn csv_row(event: &Event, s: &ScholarshipRequest, r: &Registration, c: &Communit
             .map(|a| a.to_string())
             .unwrap_or_default(),
         event.currency.clone(),
-        opt(&s.award_status),
+        s.award_status
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
         time(s.reply_by),
         time(s.award_answered_at),
         s.justification.clone(),
         opt(&s.decision_note),
         r.id.clone(),
-        r.status.clone(),
+        r.status.as_str().to_owned(),
         r.full_name.clone(),
         r.email.clone(),
         r.title.clone(),

@@ -157,7 +157,7 @@ pub async fn show(
             seats_left: (event.capacity - event.seats_taken).max(0),
             slug: event.slug,
             name: event.name,
-            status: event.status,
+            status: event.status.as_str().to_owned(),
             capacity: event.capacity,
             seats_taken: event.seats_taken,
             currency: event.currency,

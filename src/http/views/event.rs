@@ -47,7 +47,7 @@ impl PublicEventView {
             starts_on: e.starts_on,
             ends_on: e.ends_on,
             timezone: e.timezone.clone(),
-            status: e.status.clone(),
+            status: e.status.as_str().to_owned(),
             currency: e.currency.clone(),
             registration_opens_at: e.registration_opens_at.map(rfc3339),
             registration_closes_at: rfc3339(e.registration_closes_at),

@@ -47,8 +47,8 @@ impl RegistrationView {
     pub fn of(r: &Registration, c: &Community) -> Self {
         Self {
             id: r.id.clone(),
-            status: r.status.clone(),
-            kind: r.kind.clone(),
+            status: r.status.as_str().to_owned(),
+            kind: r.kind.as_str().to_owned(),
             full_name: r.full_name.clone(),
             email: r.email.clone(),
             title: r.title.clone(),
@@ -93,7 +93,7 @@ impl NominationView {
     pub fn of(n: &Nomination) -> Self {
         Self {
             id: n.id.clone(),
-            status: n.status.clone(),
+            status: n.status.as_str().to_owned(),
             full_name: n.full_name.clone(),
             email: n.email.clone(),
             title: n.title.clone(),
@@ -139,7 +139,7 @@ impl ScholarshipView {
     pub fn of(s: &ScholarshipRequest) -> Self {
         Self {
             id: s.id.clone(),
-            status: s.status.clone(),
+            status: s.status.as_str().to_owned(),
             travelers: s.travelers,
             estimated_cost_cents: s.estimated_cost_cents,
             requested_amount_cents: s.requested_amount_cents,
@@ -148,7 +148,7 @@ impl ScholarshipView {
             decision_note: s.decision_note.clone(),
             decided_at: s.decided_at.map(rfc3339),
             reply_by: s.reply_by.map(rfc3339),
-            award_status: s.award_status.clone(),
+            award_status: s.award_status.map(|a| a.as_str().to_owned()),
             award_answered_at: s.award_answered_at.map(rfc3339),
             created_at: rfc3339(s.created_at),
         }
