@@ -12,6 +12,7 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::auth::SESSION_COOKIE;
 use crate::db::models::{organizer::Organizer, session};
+use crate::domain::Choice;
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::AppState;
@@ -208,6 +209,16 @@ fn strip_position(message: &str) -> String {
 /// An optional filter from the query string (`?status=pending`): `None` when absent or
 /// empty; a value `parse` does not know is named in `errors` with `message`, so that every
 /// bad filter is reported in one answer.
+/// A filter naming one of a [`Choice`]'s values; a bad one is named in `errors` with the
+/// values it may take.
+pub fn query_choice<T: Choice>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+) -> Option<T> {
+    query_filter(errors, field, raw, <T as Choice>::parse, &T::expected())
+}
+
 pub fn query_filter<T>(
     errors: &mut FieldErrors,
     field: &str,

@@ -19,7 +19,7 @@ use crate::domain::invitation::{
     InvitationFields, InvitationKind, InvitationSpec, InvitationStatus,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
+use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::{rfc3339, CommunityView, RegistrationRef};
 use crate::http::AppState;
@@ -190,20 +190,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = query_filter(
-        &mut errors,
-        "status",
-        q.status.as_deref(),
-        InvitationStatus::parse,
-        "must be one of pending, sent, accepted, declined, revoked, expired",
-    );
-    let kind = query_filter(
-        &mut errors,
-        "kind",
-        q.kind.as_deref(),
-        InvitationKind::parse,
-        "must be executive or young_leader",
-    );
+    let status = query_choice::<InvitationStatus>(&mut errors, "status", q.status.as_deref());
+    let kind = query_choice::<InvitationKind>(&mut errors, "kind", q.kind.as_deref());
     let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
     let slug = slug.into_inner();

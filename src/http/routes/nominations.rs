@@ -21,7 +21,7 @@ use crate::domain::nomination::{
     decision_note, NominationFields, NominationForm, NominationStatus,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_filter, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::extract::{paging, query_choice, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::views::CommunityView;
 use crate::http::views::NominationView;
@@ -174,13 +174,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = query_filter(
-        &mut errors,
-        "status",
-        q.status.as_deref(),
-        NominationStatus::parse,
-        "must be one of pending, approved, declined, withdrawn",
-    );
+    let status = query_choice::<NominationStatus>(&mut errors, "status", q.status.as_deref());
     let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
     let slug = slug.into_inner();

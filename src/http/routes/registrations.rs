@@ -15,7 +15,7 @@ use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_filter, CurrentOrganizer};
+use crate::http::extract::{paging, query_choice, CurrentOrganizer};
 use crate::http::openapi::EventPath;
 use crate::http::views::{csv_download, rfc3339, RegistrationView};
 use crate::http::AppState;
@@ -69,20 +69,8 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = query_filter(
-        &mut errors,
-        "status",
-        q.status.as_deref(),
-        RegistrationStatus::parse,
-        "must be one of confirmed, waitlisted, cancelled",
-    );
-    let kind = query_filter(
-        &mut errors,
-        "kind",
-        q.kind.as_deref(),
-        InvitationKind::parse,
-        "must be executive or young_leader",
-    );
+    let status = query_choice::<RegistrationStatus>(&mut errors, "status", q.status.as_deref());
+    let kind = query_choice::<InvitationKind>(&mut errors, "kind", q.kind.as_deref());
     let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
     let slug = slug.into_inner();

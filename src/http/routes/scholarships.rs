@@ -16,7 +16,7 @@ use crate::domain::scholarship::{
     AwardStatus, DecisionFields, ScholarshipFields, ScholarshipStatus,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_filter, CurrentOrganizer, ValidJson};
+use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
@@ -165,27 +165,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
     let mut errors = FieldErrors::new();
-    let status = query_filter(
-        &mut errors,
-        "status",
-        q.status.as_deref(),
-        ScholarshipStatus::parse,
-        "must be one of pending, approved, declined, waitlisted, withdrawn",
-    );
-    let award_status = q
-        .award_status
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .and_then(|s| {
-            let parsed = AwardStatus::parse(s);
-            if parsed.is_none() {
-                errors.add(
-                    "award_status",
-                    "must be one of offered, accepted, declined, lapsed, released",
-                );
-            }
-            parsed
-        });
+    let status = query_choice::<ScholarshipStatus>(&mut errors, "status", q.status.as_deref());
+    let award_status =
+        query_choice::<AwardStatus>(&mut errors, "award_status", q.award_status.as_deref());
     let (limit, offset) = paging(&mut errors, q.limit, q.offset);
     errors.into_result()?;
     let slug = slug.into_inner();
