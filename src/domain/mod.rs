@@ -83,7 +83,7 @@ mod choice_tests {
 
     #[test]
     fn every_value_parses_to_itself_and_the_message_lists_them() {
-        for &s in InvitationStatus::ALL {
+        for &s in <InvitationStatus as Choice>::ALL {
             assert_eq!(<InvitationStatus as Choice>::parse(s.as_str()), Some(s));
         }
         assert_eq!(
