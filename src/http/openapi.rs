@@ -11,18 +11,20 @@
 
 use actix_web::http::Method;
 use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Responder};
-use serde_json::json;
-use utoipa::openapi::content::ContentBuilder;
-use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation as DocOperation};
-use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::openapi::{OpenApi, Ref, RefOr};
-use utoipa::{OpenApi as _, ToSchema};
+use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::OpenApi as _;
 
 use crate::auth::SESSION_COOKIE;
 use crate::http::problem::Problem;
+mod common_errors;
+mod params;
+
+use common_errors::{add_common_errors, validation_problem_schema};
+pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
+
 use crate::http::routes::{
     audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
     invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
@@ -343,189 +345,6 @@ pub fn document() -> OpenApi {
     doc
 }
 
-/// Statuses every operation of its kind may answer, with the reason shown when the
-/// annotation gave none.
-fn add_common_errors(op: &mut DocOperation, method: &Method, path: &str) {
-    let in_api = path.starts_with(API_PREFIX);
-    let has_body = op.request_body.is_some();
-    let has_query = op.parameters.iter().flatten().any(|p| {
-        matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
-    });
-    // Signed in only: a session is required, not one of the choices (`{}` is "anyone").
-    let signed_in = op.security.as_ref().is_some_and(|reqs| {
-        !reqs.is_empty()
-            && reqs
-                .iter()
-                .all(|r| serde_json::to_value(r).is_ok_and(|v| v != json!({})))
-    });
-    let described: Vec<u16> = op
-        .responses
-        .responses
-        .keys()
-        .filter_map(|k| k.parse().ok())
-        .filter(|s| *s >= 400)
-        .collect();
-    let mut add = |status: u16, description: &str| {
-        let response = op
-            .responses
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| RefOr::T(Response::new(description)));
-        if let RefOr::T(r) = response {
-            if r.content.is_empty() {
-                *r = problem_response(status, std::mem::take(&mut r.description));
-            }
-        }
-    };
-    if has_body {
-        add(400, "The body is not valid JSON, or nested too deeply.");
-        add(
-            408,
-            "The body did not arrive within the client timeout (`CONVENE_CLIENT_TIMEOUT_MS`).",
-        );
-        add(413, "The body is too large.");
-        add(415, "The body is not `application/json`.");
-        add(422, "A field is missing or wrong; `errors` names each one.");
-    }
-    if has_query {
-        add(400, "A query parameter cannot be read.");
-    }
-    if signed_in {
-        add(401, "Not signed in, or the session has ended.");
-    }
-    // Secret links: an address that tried too many unknown tokens waits (see
-    // `middleware::token_lookups`), whatever token it sends.
-    if path.starts_with("/api/v1/invitations/{token}") || path.starts_with("/api/v1/manage/{token}")
-    {
-        add(
-            429,
-            "This address asked for too many unknown links recently (`CONVENE_TOKEN_MISS_LIMIT`).",
-        );
-    }
-    if in_api && *method != Method::GET {
-        add(
-            403,
-            "Sent by a browser from another origin (`Origin` or `Sec-Fetch-Site`).",
-        );
-    }
-    add(
-        500,
-        "An unexpected error; the cause is in the service's log.",
-    );
-    if in_api || path == "/readyz" {
-        add(503, "The database cannot be reached right now.");
-    }
-    // Statuses the annotations name without a body get the problem body too.
-    for status in described {
-        add(status, "");
-    }
-}
-
-/// A `problem+json` answer with an example, and `Retry-After` where it is sent.
-fn problem_response(status: u16, description: String) -> Response {
-    let (kind, title, detail) = match status {
-        400 => (
-            "malformed-request",
-            "Malformed request",
-            "the body is not valid JSON: EOF while parsing an object",
-        ),
-        401 => (
-            "unauthenticated",
-            "Not signed in",
-            "Sign in as an organizer to do this.",
-        ),
-        403 => ("forbidden", "Forbidden", "only an admin may do this"),
-        404 => ("not-found", "Not found", "No such event."),
-        408 => (
-            "request-timeout",
-            "Request timeout",
-            "the body did not arrive within 10 seconds",
-        ),
-        409 => (
-            "conflict",
-            "Conflict",
-            "You have already registered with this invitation.",
-        ),
-        410 => ("gone", "Gone", "This invitation has expired."),
-        413 => (
-            "payload-too-large",
-            "Request body too large",
-            "the body must be at most 2097152 bytes",
-        ),
-        415 => (
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send the body as application/json",
-        ),
-        422 => ("validation", "Invalid input", "Please correct: email."),
-        429 => (
-            "too-many-requests",
-            "Too many requests",
-            "Too many attempts; try again in 60 seconds.",
-        ),
-        503 => (
-            "unavailable",
-            "Service unavailable",
-            "The service cannot reach its database right now; please try again shortly.",
-        ),
-        _ => (
-            "internal",
-            "Internal server error",
-            "Something went wrong on our side.",
-        ),
-    };
-    let mut example = json!({
-        "type": format!("urn:convene:problem:{kind}"),
-        "title": title,
-        "status": status,
-        "detail": detail,
-    });
-    let schema = if status == 422 {
-        example["errors"] = json!({ "email": ["is not a valid email address"] });
-        "ValidationProblem"
-    } else {
-        "Problem"
-    };
-    let description = if description.is_empty() {
-        title.to_owned()
-    } else {
-        description
-    };
-    let mut response = ResponseBuilder::new().description(description).content(
-        crate::http::problem::PROBLEM_JSON,
-        ContentBuilder::new()
-            .schema(Some(Ref::from_schema_name(schema)))
-            .example(Some(example))
-            .build(),
-    );
-    if matches!(status, 429 | 503 | 507) {
-        response = response.header(
-            "Retry-After",
-            HeaderBuilder::new()
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::Integer)
-                        .minimum(Some(1)),
-                ))
-                .description(Some("Seconds to wait before trying again."))
-                .build(),
-        );
-    }
-    response.build()
-}
-
-/// A 422's body: a problem whose `errors` lists messages per field, keyed by JSON path.
-fn validation_problem_schema() -> RefOr<Schema> {
-    AllOfBuilder::new()
-        .item(Ref::from_schema_name(Problem::name()))
-        .item(ObjectBuilder::new().required("errors"))
-        .description(Some(
-            "A problem naming every field at fault: `errors` maps each field's JSON path \
-             (`community.name`, or the CSV column) to its messages.",
-        ))
-        .into()
-}
-
 /// The document, for tools and for the reference page.
 #[utoipa::path(
     get,
@@ -547,51 +366,3 @@ async fn reference_page() -> Result<HttpResponse, crate::error::AppError> {
 }
 
 static DOCUMENT: std::sync::LazyLock<OpenApi> = std::sync::LazyLock::new(document);
-
-/// `{slug}`: the path of one event.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct EventPath {
-    /// The event's slug.
-    #[param(example = "summit-2027")]
-    slug: String,
-}
-
-/// `{slug}/…/{id}`: one item of an event (an invitation, request, nomination, scholarship
-/// request or email).
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct EventItemPath {
-    /// The event's slug.
-    #[param(example = "summit-2027")]
-    slug: String,
-    /// The item's id.
-    #[param(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
-    id: String,
-}
-
-/// `{token}`: the secret token from an emailed link. Anything that is not one is 404.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct TokenPath {
-    /// The secret token from the link in the invitation or confirmation email
-    /// (43 characters of URL-safe base64, 256 bits).
-    #[param(example = "q3Zr0m2WJ1sC9tQpXn8aV5yEo4LkUiHbGd7fRwMzA6c")]
-    token: String,
-}
-
-/// `{token}/…/{id}`: one item of the registration the token belongs to.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-pub struct TokenItemPath {
-    /// The secret token from the link in the confirmation email.
-    #[param(example = "q3Zr0m2WJ1sC9tQpXn8aV5yEo4LkUiHbGd7fRwMzA6c")]
-    token: String,
-    /// The item's id.
-    #[param(example = "0b7e2f7c-3d7a-4c1e-9a57-5d0f6b1f2a10")]
-    id: String,
-}

@@ -4,9 +4,8 @@ use diesel::prelude::*;
 use super::community::Community;
 use super::event::Event;
 use super::invitation::Invitation;
-use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, registrations};
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
@@ -382,116 +381,6 @@ pub fn update_details(
     find(conn, id)
 }
 
-/// Filters for the organizers' list.
-#[derive(Debug, Clone, Default)]
-pub struct RegistrationFilter {
-    pub event_id: String,
-    pub status: Option<RegistrationStatus>,
-    pub kind: Option<InvitationKind>,
-    /// A community id, or part of a community's name.
-    pub community: Option<String>,
-    /// Part of the name, email, title or organization.
-    pub q: Option<String>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
-type Filtered<'a> = diesel::dsl::IntoBoxed<'a, registrations::table, MultiBackend>;
-
-/// The event's registrations that match the filter, on the registrations table alone:
-/// the community filter is a subquery rather than a join, so that counting and paging
-/// read only the index of `(event_id, created_at, id)` instead of every row and its
-/// community (the list page took 55 ms at 10,000 registrations).
-fn filtered(f: &RegistrationFilter) -> Filtered<'static> {
-    let mut q = registrations::table
-        .filter(registrations::event_id.eq(f.event_id.clone()))
-        .into_boxed();
-    if let Some(s) = f.status {
-        q = q.filter(registrations::status.eq(s.as_str()));
-    }
-    if let Some(kind) = f.kind {
-        q = q.filter(registrations::kind.eq(kind.as_str()));
-    }
-    if let Some(c) = f.community.as_deref().filter(|c| !c.trim().is_empty()) {
-        q = q.filter(
-            registrations::community_id.eq_any(
-                communities::table
-                    .filter(
-                        communities::id
-                            .eq(c.trim().to_owned())
-                            .or(lower(communities::name)
-                                .like(contains_pattern(c))
-                                .escape('\\')),
-                    )
-                    .select(communities::id),
-            ),
-        );
-    }
-    if let Some(text) = f.q.as_deref().filter(|t| !t.trim().is_empty()) {
-        let p = contains_pattern(text);
-        q = q.filter(
-            lower(registrations::full_name)
-                .like(p.clone())
-                .escape('\\')
-                .or(lower(registrations::email).like(p.clone()).escape('\\'))
-                .or(lower(registrations::title).like(p.clone()).escape('\\'))
-                .or(lower(registrations::organization).like(p).escape('\\')),
-        );
-    }
-    q
-}
-
-impl RegistrationFilter {
-    /// Whether the filter is the event alone, or the event and a status: then the counts
-    /// by status already hold the total (see [`list`]).
-    fn by_status_only(&self) -> bool {
-        self.kind.is_none()
-            && self
-                .community
-                .as_deref()
-                .is_none_or(|c| c.trim().is_empty())
-            && self.q.as_deref().is_none_or(|t| t.trim().is_empty())
-    }
-}
-
-/// One page of registrations with their communities, in the order they came (which is
-/// also the waiting-list order), and the total that match. `counts` are the event's
-/// counts by status ([`counts_by_status`]): with no filter but the status, the total is
-/// read from them rather than counted again.
-pub fn list(
-    conn: &mut DbConnection,
-    f: &RegistrationFilter,
-    counts: &[(String, i64)],
-) -> Result<(Vec<(Registration, Community)>, i64), AppError> {
-    let total = if f.by_status_only() {
-        counts
-            .iter()
-            .filter(|(status, _)| f.status.is_none_or(|s| s.as_str() == status))
-            .map(|(_, n)| n)
-            .sum()
-    } else {
-        filtered(f).count().get_result::<i64>(conn)?
-    };
-    // The page's ids first, from the index alone; the rows and their communities only
-    // for those: an OFFSET skips index entries, not joined rows.
-    let ids: Vec<String> = filtered(f)
-        .select(registrations::id)
-        .order((registrations::created_at.asc(), registrations::id.asc()))
-        .limit(f.limit)
-        .offset(f.offset)
-        .load(conn)?;
-    if ids.is_empty() {
-        return Ok((Vec::new(), total));
-    }
-    let items = registrations::table
-        .inner_join(communities::table)
-        .filter(registrations::id.eq_any(&ids))
-        .order((registrations::created_at.asc(), registrations::id.asc()))
-        .select((Registration::as_select(), Community::as_select()))
-        .load(conn)?;
-    Ok((items, total))
-}
-
 /// Every registration of the event with its community, in the order they came.
 pub fn all_for_event(
     conn: &mut DbConnection,
@@ -517,70 +406,10 @@ pub fn counts_by_status(
         .load(conn)?)
 }
 
-/// diesel never caches the prepared statement of an UPDATE (a changeset's columns may
-/// vary), so SQLite would parse these two again for every registration in the batch.
-/// Their form is fixed: written out here, they are prepared once per connection.
-mod fixed {
-    use chrono::NaiveDateTime;
-    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-    use diesel::sql_types::{Text, Timestamp};
-    use diesel::{QueryResult, RunQueryDsl};
+mod fixed;
+mod list;
 
-    use crate::db::MultiBackend;
-
-    /// `UPDATE invitations SET status = 'accepted' ...` if status and `updated_at` are still
-    /// the ones read.
-    pub struct AcceptInvitation<'a> {
-        pub id: &'a str,
-        pub status: &'a str,
-        pub updated_at: NaiveDateTime,
-        pub at: NaiveDateTime,
-    }
-
-    impl QueryId for AcceptInvitation<'_> {
-        type QueryId = AcceptInvitation<'static>;
-        const HAS_STATIC_QUERY_ID: bool = true;
-    }
-
-    impl QueryFragment<MultiBackend> for AcceptInvitation<'_> {
-        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-            out.push_sql("UPDATE invitations SET status = 'accepted', updated_at = ");
-            out.push_bind_param::<Timestamp, _>(&self.at)?;
-            out.push_sql(", responded_at = ");
-            out.push_bind_param::<Timestamp, _>(&self.at)?;
-            out.push_sql(" WHERE id = ");
-            out.push_bind_param::<Text, _>(&self.id)?;
-            out.push_sql(" AND status = ");
-            out.push_bind_param::<Text, _>(&self.status)?;
-            out.push_sql(" AND updated_at = ");
-            out.push_bind_param::<Timestamp, _>(&self.updated_at)?;
-            Ok(())
-        }
-    }
-
-    impl<Conn> RunQueryDsl<Conn> for AcceptInvitation<'_> {}
-
-    /// `UPDATE events SET seats_taken = seats_taken + 1` if a seat is free.
-    pub struct ClaimSeat<'a> {
-        pub event_id: &'a str,
-    }
-
-    impl QueryId for ClaimSeat<'_> {
-        type QueryId = ClaimSeat<'static>;
-        const HAS_STATIC_QUERY_ID: bool = true;
-    }
-
-    impl QueryFragment<MultiBackend> for ClaimSeat<'_> {
-        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-            out.push_sql("UPDATE events SET seats_taken = seats_taken + 1 WHERE id = ");
-            out.push_bind_param::<Text, _>(&self.event_id)?;
-            out.push_sql(" AND seats_taken < capacity");
-            Ok(())
-        }
-    }
-
-    impl<Conn> RunQueryDsl<Conn> for ClaimSeat<'_> {}
-}
+pub use list::{list, RegistrationFilter};
 
 impl crate::db::models::audit::Audited for Registration {
     const ENTITY: &'static str = "registration";
