@@ -2,9 +2,9 @@
 //! the decision (approved with the amount and the time to answer by, declined,
 //! waitlisted), the reminder to answer an award, and the notice that it lapsed.
 //!
-//! The decisions carry a manage link made for the email
-//! (`workflows::links::new_manage_link`); the reminder and the lapse notice still point
-//! to the registration email (the sweeper has no base URL yet).
+//! Each but the receipt carries a manage link made for the email
+//! (`workflows::links::new_manage_link`); the receipt has the registrant's link at hand
+//! when sent with the registration.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -102,11 +102,33 @@ pub fn decision(
 }
 
 /// "Please answer your award by ...", sent once, shortly before the reply-by time.
-pub fn reminder(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Outgoing {
-    to_registrant("scholarship_reminder", event, reg, s, json!({}))
+pub fn reminder(
+    event: &Event,
+    reg: &Registration,
+    s: &ScholarshipRequest,
+    manage_link: &str,
+) -> Outgoing {
+    to_registrant(
+        "scholarship_reminder",
+        event,
+        reg,
+        s,
+        json!({ "manage_link": manage_link }),
+    )
 }
 
 /// "Your award lapsed": it was not answered by its reply-by time.
-pub fn lapsed(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Outgoing {
-    to_registrant("scholarship_lapsed", event, reg, s, json!({}))
+pub fn lapsed(
+    event: &Event,
+    reg: &Registration,
+    s: &ScholarshipRequest,
+    manage_link: &str,
+) -> Outgoing {
+    to_registrant(
+        "scholarship_lapsed",
+        event,
+        reg,
+        s,
+        json!({ "manage_link": manage_link }),
+    )
 }
