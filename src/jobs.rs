@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
+use url::Url;
 
 use crate::db::{self, DbPool};
 use crate::email::OutboxSignal;
@@ -18,10 +19,11 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
-    /// Starts sweeping on the current Tokio runtime: at once, then every `interval`.
-    pub fn start(pool: DbPool, outbox: OutboxSignal, interval: Duration) -> Self {
+    /// Starts sweeping on the current Tokio runtime: at once, then every `interval`;
+    /// `base_url` makes the links in the emails it queues.
+    pub fn start(pool: DbPool, outbox: OutboxSignal, interval: Duration, base_url: Url) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(pool, outbox, interval, stopped));
+        let task = tokio::spawn(run(pool, outbox, interval, base_url, stopped));
         Self { stop, task }
     }
 
@@ -38,6 +40,7 @@ async fn run(
     pool: DbPool,
     outbox: OutboxSignal,
     interval: Duration,
+    base_url: Url,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(interval);
@@ -51,7 +54,12 @@ async fn run(
         if *stop.borrow() {
             break;
         }
-        match db::run(&pool, |conn| sweep_scholarships(conn, Utc::now())).await {
+        let base = base_url.clone();
+        match db::run(&pool, move |conn| {
+            sweep_scholarships(conn, &base, Utc::now())
+        })
+        .await
+        {
             Ok(report) => {
                 if report.reminded + report.lapsed > 0 {
                     outbox.notify();

@@ -76,7 +76,12 @@ impl Application {
             Arc::clone(&metrics),
             &settings,
         );
-        let sweeper = Sweeper::start(pool.clone(), outbox.clone(), settings.sweep_interval);
+        let sweeper = Sweeper::start(
+            pool.clone(),
+            outbox.clone(),
+            settings.sweep_interval,
+            settings.base_url.clone(),
+        );
 
         let public_limits = crate::rate_limit::PublicLimits::new(&settings);
         let login_throttle = LoginThrottle::new(crate::auth::throttle::Limits {

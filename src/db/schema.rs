@@ -125,6 +125,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    registration_manage_tokens (token_hash) {
+        token_hash -> Text,
+        registration_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     check_ins (registration_id) {
         registration_id -> Text,
         event_id -> Text,
@@ -232,6 +240,7 @@ diesel::joinable!(nominations -> registrations (registration_id));
 diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(audit_log -> events (event_id));
+diesel::joinable!(registration_manage_tokens -> registrations (registration_id));
 diesel::joinable!(check_ins -> registrations (registration_id));
 diesel::joinable!(check_ins -> organizers (checked_in_by));
 
@@ -248,4 +257,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     emails,
     invitation_requests,
     check_ins,
+    registration_manage_tokens,
 );

@@ -2,7 +2,8 @@
 //! between databases, SQLite to PostgreSQL or back.
 //!
 //! Rows go across as they are stored, ids included, so every link stays valid: only
-//! hashes of invitation and manage tokens are stored, and the same hashes arrive. With
+//! hashes of invitation and manage tokens (a registration's later links included) are
+//! stored, and the same hashes arrive. With
 //! the event come the communities and organizers its rows name (organizers with their
 //! password hash, so they can sign in on the new database), its outbox (mail still
 //! pending is sent by the new database's service) and its audit log. Sessions stay behind.
@@ -19,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{
     audit_log, communities, emails, events, invitation_requests, invitations, nominations,
-    organizers, registrations, scholarship_requests,
+    organizers, registration_manage_tokens, registrations, scholarship_requests,
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
@@ -128,6 +129,16 @@ row!(
     before_state: Option<String>, after_state: Option<String>,
 });
 
+row!(
+    /// A manage link made after a registration's first one (its hash only).
+    ManageTokenRow,
+    registration_manage_tokens {
+        token_hash: String,
+        registration_id: String,
+        created_at: NaiveDateTime,
+    }
+);
+
 /// The export file.
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
 pub struct EventExport {
@@ -138,6 +149,9 @@ pub struct EventExport {
     pub communities: Vec<CommunityRow>,
     pub invitations: Vec<InvitationRow>,
     pub registrations: Vec<RegistrationRow>,
+    /// Absent from files made before there were any (still version 1).
+    #[serde(default)]
+    pub manage_tokens: Vec<ManageTokenRow>,
     pub nominations: Vec<NominationRow>,
     pub scholarship_requests: Vec<ScholarshipRow>,
     pub invitation_requests: Vec<InvitationRequestRow>,
@@ -164,6 +178,12 @@ pub fn export(conn: &mut DbConnection, slug: &str) -> Result<EventExport, AppErr
             .filter(registrations::event_id.eq(&id))
             .order(registrations::id)
             .select(RegistrationRow::as_select())
+            .load(conn)?;
+        let manage_tokens: Vec<ManageTokenRow> = registration_manage_tokens::table
+            .inner_join(registrations::table)
+            .filter(registrations::event_id.eq(&id))
+            .order(registration_manage_tokens::token_hash)
+            .select(ManageTokenRow::as_select())
             .load(conn)?;
         let nominations: Vec<NominationRow> = nominations::table
             .filter(nominations::event_id.eq(&id))
@@ -237,6 +257,7 @@ pub fn export(conn: &mut DbConnection, slug: &str) -> Result<EventExport, AppErr
             communities,
             invitations,
             registrations,
+            manage_tokens,
             nominations,
             scholarship_requests,
             invitation_requests,
@@ -352,6 +373,11 @@ pub fn import(conn: &mut DbConnection, mut data: EventExport) -> Result<ImportSu
         for mut row in std::mem::take(&mut data.registrations) {
             community(&mut row.community_id);
             summary.rows_added += diesel::insert_into(registrations::table)
+                .values(&row)
+                .execute(conn)?;
+        }
+        for row in std::mem::take(&mut data.manage_tokens) {
+            summary.rows_added += diesel::insert_into(registration_manage_tokens::table)
                 .values(&row)
                 .execute(conn)?;
         }

@@ -231,16 +231,31 @@ pub fn registration_waitlisted(
     )
 }
 
-/// "A seat opened up": with the calendar file. Only the hash of the manage token is
-/// stored, so this email cannot repeat the link; it points to the earlier email instead
-/// (rotating the token would silently break the link the registrant already has).
-pub fn registration_promoted(event: &Event, reg: &Registration, base: &Url) -> Outgoing {
+/// "A seat opened up": with a manage link made for this email (see
+/// `workflows::links::new_manage_link`) and the calendar file.
+pub fn registration_promoted(
+    event: &Event,
+    reg: &Registration,
+    base: &Url,
+    manage_link: &str,
+) -> Outgoing {
     registration_email(
         "registration_promoted",
         event,
         reg,
-        json!({}),
-        vec![calendar(event, reg, base, None).attachment()],
+        json!({ "manage_link": manage_link }),
+        vec![calendar(event, reg, base, Some(manage_link)).attachment()],
+    )
+}
+
+/// "Here is your link": a fresh manage link, re-sent by the organizers.
+pub fn registration_manage_link(event: &Event, reg: &Registration, manage_link: &str) -> Outgoing {
+    registration_email(
+        "registration_manage_link",
+        event,
+        reg,
+        json!({ "manage_link": manage_link, "status": reg.status().as_str() }),
+        vec![],
     )
 }
 

@@ -76,9 +76,10 @@ pub fn declined(event: &Event, nominator: &Registration, n: &Nomination) -> Outg
     )
 }
 
-/// The invitation of a nominated young leader: everything the ordinary invitation
-/// carries (the personal link, its expiry), plus who nominated them and why.
+/// The invitation of a nominated young leader (or its reminder): everything the ordinary
+/// invitation carries (the personal link, its expiry), plus who nominated them and why.
 pub fn young_leader_invitation(
+    which: InvitationEmail,
     event: &Event,
     inv: &Invitation,
     community: &Community,
@@ -94,5 +95,6 @@ pub fn young_leader_invitation(
         "organization": nominator.organization,
     });
     email.context["reason"] = json!(reason);
+    email.context["reminder"] = json!(which == InvitationEmail::Reminder);
     email
 }

@@ -2,9 +2,9 @@
 //! the decision (approved with the amount and the time to answer by, declined,
 //! waitlisted), the reminder to answer an award, and the notice that it lapsed.
 //!
-//! Only the hash of the manage token is stored, so only the receipt (sent while the
-//! registrant's link is at hand) can carry the link; the others point to the
-//! registration email, as the promotion email does.
+//! Each but the receipt carries a manage link made for the email
+//! (`workflows::links::new_manage_link`); the receipt has the registrant's link at hand
+//! when sent with the registration.
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -78,9 +78,14 @@ pub fn request_received(
 }
 
 /// The organizers' decision: approved (the amount, the time to answer by and how),
-/// declined or waitlisted, with their note if they wrote one. `None` for a request that
-/// is not decided.
-pub fn decision(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Option<Outgoing> {
+/// declined or waitlisted, with their note if they wrote one and the registrant's private
+/// page. `None` for a request that is not decided.
+pub fn decision(
+    event: &Event,
+    reg: &Registration,
+    s: &ScholarshipRequest,
+    manage_link: &str,
+) -> Option<Outgoing> {
     let template = match s.status() {
         ScholarshipStatus::Approved => "scholarship_approved",
         ScholarshipStatus::Declined => "scholarship_declined",
@@ -92,16 +97,38 @@ pub fn decision(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Op
         event,
         reg,
         s,
-        json!({ "note": s.decision_note }),
+        json!({ "note": s.decision_note, "manage_link": manage_link }),
     ))
 }
 
 /// "Please answer your award by ...", sent once, shortly before the reply-by time.
-pub fn reminder(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Outgoing {
-    to_registrant("scholarship_reminder", event, reg, s, json!({}))
+pub fn reminder(
+    event: &Event,
+    reg: &Registration,
+    s: &ScholarshipRequest,
+    manage_link: &str,
+) -> Outgoing {
+    to_registrant(
+        "scholarship_reminder",
+        event,
+        reg,
+        s,
+        json!({ "manage_link": manage_link }),
+    )
 }
 
 /// "Your award lapsed": it was not answered by its reply-by time.
-pub fn lapsed(event: &Event, reg: &Registration, s: &ScholarshipRequest) -> Outgoing {
-    to_registrant("scholarship_lapsed", event, reg, s, json!({}))
+pub fn lapsed(
+    event: &Event,
+    reg: &Registration,
+    s: &ScholarshipRequest,
+    manage_link: &str,
+) -> Outgoing {
+    to_registrant(
+        "scholarship_lapsed",
+        event,
+        reg,
+        s,
+        json!({ "manage_link": manage_link }),
+    )
 }

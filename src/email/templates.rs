@@ -47,6 +47,7 @@ email_templates![
     "registration_waitlisted",
     "registration_promoted",
     "registration_cancelled",
+    "registration_manage_link",
     "nomination_received",
     "nomination_approved",
     "nomination_declined",

@@ -26,7 +26,7 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
+    acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
     invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
     registrations, scholarships, stats,
 };
@@ -185,6 +185,11 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(registrations::__path_list, registrations::list),
                 op(registrations::__path_export, registrations::export),
+                op(acting_for::__path_create, acting_for::create),
+                op(acting_for::__path_update, acting_for::update),
+                op(acting_for::__path_cancel, acting_for::cancel),
+                op(acting_for::__path_confirm, acting_for::confirm),
+                op(acting_for::__path_manage_link, acting_for::manage_link),
             ],
         ),
         (

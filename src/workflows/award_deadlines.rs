@@ -9,6 +9,7 @@
 //! reminded twice, and no amount is given back twice.
 
 use chrono::{DateTime, Utc};
+use url::Url;
 
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::scholarship::{self, ScholarshipRequest};
@@ -17,6 +18,7 @@ use crate::db::{truncate_micros, write_transaction, DbConnection};
 use crate::domain::scholarship::REMINDER_BEFORE_DAYS;
 use crate::email::{outbox, scholarships};
 use crate::error::AppError;
+use crate::workflows::links;
 
 /// Awards handled per sweep and kind; the rest wait for the next sweep.
 const BATCH: i64 = 200;
@@ -32,18 +34,19 @@ pub struct SweepReport {
 /// then reminds those whose time is nearly up. Safe to run in several processes at once.
 pub fn sweep_scholarships(
     conn: &mut DbConnection,
+    base_url: &Url,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, AppError> {
     let at = truncate_micros(now.naive_utc());
     let mut report = SweepReport::default();
     for s in scholarship::unanswered_past_reply_by(conn, at, BATCH)? {
-        if lapse(conn, &s, at)? {
+        if lapse(conn, base_url, &s, at)? {
             report.lapsed += 1;
         }
     }
     let until = at + chrono::Duration::days(REMINDER_BEFORE_DAYS);
     for s in scholarship::due_for_reminder(conn, at, until, BATCH)? {
-        if remind(conn, &s, at)? {
+        if remind(conn, base_url, &s, at)? {
             report.reminded += 1;
         }
     }
@@ -54,6 +57,7 @@ pub fn sweep_scholarships(
 /// sweeper, or the registrant's answer, came first).
 fn lapse(
     conn: &mut DbConnection,
+    base_url: &Url,
     s: &ScholarshipRequest,
     at: chrono::NaiveDateTime,
 ) -> Result<bool, AppError> {
@@ -72,7 +76,8 @@ fn lapse(
         let after = scholarship::find(conn, &s.id)?;
         let event = event::find(conn, &after.event_id)?;
         let reg = registration::find(conn, &after.registration_id)?;
-        outbox::queue(conn, scholarships::lapsed(&event, &reg, &after))?;
+        let link = links::new_manage_link(conn, base_url, &reg)?;
+        outbox::queue(conn, scholarships::lapsed(&event, &reg, &after, &link))?;
         audit::record(
             conn,
             &Actor::system(),
@@ -86,6 +91,7 @@ fn lapse(
 /// Reminds the registrant of one award, once (false if it was already done).
 fn remind(
     conn: &mut DbConnection,
+    base_url: &Url,
     s: &ScholarshipRequest,
     at: chrono::NaiveDateTime,
 ) -> Result<bool, AppError> {
@@ -97,7 +103,8 @@ fn remind(
         let after = scholarship::find(conn, &s.id)?;
         let event = event::find(conn, &after.event_id)?;
         let reg = registration::find(conn, &after.registration_id)?;
-        outbox::queue(conn, scholarships::reminder(&event, &reg, &after))?;
+        let link = links::new_manage_link(conn, base_url, &reg)?;
+        outbox::queue(conn, scholarships::reminder(&event, &reg, &after, &link))?;
         audit::record(
             conn,
             &Actor::system(),

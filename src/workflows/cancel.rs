@@ -22,6 +22,18 @@ pub fn cancel(
     before: &Registration,
     actor: &Actor,
 ) -> Result<Registration, AppError> {
+    cancel_with_note(conn, base_url, before, actor, None)
+}
+
+/// [`cancel`], by an organizer for the person, with their note (why, kept in the audit
+/// entry beside the registration's state).
+pub fn cancel_with_note(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    before: &Registration,
+    actor: &Actor,
+    note: Option<&str>,
+) -> Result<Registration, AppError> {
     // The event row first, as every change to the seats or the scholarship budget takes
     // it: one order of locks, so no deadlock on PostgreSQL.
     registration::lock_event(conn, &before.event_id)?;
@@ -32,11 +44,13 @@ pub fn cancel(
     let after =
         registration::set_status(conn, &before.id, from, RegistrationStatus::Cancelled, at)?;
     let event_id = after.event_id.clone();
-    audit::record(
-        conn,
-        actor,
-        Entry::changed("registration.cancelled", before, &after),
-    )?;
+    let mut entry = Entry::changed("registration.cancelled", before, &after);
+    if let Some(note) = note {
+        let mut state = serde_json::to_value(&after).unwrap_or_default();
+        state["note"] = serde_json::json!(note);
+        entry = entry.after(Some(state.to_string()));
+    }
+    audit::record(conn, actor, entry)?;
     let mut withdrawn = false;
     for n in nomination::withdraw_pending(conn, &after.id, at)? {
         withdrawn = true;

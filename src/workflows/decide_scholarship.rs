@@ -8,6 +8,7 @@
 //! PostgreSQL the locks are always taken in the same order.
 
 use chrono::Utc;
+use url::Url;
 
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
@@ -22,6 +23,7 @@ use crate::domain::Cents;
 use crate::email::templates::money;
 use crate::email::{outbox, scholarships as emails};
 use crate::error::AppError;
+use crate::workflows::links;
 
 /// A decided request, with its registration and the event's budget after the decision.
 pub struct Decided {
@@ -37,6 +39,7 @@ pub struct Decided {
 /// request and the event as they stand under the event's lock.
 pub fn decide(
     conn: &mut DbConnection,
+    base_url: &Url,
     event_slug: &str,
     id: &str,
     fields: &DecisionFields,
@@ -103,7 +106,8 @@ pub fn decide(
     )?;
     let mut emailed = false;
     if from != to {
-        if let Some(email) = emails::decision(&event, &reg, &after) {
+        let link = links::new_manage_link(conn, base_url, &reg)?;
+        if let Some(email) = emails::decision(&event, &reg, &after, &link) {
             outbox::queue(conn, email)?;
             emailed = true;
         }

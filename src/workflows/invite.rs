@@ -5,6 +5,7 @@
 //! guarantees delivery attempts from then on, so an invitation is `sent` as soon as its
 //! email is queued. `pending` is kept for invitations made without an email (none yet).
 
+use chrono::Utc;
 use url::Url;
 
 use super::expire;
@@ -81,6 +82,11 @@ pub fn invite(
         community,
     } = req;
     expire::stale_invitations(conn, event, Some(spec.email.as_str()))?;
+    // The index admits one open invitation per address; an accepted one counts while its
+    // registration is not cancelled, which only a query can tell.
+    if invitation::live_for_email(conn, &event.id, spec.email.as_str(), Utc::now())? {
+        return Err(invitation::already_invited());
+    }
     let community = match community {
         Some(c) => c.clone(),
         None => community::find_or_create(conn, &spec.community)?,
@@ -118,7 +124,13 @@ pub fn invite(
             &link,
         ),
         Origin::Nomination { nominator, reason } => nominations::young_leader_invitation(
-            event, &created, &community, &link, nominator, reason,
+            InvitationEmail::Invitation,
+            event,
+            &created,
+            &community,
+            &link,
+            nominator,
+            reason,
         ),
     };
     outbox::queue(conn, email)?;

@@ -10,6 +10,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::workflows::links;
 
 /// Confirms waitlisted registrations, first come first served, while seats are free, in
 /// the caller's transaction; queues each one's email with its calendar file and audits
@@ -41,9 +42,10 @@ pub fn promote_waitlisted(
             }
             Err(e) => return Err(e),
         };
+        let link = links::new_manage_link(conn, base_url, &confirmed)?;
         outbox::queue(
             conn,
-            messages::registration_promoted(&event, &confirmed, base_url),
+            messages::registration_promoted(&event, &confirmed, base_url, &link),
         )?;
         audit::record(
             conn,

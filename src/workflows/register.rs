@@ -123,10 +123,14 @@ pub struct PreparedRegistration {
     /// The confirmation email, rendered in advance when a seat looked free and the form
     /// asks for nothing else (a nomination or scholarship request is rendered in it).
     confirmation: Option<outbox::Prepared>,
+    /// Who registers: the invitee, or an organizer for them (see [`Self::by`]).
+    actor: Actor,
 }
 
 impl PreparedRegistration {
-    fn new(
+    /// The registration of `form` through `inv`, made ready outside the batch; `community`
+    /// is the form's community if it exists already.
+    pub fn new(
         inv: Invitation,
         event: Event,
         community: Option<Community>,
@@ -172,7 +176,15 @@ impl PreparedRegistration {
             manage,
             manage_url,
             confirmation,
+            actor: Actor::invitee(),
         })
+    }
+
+    /// Recorded in the audit log as done by `actor` (an organizer acting for the person)
+    /// rather than by the invitee.
+    pub fn by(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
     }
 
     /// The registration, in its savepoint of the batch (see `db::group_commit`). Same checks, rows and answers as
@@ -180,6 +192,7 @@ impl PreparedRegistration {
     /// database shows it unchanged.
     pub fn write(self, conn: &mut DbConnection, base: &Url) -> Result<Registered, AppError> {
         let p = self;
+        let actor = &p.actor;
         let event = registration::lock_and_read_event(conn, &p.inv.event_id)?;
         let now = Utc::now();
         let at = db::now();
@@ -235,7 +248,7 @@ impl PreparedRegistration {
         )?;
         audit::record_all(
             conn,
-            &Actor::invitee(),
+            actor,
             at,
             [
                 Entry::changed_from("invitation.accepted", before, &accepted),
@@ -246,11 +259,7 @@ impl PreparedRegistration {
         let mut requests = Requests::default();
         if let Some(n) = &p.form.nomination {
             let stored = nomination::create(conn, &event.id, &reg.id, &community_id, n, at)?;
-            audit::record(
-                conn,
-                &Actor::invitee(),
-                Entry::created("nomination.created", &stored),
-            )?;
+            audit::record(conn, actor, Entry::created("nomination.created", &stored))?;
             outbox::queue(
                 conn,
                 nominations::received(&event, &reg, &stored, &manage_url),
@@ -268,7 +277,7 @@ impl PreparedRegistration {
             let stored = scholarship::create(conn, &event.id, &reg.id, s, at)?;
             audit::record(
                 conn,
-                &Actor::invitee(),
+                actor,
                 Entry::created("scholarship.requested", &stored),
             )?;
             outbox::queue(

@@ -10,11 +10,12 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::Event;
 use crate::db::models::invitation::{self, Invitation, StatusChange};
+use crate::db::models::{nomination, registration};
 use crate::db::{self, DbConnection};
-use crate::domain::invitation::InvitationStatus;
+use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
-use crate::email::outbox;
+use crate::email::{nominations, outbox};
 use crate::error::AppError;
 
 /// Sends the event's invitation `id` again: 409 unless it is pending or sent.
@@ -93,10 +94,21 @@ fn send_again(
     )?;
     let community = community::find(conn, &after.community_id)?;
     let link = messages::invitation_link(base_url, token.expose());
-    outbox::queue(
-        conn,
-        messages::invitation(which, event, &after, &community, &link),
-    )?;
+    // A nominated young leader's invitation keeps its own wording: who nominated them
+    // and why.
+    let email = match (after.kind(), after.nominated_by.as_deref()) {
+        (InvitationKind::YoungLeader, Some(nominator_id)) => {
+            let nominator = registration::find(conn, nominator_id)?;
+            let reason = nomination::for_invitation(conn, &after.id)?
+                .map(|n| n.reason)
+                .unwrap_or_default();
+            nominations::young_leader_invitation(
+                which, event, &after, &community, &link, &nominator, &reason,
+            )
+        }
+        _ => messages::invitation(which, event, &after, &community, &link),
+    };
+    outbox::queue(conn, email)?;
     let action = match which {
         InvitationEmail::Invitation => "invitation.resent",
         InvitationEmail::Reminder => "invitation.reminded",

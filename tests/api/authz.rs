@@ -61,6 +61,23 @@ const ORGANIZER_ENDPOINTS: &[(&str, &str, Who)] = &[
     ),
     ("GET", "/events/{slug}/registrations", Organizer),
     ("GET", "/events/{slug}/registrations.csv", Organizer),
+    ("POST", "/events/{slug}/registrations", Organizer),
+    ("PATCH", "/events/{slug}/registrations/{id}", Organizer),
+    (
+        "POST",
+        "/events/{slug}/registrations/{id}/cancel",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/registrations/{id}/confirm",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/registrations/{id}/manage-link",
+        Organizer,
+    ),
     ("GET", "/events/{slug}/nominations", Organizer),
     ("POST", "/events/{slug}/nominations/{id}/approve", Organizer),
     ("POST", "/events/{slug}/nominations/{id}/decline", Organizer),
@@ -127,6 +144,26 @@ const RECORDS_OF_AN_EVENT: &[(&str, &str, &str)] = &[
         r#"{"decision": "approved", "awarded_amount_cents": 100}"#,
     ),
     ("POST", "/events/{slug}/emails/{email}/resend", "{}"),
+    (
+        "PATCH",
+        "/events/{slug}/registrations/{registration}",
+        r#"{"title": "Mayor"}"#,
+    ),
+    (
+        "POST",
+        "/events/{slug}/registrations/{registration}/cancel",
+        "{}",
+    ),
+    (
+        "POST",
+        "/events/{slug}/registrations/{registration}/confirm",
+        "{}",
+    ),
+    (
+        "POST",
+        "/events/{slug}/registrations/{registration}/manage-link",
+        "{}",
+    ),
 ];
 
 /// The invitee's endpoints, reached with the token from the invitation email.
@@ -372,6 +409,7 @@ struct Records {
     nomination: String,
     scholarship: String,
     email: String,
+    registration: String,
     manage: String,
 }
 
@@ -422,6 +460,7 @@ async fn records_of(app: &TestApp, admin: &Session, slug: &str, who: &str) -> Re
         nomination: first("nominations").await,
         scholarship: first("scholarships").await,
         email: first("emails").await,
+        registration: first("registrations").await,
         manage,
     }
 }
@@ -468,6 +507,7 @@ async fn a_record_of_another_event_is_not_reached_through_this_events_address() 
                 ("nomination", &other.nomination),
                 ("scholarship", &other.scholarship),
                 ("email", &other.email),
+                ("registration", &other.registration),
             ],
         );
         let body = is_write(m).then(|| ("application/json", body.as_bytes().to_vec()));

@@ -596,9 +596,10 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
 
     // Four sweeps at once, as four server processes would run them, then one more.
     let sweep = |pool: convene::db::DbPool| {
+        let base = app.settings.base_url.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
-            convene::workflows::award_deadlines::sweep_scholarships(&mut conn, Utc::now())
+            convene::workflows::award_deadlines::sweep_scholarships(&mut conn, &base, Utc::now())
                 .expect("sweep")
         })
     };
@@ -615,6 +616,10 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
         reminder.subject
     );
     assert!(reminder.text.contains("$800.00"), "{}", reminder.text);
+    // Its link opens the registration, where the award is answered.
+    let link = token_of(&reminder.link_containing("/manage/"));
+    let shown = app.get(&format!("/api/v1/manage/{link}")).await.json();
+    assert_eq!(shown["scholarship"]["id"], dana_id.as_str());
     assert_eq!(sweep(app.pool.clone()).await.expect("sweep").reminded, 0);
     app.assert_no_email_to("dana@example.org").await;
     app.assert_no_email_to("lee@example.org").await;
@@ -635,7 +640,9 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
     let reports = futures_util::future::join_all((0..4).map(|_| sweep(app.pool.clone()))).await;
     let lapsed: usize = reports.into_iter().map(|r| r.expect("sweep").lapsed).sum();
     assert!(lapsed <= 1, "lapsed {lapsed} times");
-    email_about(&app, "dana@example.org", "has lapsed").await;
+    let lapsed = email_about(&app, "dana@example.org", "has lapsed").await;
+    let link = token_of(&lapsed.link_containing("/manage/"));
+    assert_eq!(app.get(&format!("/api/v1/manage/{link}")).await.status, 200);
     app.assert_no_email_to("dana@example.org").await;
     assert_eq!(awarded_cents(&app), 50_000);
 }

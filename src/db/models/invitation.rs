@@ -90,7 +90,7 @@ pub struct NewInvitationArgs<'a> {
 /// The answer when an address already has a live invitation to the event.
 pub fn already_invited() -> AppError {
     AppError::conflict(
-        "This address already has a live invitation to this event; revoke it first to invite again.",
+        "This address already has a live invitation to this event (open, or accepted with a registration that is not cancelled); revoke an open one first to invite again.",
     )
 }
 
@@ -210,8 +210,9 @@ pub fn stale(
     Ok(q.select(Invitation::as_select()).load(conn)?)
 }
 
-/// Whether the address holds an invitation to the event that still counts: accepted, or
-/// open and not past its expiry.
+/// Whether the address holds an invitation to the event that still counts: open and not
+/// past its expiry, or accepted with a registration that is not cancelled (a person whose
+/// registration was cancelled can be invited again).
 pub fn live_for_email(
     conn: &mut DbConnection,
     event_id: &str,
@@ -223,12 +224,39 @@ pub fn live_for_email(
         .filter(invitations::email.eq(email))
         .select(Invitation::as_select())
         .load(conn)?;
-    Ok(found.iter().any(|i| {
-        matches!(
-            i.status_at(now),
-            InvitationStatus::Pending | InvitationStatus::Sent | InvitationStatus::Accepted
-        )
-    }))
+    let mut accepted = Vec::new();
+    for i in &found {
+        match i.status_at(now) {
+            InvitationStatus::Pending | InvitationStatus::Sent => return Ok(true),
+            InvitationStatus::Accepted => accepted.push(i.id.clone()),
+            _ => {}
+        }
+    }
+    if accepted.is_empty() {
+        return Ok(false);
+    }
+    let registered = registrations::table
+        .filter(registrations::invitation_id.eq_any(&accepted))
+        .select(super::registration::Registration::as_select())
+        .load(conn)?;
+    Ok(registered
+        .iter()
+        .any(|r| r.status() != crate::domain::registration::RegistrationStatus::Cancelled))
+}
+
+/// The address's open invitation to the event (pending or sent, not past its expiry).
+pub fn open_for_email(
+    conn: &mut DbConnection,
+    event_id: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Invitation>, AppError> {
+    let found = invitations::table
+        .filter(invitations::event_id.eq(event_id))
+        .filter(invitations::email.eq(email))
+        .select(Invitation::as_select())
+        .load(conn)?;
+    Ok(found.into_iter().find(|i| i.status_at(now).is_open()))
 }
 
 fn open_statuses() -> [&'static str; 2] {

@@ -7,6 +7,7 @@ pub mod community;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;
+pub mod manage_token;
 pub mod nomination;
 pub mod organizer;
 pub mod registration;

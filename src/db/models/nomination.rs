@@ -296,3 +296,15 @@ impl crate::db::models::audit::Audited for Nomination {
         Some(&self.event_id)
     }
 }
+
+/// The nomination whose approval made this invitation, if one did.
+pub fn for_invitation(
+    conn: &mut DbConnection,
+    invitation_id: &str,
+) -> Result<Option<Nomination>, AppError> {
+    Ok(nominations::table
+        .filter(nominations::invitation_id.eq(invitation_id))
+        .select(Nomination::as_select())
+        .first(conn)
+        .optional()?)
+}

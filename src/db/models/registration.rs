@@ -163,6 +163,37 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError>
         .ok_or_else(|| AppError::not_found("registration"))
 }
 
+/// The event's registration `id`; 404 for another event's.
+pub fn find_in_event(
+    conn: &mut DbConnection,
+    event_id: &str,
+    id: &str,
+) -> Result<Registration, AppError> {
+    registrations::table
+        .find(id)
+        .filter(registrations::event_id.eq(event_id))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("registration"))
+}
+
+/// A registration of this address to the event that is not cancelled, if there is one.
+pub fn active_for_email(
+    conn: &mut DbConnection,
+    event_id: &str,
+    email: &str,
+) -> Result<Option<Registration>, AppError> {
+    let found = registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::email.eq(email))
+        .select(Registration::as_select())
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .find(|r| r.status() != RegistrationStatus::Cancelled))
+}
+
 pub fn find_by_manage_hash(
     conn: &mut DbConnection,
     hash: &str,

@@ -1,5 +1,6 @@
 //! One module per feature; each exposes `configure` (or services) for `http::configure`.
 
+pub mod acting_for;
 pub mod audit;
 pub mod auth;
 pub mod bulk_invitations;

@@ -321,9 +321,11 @@ pub async fn decide(
     ValidJson(fields): ValidJson<DecisionFields>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let base = state.settings.base_url.clone();
     let (answer, queued) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let decided = decide_scholarship::decide(conn, &slug, &id, &fields, &organizer.id)?;
+            let decided =
+                decide_scholarship::decide(conn, &base, &slug, &id, &fields, &organizer.id)?;
             let community = community::find(conn, &decided.registration.community_id)?;
             Ok((
                 DecisionAnswer {

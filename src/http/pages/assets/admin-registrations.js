@@ -59,6 +59,87 @@
     try { return decodeURIComponent(parts[parts.length - 1] || ''); } catch (e) { return ''; }
   }
 
+  /* The organizer acts for the person; after each act the page is loaded again, so that
+     nothing on it is stale, with the outcome shown at its top. */
+  function actions(reg) {
+    var path = A.eventPath('/registrations/' + encodeURIComponent(reg.id));
+    function done(res, ok, message) {
+      if (res.status === ok) {
+        A.flash(message);
+        window.location.reload();
+        return null;
+      }
+      A.notify(A.failure(res, 'registration'));
+      return null;
+    }
+    function wire(id, visible, task) {
+      var button = C.byId(id);
+      if (!button) return;
+      button.hidden = !visible;
+      button.addEventListener('click', C.guard(button, task));
+    }
+    wire('action-confirm', reg.status === 'waitlisted', function () {
+      return A.confirm({
+        title: 'Confirm ' + reg.full_name + ' now?',
+        text: 'They take a free seat ahead of anyone before them on the waiting list, and we email them that they are registered.',
+        yes: 'Confirm the registration'
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.api('POST', path + '/confirm', {}).then(function (res) {
+          return done(res, 200, reg.full_name + ' is confirmed and has been emailed.');
+        });
+      });
+    });
+    wire('action-manage-link', true, function () {
+      return A.confirm({
+        title: 'Email ' + reg.full_name + ' a new link?',
+        text: 'We will email ' + reg.email + ' a new personal link to their registration. The links they have already keep working.',
+        yes: 'Send the link'
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.api('POST', path + '/manage-link', {}).then(function (res) {
+          return done(res, 202, 'A new link to their registration is on its way to ' + reg.email + '.');
+        });
+      });
+    });
+    wire('action-cancel', reg.status !== 'cancelled', function () {
+      return A.confirm({
+        title: 'Cancel the registration of ' + reg.full_name + '?',
+        text: 'We will email them that it is cancelled. Their pending nomination and scholarship request are withdrawn, and ' +
+          (reg.status === 'confirmed' ? 'their seat goes to the first on the waiting list. ' : 'they leave the waiting list. ') +
+          'You can invite them again afterwards.',
+        yes: 'Cancel the registration',
+        no: 'Keep it',
+        warning: true
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.api('POST', path + '/cancel', {}).then(function (res) {
+          return done(res, 200, 'The registration of ' + reg.full_name + ' is cancelled.');
+        });
+      });
+    });
+    wire('action-reinvite', reg.status === 'cancelled', function () {
+      var community = reg.community || {};
+      return A.confirm({
+        title: 'Invite ' + reg.full_name + ' again?',
+        text: 'We will email ' + reg.email + ' a new invitation with a link to register.',
+        yes: 'Send the invitation'
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.api('POST', A.eventPath('/invitations'), {
+          email: reg.email,
+          full_name: reg.full_name,
+          title: reg.title,
+          organization: reg.organization,
+          community: { name: community.name, state: community.state, country: community.country },
+          kind: reg.kind
+        }).then(function (res) {
+          return done(res, 201, reg.full_name + ' has been invited again.');
+        });
+      });
+    });
+  }
+
   A.register('registration', function (event) {
     var id = idFromPath();
     return A.all(A.eventPath('/registrations')).then(function (res) {
@@ -79,6 +160,7 @@
         ['Community', A.community(reg.community)],
         ['Phone', reg.phone]
       ]);
+      actions(reg);
       C.summaryRows(C.byId('needs'), [
         ['Dietary requirements', reg.dietary_requirements, 'None given'],
         ['Accessibility needs', reg.accessibility_needs, 'None given']
