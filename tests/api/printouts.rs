@@ -224,3 +224,17 @@ async fn printouts_are_for_organizers_only() {
         read_pdf(&app.get_as(&admin, &path).await);
     }
 }
+
+#[actix_web::test]
+async fn the_check_in_page_links_to_both_printouts_on_both_papers() {
+    let app = spawn_app().await;
+    let res = app.get(&format!("/admin/events/{SLUG}/check-in")).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let html = res.text();
+    for doc in ["badges.pdf", "attendees.pdf"] {
+        for paper in ["a4", "letter"] {
+            let link = format!(r#"href="/api/v1/events/{SLUG}/{doc}?paper={paper}""#);
+            assert!(html.contains(&link), "{link}");
+        }
+    }
+}
