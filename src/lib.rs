@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod print;
 pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;

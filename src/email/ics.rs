@@ -69,6 +69,7 @@ impl CalendarEvent {
             filename: "event.ics".into(),
             content_type: "text/calendar".into(),
             content: self.to_ics(),
+            ..Default::default()
         }
     }
 }

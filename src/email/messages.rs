@@ -13,6 +13,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::Event;
 use crate::db::models::invitation::Invitation;
 use crate::db::models::registration::Registration;
+use crate::domain::check_in::qr_png;
 use crate::domain::invitation::InvitationKind;
 
 /// `base` joined with an absolute `path`, whether or not `CONVENE_BASE_URL` ends in `/`
@@ -190,7 +191,37 @@ pub fn registration_email(
     }
 }
 
-/// "You have a seat": with the manage link and the calendar file.
+/// The check-in code of a confirmed registration for its email: the context's `checkin`
+/// (`code` in groups of four, as people read it; `qr`, the `cid:` address of the QR
+/// code) and the QR code as an inline image. Mail clients block `data:` images, so it
+/// is a part of the message. Without an image if the QR code cannot be made (no code of
+/// ours is too long for one): the code in text still gets the registrant in.
+fn checkin(reg: &Registration) -> (Value, Option<super::Attachment>) {
+    let code = reg.checkin_code.as_str();
+    let grouped = code
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c))
+        .collect::<Vec<_>>()
+        .join("-");
+    let content_id = format!("checkin.{}@convene", reg.id);
+    let image = match qr_png(code) {
+        Ok(png) => Some(super::Attachment::inline_image(
+            &content_id,
+            "check-in.png",
+            "image/png",
+            &png,
+        )),
+        Err(e) => {
+            tracing::error!(registration_id = %reg.id, error = %e, "no QR code for the email");
+            None
+        }
+    };
+    let qr = image.as_ref().map(|_| format!("cid:{content_id}"));
+    (json!({ "code": grouped, "qr": qr }), image)
+}
+
+/// "You have a seat": with the manage link, the check-in code and the calendar file.
 pub fn registration_confirmed(
     event: &Event,
     reg: &Registration,
@@ -199,12 +230,20 @@ pub fn registration_confirmed(
     requests: &Requests,
 ) -> Outgoing {
     let (nomination, scholarship) = requests_context(event, requests);
+    let (checkin, qr) = checkin(reg);
+    let mut attachments: Vec<_> = qr.into_iter().collect();
+    attachments.push(calendar(event, reg, base, Some(manage_link)).attachment());
     registration_email(
         "registration_confirmed",
         event,
         reg,
-        json!({ "manage_link": manage_link, "nomination": nomination, "scholarship": scholarship }),
-        vec![calendar(event, reg, base, Some(manage_link)).attachment()],
+        json!({
+            "manage_link": manage_link,
+            "nomination": nomination,
+            "scholarship": scholarship,
+            "checkin": checkin,
+        }),
+        attachments,
     )
 }
 
@@ -232,19 +271,22 @@ pub fn registration_waitlisted(
 }
 
 /// "A seat opened up": with a manage link made for this email (see
-/// `workflows::links::new_manage_link`) and the calendar file.
+/// `workflows::links::new_manage_link`), the check-in code and the calendar file.
 pub fn registration_promoted(
     event: &Event,
     reg: &Registration,
     base: &Url,
     manage_link: &str,
 ) -> Outgoing {
+    let (checkin, qr) = checkin(reg);
+    let mut attachments: Vec<_> = qr.into_iter().collect();
+    attachments.push(calendar(event, reg, base, Some(manage_link)).attachment());
     registration_email(
         "registration_promoted",
         event,
         reg,
-        json!({ "manage_link": manage_link }),
-        vec![calendar(event, reg, base, Some(manage_link)).attachment()],
+        json!({ "manage_link": manage_link, "checkin": checkin }),
+        attachments,
     )
 }
 

@@ -33,11 +33,50 @@ pub struct Outgoing {
     pub entity: Option<(&'static str, String)>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+/// A file sent with an email, as stored in the outbox row (JSON).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
+    /// The file: its text, or its bytes in base64 when `base64` is set (images).
     pub content: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base64: bool,
+    /// Set for a part shown inside the HTML (`<img src="cid:...">`) rather than offered
+    /// as a file: it is sent in a `multipart/related` part beside the HTML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
+}
+
+impl Attachment {
+    /// An image shown inside the HTML as `cid:{content_id}`.
+    pub fn inline_image(
+        content_id: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Self {
+        use base64::Engine as _;
+        Self {
+            filename: filename.to_owned(),
+            content_type: content_type.to_owned(),
+            content: base64::engine::general_purpose::STANDARD.encode(bytes),
+            base64: true,
+            content_id: Some(content_id.to_owned()),
+        }
+    }
+
+    /// The file's bytes; `None` when base64 content does not decode.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        if self.base64 {
+            base64::engine::general_purpose::STANDARD
+                .decode(&self.content)
+                .ok()
+        } else {
+            Some(self.content.clone().into_bytes())
+        }
+    }
 }
 
 /// Wakes the outbox worker when mail was queued; cheap to clone.

@@ -27,7 +27,7 @@ pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
     acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
-    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
+    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
     registrations, scholarships, stats,
 };
 
@@ -248,6 +248,8 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(check_ins::__path_list, check_ins::list),
                 op(check_ins::__path_undo, check_ins::undo),
                 op(catering::__path_show, catering::show),
+                op(printouts::__path_badges, printouts::badges),
+                op(printouts::__path_attendees, printouts::attendees),
             ],
         ),
     ]

@@ -21,6 +21,7 @@ use crate::db::models::new_id;
 use crate::db::models::registration::{self, NewRegistrationArgs, Registration};
 use crate::db::models::{nomination, scholarship};
 use crate::db::{self, DbConnection};
+use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::SecretToken;
@@ -118,6 +119,7 @@ pub struct PreparedRegistration {
     community: Option<Community>,
     form: RegistrationForm,
     id: String,
+    checkin_code: CheckInCode,
     manage: SecretToken,
     manage_url: String,
     /// The confirmation email, rendered in advance when a seat looked free and the form
@@ -138,6 +140,7 @@ impl PreparedRegistration {
         base: &Url,
     ) -> Result<Self, AppError> {
         let id = new_id();
+        let checkin_code = CheckInCode::generate();
         let manage = SecretToken::generate();
         let manage_url = messages::manage_link(base, manage.expose());
         let plain = form.nomination.is_none() && form.scholarship.is_none();
@@ -153,6 +156,7 @@ impl PreparedRegistration {
                 status: RegistrationStatus::Confirmed,
                 manage_token_hash: "",
                 at: db::now(),
+                checkin_code: &checkin_code,
             }
             .row();
             let email = messages::registration_confirmed(
@@ -173,6 +177,7 @@ impl PreparedRegistration {
             community,
             form,
             id,
+            checkin_code,
             manage,
             manage_url,
             confirmation,
@@ -244,6 +249,7 @@ impl PreparedRegistration {
                 status,
                 manage_token_hash: &p.manage.hash(),
                 at,
+                checkin_code: &p.checkin_code,
             },
         )?;
         audit::record_all(

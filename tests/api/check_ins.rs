@@ -451,3 +451,80 @@ async fn the_qr_code_of_the_manage_page_reads_back_as_the_code_that_checks_the_p
         .await
         .problem(404);
 }
+
+/// The code in the QR code that `mail`'s HTML shows by `cid:`, read back from the image
+/// as a phone at the door would.
+fn qr_code_in(mail: &crate::smtp::ReceivedEmail) -> String {
+    let image = mail
+        .attachments
+        .iter()
+        .find(|a| a.content_type.starts_with("image/png"))
+        .unwrap_or_else(|| panic!("'{}' has no PNG", mail.subject));
+    let cid = image.content_id.as_deref().expect("an inline image");
+    assert!(
+        mail.html.contains(&format!("src=\"cid:{cid}\"")),
+        "the HTML shows the image: {}",
+        mail.html
+    );
+    assert!(
+        mail.raw.contains("multipart/related"),
+        "the image is related to the HTML, not a file to open"
+    );
+    let image = image::load_from_memory_with_format(&image.bytes, image::ImageFormat::Png)
+        .expect("a PNG")
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        image.width() as usize,
+        image.height() as usize,
+        |x, y| image.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+#[actix_web::test]
+async fn the_qr_code_in_the_confirmation_and_promotion_emails_checks_the_person_in() {
+    let app = spawn_app().await;
+    let admin = event_with_capacity(&app, SLUG, 1).await;
+    let ada = registrant(&app, &admin, "Ada Lovelace").await;
+    let ben = registrant(&app, &admin, "Ben Okafor").await;
+
+    let mail = app.wait_for_email("ada.lovelace@example.org").await;
+    let code = qr_code_in(&mail);
+    assert_eq!(
+        Some(&code),
+        ada.code.as_ref(),
+        "the code stored, not another"
+    );
+    // Also in text, in groups of four, for a desk that types it.
+    let grouped = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
+    assert!(mail.text.contains(&grouped), "{}", mail.text);
+    assert!(mail.html.contains(&grouped), "{}", mail.html);
+    assert!(
+        mail.attachments.iter().any(|a| a.filename == "event.ics"),
+        "the calendar file is still attached"
+    );
+    let res = check_in(&app, &admin, json!({ "code": code })).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["registration"]["id"], ada.id.as_str());
+
+    // Waitlisted: no code yet. When a seat opens up, the promotion email brings it.
+    let waitlisted = app.wait_for_email("ben.okafor@example.org").await;
+    assert!(waitlisted.attachments.is_empty());
+    assert!(!waitlisted.raw.contains("multipart/related"));
+    let res = app
+        .post(&format!("/api/v1/manage/{}/cancel", ada.manage), &json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let promoted = app.wait_for_email("ben.okafor@example.org").await;
+    assert!(
+        promoted.subject.contains("A seat opened up"),
+        "{}",
+        promoted.subject
+    );
+    let code = qr_code_in(&promoted);
+    let res = check_in(&app, &admin, json!({ "code": code })).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["registration"]["id"], ben.id.as_str());
+}

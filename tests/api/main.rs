@@ -22,6 +22,7 @@ mod openapi;
 mod organizers;
 mod outbox;
 mod pages;
+mod printouts;
 mod registration;
 mod scholarships;
 mod secrets;

@@ -151,7 +151,8 @@ async fn a_freed_seat_goes_to_the_first_on_the_waiting_list() {
     assert_eq!(seats_taken(&app, SLUG), 1);
     let promoted = app.wait_for_email("third@example.org").await;
     assert!(promoted.subject.contains("A seat opened up"));
-    assert_eq!(promoted.attachments.len(), 1);
+    // The calendar file, and the QR code of the check-in code shown in the HTML.
+    assert_eq!(promoted.attachments.len(), 2);
     let log = app
         .get_as(&admin, "/api/v1/audit-log?action=registration.promoted")
         .await

@@ -98,6 +98,7 @@ async fn a_queued_email_arrives_with_both_parts_its_message_id_and_its_calendar_
         filename: "the-future-city.ics".into(),
         content_type: "text/calendar".into(),
         content: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".into(),
+        ..Default::default()
     }];
     let id = queue(&app, vec![email]).await.remove(0);
 
@@ -139,6 +140,7 @@ async fn a_sent_email_keeps_its_subject_and_history_but_not_its_bodies() {
         filename: "notes.txt".into(),
         content_type: "text/plain".into(),
         content: "a secret link: https://example.org/manage/abc".into(),
+        ..Default::default()
     }];
     let id = queue(&app, vec![email]).await.remove(0);
     app.wait_for_email("dana@example.org").await;

@@ -84,6 +84,10 @@ pub struct ReceivedAttachment {
     /// `type/subtype` and its parameters, as `text/calendar; charset=utf-8; method=PUBLISH`.
     pub content_type: String,
     pub content: String,
+    /// The content as sent, for binary files (images).
+    pub bytes: Vec<u8>,
+    /// `Content-ID` without its angle brackets, for a part the HTML shows by `cid:`.
+    pub content_id: Option<String>,
 }
 
 impl ReceivedEmail {
@@ -129,6 +133,10 @@ impl ReceivedEmail {
                     })
                     .unwrap_or_default(),
                 content: String::from_utf8_lossy(part.contents()).into_owned(),
+                bytes: part.contents().to_vec(),
+                content_id: part
+                    .content_id()
+                    .map(|id| id.trim_matches(['<', '>']).to_owned()),
             })
             .collect();
         ReceivedEmail {

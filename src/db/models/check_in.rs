@@ -154,3 +154,18 @@ pub fn confirmed_needs(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Ne
         ))
         .load(conn)?)
 }
+
+/// The event's confirmed registrations with their communities: the people on the badges
+/// and the sign-in sheet.
+pub fn confirmed_with_communities(
+    conn: &mut DbConnection,
+    event_id: &str,
+) -> Result<Vec<(Registration, Community)>, AppError> {
+    Ok(registrations::table
+        .inner_join(communities::table)
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .order((registrations::created_at.asc(), registrations::id.asc()))
+        .select((Registration::as_select(), Community::as_select()))
+        .load(conn)?)
+}

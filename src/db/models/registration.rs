@@ -80,11 +80,13 @@ pub struct NewRegistrationArgs<'a> {
     pub status: RegistrationStatus,
     pub manage_token_hash: &'a str,
     pub at: NaiveDateTime,
+    /// Chosen in advance like `id` (see [`CheckInCode::generate`]), so that the
+    /// confirmation email rendered before the transaction shows the code stored.
+    pub checkin_code: &'a CheckInCode,
 }
 
 impl NewRegistrationArgs<'_> {
-    /// The row as [`create`] stores it, with a fresh check-in code each time it is called
-    /// (so an email rendered from one call does not know the stored code).
+    /// The row as [`create`] stores it.
     pub fn row(&self) -> Registration {
         let f = self.form;
         Registration {
@@ -106,7 +108,7 @@ impl NewRegistrationArgs<'_> {
             updated_at: self.at,
             confirmed_at: (self.status == RegistrationStatus::Confirmed).then_some(self.at),
             cancelled_at: None,
-            checkin_code: CheckInCode::generate().into_string(),
+            checkin_code: self.checkin_code.as_str().to_owned(),
         }
     }
 }

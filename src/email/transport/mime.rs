@@ -64,12 +64,26 @@ pub fn build_message(email: &StoredEmail, from: &Mailbox) -> Result<Message, Sen
             .map_err(|e| SendError::Permanent(format!("unreadable attachments: {e}")))?,
         None => Vec::new(),
     };
+    let (inline, files): (Vec<_>, Vec<_>) = attachments
+        .into_iter()
+        .partition(|a| a.content_id.is_some());
     let alternative = MultiPart::alternative_plain_html(text.clone(), html.clone());
-    let body = if attachments.is_empty() {
+    // An image the HTML shows by `cid:` goes beside it in a related part (RFC 2387), so
+    // that clients display it in place instead of listing it as a file.
+    let body = if inline.is_empty() {
         alternative
     } else {
-        let mut mixed = MultiPart::mixed().multipart(alternative);
-        for attachment in attachments {
+        let mut related = MultiPart::related().multipart(alternative);
+        for attachment in inline {
+            related = related.singlepart(attachment_part(attachment)?);
+        }
+        related
+    };
+    let body = if files.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for attachment in files {
             mixed = mixed.singlepart(attachment_part(attachment)?);
         }
         mixed
@@ -108,7 +122,17 @@ fn attachment_part(attachment: Attachment) -> Result<SinglePart, SendError> {
             attachment.content_type, attachment.filename
         ))
     })?;
-    Ok(MimeAttachment::new(attachment.filename).body(attachment.content, content_type))
+    let bytes = attachment.bytes().ok_or_else(|| {
+        SendError::Permanent(format!(
+            "attachment '{}' is not valid base64",
+            attachment.filename
+        ))
+    })?;
+    let part = match attachment.content_id {
+        Some(id) => MimeAttachment::new_inline_with_name(id, attachment.filename),
+        None => MimeAttachment::new(attachment.filename),
+    };
+    Ok(part.body(bytes, content_type))
 }
 
 #[cfg(test)]
@@ -180,6 +204,33 @@ pub(super) mod tests {
             "{raw}"
         );
         assert!(raw.contains("filename=\"event.ics\""));
+    }
+
+    #[test]
+    fn an_inline_image_is_related_to_the_html_and_files_stay_attached() {
+        let png = [0x89, b'P', b'N', b'G', 0, 1, 2, 255];
+        let attachments = vec![
+            crate::email::Attachment::inline_image("qr@convene", "qr.png", "image/png", &png),
+            crate::email::Attachment {
+                filename: "event.ics".into(),
+                content_type: "text/calendar".into(),
+                content: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+                ..Default::default()
+            },
+        ];
+        let json = serde_json::to_string(&attachments).unwrap();
+        let m = build_message(&stored(Some(&json)), &from()).unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        let (mixed, related, alternative) = (
+            raw.find("multipart/mixed").unwrap(),
+            raw.find("multipart/related").unwrap(),
+            raw.find("multipart/alternative").unwrap(),
+        );
+        assert!(mixed < related && related < alternative, "{raw}");
+        assert!(raw.contains("Content-ID: <qr@convene>"), "{raw}");
+        assert!(raw.contains("Content-Disposition: inline"), "{raw}");
+        let image = raw.find("image/png").unwrap();
+        assert!(alternative < image && image < raw.find("text/calendar").unwrap());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration::Registration;
 use crate::db::{self};
-use crate::domain::check_in::CheckInTarget;
+use crate::domain::check_in::{qr_png, CheckInTarget};
 use crate::domain::registration::RegistrationStatus;
 use crate::error::AppError;
 use crate::http::extract::{CurrentOrganizer, ValidJson};
@@ -274,25 +274,6 @@ pub async fn undo(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Pixels per module of the QR code, and modules of quiet zone around it (the standard's 4).
-const QR_SCALE: u32 = 8;
-
-/// The check-in code as a QR code (PNG), black on white with its quiet zone.
-fn qr_png(code: &str) -> Result<Vec<u8>, AppError> {
-    let qr = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code of a check-in code: {e}")))?;
-    let image = qr
-        .render::<image::Luma<u8>>()
-        .module_dimensions(QR_SCALE, QR_SCALE)
-        .quiet_zone(true)
-        .build();
-    let mut png = Vec::new();
-    image
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("PNG of a QR code: {e}")))?;
-    Ok(png)
 }
 
 /// The registrant's check-in code as a QR code, to show at the door.

@@ -16,6 +16,7 @@ pub mod manage;
 pub mod metrics;
 pub mod nominations;
 pub mod organizers;
+pub mod printouts;
 pub mod registrations;
 pub mod scholarships;
 pub mod stats;
