@@ -7,6 +7,7 @@ pub mod email_address;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;
+pub mod markdown;
 pub mod money;
 pub mod nomination;
 pub mod organizer;

@@ -5,6 +5,7 @@ mod authz;
 mod check_ins;
 mod cli;
 mod email_safety;
+mod event_content;
 mod events;
 mod faults;
 mod group_commit;

@@ -18,6 +18,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Environment, UndefinedBehavior};
 
+use crate::domain::markdown::to_safe_html;
 use crate::domain::SecretToken;
 use crate::error::AppError;
 
@@ -141,10 +142,17 @@ async fn event_page(
     };
     let accepting = event.status() == EventStatus::Open;
     let dates = crate::email::messages::format_dates(event.starts_on, event.ends_on);
+    // Cleaned by ammonia: safe to put into the page as it is.
+    let markdown = |md: &str| minijinja::Value::from_safe_string(to_safe_html(md));
     let body = render_with(
         "event.html",
         context! {
-            event => context! { name => event.name, slug => event.slug, venue => event.venue, city => event.city },
+            event => context! {
+                name => event.name, slug => event.slug, venue => event.venue, city => event.city,
+                contact_email => event.contact_email,
+            },
+            description_html => markdown(&event.description),
+            practical_info_html => markdown(&event.practical_info),
             dates => dates,
             accepting => accepting,
         },

@@ -463,6 +463,25 @@
     document.querySelectorAll('[data-currency-prefix]').forEach(function (el) {
       el.textContent = C.currencySymbol(event.currency);
     });
+    // The organizers' Markdown, as HTML that the service has cleaned (ammonia).
+    var description = C.byId('event-description');
+    if (description && event.description_html) {
+      description.innerHTML = event.description_html;
+      description.hidden = false;
+    }
+    var practical = C.byId('event-practical');
+    if (practical && event.practical_info_html) practical.innerHTML = event.practical_info_html;
+    // "contact the organizing team" names its address where the event has one.
+    document.querySelectorAll('.js-contact').forEach(function (el) {
+      el.textContent = '';
+      if (!event.contact_email) return;
+      var a = document.createElement('a');
+      a.className = 'link';
+      a.href = 'mailto:' + event.contact_email;
+      a.textContent = event.contact_email;
+      el.appendChild(document.createTextNode(' at '));
+      el.appendChild(a);
+    });
   };
 
   /** Where a same-service link points, as a path on this origin: the API may build
