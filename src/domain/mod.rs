@@ -1,6 +1,7 @@
 //! Domain types and rules: no HTTP, no SQL. Values are parsed once at the edge and
 //! cannot hold invalid data afterwards.
 
+pub mod agenda;
 pub mod check_in;
 pub mod community;
 pub mod email_address;

@@ -26,7 +26,7 @@ use crate::http::problem::Problem;
 use crate::http::routes::{
     audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
     invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
-    registrations, scholarships, stats,
+    registrations, scholarships, sessions, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -138,6 +138,15 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(events::__path_list, events::list),
                 op(events::__path_show, events::show),
                 op(events::__path_update, events::update),
+            ],
+        ),
+        (
+            "agenda",
+            vec![
+                op(sessions::__path_list, sessions::list),
+                op(sessions::__path_create, sessions::create),
+                op(sessions::__path_update, sessions::update),
+                op(sessions::__path_delete, sessions::delete),
             ],
         ),
         ("stats", vec![op(stats::__path_show, stats::show)]),

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one harness (`helpers`), a module per feature.
 
+mod agenda;
 mod auth;
 mod authz;
 mod check_ins;

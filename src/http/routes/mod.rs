@@ -17,4 +17,5 @@ pub mod nominations;
 pub mod organizers;
 pub mod registrations;
 pub mod scholarships;
+pub mod sessions;
 pub mod stats;
