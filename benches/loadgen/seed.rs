@@ -60,6 +60,11 @@ pub fn event_with_invitations(
         registration_closes_at: None,
         invitation_ttl_days: 30,
         nominations_per_executive: 1,
+        description: String::new(),
+        practical_info: String::new(),
+        contact_email: None,
+        program: None,
+        reminder_days_before: Some(3),
     })
     .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
     let mut tokens = Vec::with_capacity(invitations);

@@ -47,6 +47,11 @@ diesel::table! {
         invitation_ttl_days -> Integer,
         nominations_per_executive -> Integer,
         scholarship_awarded_cents -> BigInt,
+        description -> Text,
+        practical_info -> Text,
+        contact_email -> Nullable<Text>,
+        program -> Nullable<Text>,
+        reminder_days_before -> Nullable<Integer>,
     }
 }
 
@@ -205,6 +210,21 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        reply_to -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    event_sessions (id) {
+        id -> Text,
+        event_id -> Text,
+        title -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        location -> Nullable<Text>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -243,6 +263,7 @@ diesel::joinable!(audit_log -> events (event_id));
 diesel::joinable!(registration_manage_tokens -> registrations (registration_id));
 diesel::joinable!(check_ins -> registrations (registration_id));
 diesel::joinable!(check_ins -> organizers (checked_in_by));
+diesel::joinable!(event_sessions -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -257,5 +278,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     emails,
     invitation_requests,
     check_ins,
+    event_sessions,
     registration_manage_tokens,
 );

@@ -19,8 +19,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{
-    audit_log, communities, emails, events, invitation_requests, invitations, nominations,
-    organizers, registration_manage_tokens, registrations, scholarship_requests,
+    audit_log, communities, emails, event_sessions, events, invitation_requests, invitations,
+    nominations, organizers, registration_manage_tokens, registrations, scholarship_requests,
 };
 use crate::db::{write_transaction, DbConnection};
 use crate::error::AppError;
@@ -31,11 +31,11 @@ pub const VERSION: u32 = 1;
 
 /// Declares a row type that is read, written and serialised with every column.
 macro_rules! row {
-    ($(#[$doc:meta])* $name:ident, $table:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident, $table:ident { $($(#[$attr:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$doc])*
         #[derive(Queryable, Selectable, Insertable, Serialize, Deserialize, Clone, Debug, PartialEq)]
         #[diesel(table_name = $table)]
-        pub struct $name { $(pub $field: $ty),* }
+        pub struct $name { $($(#[$attr])* pub $field: $ty),* }
     };
 }
 
@@ -64,7 +64,18 @@ row!(EventRow, events {
     registration_opens_at: Option<NaiveDateTime>, registration_closes_at: NaiveDateTime,
     created_at: NaiveDateTime, updated_at: NaiveDateTime, seats_taken: i32,
     invitation_ttl_days: i32, nominations_per_executive: i32, scholarship_awarded_cents: i64,
+    // Added by issue 14: an export made before has none of these.
+    #[serde(default)] description: String,
+    #[serde(default)] practical_info: String,
+    #[serde(default)] contact_email: Option<String>,
+    #[serde(default)] program: Option<String>,
+    #[serde(default = "default_reminder")] reminder_days_before: Option<i32>,
 });
+
+/// What the migration gave the events that were there before `reminder_days_before`.
+fn default_reminder() -> Option<i32> {
+    Some(crate::domain::event::DEFAULT_REMINDER_DAYS as i32)
+}
 
 row!(InvitationRow, invitations {
     id: String, event_id: String, community_id: String, kind: String, email: String,
@@ -119,6 +130,13 @@ row!(EmailRow, emails {
     entity_id: Option<String>, status: String, attempts: i32, next_attempt_at: NaiveDateTime,
     locked_until: Option<NaiveDateTime>, last_error: Option<String>,
     created_at: NaiveDateTime, sent_at: Option<NaiveDateTime>,
+    #[serde(default)] reply_to: Option<String>,
+});
+
+row!(AgendaSessionRow, event_sessions {
+    id: String, event_id: String, title: String, starts_at: NaiveDateTime,
+    ends_at: NaiveDateTime, location: Option<String>, description: Option<String>,
+    created_at: NaiveDateTime, updated_at: NaiveDateTime,
 });
 
 row!(
@@ -157,6 +175,9 @@ pub struct EventExport {
     pub invitation_requests: Vec<InvitationRequestRow>,
     pub emails: Vec<EmailRow>,
     pub audit_log: Vec<AuditRow>,
+    /// The agenda (none in an export made before it existed).
+    #[serde(default)]
+    pub sessions: Vec<AgendaSessionRow>,
 }
 
 /// Reads the event `slug` and everything that belongs to it, in one transaction.
@@ -209,6 +230,11 @@ pub fn export(conn: &mut DbConnection, slug: &str) -> Result<EventExport, AppErr
             .filter(audit_log::event_id.eq(&id))
             .order(audit_log::id)
             .select(AuditRow::as_select())
+            .load(conn)?;
+        let sessions: Vec<AgendaSessionRow> = event_sessions::table
+            .filter(event_sessions::event_id.eq(&id))
+            .order((event_sessions::starts_at, event_sessions::id))
+            .select(AgendaSessionRow::as_select())
             .load(conn)?;
 
         let mut community_ids: Vec<&str> = invitations
@@ -263,6 +289,7 @@ pub fn export(conn: &mut DbConnection, slug: &str) -> Result<EventExport, AppErr
             invitation_requests,
             emails,
             audit_log,
+            sessions,
         })
     })
 }
@@ -404,6 +431,11 @@ pub fn import(conn: &mut DbConnection, mut data: EventExport) -> Result<ImportSu
             // A claim by a process of the old database means nothing here.
             row.locked_until = None;
             summary.rows_added += diesel::insert_into(emails::table)
+                .values(&row)
+                .execute(conn)?;
+        }
+        for row in std::mem::take(&mut data.sessions) {
+            summary.rows_added += diesel::insert_into(event_sessions::table)
                 .values(&row)
                 .execute(conn)?;
         }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::{text, Cents, Currency, Slug};
+use super::{text, Cents, Currency, EmailAddress, Slug};
 use crate::error::FieldErrors;
 
 #[derive(
@@ -52,6 +52,11 @@ impl EventStatus {
 /// The most seats one event may have; well beyond a summit, bounded to keep numbers sane.
 pub const MAX_CAPACITY: i64 = 100_000;
 
+/// The longest `description` or `practical_info` (Markdown), in characters.
+pub const MAX_CONTENT_CHARS: usize = 20_000;
+/// `reminder_days_before` of a new event that does not set it.
+pub const DEFAULT_REMINDER_DAYS: i64 = 3;
+
 /// An event's settings as given (by a request, or an existing event with a patch laid over it).
 #[derive(Clone, Debug)]
 pub struct EventFields {
@@ -70,6 +75,11 @@ pub struct EventFields {
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub invitation_ttl_days: i64,
     pub nominations_per_executive: i64,
+    pub description: String,
+    pub practical_info: String,
+    pub contact_email: Option<String>,
+    pub program: Option<String>,
+    pub reminder_days_before: Option<i64>,
 }
 
 /// Event settings that passed every rule.
@@ -92,6 +102,16 @@ pub struct EventSpec {
     pub invitation_ttl_days: i32,
     /// Young leaders each executive may nominate (0-10; 0 turns nominations off).
     pub nominations_per_executive: i32,
+    /// Markdown: what the convening is (rendered to safe HTML where shown).
+    pub description: String,
+    /// Markdown: travel, accommodation, meals.
+    pub practical_info: String,
+    /// The organizing team's address: the `Reply-To` of the event's emails.
+    pub contact_email: Option<EmailAddress>,
+    /// The programme the event belongs to.
+    pub program: Option<Slug>,
+    /// Days before the event that registrants are reminded (1-30); none: no reminder.
+    pub reminder_days_before: Option<i32>,
 }
 
 impl EventSpec {
@@ -108,6 +128,14 @@ impl EventSpec {
         let name = check("name", text::single_line(&f.name, 200));
         let venue = check("venue", text::single_line(&f.venue, 200));
         let city = check("city", text::single_line(&f.city, 120));
+        let description = check(
+            "description",
+            text::multi_line(&f.description, MAX_CONTENT_CHARS),
+        );
+        let practical_info = check(
+            "practical_info",
+            text::multi_line(&f.practical_info, MAX_CONTENT_CHARS),
+        );
         let slug = Slug::parse(&f.slug).map_err(|m| errors.add("slug", m)).ok();
         let timezone = f
             .timezone
@@ -137,6 +165,28 @@ impl EventSpec {
         if !(0..=10).contains(&f.nominations_per_executive) {
             errors.add("nominations_per_executive", "must be from 0 to 10");
         }
+        let contact_email = match f.contact_email.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(raw) => EmailAddress::parse(raw)
+                .map(Some)
+                .map_err(|m| errors.add("contact_email", m))
+                .ok(),
+        };
+        let program = match f.program.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(raw) => Slug::parse(raw)
+                .map(Some)
+                .map_err(|m| errors.add("program", m))
+                .ok(),
+        };
+        if f.reminder_days_before
+            .is_some_and(|d| !(1..=30).contains(&d))
+        {
+            errors.add(
+                "reminder_days_before",
+                "must be from 1 to 30, or null for none",
+            );
+        }
         if f.ends_on < f.starts_on {
             errors.add("ends_on", "must not be before starts_on");
         }
@@ -157,8 +207,9 @@ impl EventSpec {
                 );
             }
         }
+        let content = (description, practical_info, contact_email, program);
         match (
-            slug, name, venue, city, timezone, currency, budget, closes_at,
+            slug, name, venue, city, timezone, currency, budget, closes_at, content,
         ) {
             (
                 Some(slug),
@@ -169,6 +220,7 @@ impl EventSpec {
                 Some(currency),
                 Some(budget),
                 Some(closes),
+                (Some(description), Some(practical_info), Some(contact_email), Some(program)),
             ) if errors.is_empty() => Ok(Self {
                 slug,
                 name,
@@ -185,6 +237,11 @@ impl EventSpec {
                 registration_closes_at: closes,
                 invitation_ttl_days: f.invitation_ttl_days as i32,
                 nominations_per_executive: f.nominations_per_executive as i32,
+                description,
+                practical_info,
+                contact_email,
+                program,
+                reminder_days_before: f.reminder_days_before.map(|d| d as i32),
             }),
             _ => Err(errors),
         }
@@ -247,6 +304,11 @@ mod tests {
             registration_closes_at: None,
             invitation_ttl_days: 30,
             nominations_per_executive: 1,
+            description: String::new(),
+            practical_info: String::new(),
+            contact_email: None,
+            program: None,
+            reminder_days_before: Some(DEFAULT_REMINDER_DAYS),
         }
     }
 
@@ -270,15 +332,25 @@ mod tests {
         f.currency = "dollars".into();
         f.scholarship_budget_cents = -5;
         f.name = " ".into();
+        f.description = "x".repeat(MAX_CONTENT_CHARS + 1);
+        f.practical_info = "a\u{0}b".into();
+        f.contact_email = Some("not an address".into());
+        f.program = Some("Not A Slug".into());
+        f.reminder_days_before = Some(31);
         let errors = EventSpec::parse(f).unwrap_err();
         let named: Vec<&str> = errors.fields().collect();
         assert_eq!(
             named,
             [
                 "capacity",
+                "contact_email",
                 "currency",
+                "description",
                 "ends_on",
                 "name",
+                "practical_info",
+                "program",
+                "reminder_days_before",
                 "scholarship_budget_cents",
                 "slug",
                 "timezone"

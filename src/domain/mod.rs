@@ -1,12 +1,14 @@
 //! Domain types and rules: no HTTP, no SQL. Values are parsed once at the edge and
 //! cannot hold invalid data afterwards.
 
+pub mod agenda;
 pub mod check_in;
 pub mod community;
 pub mod email_address;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;
+pub mod markdown;
 pub mod money;
 pub mod nomination;
 pub mod organizer;

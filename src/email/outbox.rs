@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{templates, Outgoing};
-use crate::db::schema::emails;
+use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::error::AppError;
 
@@ -52,6 +52,8 @@ pub struct StoredEmail {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The event's `contact_email` when the email was queued: its `Reply-To`.
+    pub reply_to: Option<String>,
 }
 
 /// Renders `email` and stores it as pending, in the caller's transaction. Returns its id.
@@ -91,26 +93,37 @@ pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
 }
 
 /// Stores a prepared email as pending, in the caller's transaction. Returns its id.
+///
+/// An email of an event is answered to the event's organizing team: its `Reply-To` is
+/// the event's `contact_email`, read in the same statement, so that every email of the
+/// event carries it whichever use case queued it, and a retry sends what was stored.
 pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError> {
     let at = now();
+    let reply_to = events::table
+        .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
+        .select(events::contact_email)
+        .single_value();
     diesel::insert_into(emails::table)
-        .values(NewEmail {
-            id: &p.id,
-            event_id: p.email.event_id.as_deref(),
-            template: p.email.template,
-            recipient: &p.email.to,
-            subject: &p.rendered.subject,
-            body_text: Some(&p.rendered.text),
-            body_html: Some(&p.rendered.html),
-            attachments: p.attachments.as_deref(),
-            message_id: &p.message_id,
-            entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
-            entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
-            status: "pending",
-            attempts: 0,
-            next_attempt_at: at,
-            created_at: at,
-        })
+        .values((
+            NewEmail {
+                id: &p.id,
+                event_id: p.email.event_id.as_deref(),
+                template: p.email.template,
+                recipient: &p.email.to,
+                subject: &p.rendered.subject,
+                body_text: Some(&p.rendered.text),
+                body_html: Some(&p.rendered.html),
+                attachments: p.attachments.as_deref(),
+                message_id: &p.message_id,
+                entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
+                entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
+                status: "pending",
+                attempts: 0,
+                next_attempt_at: at,
+                created_at: at,
+            },
+            emails::reply_to.eq(reply_to),
+        ))
         .execute(conn)?;
     Ok(p.id.clone())
 }

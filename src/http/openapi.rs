@@ -28,7 +28,7 @@ pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::routes::{
     acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
     invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
-    registrations, scholarships, stats,
+    registrations, scholarships, sessions, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -140,6 +140,15 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(events::__path_list, events::list),
                 op(events::__path_show, events::show),
                 op(events::__path_update, events::update),
+            ],
+        ),
+        (
+            "agenda",
+            vec![
+                op(sessions::__path_list, sessions::list),
+                op(sessions::__path_create, sessions::create),
+                op(sessions::__path_update, sessions::update),
+                op(sessions::__path_delete, sessions::delete),
             ],
         ),
         ("stats", vec![op(stats::__path_show, stats::show)]),

@@ -8,6 +8,7 @@
 //! call one workflow and shape the answer. Workflows may call each other (a cancellation
 //! promotes from the waiting list); route modules never import each other.
 
+pub mod agenda;
 pub mod answer_award;
 pub mod award_deadlines;
 pub mod bulk_invite;

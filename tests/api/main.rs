@@ -1,11 +1,13 @@
 //! Integration tests: one binary, one harness (`helpers`), a module per feature.
 
 mod acting_for;
+mod agenda;
 mod auth;
 mod authz;
 mod check_ins;
 mod cli;
 mod email_safety;
+mod event_content;
 mod events;
 mod faults;
 mod group_commit;

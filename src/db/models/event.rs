@@ -33,6 +33,13 @@ pub struct Event {
     /// The travel scholarships awarded that stand (offered or accepted); never above
     /// `scholarship_budget_cents`.
     pub scholarship_awarded_cents: i64,
+    /// Markdown; see [`crate::domain::markdown`] for how it is shown.
+    pub description: String,
+    pub practical_info: String,
+    /// The organizing team's address: the `Reply-To` of the event's emails.
+    pub contact_email: Option<String>,
+    pub program: Option<String>,
+    pub reminder_days_before: Option<i32>,
 }
 
 impl Event {
@@ -92,6 +99,11 @@ impl Event {
             registration_closes_at: Some(self.closes_at()),
             invitation_ttl_days: i64::from(self.invitation_ttl_days),
             nominations_per_executive: i64::from(self.nominations_per_executive),
+            description: self.description.clone(),
+            practical_info: self.practical_info.clone(),
+            contact_email: self.contact_email.clone(),
+            program: self.program.clone(),
+            reminder_days_before: self.reminder_days_before.map(i64::from),
         }
     }
 }
@@ -115,6 +127,11 @@ struct EventForm<'a> {
     registration_closes_at: NaiveDateTime,
     invitation_ttl_days: i32,
     nominations_per_executive: i32,
+    description: &'a str,
+    practical_info: &'a str,
+    contact_email: Option<&'a str>,
+    program: Option<&'a str>,
+    reminder_days_before: Option<i32>,
     updated_at: NaiveDateTime,
 }
 
@@ -138,6 +155,11 @@ impl<'a> EventForm<'a> {
             registration_closes_at: truncate_micros(spec.registration_closes_at.naive_utc()),
             invitation_ttl_days: spec.invitation_ttl_days,
             nominations_per_executive: spec.nominations_per_executive,
+            description: &spec.description,
+            practical_info: &spec.practical_info,
+            contact_email: spec.contact_email.as_ref().map(|e| e.as_str()),
+            program: spec.program.as_ref().map(|p| p.as_str()),
+            reminder_days_before: spec.reminder_days_before,
             updated_at: now(),
         }
     }

@@ -1,6 +1,7 @@
 //! Read models (`X`), insert forms (`NewX`) and the queries on them. Each function takes
 //! a connection; the caller owns the transaction.
 
+pub mod agenda;
 pub mod audit;
 pub mod check_in;
 pub mod community;

@@ -88,9 +88,16 @@ pub fn build_message(email: &StoredEmail, from: &Mailbox) -> Result<Message, Sen
         }
         mixed
     };
-    Message::builder()
-        .from(from.clone())
-        .to(to)
+    let mut builder = Message::builder().from(from.clone()).to(to);
+    // The event's organizing team: a reply reaches people, not the no-reply sender. An
+    // address that no longer parses is left out rather than holding the email back.
+    if let Some(reply_to) = &email.reply_to {
+        match reply_to.parse::<Mailbox>() {
+            Ok(mailbox) => builder = builder.reply_to(mailbox),
+            Err(e) => tracing::warn!(email_id = %email.id, error = %e, "Reply-To left out"),
+        }
+    }
+    builder
         .subject(email.subject.clone())
         .message_id(Some(message_id(&email.message_id, from)))
         .date(SystemTime::from(email.created_at.and_utc()))
@@ -160,6 +167,7 @@ pub(super) mod tests {
             last_error: None,
             created_at: now(),
             sent_at: None,
+            reply_to: None,
         }
     }
 
@@ -191,6 +199,20 @@ pub(super) mod tests {
         );
         assert!(raw.contains("Message-ID: <abc@mail.example.org>"), "{raw}");
         assert_eq!(message_id("abc@x", &from), "<abc@mail.example.org>");
+    }
+
+    #[test]
+    fn the_events_contact_address_is_the_reply_to() {
+        let mut e = stored(None);
+        e.reply_to = Some("summit@example.org".into());
+        let raw = String::from_utf8(build_message(&e, &from()).unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("\r\nReply-To: summit@example.org\r\n"),
+            "{raw}"
+        );
+        let raw =
+            String::from_utf8(build_message(&stored(None), &from()).unwrap().formatted()).unwrap();
+        assert!(!raw.contains("Reply-To"), "{raw}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use minijinja::{context, Environment, UndefinedBehavior};
 
+use crate::domain::markdown::to_safe_html;
 use crate::domain::SecretToken;
 use crate::error::AppError;
 
@@ -125,14 +126,14 @@ async fn event_page(
     let slug = slug.into_inner();
     let found = crate::db::run(
         &state.pool,
-        move |conn| match crate::db::models::event::find_by_slug(conn, &slug) {
-            Ok(e) => Ok(Some(e)),
+        move |conn| match crate::workflows::agenda::list(conn, &slug) {
+            Ok(found) => Ok(Some(found)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         },
     )
     .await?;
-    let Some(event) = found.filter(|e| e.status() != EventStatus::Draft) else {
+    let Some((event, sessions)) = found.filter(|(e, _)| e.status() != EventStatus::Draft) else {
         return Ok(html(
             StatusCode::NOT_FOUND,
             render("event_not_found.html")?,
@@ -141,15 +142,64 @@ async fn event_page(
     };
     let accepting = event.status() == EventStatus::Open;
     let dates = crate::email::messages::format_dates(event.starts_on, event.ends_on);
+    // Cleaned by ammonia: safe to put into the page as it is.
+    let markdown = |md: &str| minijinja::Value::from_safe_string(to_safe_html(md));
     let body = render_with(
         "event.html",
         context! {
-            event => context! { name => event.name, slug => event.slug, venue => event.venue, city => event.city },
+            event => context! {
+                name => event.name, slug => event.slug, venue => event.venue, city => event.city,
+                contact_email => event.contact_email,
+            },
+            description_html => markdown(&event.description),
+            practical_info_html => markdown(&event.practical_info),
             dates => dates,
+            agenda => agenda_by_day(&event.timezone, &sessions),
             accepting => accepting,
         },
     )?;
     Ok(html(StatusCode::OK, body, Caching::Public))
+}
+
+/// The agenda as the event page shows it: a list per day, times in the event's zone.
+fn agenda_by_day(
+    timezone: &str,
+    sessions: &[crate::db::models::agenda::AgendaSession],
+) -> Vec<minijinja::Value> {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let mut days: Vec<(chrono::NaiveDate, Vec<minijinja::Value>)> = Vec::new();
+    for s in sessions {
+        let starts = s.starts_at().with_timezone(&tz);
+        let ends = s.ends_at().with_timezone(&tz);
+        let day = starts.date_naive();
+        // A session past midnight names the day it ends.
+        let end = if ends.date_naive() == day {
+            ends.format("%H:%M").to_string()
+        } else {
+            ends.format("%H:%M (%a %-d %b)").to_string()
+        };
+        let item = context! {
+            start => starts.format("%H:%M").to_string(),
+            start_iso => s.starts_at().to_rfc3339(),
+            end => end,
+            title => s.title.clone(),
+            location => s.location.clone(),
+            description => s.description.clone(),
+        };
+        match days.last_mut() {
+            Some((d, items)) if *d == day => items.push(item),
+            _ => days.push((day, vec![item])),
+        }
+    }
+    days.into_iter()
+        .map(|(day, items)| {
+            context! {
+                label => crate::email::messages::format_date(day),
+                id => format!("day-{day}"),
+                sessions => items,
+            }
+        })
+        .collect()
 }
 
 /// A token that cannot be one of ours gets a human 404 page at once; any other token is

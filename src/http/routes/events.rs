@@ -52,6 +52,28 @@ pub struct CreateEventRequest {
     invitation_ttl_days: Option<i64>,
     /// Default 1.
     nominations_per_executive: Option<i64>,
+    /// Markdown, at most 20,000 characters: what the convening is.
+    #[schema(example = "Two days with the chief executives of forty communities.")]
+    description: Option<String>,
+    /// Markdown, at most 20,000 characters: travel, accommodation, meals.
+    #[schema(example = "Meals are covered. Travel is at your own expense.")]
+    practical_info: Option<String>,
+    /// The organizing team's address: the `Reply-To` of the event's emails, and the
+    /// address its pages give.
+    #[schema(example = "summit@example.org")]
+    contact_email: Option<String>,
+    /// The programme the event belongs to (a slug).
+    #[schema(example = "future-city")]
+    program: Option<String>,
+    /// Days before the event that registrants are reminded, 1 to 30; `null` for no
+    /// reminder. Default 3.
+    #[serde(default = "default_reminder", deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 30, example = 3)]
+    reminder_days_before: Option<Option<i64>>,
+}
+
+fn default_reminder() -> Option<Option<i64>> {
+    Some(Some(crate::domain::event::DEFAULT_REMINDER_DAYS))
 }
 
 /// Every field optional; `registration_opens_at: null` clears the opening time.
@@ -75,6 +97,20 @@ pub struct UpdateEventRequest {
     registration_closes_at: Option<DateTime<Utc>>,
     invitation_ttl_days: Option<i64>,
     nominations_per_executive: Option<i64>,
+    description: Option<String>,
+    practical_info: Option<String>,
+    /// `null` removes the address.
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    contact_email: Option<Option<String>>,
+    /// `null` removes the programme.
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    program: Option<Option<String>>,
+    /// `null`: no reminder.
+    #[serde(deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 30)]
+    reminder_days_before: Option<Option<i64>>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from a field left out (`None`).
@@ -99,6 +135,9 @@ pub struct EventView {
     invitation_ttl_days: i32,
     #[schema(example = 1)]
     nominations_per_executive: i32,
+    /// Days before the event that registrants are reminded; `null`: no reminder.
+    #[schema(example = 3)]
+    reminder_days_before: Option<i32>,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -150,6 +189,7 @@ impl EventView {
             scholarship_budget_cents: e.scholarship_budget_cents,
             invitation_ttl_days: e.invitation_ttl_days,
             nominations_per_executive: e.nominations_per_executive,
+            reminder_days_before: e.reminder_days_before,
             created_at: rfc3339(e.created_at),
             updated_at: rfc3339(e.updated_at),
         }
@@ -190,6 +230,11 @@ pub async fn create(
         registration_closes_at: body.registration_closes_at,
         invitation_ttl_days: body.invitation_ttl_days.unwrap_or(30),
         nominations_per_executive: body.nominations_per_executive.unwrap_or(1),
+        description: body.description.unwrap_or_default(),
+        practical_info: body.practical_info.unwrap_or_default(),
+        contact_email: body.contact_email,
+        program: body.program,
+        reminder_days_before: body.reminder_days_before.flatten(),
     })
     .map_err(AppError::Validation)?;
     let created = crate::db::run(&state.pool, move |conn| {
@@ -311,6 +356,17 @@ pub async fn update(
             f.nominations_per_executive = patch
                 .nominations_per_executive
                 .unwrap_or(f.nominations_per_executive);
+            f.description = patch.description.unwrap_or(f.description);
+            f.practical_info = patch.practical_info.unwrap_or(f.practical_info);
+            if let Some(email) = patch.contact_email {
+                f.contact_email = email;
+            }
+            if let Some(program) = patch.program {
+                f.program = program;
+            }
+            if let Some(days) = patch.reminder_days_before {
+                f.reminder_days_before = days;
+            }
             if let Some(opens) = patch.registration_opens_at {
                 f.registration_opens_at = opens;
             }

@@ -19,4 +19,5 @@ pub mod organizers;
 pub mod printouts;
 pub mod registrations;
 pub mod scholarships;
+pub mod sessions;
 pub mod stats;

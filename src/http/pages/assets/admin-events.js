@@ -97,10 +97,20 @@
       C.setValue(form, 'status', event.status);
       C.setValue(form, 'registration_opens_at', utcToWall(event.registration_opens_at, event.timezone));
       C.setValue(form, 'registration_closes_at', utcToWall(event.registration_closes_at, event.timezone));
+      C.setValue(form, 'description', event.description);
+      C.setValue(form, 'practical_info', event.practical_info);
+      C.setValue(form, 'contact_email', event.contact_email);
+      C.setValue(form, 'program', event.program);
+      C.setValue(form, 'invitation_ttl_days', event.invitation_ttl_days);
+      C.setValue(form, 'nominations_per_executive', event.nominations_per_executive);
+      C.setValue(form, 'reminder_days_before', event.reminder_days_before);
     } else {
       C.setValue(form, 'timezone', 'America/New_York');
       C.setValue(form, 'currency', 'USD');
       C.setValue(form, 'status', 'open');
+      C.setValue(form, 'invitation_ttl_days', 30);
+      C.setValue(form, 'nominations_per_executive', 1);
+      C.setValue(form, 'reminder_days_before', 3);
     }
     C.control(form, 'currency').addEventListener('input', function () {
       var code = C.value(form, 'currency').toUpperCase();
@@ -133,6 +143,25 @@
       else body.capacity = parseInt(capacity, 10);
       var budget = A.amount(form, 'scholarship_budget_cents', errors, 'the travel scholarship budget (0 for none)');
       if (budget !== null) body.scholarship_budget_cents = budget;
+      body.description = v('description');
+      body.practical_info = v('practical_info');
+      // Empty clears the address or programme (null); a new event simply has none.
+      ['contact_email', 'program'].forEach(function (name) {
+        if (v(name)) body[name] = v(name);
+        else if (editing) body[name] = null;
+      });
+      [['invitation_ttl_days', 'the number of days', true], ['nominations_per_executive', 'the number of young leaders', true],
+        ['reminder_days_before', 'the number of days', false]].forEach(function (f) {
+        var raw = v(f[0]);
+        if (!raw) {
+          if (f[2]) errors[f[0]] = ['enter ' + f[1]];
+          else body[f[0]] = null;
+        } else if (!/^\d{1,3}$/.test(raw)) {
+          errors[f[0]] = ['enter ' + f[1] + ' as a whole number, like 3'];
+        } else {
+          body[f[0]] = parseInt(raw, 10);
+        }
+      });
 
       var zoneOk = true;
       try { zoneOffset(body.timezone || 'UTC', Date.now()); } catch (e) { zoneOk = false; }

@@ -463,6 +463,32 @@
     document.querySelectorAll('[data-currency-prefix]').forEach(function (el) {
       el.textContent = C.currencySymbol(event.currency);
     });
+    // The organizers' Markdown, as HTML that the service has already cleaned to an
+    // allow-list (ammonia: no script, handler or javascript: link). It is parsed in an
+    // inert document, where nothing runs or loads, and its nodes are moved here: the one
+    // place these scripts take HTML, and only the service's own cleaned output.
+    var cleaned = function (el, html) {
+      if (!el || !html) return false;
+      var doc = new DOMParser().parseFromString(String(html), 'text/html');
+      el.replaceChildren.apply(el, Array.prototype.map.call(doc.body.childNodes, function (n) {
+        return document.importNode(n, true);
+      }));
+      return true;
+    };
+    var description = C.byId('event-description');
+    if (cleaned(description, event.description_html)) description.hidden = false;
+    cleaned(C.byId('event-practical'), event.practical_info_html);
+    // "contact the organizing team" names its address where the event has one.
+    document.querySelectorAll('.js-contact').forEach(function (el) {
+      el.textContent = '';
+      if (!event.contact_email) return;
+      var a = document.createElement('a');
+      a.className = 'link';
+      a.href = 'mailto:' + event.contact_email;
+      a.textContent = event.contact_email;
+      el.appendChild(document.createTextNode(' at '));
+      el.appendChild(a);
+    });
   };
 
   /** Where a same-service link points, as a path on this origin: the API may build
