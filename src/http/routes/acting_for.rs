@@ -36,6 +36,28 @@ fn registration_of(
     registration::find_in_event(conn, &event.id, id)
 }
 
+/// Runs `act` on the event's registration named by `path` in one write transaction, as
+/// `organizer`, and answers the registration as it is after: the shape of every act on
+/// one registration.
+async fn act_on(
+    state: &AppState,
+    organizer_id: String,
+    path: (String, String),
+    act: impl FnOnce(&mut DbConnection, &Registration, &Actor) -> Result<Registration, AppError>
+        + Send
+        + 'static,
+) -> Result<RegistrationView, AppError> {
+    let (slug, id) = path;
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let before = registration_of(conn, &slug, &id)?;
+            let after = act(conn, &before, &Actor::organizer(&organizer_id))?;
+            view(conn, &after)
+        })
+    })
+    .await
+}
+
 /// Register a person for the event, as they would with their invitation.
 ///
 /// For someone who phoned or wrote: the person's open invitation is accepted (or one is
@@ -98,15 +120,12 @@ pub async fn update(
     ValidJson(fields): ValidJson<DetailsFields>,
 ) -> Result<HttpResponse, AppError> {
     let change = DetailsChange::parse(fields).map_err(AppError::Validation)?;
-    let (slug, id) = path.into_inner();
-    let view = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let before = registration_of(conn, &slug, &id)?;
-            let actor = Actor::organizer(&organizer.id);
-            let after = update_details::update_details(conn, &before, &change, &actor)?;
-            view(conn, &after)
-        })
-    })
+    let view = act_on(
+        &state,
+        organizer.id,
+        path.into_inner(),
+        move |conn, before, actor| update_details::update_details(conn, before, &change, actor),
+    )
     .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -144,19 +163,18 @@ pub async fn cancel(
     OptionalJson(body): OptionalJson<CancelRequest>,
 ) -> Result<HttpResponse, AppError> {
     let note = decision_note(body.note.as_deref()).map_err(|m| AppError::invalid("note", m))?;
-    let (slug, id) = path.into_inner();
     let base = state.settings.base_url.clone();
-    let (view, id) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let before = registration_of(conn, &slug, &id)?;
-            let actor = Actor::organizer(&organizer.id);
-            let after = cancel::cancel_with_note(conn, &base, &before, &actor, note.as_deref())?;
-            Ok((view(conn, &after)?, after.id))
-        })
-    })
+    let view = act_on(
+        &state,
+        organizer.id,
+        path.into_inner(),
+        move |conn, before, actor| {
+            cancel::cancel_with_note(conn, &base, before, actor, note.as_deref())
+        },
+    )
     .await?;
     state.outbox.notify();
-    tracing::info!(registration_id = %id, "registration cancelled by an organizer");
+    tracing::info!(registration_id = %view.id, "registration cancelled by an organizer");
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -178,19 +196,16 @@ pub async fn confirm(
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let (slug, id) = path.into_inner();
     let base = state.settings.base_url.clone();
-    let (view, id) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let before = registration_of(conn, &slug, &id)?;
-            let actor = Actor::organizer(&organizer.id);
-            let after = confirm::confirm(conn, &base, &before, &actor)?;
-            Ok((view(conn, &after)?, after.id))
-        })
-    })
+    let view = act_on(
+        &state,
+        organizer.id,
+        path.into_inner(),
+        move |conn, before, actor| confirm::confirm(conn, &base, before, actor),
+    )
     .await?;
     state.outbox.notify();
-    tracing::info!(registration_id = %id, "confirmed from the waiting list by an organizer");
+    tracing::info!(registration_id = %view.id, "confirmed from the waiting list by an organizer");
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -13,7 +13,7 @@ use crate::db::models::scholarship::ScholarshipRequest;
 /// A registration as its registrant and the organizers see it.
 #[derive(Serialize, ToSchema)]
 pub struct RegistrationView {
-    id: String,
+    pub id: String,
     /// `confirmed`, `waitlisted` or `cancelled`.
     #[schema(example = "confirmed")]
     status: String,
