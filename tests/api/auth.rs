@@ -203,3 +203,15 @@ async fn a_form_post_is_refused_because_only_json_is_accepted() {
         .await;
     res.problem(415);
 }
+
+#[actix_web::test]
+async fn a_login_address_with_a_nul_byte_is_a_field_error_not_a_database_error() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            &json!({ "email": "a\u{0}b@example.org", "password": "whatever it is" }),
+        )
+        .await;
+    assert_eq!(res.invalid_fields(), ["email"]);
+}

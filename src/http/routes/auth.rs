@@ -42,7 +42,10 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::new();
     let email = body.email.trim().to_lowercase();
-    if email.is_empty() || email.len() > 254 {
+    // No account's address holds a control character (they are parsed when made), and
+    // PostgreSQL refuses a NUL in text outright: such an address is a wrong field, not a
+    // query to run.
+    if email.is_empty() || email.len() > 254 || email.chars().any(char::is_control) {
         errors.add("email", "enter the email address of your organizer account");
     }
     if body.password.is_empty() || body.password.len() > 1024 {
