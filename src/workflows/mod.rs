@@ -31,4 +31,5 @@ pub mod request_scholarship;
 pub mod resend;
 pub mod revoke;
 pub mod send_manage_link;
+pub mod sweep;
 pub mod update_details;
