@@ -6,6 +6,7 @@ mod auth;
 mod authz;
 mod check_ins;
 mod cli;
+mod dkim;
 mod email_safety;
 mod event_content;
 mod events;
