@@ -31,4 +31,5 @@ mod secrets;
 mod smtp;
 mod smtp_safety;
 mod stats;
+mod surveys;
 mod transfer;
