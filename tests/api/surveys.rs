@@ -553,6 +553,7 @@ async fn a_programme_of_three_events_over_five_communities_adds_up_figure_by_fig
         Some(4)
     );
     assert_eq!(programs["items"][0]["published"], false);
+    assert_eq!(app.get(&format!("/impact/{PROGRAM}")).await.status, 404);
     let res = app
         .post_as(&admin, "/api/v1/programs/no-such/publish", &json!({}))
         .await;
@@ -565,4 +566,21 @@ async fn a_programme_of_three_events_over_five_communities_adds_up_figure_by_fig
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
+    let page = app.get(&format!("/impact/{PROGRAM}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("It changed how we budget."));
+    assert!(!page.text().contains("Not for quoting."));
+
+    // The dashboard's page shows the same figures, to organizers only.
+    let page = app
+        .get_as(&admin, &format!("/admin/impact?program={PROGRAM}"))
+        .await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    for figure in ["165", "80%", "(4 of 5)", "67%", "Worth the trip."] {
+        assert!(text.contains(figure), "{figure} in {text}");
+    }
+    // Anybody else is sent to sign in (the client follows the redirect).
+    let anon = app.get(&format!("/admin/impact?program={PROGRAM}")).await;
+    assert!(!anon.text().contains("Worth the trip."), "{}", anon.text());
 }

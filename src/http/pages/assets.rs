@@ -20,6 +20,16 @@ struct Asset {
 
 const ASSETS: &[Asset] = &[
     Asset {
+        name: "survey.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/survey.css"),
+    },
+    Asset {
+        name: "survey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/survey.js"),
+    },
+    Asset {
         name: "convene.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("assets/convene.css"),
