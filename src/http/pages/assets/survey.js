@@ -72,24 +72,21 @@
     summary = C.byId('error-summary');
     C.showLoading();
     C.api('GET', path).then(function (res) { show(res, false); });
-    form.addEventListener('submit', function (event) {
-      event.preventDefault();
-      C.guard(C.byId('survey-submit'), function () {
-        return C.api('PUT', path, { answers: answers() }).then(function (res) {
-          if (res.status === 200) {
-            C.clearErrors(form, summary);
-            fill(res.data);
-            C.showState('state-thanks', 'Thank you', true);
-          } else if (res.status === 422 && res.data && res.data.errors) {
-            C.showErrors(form, summary, res.data.errors);
-          } else if (res.status === 410) {
-            C.showState('state-gone', 'Survey closed', true);
-          } else {
-            C.showErrors(form, summary, {}, C.failureMessage(res, 'survey'));
-          }
-        });
+    form.addEventListener('submit', C.guard(C.byId('survey-submit'), function () {
+      return C.api('PUT', path, { answers: answers() }).then(function (res) {
+        if (res.status === 200) {
+          C.clearErrors(form, summary);
+          fill(res.data);
+          C.showState('state-thanks', 'Thank you', true);
+        } else if (res.status === 422 && res.data && res.data.errors) {
+          C.showErrors(form, summary, res.data.errors);
+        } else if (res.status === 410) {
+          C.showState('state-gone', 'Survey closed', true);
+        } else {
+          C.showErrors(form, summary, {}, C.failureMessage(res, 'survey'));
+        }
       });
-    });
+    }));
     C.byId('edit-again').addEventListener('click', function () {
       C.showState('state-survey', 'Your survey', true);
     });
