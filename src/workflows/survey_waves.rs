@@ -18,6 +18,7 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::survey::{self, Attendance, SurveyResponse};
 use crate::db::{truncate_micros, write_transaction, DbConnection};
+use crate::domain::event::EventStatus;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::survey::{ended_at, Wave, REMINDER_AFTER_DAYS, WAVE_WINDOW_DAYS};
 use crate::domain::SecretToken;
@@ -169,7 +170,8 @@ pub fn sweep_surveys(
     let window = Duration::days(WAVE_WINDOW_DAYS);
     for e in event::list(conn, None)? {
         let ended = event_ended_at(&e);
-        if ended > now {
+        // A draft never took place.
+        if ended > now || e.status() == EventStatus::Draft {
             continue;
         }
         record_attendance(conn, &e, now)?;

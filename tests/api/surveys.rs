@@ -583,4 +583,56 @@ async fn a_programme_of_three_events_over_five_communities_adds_up_figure_by_fig
     // Anybody else is sent to sign in (the client follows the redirect).
     let anon = app.get(&format!("/admin/impact?program={PROGRAM}")).await;
     assert!(!anon.text().contains("Worth the trip."), "{}", anon.text());
+
+    // The retention sweep anonymizes the people (as `workflows::impact` says it may):
+    // every figure stays, only the quotes, which need their authors, go.
+    forget_people(&app);
+    let after = impact(&app, &admin).await;
+    for figure in [
+        "events",
+        "participants",
+        "communities",
+        "residents_engaged",
+        "would_recommend",
+        "learned",
+        "still_applying",
+        "by_event",
+    ] {
+        assert_eq!(after[figure], report[figure], "{figure}");
+    }
+    assert_eq!(after["testimonials"], json!([]));
+}
+
+/// What the retention sweep may do to personal data, done here by hand.
+fn forget_people(app: &TestApp) {
+    use convene::db::schema::{
+        impact_attendances, impact_people, registrations, survey_links, survey_responses,
+    };
+    use diesel::prelude::*;
+    let mut conn = app.pool.get().expect("connection");
+    diesel::update(impact_attendances::table)
+        .set(impact_attendances::registration_id.eq(None::<String>))
+        .execute(&mut *conn)
+        .expect("attendances");
+    diesel::update(impact_people::table)
+        .set(impact_people::email.eq(None::<String>))
+        .execute(&mut *conn)
+        .expect("people");
+    diesel::update(survey_responses::table)
+        .set((
+            survey_responses::highlight.eq(None::<String>),
+            survey_responses::testimonial.eq(None::<String>),
+        ))
+        .execute(&mut *conn)
+        .expect("answers");
+    diesel::delete(survey_links::table)
+        .execute(&mut *conn)
+        .expect("links");
+    diesel::update(registrations::table)
+        .set((
+            registrations::full_name.eq("(erased)"),
+            registrations::email.eq(registrations::id),
+        ))
+        .execute(&mut *conn)
+        .expect("registrations");
 }
