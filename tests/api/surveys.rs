@@ -367,6 +367,48 @@ async fn a_programme_with_no_answers_has_rates_with_no_percent() {
     assert_eq!(res.invalid_fields(), ["program"]);
 }
 
+#[actix_web::test]
+async fn an_attendee_of_two_events_and_a_community_of_two_events_are_counted_once() {
+    let app = spawn_app_with(&[]).await;
+    let admin = app.admin().await;
+    for slug in ["t1-ev", "t2-ev"] {
+        event(&app, &admin, slug).await;
+    }
+    attendee(&app, &admin, "t1-ev", "fay@example.org", "Alton").await;
+    attendee(&app, &admin, "t2-ev", "fay@example.org", "Alton").await;
+    attendee(&app, &admin, "t2-ev", "gus@example.org", "Alton").await;
+    end(&app, &admin, "t1-ev", 20).await;
+    end(&app, &admin, "t2-ev", 10).await;
+    let report = impact(&app, &admin).await;
+    assert_eq!(report["events"], 2);
+    assert_eq!(report["participants"], 2); // Fay (twice) and Gus
+    assert_eq!(report["communities"], 1); // Alton, at both events
+}
+
+#[actix_web::test]
+async fn a_registration_cancelled_after_the_event_is_never_surveyed() {
+    let app = spawn_app_with(&[]).await;
+    let admin = app.admin().await;
+    event(&app, &admin, "t3-ev").await;
+    attendee(&app, &admin, "t3-ev", "hal@example.org", "Alton").await;
+    let ivy = attendee(&app, &admin, "t3-ev", "ivy@example.org", "Bexley").await;
+    end(&app, &admin, "t3-ev", 1).await;
+    // The attendance is written down (by the report), then Ivy's registration cancelled.
+    assert_eq!(impact(&app, &admin).await["participants"], 2);
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/t3-ev/registrations/{ivy}/cancel"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    app.wait_for_email("ivy@example.org").await; // cancelled
+    assert_eq!(sent(&app, &admin, "t3-ev", "post_event").await, 1);
+    survey_token(&app, "hal@example.org").await;
+    app.assert_no_email_to("ivy@example.org").await;
+}
+
 /// Three ended events of one programme over five communities (and one event to come),
 /// built through the API only; every figure checked against the hand count in comments.
 #[actix_web::test]
