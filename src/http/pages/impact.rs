@@ -72,9 +72,12 @@ async fn admin_page(
         })
         .collect();
     let view = ImpactView::of(&report);
+    let published = programs
+        .iter()
+        .any(|p| p.published && Some(&p.program) == view.program.as_ref());
     let body = render_with(
         "impact.html",
-        context! { admin => true, program => view.program.clone(), report => minijinja::Value::from(minijinja::value::Serde(&view)), programs => minijinja::Value::from(minijinja::value::Serde(&programs)) },
+        context! { admin => true, published => published, program => view.program.clone(), report => minijinja::Value::from(minijinja::value::Serde(&view)), programs => minijinja::Value::from(minijinja::value::Serde(&programs)) },
     )?;
     Ok(html(StatusCode::OK, body, Caching::Private))
 }
@@ -103,7 +106,7 @@ async fn public_page(
     let view = ImpactView::of(&report);
     let body = render_with(
         "impact.html",
-        context! { admin => false, program => view.program.clone(), report => minijinja::Value::from(minijinja::value::Serde(&view)), programs => Vec::<String>::new() },
+        context! { admin => false, published => true, program => view.program.clone(), report => minijinja::Value::from(minijinja::value::Serde(&view)), programs => Vec::<String>::new() },
     )?;
     Ok(html(StatusCode::OK, body, Caching::Public))
 }

@@ -134,8 +134,12 @@ test('the impact page shows the figures, a chart per event and the quotes; publi
 
     const before = await page.goto(`/impact/${PROGRAM}`);
     assert.equal(before.status(), 404);
-    const res = await s.api('POST', `/programs/${PROGRAM}/publish`, {}, admin);
-    assert.equal(res.status, 200, JSON.stringify(res.data));
+    // Published from the impact page, with the keyboard.
+    await page.goto(`/admin/impact?program=${PROGRAM}`);
+    await tabTo(page, '#publish');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'public page' }).waitFor();
+    assert.equal(await page.locator('#publish').count(), 0);
     const pub = await s.page(...SMALL);
     const after = await pub.goto(`/impact/${PROGRAM}`);
     assert.equal(after.status(), 200);
