@@ -160,46 +160,72 @@ pub struct SweepReport {
 }
 
 /// One sweep as of `now`: records the attendance of the events that ended, sends the
-/// waves that are due, and the reminders. Safe to run in several processes at once.
+/// waves that are due, and the reminders. Safe to run in several processes at once. An
+/// event or survey that fails does not hold up the others; the first error is returned
+/// after the rest were done (the next sweep tries it again).
 pub fn sweep_surveys(
     conn: &mut DbConnection,
     base_url: &Url,
     now: DateTime<Utc>,
 ) -> Result<SweepReport, AppError> {
     let mut report = SweepReport::default();
-    let window = Duration::days(WAVE_WINDOW_DAYS);
+    let mut first_error = None;
     for e in event::list(conn, None)? {
-        let ended = event_ended_at(&e);
-        // A draft never took place.
-        if ended > now || e.status() == EventStatus::Draft {
-            continue;
-        }
-        record_attendance(conn, &e, now)?;
-        let settings = survey::settings(conn, &e.id)?;
-        if !settings.open {
-            continue;
-        }
-        for wave in [Wave::PostEvent, Wave::FollowUp] {
-            let due = settings.due_at(wave, ended);
-            if now < due || now > due + window {
-                continue;
-            }
-            if let Ok(n) = send_wave(conn, base_url, &e, wave, now, &Actor::system())? {
-                match wave {
-                    Wave::PostEvent => report.post_event += n,
-                    Wave::FollowUp => report.follow_up += n,
-                }
-            }
+        if let Err(err) = sweep_event(conn, base_url, &e, now, &mut report) {
+            tracing::warn!(event_id = %e.id, error = %err, "survey sweep of an event failed");
+            first_error.get_or_insert(err);
         }
     }
     let at = truncate_micros(now.naive_utc());
     let sent_before = at - Duration::days(REMINDER_AFTER_DAYS);
     for r in survey::due_for_reminder(conn, sent_before, BATCH)? {
-        if remind(conn, base_url, &r, at)? {
-            report.reminded += 1;
+        match remind(conn, base_url, &r, at) {
+            Ok(true) => report.reminded += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(survey_id = %r.id, error = %err, "survey reminder failed");
+                first_error.get_or_insert(err);
+            }
         }
     }
-    Ok(report)
+    match first_error {
+        Some(err) => Err(err),
+        None => Ok(report),
+    }
+}
+
+/// The waves of one event that are due as of `now`.
+fn sweep_event(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    e: &Event,
+    now: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let ended = event_ended_at(e);
+    // A draft never took place.
+    if ended > now || e.status() == EventStatus::Draft {
+        return Ok(());
+    }
+    record_attendance(conn, e, now)?;
+    let settings = survey::settings(conn, &e.id)?;
+    if !settings.open {
+        return Ok(());
+    }
+    let window = Duration::days(WAVE_WINDOW_DAYS);
+    for wave in [Wave::PostEvent, Wave::FollowUp] {
+        let due = settings.due_at(wave, ended);
+        if now < due || now > due + window {
+            continue;
+        }
+        if let Ok(n) = send_wave(conn, base_url, e, wave, now, &Actor::system())? {
+            match wave {
+                Wave::PostEvent => report.post_event += n,
+                Wave::FollowUp => report.follow_up += n,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reminds one attendee of a survey they have not answered, once, while it is open
