@@ -25,6 +25,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/survey.css"),
     },
     Asset {
+        name: "admin-survey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-survey.js"),
+    },
+    Asset {
         name: "impact.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/impact.js"),

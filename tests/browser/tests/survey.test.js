@@ -151,3 +151,27 @@ test('the impact page shows the figures, a chart per event and the quotes; publi
     await page.context().close();
   }
 });
+
+test('an organizer sets the survey up on the event\'s Survey page and sends a wave again, to nobody new', async () => {
+  const page = await s.page();
+  try {
+    await s.signIn(page);
+    await page.goto(`/admin/events/${SLUG}/survey`);
+    await page.locator('#page').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#survey-days').inputValue(), '90');
+    await s.axe(page, 'the survey page of the dashboard');
+    await page.locator('#survey-hours').fill('-1');
+    await page.locator('#survey-save').click();
+    await page.locator('#error-summary').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#survey-hours').getAttribute('aria-invalid'), 'true');
+    await page.locator('#survey-hours').fill('48');
+    await page.locator('#survey-save').click();
+    await page.getByText('The survey settings have been saved.').waitFor();
+    await page.locator('#send-post_event').click();
+    await page.getByText('Nobody was sent the survey').waitFor();
+    const res = await s.api('GET', `/events/${SLUG}/survey`, undefined, admin);
+    assert.equal(res.data.send_after_hours, 48);
+  } finally {
+    await page.context().close();
+  }
+});
