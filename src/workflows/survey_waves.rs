@@ -78,6 +78,8 @@ pub enum SendRefused {
     NotEnded,
     /// The survey is closed.
     Closed,
+    /// A draft event did not take place.
+    Draft,
 }
 
 /// Sends `wave` now to every attendee who has not had it; how many got it.
@@ -89,6 +91,9 @@ pub fn send_wave(
     at: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<Result<usize, SendRefused>, AppError> {
+    if e.status() == EventStatus::Draft {
+        return Ok(Err(SendRefused::Draft));
+    }
     if event_ended_at(e) > at {
         return Ok(Err(SendRefused::NotEnded));
     }

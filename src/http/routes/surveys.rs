@@ -139,7 +139,7 @@ pub struct SendWaveView {
     responses(
         (status = 202, description = "Queued: the emails go out shortly.", body = SendWaveView),
         (status = 404, description = "No such event."),
-        (status = 409, description = "The event has not ended yet, or its survey is closed."),
+        (status = 409, description = "The event has not ended yet, is a draft, or its survey is closed."),
         (status = 422, description = "`wave` is not `post_event` or `follow_up`."),
     )
 )]
@@ -164,6 +164,9 @@ pub async fn send(
             )),
             Err(SendRefused::Closed) => Err(AppError::conflict(
                 "The survey of this event is closed; open it first.",
+            )),
+            Err(SendRefused::Draft) => Err(AppError::conflict(
+                "The event is a draft: it did not take place, so it has nobody to survey.",
             )),
         }
     })
