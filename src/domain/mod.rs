@@ -16,6 +16,7 @@ pub mod phone;
 pub mod registration;
 pub mod scholarship;
 pub mod slug;
+pub mod survey;
 pub mod text;
 pub mod token;
 

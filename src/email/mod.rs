@@ -12,6 +12,7 @@ pub mod nominations;
 pub mod outbox;
 pub mod reviewers;
 pub mod scholarships;
+pub mod surveys;
 pub mod templates;
 pub mod transport;
 pub mod worker;

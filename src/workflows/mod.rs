@@ -10,6 +10,7 @@
 
 pub mod agenda;
 pub mod answer_award;
+pub mod answer_survey;
 pub mod award_deadlines;
 pub mod bulk_invite;
 pub mod cancel;
@@ -20,6 +21,7 @@ pub mod decide_request;
 pub mod decide_scholarship;
 pub mod decline;
 pub mod expire;
+pub mod impact;
 pub mod invite;
 pub mod links;
 pub mod nominate;
@@ -31,5 +33,7 @@ pub mod request_scholarship;
 pub mod resend;
 pub mod revoke;
 pub mod send_manage_link;
+pub mod survey_settings;
+pub mod survey_waves;
 pub mod sweep;
 pub mod update_details;

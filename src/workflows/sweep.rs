@@ -13,13 +13,17 @@ use url::Url;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::workflows::award_deadlines::sweep_scholarships;
+use crate::workflows::survey_waves::sweep_surveys;
 
 /// One task of the sweep: it adds what it did to the report.
 type Task = fn(&mut DbConnection, &Url, DateTime<Utc>, &mut SweepReport) -> Result<(), AppError>;
 
 /// The tasks of one pass, in order, each with the name its failure is reported under.
 /// A new piece of time-based work is one line here and one function below.
-const TASKS: &[(&str, Task)] = &[("scholarship awards", scholarship_awards)];
+const TASKS: &[(&str, Task)] = &[
+    ("scholarship awards", scholarship_awards),
+    ("survey waves", survey_waves),
+];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
 #[derive(Debug, Default)]
@@ -70,5 +74,18 @@ fn scholarship_awards(
     let done = sweep_scholarships(conn, base_url, as_of)?;
     report.count("scholarship awards lapsed", done.lapsed);
     report.count("scholarship award reminders queued", done.reminded);
+    Ok(())
+}
+
+fn survey_waves(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let done = sweep_surveys(conn, base_url, as_of)?;
+    report.count("post-event surveys sent", done.post_event);
+    report.count("follow-up surveys sent", done.follow_up);
+    report.count("survey reminders queued", done.reminded);
     Ok(())
 }

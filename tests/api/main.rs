@@ -32,4 +32,5 @@ mod secrets;
 mod smtp;
 mod smtp_safety;
 mod stats;
+mod surveys;
 mod transfer;

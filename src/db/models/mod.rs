@@ -15,6 +15,7 @@ pub mod registration;
 pub mod scholarship;
 pub mod session;
 pub mod stats;
+pub mod survey;
 
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::Text;
