@@ -223,6 +223,7 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(emails::__path_list, emails::list),
                 op(emails::__path_resend, emails::resend),
+                op(emails::__path_resend_failed, emails::resend_failed),
             ],
         ),
         (

@@ -31,6 +31,7 @@ pub mod register_for;
 pub mod request_invitation;
 pub mod request_scholarship;
 pub mod resend;
+pub mod resend_email;
 pub mod revoke;
 pub mod send_manage_link;
 pub mod survey_settings;
