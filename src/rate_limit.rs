@@ -96,6 +96,9 @@ pub struct PublicLimits {
     pub invitation_requests: SlidingWindows<std::net::IpAddr>,
     /// Unknown invitation or manage tokens: only guessing produces many.
     pub token_misses: SlidingWindows<std::net::IpAddr>,
+    /// Requests for a password-reset link: nobody forgets ten passwords an hour, and
+    /// each sends an email.
+    pub password_resets: SlidingWindows<std::net::IpAddr>,
 }
 
 impl PublicLimits {
@@ -107,6 +110,7 @@ impl PublicLimits {
                 Duration::from_secs(3600),
             ),
             token_misses: SlidingWindows::new(settings.token_miss_limit, Duration::from_secs(600)),
+            password_resets: SlidingWindows::new(10, Duration::from_secs(3600)),
         }
     }
 }

@@ -26,6 +26,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        organizer_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Text,
         slug -> Text,
@@ -322,6 +332,7 @@ diesel::joinable!(registrations -> communities (community_id));
 diesel::joinable!(nominations -> registrations (registration_id));
 diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
+diesel::joinable!(password_resets -> organizers (organizer_id));
 diesel::joinable!(audit_log -> events (event_id));
 diesel::joinable!(registration_manage_tokens -> registrations (registration_id));
 diesel::joinable!(check_ins -> registrations (registration_id));
@@ -337,6 +348,7 @@ diesel::joinable!(survey_links -> survey_responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
     organizer_sessions,
+    password_resets,
     events,
     audit_log,
     communities,

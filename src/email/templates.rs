@@ -63,6 +63,7 @@ email_templates![
     "scholarship_lapsed",
     "survey_invitation",
     "survey_reminder",
+    "password_reset",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -109,7 +109,7 @@ pub async fn resolve_session(
 }
 
 /// Throttles the guessing of secret links. A client address that asked for too many
-/// unknown invitation, manage or survey tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
+/// unknown invitation, manage, survey or password-reset tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
 /// 429 with `Retry-After` on every token endpoint until it passes, valid tokens included:
 /// otherwise the answer would still tell a guesser which tokens exist. Other addresses,
 /// using their own links, are not affected.
@@ -120,7 +120,8 @@ pub async fn token_lookups(
     let path = req.path();
     let by_token = path.starts_with("/api/v1/invitations/")
         || path.starts_with("/api/v1/manage/")
-        || path.starts_with("/api/v1/surveys/");
+        || path.starts_with("/api/v1/surveys/")
+        || path.starts_with("/api/v1/auth/password-reset/");
     let ip = req.peer_addr().map(|a| a.ip());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(ip), Some(state)) = (by_token, ip, state) else {

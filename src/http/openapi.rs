@@ -30,7 +30,7 @@ use crate::http::routes::{
     invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
     registrations, scholarships, sessions, stats,
 };
-use crate::http::routes::{impact, surveys};
+use crate::http::routes::{impact, passwords, surveys};
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
 pub const API_PREFIX: &str = "/api/v1";
@@ -132,6 +132,9 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(auth::__path_logout, auth::logout),
                 op(auth::__path_me, auth::me),
                 op(auth::__path_update_me, auth::update_me),
+                op(passwords::__path_change, passwords::change),
+                op(passwords::__path_request_reset, passwords::request_reset),
+                op(passwords::__path_reset, passwords::reset),
             ],
         ),
         (

@@ -25,6 +25,7 @@ pub mod impact;
 pub mod invite;
 pub mod links;
 pub mod nominate;
+pub mod passwords;
 pub mod promote;
 pub mod register;
 pub mod register_for;

@@ -25,6 +25,7 @@ mod openapi;
 mod organizers;
 mod outbox;
 mod pages;
+mod passwords;
 mod printouts;
 mod registration;
 mod scholarships;

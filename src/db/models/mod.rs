@@ -11,6 +11,7 @@ pub mod invitation_request;
 pub mod manage_token;
 pub mod nomination;
 pub mod organizer;
+pub mod password_reset;
 pub mod registration;
 pub mod scholarship;
 pub mod session;

@@ -70,3 +70,18 @@ pub fn delete_for_organizer(conn: &mut DbConnection, organizer_id: &str) -> Resu
     .execute(conn)?;
     Ok(())
 }
+
+/// Ends every session of the organizer but the one whose token hashes to `keep`.
+pub fn delete_for_organizer_except(
+    conn: &mut DbConnection,
+    organizer_id: &str,
+    keep: &str,
+) -> Result<(), AppError> {
+    diesel::delete(
+        organizer_sessions::table
+            .filter(organizer_sessions::organizer_id.eq(organizer_id))
+            .filter(organizer_sessions::token_hash.ne(keep)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

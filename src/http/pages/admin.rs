@@ -83,6 +83,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_survey.html"),
     ),
     (
+        "admin_forgot_password.html",
+        include_str!("templates/admin_forgot_password.html"),
+    ),
+    (
+        "admin_reset_password.html",
+        include_str!("templates/admin_reset_password.html"),
+    ),
+    (
+        "admin_password.html",
+        include_str!("templates/admin_password.html"),
+    ),
+    (
         "admin_not_found.html",
         include_str!("templates/admin_not_found.html"),
     ),
@@ -93,6 +105,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(events))
         .route("/admin/", web::get().to(events))
         .route("/admin/sign-in", web::get().to(sign_in))
+        .route("/admin/forgot-password", web::get().to(forgot_password))
+        .route(
+            "/admin/reset-password/{token}",
+            web::get().to(reset_password),
+        )
+        .route("/admin/password", web::get().to(password))
         .route("/admin/events/new", web::get().to(new_event))
         .route("/admin/organizers", web::get().to(organizers))
         .route("/admin/audit", web::get().to(audit))
@@ -158,6 +176,31 @@ fn missing() -> Result<HttpResponse, AppError> {
 
 async fn sign_in() -> Result<HttpResponse, AppError> {
     page("admin_sign_in.html", "sign-in", None, "", context! {})
+}
+
+async fn forgot_password() -> Result<HttpResponse, AppError> {
+    page(
+        "admin_forgot_password.html",
+        "forgot-password",
+        None,
+        "",
+        context! {},
+    )
+}
+
+/// The page of an emailed reset link; its script reads the token from the address.
+async fn reset_password() -> Result<HttpResponse, AppError> {
+    page(
+        "admin_reset_password.html",
+        "reset-password",
+        None,
+        "",
+        context! {},
+    )
+}
+
+async fn password() -> Result<HttpResponse, AppError> {
+    page("admin_password.html", "password", None, "", context! {})
 }
 
 async fn events() -> Result<HttpResponse, AppError> {
@@ -258,6 +301,9 @@ mod tests {
         let slug = Slug::parse("future-city-2027").expect("slug");
         for (template, name) in [
             ("admin_sign_in.html", "sign-in"),
+            ("admin_forgot_password.html", "forgot-password"),
+            ("admin_reset_password.html", "reset-password"),
+            ("admin_password.html", "password"),
             ("admin_events.html", "events"),
             ("admin_event_form.html", "event-form"),
             ("admin_overview.html", "overview"),

@@ -17,6 +17,7 @@ pub mod manage;
 pub mod metrics;
 pub mod nominations;
 pub mod organizers;
+pub mod passwords;
 pub mod printouts;
 pub mod registrations;
 pub mod scholarships;

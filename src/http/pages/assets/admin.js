@@ -537,7 +537,8 @@
 
   function start() {
     var run = pages[A.page];
-    if (A.page === 'sign-in') {
+    // Pages for whoever is not signed in: signing in, and setting a forgotten password.
+    if (A.page === 'sign-in' || A.page === 'forgot-password' || A.page === 'reset-password') {
       if (run) run();
       return;
     }
