@@ -251,6 +251,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    announcements (id) {
+        id -> Text,
+        event_id -> Text,
+        subject -> Text,
+        body -> Text,
+        audience -> Text,
+        recipients -> Integer,
+        idempotency_key -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invitations -> events (event_id));
 diesel::joinable!(invitations -> communities (community_id));
 diesel::joinable!(registrations -> events (event_id));
@@ -264,6 +278,7 @@ diesel::joinable!(registration_manage_tokens -> registrations (registration_id))
 diesel::joinable!(check_ins -> registrations (registration_id));
 diesel::joinable!(check_ins -> organizers (checked_in_by));
 diesel::joinable!(event_sessions -> events (event_id));
+diesel::joinable!(announcements -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -280,4 +295,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_ins,
     event_sessions,
     registration_manage_tokens,
+    announcements,
 );

@@ -2,6 +2,7 @@
 //! cannot hold invalid data afterwards.
 
 pub mod agenda;
+pub mod announcement;
 pub mod check_in;
 pub mod community;
 pub mod email_address;

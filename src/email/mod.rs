@@ -5,6 +5,7 @@
 //! causes it and pass it to [`outbox::queue`]; after the commit, call
 //! [`OutboxSignal::notify`] so the worker sends it at once instead of at its next poll.
 
+pub mod announcements;
 pub mod ics;
 pub mod invitation_requests;
 pub mod messages;

@@ -61,6 +61,7 @@ email_templates![
     "scholarship_waitlisted",
     "scholarship_reminder",
     "scholarship_lapsed",
+    "announcement",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -75,6 +76,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     });
     env.add_filter("money", money);
+    // The organizers' Markdown (an announcement's body) as cleaned HTML: safe as it is.
+    env.add_filter("markdown", |s: &str| {
+        minijinja::Value::from_safe_string(crate::domain::markdown::to_safe_html(s))
+    });
     for (name, source) in sources() {
         env.add_template_owned(name, source)
             .expect("email templates compile");

@@ -26,9 +26,9 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
-    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
-    registrations, scholarships, sessions, stats,
+    acting_for, announcements, audit, auth, bulk_invitations, catering, check_ins, emails, events,
+    health, invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
+    printouts, registrations, scholarships, sessions, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -149,6 +149,13 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(sessions::__path_create, sessions::create),
                 op(sessions::__path_update, sessions::update),
                 op(sessions::__path_delete, sessions::delete),
+            ],
+        ),
+        (
+            "announcements",
+            vec![
+                op(announcements::__path_create, announcements::create),
+                op(announcements::__path_list, announcements::list),
             ],
         ),
         ("stats", vec![op(stats::__path_show, stats::show)]),

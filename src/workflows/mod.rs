@@ -9,6 +9,7 @@
 //! promotes from the waiting list); route modules never import each other.
 
 pub mod agenda;
+pub mod announce;
 pub mod answer_award;
 pub mod award_deadlines;
 pub mod bulk_invite;

@@ -94,6 +94,8 @@ const ORGANIZER_ENDPOINTS: &[(&str, &str, Who)] = &[
     ("GET", "/events/{slug}/check-ins", Organizer),
     ("DELETE", "/events/{slug}/check-ins/{id}", Organizer),
     ("GET", "/events/{slug}/catering", Organizer),
+    ("GET", "/events/{slug}/announcements", Organizer),
+    ("POST", "/events/{slug}/announcements", Organizer),
 ];
 
 /// Endpoints anyone may call: no session needed, but writes from another site are refused.

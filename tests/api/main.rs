@@ -2,6 +2,7 @@
 
 mod acting_for;
 mod agenda;
+mod announcements;
 mod auth;
 mod authz;
 mod check_ins;
