@@ -462,6 +462,7 @@ async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
         "admin-review.js",
         "admin-registrations.js",
         "admin-emails.js",
+        "admin-announcements.js",
         "admin-accounts.js",
         "admin.css",
     ] {

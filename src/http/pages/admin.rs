@@ -75,6 +75,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_checkin.html"),
     ),
     (
+        "admin_announcements.html",
+        include_str!("templates/admin_announcements.html"),
+    ),
+    (
         "admin_catering.html",
         include_str!("templates/admin_catering.html"),
     ),
@@ -103,7 +107,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("", "Overview"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
@@ -111,6 +115,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("scholarships", "Scholarships"),
     ("registrations", "Registrations"),
     ("emails", "Emails"),
+    ("announcements", "Announcements"),
     ("check-in", "Check-in"),
     ("catering", "Catering"),
 ];
@@ -209,6 +214,7 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "scholarships" => ("admin_review.html", "scholarships"),
         "registrations" => ("admin_registrations.html", "registrations"),
         "emails" => ("admin_emails.html", "emails"),
+        "announcements" => ("admin_announcements.html", "announcements"),
         "check-in" => ("admin_checkin.html", "check-in"),
         "catering" => ("admin_catering.html", "catering"),
         _ => return missing(),
@@ -262,6 +268,7 @@ mod tests {
             ("admin_registrations.html", "registrations"),
             ("admin_registration.html", "registration"),
             ("admin_emails.html", "emails"),
+            ("admin_announcements.html", "announcements"),
             ("admin_checkin.html", "check-in"),
             ("admin_catering.html", "catering"),
             ("admin_audit.html", "audit"),
