@@ -126,6 +126,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         checkin_code -> Text,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod nomination;
 pub mod organizer;
 pub mod phone;
 pub mod registration;
+pub mod reminder;
 pub mod scholarship;
 pub mod slug;
 pub mod text;

@@ -11,6 +11,7 @@ pub mod invitation_requests;
 pub mod messages;
 pub mod nominations;
 pub mod outbox;
+pub mod reminders;
 pub mod reviewers;
 pub mod scholarships;
 pub mod templates;

@@ -62,6 +62,7 @@ email_templates![
     "scholarship_reminder",
     "scholarship_lapsed",
     "announcement",
+    "registration_reminder",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

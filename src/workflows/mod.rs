@@ -27,6 +27,7 @@ pub mod nominate;
 pub mod promote;
 pub mod register;
 pub mod register_for;
+pub mod remind_registrants;
 pub mod request_invitation;
 pub mod request_scholarship;
 pub mod resend;

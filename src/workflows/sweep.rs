@@ -13,13 +13,17 @@ use url::Url;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::workflows::award_deadlines::sweep_scholarships;
+use crate::workflows::remind_registrants::sweep_reminders;
 
 /// One task of the sweep: it adds what it did to the report.
 type Task = fn(&mut DbConnection, &Url, DateTime<Utc>, &mut SweepReport) -> Result<(), AppError>;
 
 /// The tasks of one pass, in order, each with the name its failure is reported under.
 /// A new piece of time-based work is one line here and one function below.
-const TASKS: &[(&str, Task)] = &[("scholarship awards", scholarship_awards)];
+const TASKS: &[(&str, Task)] = &[
+    ("scholarship awards", scholarship_awards),
+    ("registration reminders", registration_reminders),
+];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
 #[derive(Debug, Default)]
@@ -70,5 +74,16 @@ fn scholarship_awards(
     let done = sweep_scholarships(conn, base_url, as_of)?;
     report.count("scholarship awards lapsed", done.lapsed);
     report.count("scholarship award reminders queued", done.reminded);
+    Ok(())
+}
+
+fn registration_reminders(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let reminded = sweep_reminders(conn, base_url, as_of)?;
+    report.count("registration reminders queued", reminded);
     Ok(())
 }

@@ -27,6 +27,7 @@ mod outbox;
 mod pages;
 mod printouts;
 mod registration;
+mod reminders;
 mod scholarships;
 mod secrets;
 mod smtp;

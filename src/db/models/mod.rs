@@ -13,6 +13,7 @@ pub mod manage_token;
 pub mod nomination;
 pub mod organizer;
 pub mod registration;
+pub mod reminder;
 pub mod scholarship;
 pub mod session;
 pub mod stats;
