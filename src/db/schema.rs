@@ -52,6 +52,7 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         program -> Nullable<Text>,
         reminder_days_before -> Nullable<Integer>,
+        calendar_sequence -> Integer,
     }
 }
 

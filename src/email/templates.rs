@@ -63,6 +63,7 @@ email_templates![
     "scholarship_lapsed",
     "announcement",
     "registration_reminder",
+    "event_changed",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -5,6 +5,7 @@ mod agenda;
 mod announcements;
 mod auth;
 mod authz;
+mod calendars;
 mod check_ins;
 mod cli;
 mod email_safety;
