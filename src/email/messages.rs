@@ -65,13 +65,16 @@ pub fn format_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
-/// The `event` every email context carries.
+/// The `event` every email context carries (`practical_info` is Markdown: the HTML parts
+/// show it through the `markdown` filter).
 pub fn event_context(e: &Event) -> Value {
     json!({
         "name": e.name,
         "venue": e.venue,
         "city": e.city,
         "dates": format_dates(e.starts_on, e.ends_on),
+        // Markdown: travel, accommodation, meals, in the organizers' words.
+        "practical_info": e.practical_info,
     })
 }
 

@@ -479,7 +479,8 @@
     };
     var description = C.byId('event-description');
     if (cleaned(description, event.description_html)) description.hidden = false;
-    cleaned(C.byId('event-practical'), event.practical_info_html);
+    var practical = C.byId('event-practical');
+    if (cleaned(practical, event.practical_info_html)) practical.hidden = false;
     // "contact the organizing team" names its address where the event has one.
     document.querySelectorAll('.js-contact').forEach(function (el) {
       el.textContent = '';
