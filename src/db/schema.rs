@@ -267,6 +267,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_email_templates (event_id, kind) {
+        event_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(invitations -> events (event_id));
 diesel::joinable!(invitations -> communities (community_id));
 diesel::joinable!(registrations -> events (event_id));
@@ -281,6 +292,7 @@ diesel::joinable!(check_ins -> registrations (registration_id));
 diesel::joinable!(check_ins -> organizers (checked_in_by));
 diesel::joinable!(event_sessions -> events (event_id));
 diesel::joinable!(announcements -> events (event_id));
+diesel::joinable!(event_email_templates -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -298,4 +310,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_sessions,
     registration_manage_tokens,
     announcements,
+    event_email_templates,
 );

@@ -6,6 +6,7 @@ pub mod announcement;
 pub mod check_in;
 pub mod community;
 pub mod email_address;
+pub mod email_wording;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;

@@ -16,6 +16,7 @@ pub mod reviewers;
 pub mod scholarships;
 pub mod templates;
 pub mod transport;
+pub mod wording;
 pub mod worker;
 
 use std::sync::Arc;

@@ -18,12 +18,11 @@ pub fn registration_reminder(
     base: &Url,
     manage_link: &str,
 ) -> Outgoing {
-    let practical_info = (!event.practical_info.trim().is_empty()).then_some(&event.practical_info);
     registration_email(
         "registration_reminder",
         event,
         reg,
-        json!({ "manage_link": manage_link, "practical_info": practical_info }),
+        json!({ "manage_link": manage_link }),
         vec![calendar(event, reg, base).attachment()],
     )
 }

@@ -64,6 +64,7 @@ email_templates![
     "announcement",
     "registration_reminder",
     "event_changed",
+    "custom",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -20,6 +20,7 @@ pub mod decide_nomination;
 pub mod decide_request;
 pub mod decide_scholarship;
 pub mod decline;
+pub mod email_wording;
 pub mod event_changed;
 pub mod expire;
 pub mod invite;

@@ -96,6 +96,27 @@ const ORGANIZER_ENDPOINTS: &[(&str, &str, Who)] = &[
     ("GET", "/events/{slug}/catering", Organizer),
     ("GET", "/events/{slug}/announcements", Organizer),
     ("POST", "/events/{slug}/announcements", Organizer),
+    ("GET", "/events/{slug}/email-templates", Organizer),
+    (
+        "PUT",
+        "/events/{slug}/email-templates/invitation",
+        Organizer,
+    ),
+    (
+        "DELETE",
+        "/events/{slug}/email-templates/invitation",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/email-templates/invitation/preview",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/email-templates/invitation/test",
+        Organizer,
+    ),
 ];
 
 /// Endpoints anyone may call: no session needed, but writes from another site are refused.

@@ -9,6 +9,7 @@ mod calendars;
 mod check_ins;
 mod cli;
 mod email_safety;
+mod email_templates;
 mod event_content;
 mod events;
 mod faults;

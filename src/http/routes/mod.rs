@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bulk_invitations;
 pub mod catering;
 pub mod check_ins;
+pub mod email_templates;
 pub mod emails;
 pub mod events;
 pub mod health;
