@@ -465,6 +465,7 @@ async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
         "admin-registrations.js",
         "admin-emails.js",
         "admin-announcements.js",
+        "admin-wording.js",
         "admin-accounts.js",
         "admin.css",
     ] {

@@ -79,6 +79,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_announcements.html"),
     ),
     (
+        "admin_wording.html",
+        include_str!("templates/admin_wording.html"),
+    ),
+    (
         "admin_catering.html",
         include_str!("templates/admin_catering.html"),
     ),
@@ -107,7 +111,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
     ("", "Overview"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
@@ -116,6 +120,7 @@ const SECTIONS: [(&str, &str); 10] = [
     ("registrations", "Registrations"),
     ("emails", "Emails"),
     ("announcements", "Announcements"),
+    ("wording", "Email wording"),
     ("check-in", "Check-in"),
     ("catering", "Catering"),
 ];
@@ -215,6 +220,7 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "registrations" => ("admin_registrations.html", "registrations"),
         "emails" => ("admin_emails.html", "emails"),
         "announcements" => ("admin_announcements.html", "announcements"),
+        "wording" => ("admin_wording.html", "wording"),
         "check-in" => ("admin_checkin.html", "check-in"),
         "catering" => ("admin_catering.html", "catering"),
         _ => return missing(),
@@ -269,6 +275,7 @@ mod tests {
             ("admin_registration.html", "registration"),
             ("admin_emails.html", "emails"),
             ("admin_announcements.html", "announcements"),
+            ("admin_wording.html", "wording"),
             ("admin_checkin.html", "check-in"),
             ("admin_catering.html", "catering"),
             ("admin_audit.html", "audit"),
