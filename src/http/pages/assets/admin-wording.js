@@ -1,6 +1,6 @@
 /* convene dashboard — the event's email wording: pick a kind, edit it with a live
-   preview (rendered by the service with sample values, shown in a sandboxed frame where
-   nothing runs), save, restore the default, send a test to yourself. */
+   preview (rendered by the service with sample values), save, restore the default, send
+   a test to yourself. */
 (function () {
   'use strict';
 
@@ -33,6 +33,22 @@
       preview();
     }
 
+    /* The service's rendering of the email: parsed in an inert document, where nothing
+       runs or loads, then moved here without its inline styles (which this page's
+       policy does not apply) and without anything that would load. The organizers'
+       Markdown in it was cleaned to an allow-list by the service. */
+    function showHtml(el, html) {
+      // Even an inert document reports the styles it parses against the page's policy:
+      // they go before parsing (the service writes them as style="...").
+      var unstyled = String(html).replace(/\sstyle="[^"]*"/g, '');
+      var doc = new DOMParser().parseFromString(unstyled, 'text/html');
+      doc.querySelectorAll('script, img, link, style, meta, title').forEach(function (n) { n.remove(); });
+      doc.querySelectorAll('[style]').forEach(function (n) { n.removeAttribute('style'); });
+      el.replaceChildren.apply(el, Array.prototype.map.call(doc.body.childNodes, function (n) {
+        return document.importNode(n, true);
+      }));
+    }
+
     function preview() {
       var body = { subject: C.value(form, 'subject'), body: C.value(form, 'body') };
       return A.api('POST', path('/preview'), body).then(function (res) {
@@ -40,7 +56,7 @@
         if (res.status === 200 && res.data) {
           status.textContent = '';
           C.byId('preview-subject').textContent = res.data.subject;
-          C.byId('preview-html').srcdoc = res.data.html;
+          showHtml(C.byId('preview-html'), res.data.html);
           C.byId('preview-text').textContent = res.data.text;
         } else {
           status.textContent = res.status === 422 ? 'The preview waits until the wording is valid: ' + A.failure(res) : A.failure(res);
