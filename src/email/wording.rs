@@ -1,6 +1,8 @@
 //! An event's own wording of an email, in place of the default template: the organizer's
 //! subject and Markdown body, filled in with the email's values (see
-//! `domain::email_wording`) and put in the shared layout (`emails/custom/`). The default
+//! `domain::email_wording`) and put in the shared layout (`emails/custom/`), followed by
+//! what is particular to the person (the organizers' note on an invitation, why a young
+//! leader was nominated, the requests on a registration, the check-in code). The default
 //! wording each kind starts from is `emails/<kind>/wording.md` (its first line the
 //! subject).
 
@@ -49,6 +51,7 @@ pub fn default_wording(kind: Kind) -> Wording {
 /// Renders `w` with the values in `context` (an email's variables).
 pub fn render(w: &Wording, context: &Value) -> Result<Rendered, AppError> {
     let filled = fill_in(w, context);
+    let part = |key: &str| context.get(key).cloned().unwrap_or(Value::Null);
     templates::render(
         "custom",
         &json!({
@@ -56,7 +59,14 @@ pub fn render(w: &Wording, context: &Value) -> Result<Rendered, AppError> {
             "subject": filled.subject,
             "body": filled.markdown,
             "text": filled.text,
-            "checkin": context.get("checkin").cloned().unwrap_or(Value::Null),
+            // What the default wording says of the person's own case, which no
+            // placeholder carries: said after the organizers' words, where there is some.
+            "message": part("message"),
+            "reason": part("reason"),
+            "nominator": part("nominator"),
+            "scholarship": part("scholarship"),
+            "nomination": part("nomination"),
+            "checkin": part("checkin"),
         }),
     )
 }

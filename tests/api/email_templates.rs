@@ -57,9 +57,19 @@ async fn the_organizers_wording_is_what_registrants_receive_until_restored() {
     let token = invitation_token(&app, "dana@example.org").await;
     let mut form = registration_body("dana@example.org");
     form["full_name"] = json!("Dana <script>alert(1)</script> *Whitfield*");
+    form["travel_scholarship"] = json!({
+        "travelers": 1, "estimated_cost_cents": 120_000, "requested_amount_cents": 90_000,
+        "justification": "Our travel budget is frozen.",
+    });
     let res = register(&app, &token, &form).await;
     assert_eq!(res.status, 201, "{}", res.text());
-    let mail = app.wait_for_email("dana@example.org").await;
+    // The confirmation, and the receipt of the scholarship request, in either order.
+    let mail = app
+        .wait_for_emails("dana@example.org", 2)
+        .await
+        .into_iter()
+        .find(|m| m.subject.starts_with("See you soon"))
+        .expect("the confirmation in the organizers' words");
     assert_eq!(
         mail.subject,
         "See you soon, Dana <script>alert(1)</script> *Whitfield*"
@@ -75,6 +85,13 @@ async fn the_organizers_wording_is_what_registrants_receive_until_restored() {
     assert!(mail
         .text
         .contains("Your seat at **The Future City** is yours."));
+    // What the default says of the person's own case stays, after the organizers' words.
+    assert!(
+        mail.text.contains("travel scholarship of $900.00"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.text.contains("check-in code"), "{}", mail.text);
     assert!(mail.attachments.iter().any(|a| a.filename == "event.ics"));
     let link = token_of(&mail.link_containing("/manage/"));
     assert_eq!(app.get(&format!("/api/v1/manage/{link}")).await.status, 200);
