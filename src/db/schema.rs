@@ -62,6 +62,7 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         program -> Nullable<Text>,
         reminder_days_before -> Nullable<Integer>,
+        calendar_sequence -> Integer,
     }
 }
 
@@ -136,6 +137,7 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         cancelled_at -> Nullable<Timestamp>,
         checkin_code -> Text,
+        reminded_at -> Nullable<Timestamp>,
     }
 }
 
@@ -273,6 +275,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    announcements (id) {
+        id -> Text,
+        event_id -> Text,
+        subject -> Text,
+        body -> Text,
+        audience -> Text,
+        recipients -> Integer,
+        idempotency_key -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_email_templates (event_id, kind) {
+        event_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     impact_people (id) {
         id -> Text,
         email -> Nullable<Text>,
@@ -344,6 +371,8 @@ diesel::joinable!(impact_attendances -> impact_people (person_id));
 diesel::joinable!(impact_attendances -> communities (community_id));
 diesel::joinable!(survey_responses -> events (event_id));
 diesel::joinable!(survey_links -> survey_responses (response_id));
+diesel::joinable!(announcements -> events (event_id));
+diesel::joinable!(event_email_templates -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -367,4 +396,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_responses,
     survey_links,
     impact_publications,
+    announcements,
+    event_email_templates,
 );

@@ -70,6 +70,7 @@ row!(EventRow, events {
     #[serde(default)] contact_email: Option<String>,
     #[serde(default)] program: Option<String>,
     #[serde(default = "default_reminder")] reminder_days_before: Option<i32>,
+    #[serde(default)] calendar_sequence: i32,
 });
 
 /// What the migration gave the events that were there before `reminder_days_before`.
@@ -94,6 +95,7 @@ row!(RegistrationRow, registrations {
     created_at: NaiveDateTime, updated_at: NaiveDateTime,
     confirmed_at: Option<NaiveDateTime>, cancelled_at: Option<NaiveDateTime>,
     checkin_code: String,
+    #[serde(default)] reminded_at: Option<NaiveDateTime>,
 });
 
 row!(NominationRow, nominations {

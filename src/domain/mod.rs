@@ -2,9 +2,11 @@
 //! cannot hold invalid data afterwards.
 
 pub mod agenda;
+pub mod announcement;
 pub mod check_in;
 pub mod community;
 pub mod email_address;
+pub mod email_wording;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;
@@ -14,6 +16,7 @@ pub mod nomination;
 pub mod organizer;
 pub mod phone;
 pub mod registration;
+pub mod reminder;
 pub mod scholarship;
 pub mod slug;
 pub mod survey;

@@ -1,5 +1,7 @@
 //! iCalendar (RFC 5545) files for registrants: one all-day VEVENT spanning the event's
-//! dates, attached to the confirmation and promotion emails as `event.ics`.
+//! dates, attached as `event.ics` to the confirmation, promotion and reminder emails, to
+//! the update sent when the dates or venue change (the same UID, a higher SEQUENCE), and
+//! to the cancellation (METHOD:CANCEL, the same UID, a SEQUENCE higher still).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -21,6 +23,10 @@ pub struct CalendarEvent {
     pub location: String,
     pub description: String,
     pub url: Option<String>,
+    /// Raised with each change, so that a calendar replaces the entry it has.
+    pub sequence: i32,
+    /// A cancellation of the entry (METHOD:CANCEL, STATUS:CANCELLED).
+    pub cancelled: bool,
 }
 
 impl CalendarEvent {
@@ -32,9 +38,14 @@ impl CalendarEvent {
             "VERSION:2.0".to_owned(),
             "PRODID:-//convene//convene//EN".to_owned(),
             "CALSCALE:GREGORIAN".to_owned(),
-            "METHOD:PUBLISH".to_owned(),
+            if self.cancelled {
+                "METHOD:CANCEL".to_owned()
+            } else {
+                "METHOD:PUBLISH".to_owned()
+            },
             "BEGIN:VEVENT".to_owned(),
             format!("UID:{}", escape_text(&self.uid)),
+            format!("SEQUENCE:{}", self.sequence.max(0)),
             format!("DTSTAMP:{}", self.stamp.format("%Y%m%dT%H%M%SZ")),
             format!("DTSTART;VALUE=DATE:{}", date(self.starts_on)),
             format!(
@@ -50,7 +61,11 @@ impl CalendarEvent {
             lines.push(format!("URL:{}", url.replace(['\r', '\n'], "")));
         }
         lines.extend([
-            "STATUS:CONFIRMED".to_owned(),
+            if self.cancelled {
+                "STATUS:CANCELLED".to_owned()
+            } else {
+                "STATUS:CONFIRMED".to_owned()
+            },
             "TRANSP:OPAQUE".to_owned(),
             "END:VEVENT".to_owned(),
             "END:VCALENDAR".to_owned(),
@@ -138,6 +153,8 @@ mod tests {
                 "x".repeat(43)
             ),
             url: Some("https://events.example.org/events/future-city-2027".into()),
+            sequence: 2,
+            cancelled: false,
         }
     }
 
@@ -150,6 +167,22 @@ mod tests {
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:"));
         assert!(ics.ends_with("END:VEVENT\r\nEND:VCALENDAR\r\n"));
         assert!(ics.contains("\r\nMETHOD:PUBLISH\r\n"));
+        assert!(ics.contains("\r\nSEQUENCE:2\r\n"));
+        assert!(ics.contains("\r\nSTATUS:CONFIRMED\r\n"));
+    }
+
+    #[test]
+    fn a_cancellation_cancels_the_same_entry() {
+        let ics = CalendarEvent {
+            sequence: 3,
+            cancelled: true,
+            ..sample()
+        }
+        .to_ics();
+        assert!(ics.contains("\r\nMETHOD:CANCEL\r\n"));
+        assert!(ics.contains("\r\nSTATUS:CANCELLED\r\n"));
+        assert!(ics.contains("\r\nSEQUENCE:3\r\n"));
+        assert!(!ics.contains("PUBLISH"));
     }
 
     #[test]

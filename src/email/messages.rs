@@ -64,13 +64,16 @@ pub fn format_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
-/// The `event` every email context carries.
+/// The `event` every email context carries (`practical_info` is Markdown: the HTML parts
+/// show it through the `markdown` filter).
 pub fn event_context(e: &Event) -> Value {
     json!({
         "name": e.name,
         "venue": e.venue,
         "city": e.city,
         "dates": format_dates(e.starts_on, e.ends_on),
+        // Markdown: travel, accommodation, meals, in the organizers' words.
+        "practical_info": e.practical_info,
     })
 }
 
@@ -120,23 +123,11 @@ pub fn invitation(
 }
 
 /// The calendar entry of a registration; its UID stays the same across emails, so a
-/// calendar updates the entry rather than adding a second one.
-pub fn calendar(
-    event: &Event,
-    reg: &Registration,
-    base: &Url,
-    manage_link: Option<&str>,
-) -> CalendarEvent {
-    let description = match manage_link {
-        Some(link) => format!(
-            "{} at {}, {}.\n\nYour registration (change or cancel it): {link}",
-            event.name, event.venue, event.city
-        ),
-        None => format!(
-            "{} at {}, {}.\n\nTo change or cancel your registration, use the personal link in your registration email.",
-            event.name, event.venue, event.city
-        ),
-    };
+/// calendar updates the entry rather than adding a second one, and its SEQUENCE is the
+/// event's (raised when the dates or venue change). It carries the public event page, no
+/// private link: calendars get shared and synced.
+pub fn calendar(event: &Event, reg: &Registration, base: &Url) -> CalendarEvent {
+    let page = event_link(base, &event.slug);
     CalendarEvent {
         uid: format!("{}@convene", reg.id),
         stamp: Utc::now(),
@@ -144,8 +135,23 @@ pub fn calendar(
         ends_on: event.ends_on,
         summary: event.name.clone(),
         location: format!("{}, {}", event.venue, event.city),
-        description,
-        url: Some(event_link(base, &event.slug)),
+        description: format!(
+            "{} at {}, {}.\n\nThe event: {page}\n\nTo change or cancel your registration, use the personal link in your registration email.",
+            event.name, event.venue, event.city
+        ),
+        url: Some(page),
+        sequence: event.calendar_sequence,
+        cancelled: false,
+    }
+}
+
+/// The cancellation of a registration's calendar entry: the same UID, a higher SEQUENCE
+/// than any entry sent for it.
+pub fn calendar_cancellation(event: &Event, reg: &Registration, base: &Url) -> CalendarEvent {
+    CalendarEvent {
+        sequence: event.calendar_sequence.saturating_add(1),
+        cancelled: true,
+        ..calendar(event, reg, base)
     }
 }
 
@@ -221,10 +227,7 @@ pub fn registration_confirmed(
 ) -> Outgoing {
     let (nomination, scholarship) = requests_context(event, requests);
     let (checkin, qr) = checkin(reg);
-    let attachments = vec![
-        qr,
-        calendar(event, reg, base, Some(manage_link)).attachment(),
-    ];
+    let attachments = vec![qr, calendar(event, reg, base).attachment()];
     registration_email(
         "registration_confirmed",
         event,
@@ -271,10 +274,7 @@ pub fn registration_promoted(
     manage_link: &str,
 ) -> Outgoing {
     let (checkin, qr) = checkin(reg);
-    let attachments = vec![
-        qr,
-        calendar(event, reg, base, Some(manage_link)).attachment(),
-    ];
+    let attachments = vec![qr, calendar(event, reg, base).attachment()];
     registration_email(
         "registration_promoted",
         event,
@@ -303,12 +303,17 @@ pub fn registration_cancelled(
     base: &Url,
     withdrawn: bool,
 ) -> Outgoing {
+    // Only a registration that had a seat was sent a calendar entry to take back.
+    let attachments = match reg.confirmed_at {
+        Some(_) => vec![calendar_cancellation(event, reg, base).attachment()],
+        None => vec![],
+    };
     registration_email(
         "registration_cancelled",
         event,
         reg,
         json!({ "event_link": event_link(base, &event.slug), "withdrawn": withdrawn }),
-        vec![],
+        attachments,
     )
 }
 

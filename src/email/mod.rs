@@ -5,16 +5,19 @@
 //! causes it and pass it to [`outbox::queue`]; after the commit, call
 //! [`OutboxSignal::notify`] so the worker sends it at once instead of at its next poll.
 
+pub mod announcements;
 pub mod ics;
 pub mod invitation_requests;
 pub mod messages;
 pub mod nominations;
 pub mod outbox;
+pub mod reminders;
 pub mod reviewers;
 pub mod scholarships;
 pub mod surveys;
 pub mod templates;
 pub mod transport;
+pub mod wording;
 pub mod worker;
 
 use std::sync::Arc;

@@ -96,9 +96,14 @@ pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
 ///
 /// An email of an event is answered to the event's organizing team: its `Reply-To` is
 /// the event's `contact_email`, read in the same statement, so that every email of the
-/// event carries it whichever use case queued it, and a retry sends what was stored.
+/// event carries it whichever use case queued it, and a retry sends what was stored. An
+/// event that replaced the wording of this kind of email has it rendered here, in the
+/// transaction (see [`super::wording`]).
 pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError> {
     let at = now();
+    // The event's own wording of this kind of email, if its organizers wrote one.
+    let own = super::wording::for_email(conn, &p.email)?;
+    let rendered = own.as_ref().unwrap_or(&p.rendered);
     let reply_to = events::table
         .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
         .select(events::contact_email)
@@ -110,9 +115,9 @@ pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError>
                 event_id: p.email.event_id.as_deref(),
                 template: p.email.template,
                 recipient: &p.email.to,
-                subject: &p.rendered.subject,
-                body_text: Some(&p.rendered.text),
-                body_html: Some(&p.rendered.html),
+                subject: &rendered.subject,
+                body_text: Some(&rendered.text),
+                body_html: Some(&rendered.html),
                 attachments: p.attachments.as_deref(),
                 message_id: &p.message_id,
                 entity_type: p.email.entity.as_ref().map(|(t, _)| *t),

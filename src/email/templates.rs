@@ -64,6 +64,10 @@ email_templates![
     "survey_invitation",
     "survey_reminder",
     "password_reset",
+    "announcement",
+    "registration_reminder",
+    "event_changed",
+    "custom",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -78,6 +82,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     });
     env.add_filter("money", money);
+    // The organizers' Markdown (an announcement's body) as cleaned HTML: safe as it is.
+    env.add_filter("markdown", |s: &str| {
+        minijinja::Value::from_safe_string(crate::domain::markdown::to_safe_html(s))
+    });
     for (name, source) in sources() {
         env.add_template_owned(name, source)
             .expect("email templates compile");

@@ -26,9 +26,9 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
-    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
-    registrations, scholarships, sessions, stats,
+    acting_for, announcements, audit, auth, bulk_invitations, catering, check_ins, email_templates,
+    emails, events, health, invitation_requests, invitations, invitee, manage, metrics,
+    nominations, organizers, printouts, registrations, scholarships, sessions, stats,
 };
 use crate::http::routes::{impact, passwords, surveys};
 
@@ -153,6 +153,23 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(sessions::__path_create, sessions::create),
                 op(sessions::__path_update, sessions::update),
                 op(sessions::__path_delete, sessions::delete),
+            ],
+        ),
+        (
+            "email templates",
+            vec![
+                op(email_templates::__path_list, email_templates::list),
+                op(email_templates::__path_replace, email_templates::replace),
+                op(email_templates::__path_restore, email_templates::restore),
+                op(email_templates::__path_preview, email_templates::preview),
+                op(email_templates::__path_test, email_templates::test),
+            ],
+        ),
+        (
+            "announcements",
+            vec![
+                op(announcements::__path_create, announcements::create),
+                op(announcements::__path_list, announcements::list),
             ],
         ),
         ("stats", vec![op(stats::__path_show, stats::show)]),

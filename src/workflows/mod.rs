@@ -9,6 +9,7 @@
 //! promotes from the waiting list); route modules never import each other.
 
 pub mod agenda;
+pub mod announce;
 pub mod answer_award;
 pub mod answer_survey;
 pub mod award_deadlines;
@@ -20,6 +21,8 @@ pub mod decide_nomination;
 pub mod decide_request;
 pub mod decide_scholarship;
 pub mod decline;
+pub mod email_wording;
+pub mod event_changed;
 pub mod expire;
 pub mod impact;
 pub mod invite;
@@ -29,6 +32,7 @@ pub mod passwords;
 pub mod promote;
 pub mod register;
 pub mod register_for;
+pub mod remind_registrants;
 pub mod request_invitation;
 pub mod request_scholarship;
 pub mod resend;

@@ -13,6 +13,7 @@ use url::Url;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::workflows::award_deadlines::sweep_scholarships;
+use crate::workflows::remind_registrants::sweep_reminders;
 use crate::workflows::survey_waves::sweep_surveys;
 
 /// One task of the sweep: it adds what it did to the report.
@@ -23,6 +24,7 @@ type Task = fn(&mut DbConnection, &Url, DateTime<Utc>, &mut SweepReport) -> Resu
 const TASKS: &[(&str, Task)] = &[
     ("scholarship awards", scholarship_awards),
     ("survey waves", survey_waves),
+    ("registration reminders", registration_reminders),
 ];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
@@ -87,5 +89,16 @@ fn survey_waves(
     report.count("post-event surveys sent", done.post_event);
     report.count("follow-up surveys sent", done.follow_up);
     report.count("survey reminders queued", done.reminded);
+    Ok(())
+}
+
+fn registration_reminders(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let reminded = sweep_reminders(conn, base_url, as_of)?;
+    report.count("registration reminders queued", reminded);
     Ok(())
 }

@@ -94,6 +94,29 @@ const ORGANIZER_ENDPOINTS: &[(&str, &str, Who)] = &[
     ("GET", "/events/{slug}/check-ins", Organizer),
     ("DELETE", "/events/{slug}/check-ins/{id}", Organizer),
     ("GET", "/events/{slug}/catering", Organizer),
+    ("GET", "/events/{slug}/announcements", Organizer),
+    ("POST", "/events/{slug}/announcements", Organizer),
+    ("GET", "/events/{slug}/email-templates", Organizer),
+    (
+        "PUT",
+        "/events/{slug}/email-templates/invitation",
+        Organizer,
+    ),
+    (
+        "DELETE",
+        "/events/{slug}/email-templates/invitation",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/email-templates/invitation/preview",
+        Organizer,
+    ),
+    (
+        "POST",
+        "/events/{slug}/email-templates/invitation/test",
+        Organizer,
+    ),
 ];
 
 /// Endpoints anyone may call: no session needed, but writes from another site are refused.

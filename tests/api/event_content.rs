@@ -229,3 +229,44 @@ async fn an_export_made_before_the_content_fields_still_imports() {
     assert_eq!(again.event.reminder_days_before, Some(3));
     assert!(again.sessions.is_empty());
 }
+
+#[actix_web::test]
+async fn the_emails_give_the_practical_information_in_the_organizers_words_or_none() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event_with(
+        &admin,
+        SLUG,
+        json!({ "practical_info": "Lunch is **served** at noon." }),
+    )
+    .await;
+    crate::registration::invite_and_register(&app, &admin, "dana@example.org").await;
+    app.wait_for_email("dana@example.org").await; // the confirmation
+    let mails = app.emails_to("dana@example.org"); // and the invitation before it
+    assert_eq!(mails.len(), 2);
+    for mail in mails {
+        assert!(
+            mail.text.contains("Lunch is **served** at noon."),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.html.contains("<strong>served</strong>"),
+            "{}",
+            mail.html
+        );
+        assert!(!mail.text.contains("Meals are covered"), "{}", mail.text);
+    }
+    let res = app
+        .patch_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}"),
+            &json!({ "practical_info": "" }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    crate::invitations::invite(&app, &admin, SLUG, "lee@example.org").await;
+    let mail = app.wait_for_email("lee@example.org").await;
+    assert!(!mail.text.contains("Meals are covered"), "{}", mail.text);
+    assert!(!mail.text.contains("Lunch"), "{}", mail.text);
+}

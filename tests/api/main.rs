@@ -2,12 +2,15 @@
 
 mod acting_for;
 mod agenda;
+mod announcements;
 mod auth;
 mod authz;
+mod calendars;
 mod check_ins;
 mod cli;
 mod dkim;
 mod email_safety;
+mod email_templates;
 mod event_content;
 mod events;
 mod faults;
@@ -28,6 +31,7 @@ mod pages;
 mod passwords;
 mod printouts;
 mod registration;
+mod reminders;
 mod scholarships;
 mod secrets;
 mod smtp;

@@ -139,7 +139,9 @@ async fn the_invitation_page_is_a_labelled_registration_form() {
     assert!(html.contains(r#"<script src="/static/invite.js?v="#));
     assert!(html.contains("<noscript>"));
     assert!(html.contains(r#"<form id="registration-form" class="form" novalidate>"#));
-    assert!(html.contains("Meals are covered. Travel is at your own expense; partial travel scholarships are available on request."));
+    // The organizers' practical information is filled in by the script, where there is some.
+    assert!(html.contains(r#"<div class="inset-text prose" id="event-practical" hidden></div>"#));
+    assert!(!html.contains("Meals are covered"));
 
     // Each control is named by its JSON path in the API, so a 422 error key finds it.
     for name in [
@@ -462,6 +464,8 @@ async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
         "admin-review.js",
         "admin-registrations.js",
         "admin-emails.js",
+        "admin-announcements.js",
+        "admin-wording.js",
         "admin-accounts.js",
         "admin.css",
     ] {

@@ -356,6 +356,20 @@ impl TestSmtp {
             .collect()
     }
 
+    /// Takes every email received so far whose subject starts with `prefix` (those a
+    /// test causes on the way and does not look at); how many.
+    pub fn take_subjects_starting(&self, prefix: &str) -> usize {
+        let mut state = self.state();
+        let mut n = 0;
+        for r in state.received.iter_mut().filter(|r| !r.taken) {
+            if ReceivedEmail::parse(&r.message).subject.starts_with(prefix) {
+                r.taken = true;
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Emails for `to` that no wait has taken yet.
     pub fn untaken_to(&self, to: &str) -> Vec<ReceivedEmail> {
         self.state()

@@ -40,6 +40,8 @@ pub struct Event {
     pub contact_email: Option<String>,
     pub program: Option<String>,
     pub reminder_days_before: Option<i32>,
+    /// The `SEQUENCE` of the event's calendar files: raised when its dates or venue change.
+    pub calendar_sequence: i32,
 }
 
 impl Event {
@@ -242,4 +244,12 @@ impl crate::db::models::audit::Audited for Event {
     fn event_id(&self) -> Option<&str> {
         Some(&self.id)
     }
+}
+
+/// Raises the SEQUENCE of the event's calendar entries by one (its dates or venue changed).
+pub fn bump_calendar_sequence(conn: &mut DbConnection, id: &str) -> Result<Event, AppError> {
+    diesel::update(events::table.find(id))
+        .set(events::calendar_sequence.eq(events::calendar_sequence + 1))
+        .execute(conn)?;
+    find(conn, id)
 }

@@ -2,9 +2,11 @@
 //! a connection; the caller owns the transaction.
 
 pub mod agenda;
+pub mod announcement;
 pub mod audit;
 pub mod check_in;
 pub mod community;
+pub mod email_wording;
 pub mod event;
 pub mod invitation;
 pub mod invitation_request;
@@ -13,6 +15,7 @@ pub mod nomination;
 pub mod organizer;
 pub mod password_reset;
 pub mod registration;
+pub mod reminder;
 pub mod scholarship;
 pub mod session;
 pub mod stats;

@@ -75,6 +75,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_checkin.html"),
     ),
     (
+        "admin_announcements.html",
+        include_str!("templates/admin_announcements.html"),
+    ),
+    (
+        "admin_wording.html",
+        include_str!("templates/admin_wording.html"),
+    ),
+    (
         "admin_catering.html",
         include_str!("templates/admin_catering.html"),
     ),
@@ -125,7 +133,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 12] = [
     ("", "Overview"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
@@ -133,6 +141,8 @@ const SECTIONS: [(&str, &str); 10] = [
     ("scholarships", "Scholarships"),
     ("registrations", "Registrations"),
     ("emails", "Emails"),
+    ("announcements", "Announcements"),
+    ("wording", "Email wording"),
     ("check-in", "Check-in"),
     ("catering", "Catering"),
     ("survey", "Survey"),
@@ -257,6 +267,8 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "scholarships" => ("admin_review.html", "scholarships"),
         "registrations" => ("admin_registrations.html", "registrations"),
         "emails" => ("admin_emails.html", "emails"),
+        "announcements" => ("admin_announcements.html", "announcements"),
+        "wording" => ("admin_wording.html", "wording"),
         "check-in" => ("admin_checkin.html", "check-in"),
         "catering" => ("admin_catering.html", "catering"),
         "survey" => ("admin_survey.html", "survey"),
@@ -314,6 +326,8 @@ mod tests {
             ("admin_registrations.html", "registrations"),
             ("admin_registration.html", "registration"),
             ("admin_emails.html", "emails"),
+            ("admin_announcements.html", "announcements"),
+            ("admin_wording.html", "wording"),
             ("admin_checkin.html", "check-in"),
             ("admin_catering.html", "catering"),
             ("admin_survey.html", "survey"),

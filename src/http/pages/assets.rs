@@ -100,6 +100,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-emails.js"),
     },
     Asset {
+        name: "admin-announcements.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-announcements.js"),
+    },
+    Asset {
+        name: "admin-wording.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-wording.js"),
+    },
+    Asset {
         name: "admin-accounts.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/admin-accounts.js"),

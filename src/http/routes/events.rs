@@ -334,7 +334,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let base = state.settings.base_url.clone();
-    let (updated, promoted) = crate::db::run(&state.pool, move |conn| {
+    let (updated, mailed) = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = event::find_by_slug(conn, &slug)?;
             let mut f = before.fields();
@@ -393,23 +393,28 @@ pub async fn update(
                     crate::email::templates::money(after.scholarship_awarded_cents, &after.currency)
                 )));
             }
+            // New dates or venue: the registrants' calendar entries follow (before any
+            // promotion, whose email then carries the new entry).
+            let (_, told) =
+                crate::workflows::event_changed::follow_the_calendar(conn, &base, &before, &after)?;
             // More seats go to the waiting list, first come first served.
             let promoted = if after.capacity > before.capacity {
                 crate::workflows::promote::promote_waitlisted(conn, &after.id, &base)?
             } else {
                 0
             };
+            let mailed = promoted + told;
             let after = event::find(conn, &after.id)?;
             audit::record(
                 conn,
                 &Actor::organizer(&admin.id),
                 Entry::changed("event.updated", &before, &after),
             )?;
-            Ok((after, promoted))
+            Ok((after, mailed))
         })
     })
     .await?;
-    if promoted > 0 {
+    if mailed > 0 {
         state.outbox.notify();
     }
     Ok(HttpResponse::Ok().json(EventView::of(&updated)))

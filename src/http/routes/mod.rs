@@ -1,11 +1,13 @@
 //! One module per feature; each exposes `configure` (or services) for `http::configure`.
 
 pub mod acting_for;
+pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod bulk_invitations;
 pub mod catering;
 pub mod check_ins;
+pub mod email_templates;
 pub mod emails;
 pub mod events;
 pub mod health;

@@ -42,8 +42,8 @@
   }
 
   /** Calls `/api/v1{path}`; a 401 (the session ended) goes to the sign-in page. */
-  A.api = function (method, path, body) {
-    return C.api(method, '/api/v1' + path, body).then(function (res) {
+  A.api = function (method, path, body, headers) {
+    return C.api(method, '/api/v1' + path, body, headers).then(function (res) {
       return res.status === 401 ? toSignIn() : res;
     });
   };

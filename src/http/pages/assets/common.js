@@ -15,8 +15,9 @@
     try { return decodeURIComponent(parts[2] || ''); } catch (e) { return ''; }
   };
 
-  /** Calls the API. Resolves to {status, data}; status 0 when the network failed. */
-  C.api = function (method, path, body) {
+  /** Calls the API, with `headers` added if given. Resolves to {status, data}; status 0
+      when the network failed. */
+  C.api = function (method, path, body, headers) {
     var options = {
       method: method,
       headers: { Accept: 'application/json, application/problem+json' },
@@ -24,6 +25,7 @@
       cache: 'no-store',
       redirect: 'error'
     };
+    Object.keys(headers || {}).forEach(function (name) { options.headers[name] = headers[name]; });
     if (body !== undefined) {
       options.headers['Content-Type'] = 'application/json';
       options.body = JSON.stringify(body);
@@ -477,7 +479,8 @@
     };
     var description = C.byId('event-description');
     if (cleaned(description, event.description_html)) description.hidden = false;
-    cleaned(C.byId('event-practical'), event.practical_info_html);
+    var practical = C.byId('event-practical');
+    if (cleaned(practical, event.practical_info_html)) practical.hidden = false;
     // "contact the organizing team" names its address where the event has one.
     document.querySelectorAll('.js-contact').forEach(function (el) {
       el.textContent = '';

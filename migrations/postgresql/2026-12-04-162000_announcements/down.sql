@@ -1,0 +1,3 @@
+DROP INDEX announcements_event;
+DROP INDEX announcements_idempotency_key;
+DROP TABLE announcements;
