@@ -277,11 +277,17 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
 }
 
 fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str>) {
+    // Each path with the methods it answers, in the order of first registration.
+    let mut allowed: Vec<(String, Vec<Method>)> = Vec::new();
     for (_, ops) in operations() {
         for op in ops {
             let Some(path) = relative(&op.path) else {
                 continue;
             };
+            match allowed.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push(op.method.clone()),
+                None => allowed.push((path.to_owned(), vec![op.method.clone()])),
+            }
             // The method is a guard of the resource, as with `ServiceConfig::route`: a
             // request with another method goes on to the next route of the same path.
             let mut resource = web::resource(path).guard(guard::Method(op.method.clone()));
@@ -291,6 +297,33 @@ fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str
             cfg.service(resource.route((op.route)()));
         }
     }
+    // After every operation, so that another path matching the same address
+    // (`invitations/bulk` and `invitations/{id}`) is tried with its own methods first:
+    // a known path asked with another method is 405 naming the ones it answers.
+    for (path, methods) in allowed {
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        cfg.service(web::resource(path).to(move |req: actix_web::HttpRequest| {
+            let allow = allow.clone();
+            async move { method_not_allowed(&req, allow) }
+        }));
+    }
+}
+
+/// `OPTIONS` is answered with the methods (204); any other method is 405.
+fn method_not_allowed(
+    req: &actix_web::HttpRequest,
+    allow: String,
+) -> Result<HttpResponse, crate::error::AppError> {
+    if req.method() == Method::OPTIONS {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish());
+    }
+    Err(crate::error::AppError::MethodNotAllowed { allow })
 }
 
 #[derive(utoipa::OpenApi)]
