@@ -26,6 +26,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        name -> Text,
+        role -> Text,
+        organizer_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Text,
         slug -> Text,
@@ -259,6 +272,7 @@ diesel::joinable!(registrations -> communities (community_id));
 diesel::joinable!(nominations -> registrations (registration_id));
 diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
+diesel::joinable!(api_tokens -> organizers (organizer_id));
 diesel::joinable!(audit_log -> events (event_id));
 diesel::joinable!(registration_manage_tokens -> registrations (registration_id));
 diesel::joinable!(check_ins -> registrations (registration_id));
@@ -268,6 +282,7 @@ diesel::joinable!(event_sessions -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
     organizer_sessions,
+    api_tokens,
     events,
     audit_log,
     communities,

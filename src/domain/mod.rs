@@ -2,6 +2,7 @@
 //! cannot hold invalid data afterwards.
 
 pub mod agenda;
+pub mod api_token;
 pub mod check_in;
 pub mod community;
 pub mod email_address;

@@ -26,15 +26,17 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    acting_for, audit, auth, bulk_invitations, catering, check_ins, emails, events, health,
-    invitation_requests, invitations, invitee, manage, metrics, nominations, organizers, printouts,
-    registrations, scholarships, sessions, stats,
+    acting_for, api_tokens, audit, auth, bulk_invitations, catering, check_ins, emails, events,
+    health, invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
+    printouts, registrations, scholarships, sessions, stats,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
 pub const API_PREFIX: &str = "/api/v1";
 /// The name of the session cookie's security scheme in the document.
 pub const SESSION_SCHEME: &str = "session";
+/// The name of the API token's security scheme in the document.
+pub const TOKEN_SCHEME: &str = "token";
 
 /// One operation: its method and full path, its description, and how to serve it.
 pub struct Operation {
@@ -131,6 +133,10 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(auth::__path_logout, auth::logout),
                 op(auth::__path_me, auth::me),
                 op(auth::__path_update_me, auth::update_me),
+                op(api_tokens::__path_create, api_tokens::create),
+                op(api_tokens::__path_list, api_tokens::list),
+                op(api_tokens::__path_show, api_tokens::show),
+                op(api_tokens::__path_revoke, api_tokens::revoke),
             ],
         ),
         (
@@ -355,6 +361,18 @@ pub fn document() -> OpenApi {
         ))),
     );
     components.security_schemes.insert(
+        TOKEN_SCHEME.into(),
+        RefOr::T(SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An API token (`POST /api/v1/auth/tokens`), as `Authorization: Bearer cvt_…`: \
+                     accepted wherever the session is, with no `Origin` needed.",
+                ))
+                .build(),
+        )),
+    );
+    components.security_schemes.insert(
         "metrics".into(),
         RefOr::T(SecurityScheme::Http(
             utoipa::openapi::security::HttpBuilder::new()
@@ -383,6 +401,7 @@ pub fn document() -> OpenApi {
             operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);
+            accept_tokens(&mut operation);
             for (name, schema) in op.schemas {
                 components.schemas.entry(name).or_insert(schema);
             }
@@ -392,6 +411,25 @@ pub fn document() -> OpenApi {
     }
     doc.tags = Some(tags);
     doc
+}
+
+/// Wherever the session is accepted, an API token is too: as an alternative requirement.
+fn accept_tokens(operation: &mut DocOperation) {
+    let Some(security) = operation.security.as_mut() else {
+        return;
+    };
+    let uses_session = security.iter().any(|r| {
+        serde_json::to_value(r)
+            .ok()
+            .and_then(|v| v.get(SESSION_SCHEME).cloned())
+            .is_some()
+    });
+    if uses_session {
+        security.push(utoipa::openapi::security::SecurityRequirement::new(
+            TOKEN_SCHEME,
+            Vec::<String>::new(),
+        ));
+    }
 }
 
 /// The document, for tools and for the reference page.

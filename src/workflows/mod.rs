@@ -10,6 +10,7 @@
 
 pub mod agenda;
 pub mod answer_award;
+pub mod api_tokens;
 pub mod award_deadlines;
 pub mod bulk_invite;
 pub mod cancel;

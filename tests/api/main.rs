@@ -2,6 +2,7 @@
 
 mod acting_for;
 mod agenda;
+mod api_tokens;
 mod auth;
 mod authz;
 mod check_ins;

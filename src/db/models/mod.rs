@@ -2,6 +2,7 @@
 //! a connection; the caller owns the transaction.
 
 pub mod agenda;
+pub mod api_token;
 pub mod audit;
 pub mod check_in;
 pub mod community;

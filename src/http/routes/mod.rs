@@ -1,6 +1,7 @@
 //! One module per feature; each exposes `configure` (or services) for `http::configure`.
 
 pub mod acting_for;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod bulk_invitations;
