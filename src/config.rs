@@ -1,6 +1,7 @@
 //! Settings read from the environment; every variable has a default.
 
 mod smtp;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
+pub use webhooks::WebhookSettings;
 
 /// Where the data lives, picked from the scheme of `DATABASE_URL`. Its `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -108,6 +110,8 @@ pub struct Settings {
     pub db_wait: Duration,
     /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Webhook deliveries: retries, polling, timeout, disabling.
+    pub webhooks: WebhookSettings,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -147,6 +151,7 @@ impl std::fmt::Debug for Settings {
             .field("email_send_timeout", &self.email_send_timeout)
             .field("db_wait", &self.db_wait)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -301,7 +306,9 @@ impl Settings {
             }
             other => other.map(|t| t.trim().to_owned()),
         };
+        let webhooks = WebhookSettings::from_lookup(&lookup)?;
         Ok(Self {
+            webhooks,
             token_miss_limit,
             login_address_limit,
             invitation_request_limit,

@@ -19,6 +19,7 @@ pub mod scholarship;
 pub mod slug;
 pub mod text;
 pub mod token;
+pub mod webhook;
 
 pub use email_address::EmailAddress;
 pub use money::{Cents, Currency};
@@ -77,6 +78,16 @@ named_values!(
     registration::RegistrationStatus => [Confirmed, Waitlisted, Cancelled],
     scholarship::ScholarshipStatus => [Pending, Approved, Declined, Waitlisted, Withdrawn],
     scholarship::AwardStatus => [Offered, Accepted, Declined, Lapsed, Released],
+    webhook::EventKind => [
+        InvitationSent,
+        InvitationDeclined,
+        RegistrationCreated,
+        RegistrationCancelled,
+        RegistrationPromoted,
+        NominationDecided,
+        ScholarshipDecided,
+        CheckinCreated,
+    ],
 );
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::routes::{
     acting_for, api_tokens, audit, auth, bulk_invitations, catering, check_ins, emails, events,
     health, invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
-    printouts, registrations, scholarships, sessions, stats,
+    printouts, registrations, scholarships, sessions, stats, webhooks,
 };
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
@@ -228,6 +228,16 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(emails::__path_list, emails::list),
                 op(emails::__path_resend, emails::resend),
+            ],
+        ),
+        (
+            "webhooks",
+            vec![
+                op(webhooks::__path_create, webhooks::create),
+                op(webhooks::__path_list, webhooks::list),
+                op(webhooks::__path_show, webhooks::show),
+                op(webhooks::__path_delete, webhooks::delete),
+                op(webhooks::__path_deliveries, webhooks::deliveries),
             ],
         ),
         (

@@ -33,3 +33,4 @@ pub mod resend;
 pub mod revoke;
 pub mod send_manage_link;
 pub mod update_details;
+pub mod webhooks;

@@ -33,3 +33,4 @@ mod smtp;
 mod smtp_safety;
 mod stats;
 mod transfer;
+mod webhooks;

@@ -16,6 +16,7 @@ pub mod registration;
 pub mod scholarship;
 pub mod session;
 pub mod stats;
+pub mod webhook;
 
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::Text;

@@ -22,3 +22,4 @@ pub mod registrations;
 pub mod scholarships;
 pub mod sessions;
 pub mod stats;
+pub mod webhooks;
