@@ -32,9 +32,10 @@ pub fn enqueue(
     kind: EventKind,
     data: Value,
 ) -> Result<(), AppError> {
-    let hooks: Vec<_> = webhook::active(conn)?
+    let hooks: Vec<String> = webhook::active(conn)?
         .into_iter()
-        .filter(|h| h.wants(kind.as_str()))
+        .filter(|(_, events)| events.split(',').any(|e| e == kind.as_str()))
+        .map(|(id, _)| id)
         .collect();
     if hooks.is_empty() {
         return Ok(());
@@ -45,13 +46,13 @@ pub fn enqueue(
         .find_map(|k| data.get(*k).and_then(Value::as_str))
         .map(str::to_owned);
     let body = json!({ "type": kind.as_str(), "timestamp": rfc3339(at), "data": data }).to_string();
-    for hook in hooks {
+    for hook_id in hooks {
         let id = format!("msg_{}", uuid::Uuid::new_v4().simple());
         webhook::insert_delivery(
             conn,
             &NewDelivery {
                 id: &id,
-                webhook_id: &hook.id,
+                webhook_id: &hook_id,
                 event_id: Some(event_id),
                 event_type: kind.as_str(),
                 ordering_key: key.as_deref(),

@@ -26,10 +26,6 @@ impl Webhook {
     pub fn event_names(&self) -> impl Iterator<Item = &str> {
         self.events.split(',').filter(|e| !e.is_empty())
     }
-
-    pub fn wants(&self, kind: &str) -> bool {
-        self.event_names().any(|e| e == kind)
-    }
 }
 
 #[derive(Insertable)]
@@ -107,13 +103,15 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Webhook>, AppError> {
         .load(conn)?)
 }
 
-/// The hooks that are not disabled.
-pub fn active(conn: &mut DbConnection) -> Result<Vec<Webhook>, AppError> {
-    Ok(webhooks::table
+/// The id and event names of each hook that is not disabled. Asked in the transaction
+/// of every change that causes an event (a bulk invitation asks a thousand times): on
+/// the backend's own connection, whose cached statement is only bound (see `on_backend`).
+pub fn active(conn: &mut DbConnection) -> Result<Vec<(String, String)>, AppError> {
+    Ok(crate::db::on_backend!(conn, |c| webhooks::table
         .filter(webhooks::disabled_at.is_null())
-        .order(webhooks::created_at.asc())
-        .select(Webhook::as_select())
-        .load(conn)?)
+        .order((webhooks::created_at.asc(), webhooks::id.asc()))
+        .select((webhooks::id, webhooks::events))
+        .load(c))?)
 }
 
 /// Removes a hook and its deliveries.
