@@ -457,3 +457,118 @@ async fn a_hook_failing_for_three_days_is_disabled() {
     assert_eq!(list["items"][0]["status"], "failed", "{list}");
     assert!(list["items"][0]["last_response_code"].is_null());
 }
+
+#[actix_web::test]
+async fn decisions_are_sent_only_to_the_hooks_that_want_them() {
+    let app = spawn_app_with(FAST).await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    let mut receiver = Receiver::new();
+    receiver.start();
+    let res = app
+        .post_as(
+            &admin,
+            "/api/v1/webhooks",
+            &json!({
+                "url": receiver.url(),
+                "events": ["nomination.decided", "scholarship.decided"],
+            }),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let secret = res.json()["secret"].as_str().expect("secret").to_owned();
+    *receiver.secret.lock().expect("lock") = STANDARD.decode(&secret[6..]).expect("key");
+
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}/invitations"),
+            &invitation_body("dana@example.org", "Dana"),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let token = invitation_token(&app, "dana@example.org").await;
+    let mut form = registration_body("dana@example.org");
+    form["young_leader_nomination"] = json!({
+        "full_name": "Sam Ortiz", "email": "sam@example.org", "title": "Policy Analyst",
+        "organization": "City of Springfield", "reason": "Leads our open data work.",
+    });
+    form["travel_scholarship"] = json!({
+        "travelers": 2, "estimated_cost_cents": 180_000, "requested_amount_cents": 90_000,
+        "justification": "Our travel budget is frozen this year.",
+    });
+    let res = register(&app, &token, &form).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let registration = res.json()["registration"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let nominations = app
+        .get_json_as(&admin, &format!("/api/v1/events/{SLUG}/nominations"))
+        .await;
+    let nomination = nominations["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}/nominations/{nomination}/approve"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let scholarships = app
+        .get_json_as(&admin, &format!("/api/v1/events/{SLUG}/scholarships"))
+        .await;
+    let scholarship = scholarships["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}/scholarships/{scholarship}/decision"),
+            &json!({ "decision": "approved", "awarded_amount_cents": 50_000 }),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let got = wait_until("both decisions", Duration::from_secs(20), async || {
+        let got = receiver.distinct();
+        if got.len() >= 2 {
+            Ok(got)
+        } else {
+            Err(format!("{got:?}"))
+        }
+    })
+    .await;
+    // Nothing else (the invitations sent, the registration) went to this hook.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got_all = receiver.distinct();
+    assert_eq!(got_all.len(), 2, "{got_all:?}");
+    assert!(receiver.received().iter().all(|r| r.signature_ok));
+    let n = &got[position(&got, "nomination.decided", "registration_id", &registration)
+        .expect("nomination")];
+    assert_eq!(n.body["data"]["nomination_id"], nomination.as_str());
+    assert_eq!(n.body["data"]["status"], "approved");
+    let s = &got[position(
+        &got,
+        "scholarship.decided",
+        "registration_id",
+        &registration,
+    )
+    .expect("scholarship")];
+    assert_eq!(s.body["data"]["scholarship_id"], scholarship.as_str());
+    assert_eq!(s.body["data"]["awarded_amount_cents"], 50_000);
+    // Thin payloads: no names or addresses leave in a webhook.
+    for r in &got_all {
+        let text = r.body.to_string();
+        assert!(
+            !text.contains("example.org") && !text.contains("Dana"),
+            "{text}"
+        );
+    }
+    receiver.stop().await;
+}
