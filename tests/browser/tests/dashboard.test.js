@@ -288,6 +288,11 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
   assert.equal(request.status, 202, JSON.stringify(request.data));
   const regs = await s.api('GET', `/events/${SLUG}/registrations`, undefined, admin);
   const kim = regs.data.items.find((r) => r.full_name === 'Kim Park');
+  // An API token and a webhook, so that the Integrations page has rows.
+  const apiToken = await s.api('POST', '/auth/tokens', { name: 'CRM sync', role: 'reviewer' }, admin);
+  assert.equal(apiToken.status, 201, JSON.stringify(apiToken.data));
+  const hook = await s.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['registration.created'] }, admin);
+  assert.equal(hook.status, 201, JSON.stringify(hook.data));
 
   const pages = [
     ['/admin', 'events'],
@@ -303,6 +308,7 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
     [`/admin/events/${SLUG}/emails`, 'emails'],
     ['/admin/organizers', 'organizers'],
     ['/admin/audit', 'audit'],
+    ['/admin/integrations', 'integrations'],
     ['/admin/nothing-here', 'not-found'],
   ];
   for (const width of [1280, 768]) {
