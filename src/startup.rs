@@ -78,8 +78,7 @@ impl Application {
             &settings,
         );
         let webhook_worker =
-            crate::webhooks::worker::WebhookWorker::start(pool.clone(), settings.webhooks.clone())
-                .context("cannot start the webhook worker")?;
+            crate::webhooks::worker::WebhookWorker::start(pool.clone(), settings.webhooks.clone());
         let sweeper = Sweeper::start(
             pool.clone(),
             outbox.clone(),

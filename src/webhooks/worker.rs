@@ -1,5 +1,6 @@
-//! The webhook sender, on a thread of its own (the HTTP client, awc, is bound to its
-//! thread): it claims due deliveries, posts them signed, and records each outcome.
+//! The webhook sender, a task on the runtime that starts it (the HTTP client, awc, is
+//! bound to its thread; the database work runs on the blocking threads): it claims due
+//! deliveries, posts them signed, and records each outcome.
 //!
 //! Delivery is at least once: a claim is a lease (`locked_until`), so a delivery claimed
 //! by a process that died is sent again when the lease runs out, and one whose outcome
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 use super::signature::sign;
 use crate::config::WebhookSettings;
 use crate::db::models::webhook::{self, Delivery, Webhook};
-use crate::db::{self, write_transaction, DbPool};
+use crate::db::{self, write_transaction, DbConnection, DbPool};
 use crate::domain::webhook::WebhookSecret;
 use crate::error::AppError;
 
@@ -28,32 +29,22 @@ const BATCH: usize = 16;
 /// The running worker, owned by the application; stop it with [`WebhookWorker::shutdown`].
 pub struct WebhookWorker {
     stop: watch::Sender<bool>,
-    done: Option<std::thread::JoinHandle<()>>,
+    task: actix_web::rt::task::JoinHandle<()>,
 }
 
 impl WebhookWorker {
-    /// Starts the worker on a thread of its own.
-    pub fn start(pool: DbPool, settings: WebhookSettings) -> std::io::Result<Self> {
+    /// Starts the worker on the current (actix) runtime; it ends with it at the latest.
+    pub fn start(pool: DbPool, settings: WebhookSettings) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let done = std::thread::Builder::new()
-            .name("webhooks".into())
-            .spawn(move || {
-                actix_web::rt::System::new().block_on(run(pool, settings, stopped));
-            })?;
-        Ok(Self {
-            stop,
-            done: Some(done),
-        })
+        let task = actix_web::rt::spawn(run(pool, settings, stopped));
+        Self { stop, task }
     }
 
     /// Stops claiming deliveries and returns once those being sent are recorded.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        if let Some(done) = self.done.take() {
-            let joined = tokio::task::spawn_blocking(move || done.join()).await;
-            if !matches!(joined, Ok(Ok(()))) {
-                tracing::error!("the webhook worker ended abnormally");
-            }
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the webhook worker ended abnormally");
         }
     }
 }
@@ -78,7 +69,7 @@ async fn run(pool: DbPool, settings: WebhookSettings, mut stop: watch::Receiver<
         if *stop.borrow() {
             return;
         }
-        let claimed = match claim(&pool, lease) {
+        let claimed = match db::run(&pool, move |conn| claim(conn, lease)).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "webhook deliveries could not be claimed");
@@ -94,10 +85,12 @@ async fn run(pool: DbPool, settings: WebhookSettings, mut stop: watch::Receiver<
         }
         let attempts = claimed.iter().map(|(d, h)| attempt(&client, d, h));
         let outcomes = futures_util::future::join_all(attempts).await;
-        for ((d, _), outcome) in claimed.iter().zip(outcomes) {
-            if let Err(e) = record(&pool, &settings, d, outcome) {
+        for ((d, _), outcome) in claimed.into_iter().zip(outcomes) {
+            let (id, settings) = (d.id.clone(), settings.clone());
+            let recorded = db::run(&pool, move |conn| record(conn, &settings, &d, outcome)).await;
+            if let Err(e) = recorded {
                 // The lease runs out and it is sent again: at least once.
-                tracing::warn!(error = %e, delivery = %d.id, "a webhook outcome was not recorded");
+                tracing::warn!(error = %e, delivery = %id, "a webhook outcome was not recorded");
             }
         }
     }
@@ -124,16 +117,13 @@ fn client(timeout: Duration) -> anyhow::Result<awc::Client> {
 }
 
 /// Claims the due deliveries (at most [`BATCH`]) with their hooks.
-fn claim(pool: &DbPool, lease: Duration) -> Result<Vec<(Delivery, Webhook)>, AppError> {
-    let mut conn = pool
-        .get()
-        .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))?;
+fn claim(conn: &mut DbConnection, lease: Duration) -> Result<Vec<(Delivery, Webhook)>, AppError> {
     let at = db::now();
     let until = db::truncate_micros(at + chrono::Duration::from_std(lease).unwrap_or_default());
-    let due = webhook::due(&mut conn, at, BATCH)?;
+    let due = webhook::due(conn, at, BATCH)?;
     let mut claimed = Vec::new();
     for d in due {
-        let hook = write_transaction(&mut conn, |conn| {
+        let hook = write_transaction(conn, |conn| {
             if webhook::claim(conn, &d, at, until)? {
                 webhook::find(conn, &d.webhook_id).map(Some)
             } else {
@@ -184,16 +174,13 @@ fn backoff(settings: &WebhookSettings, attempts: i32) -> Duration {
 }
 
 fn record(
-    pool: &DbPool,
+    conn: &mut DbConnection,
     settings: &WebhookSettings,
     d: &Delivery,
     outcome: Outcome,
 ) -> Result<(), AppError> {
-    let mut conn = pool
-        .get()
-        .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))?;
     let at = db::now();
-    write_transaction(&mut conn, |conn| match outcome {
+    write_transaction(conn, |conn| match outcome {
         Outcome::Delivered(code) => webhook::record_delivered(conn, d, code, at),
         Outcome::Failed(code, error) => {
             let wait = chrono::Duration::from_std(backoff(settings, d.attempts))
