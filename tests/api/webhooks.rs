@@ -50,6 +50,8 @@ struct Receiver {
     port: u16,
     got: Arc<Mutex<Vec<Received>>>,
     secret: Arc<Mutex<Vec<u8>>>,
+    /// Requests still to be refused with 503 (recorded all the same).
+    refuse: Arc<Mutex<u32>>,
     handle: Option<actix_web::dev::ServerHandle>,
 }
 
@@ -67,6 +69,7 @@ async fn receive(
     body: web::Bytes,
     got: web::Data<Arc<Mutex<Vec<Received>>>>,
     secret: web::Data<Arc<Mutex<Vec<u8>>>>,
+    refuse: web::Data<Arc<Mutex<u32>>>,
 ) -> HttpResponse {
     let header = |n: &str| {
         req.headers()
@@ -88,6 +91,11 @@ async fn receive(
         body,
         signature_ok,
     });
+    let mut refuse = refuse.lock().expect("lock");
+    if *refuse > 0 {
+        *refuse -= 1;
+        return HttpResponse::ServiceUnavailable().finish();
+    }
     HttpResponse::NoContent().finish()
 }
 
@@ -98,6 +106,7 @@ impl Receiver {
             port,
             got: Arc::default(),
             secret: Arc::default(),
+            refuse: Arc::default(),
             handle: None,
         }
     }
@@ -107,12 +116,13 @@ impl Receiver {
     }
 
     fn start(&mut self) {
-        let (got, secret) = (self.got.clone(), self.secret.clone());
+        let (got, secret, refuse) = (self.got.clone(), self.secret.clone(), self.refuse.clone());
         let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).expect("port");
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(got.clone()))
                 .app_data(web::Data::new(secret.clone()))
+                .app_data(web::Data::new(refuse.clone()))
                 .default_service(web::to(receive))
         })
         .workers(1)
@@ -570,5 +580,51 @@ async fn decisions_are_sent_only_to_the_hooks_that_want_them() {
             "{text}"
         );
     }
+    receiver.stop().await;
+}
+
+#[actix_web::test]
+async fn a_receiver_answering_errors_gets_the_delivery_again_until_it_accepts_it() {
+    let app = spawn_app_with(FAST).await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    let mut receiver = Receiver::new();
+    *receiver.refuse.lock().expect("lock") = 3;
+    receiver.start();
+    let (hook_id, secret) = add_hook(&app, &admin, &receiver.url()).await;
+    *receiver.secret.lock().expect("lock") = STANDARD.decode(&secret[6..]).expect("key");
+    let res = app
+        .post_as(
+            &admin,
+            &format!("/api/v1/events/{SLUG}/invitations"),
+            &invitation_body("eve@example.org", "Eve"),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let path = format!("/api/v1/webhooks/{hook_id}/deliveries");
+    let delivered = wait_until(
+        "the delivery to be accepted",
+        Duration::from_secs(20),
+        async || {
+            let list = app.get_json_as(&admin, &path).await;
+            let d = list["items"][0].clone();
+            if d["status"] == "delivered" {
+                Ok(d)
+            } else {
+                Err(list.to_string())
+            }
+        },
+    )
+    .await;
+    assert_eq!(delivered["attempts"], 4, "{delivered}");
+    assert_eq!(delivered["last_response_code"], 204);
+    assert_eq!(delivered["event_type"], "invitation.sent");
+    // Four attempts of one delivery: the same webhook-id and body, each signed anew.
+    let got = receiver.received();
+    assert_eq!(got.len(), 4, "{got:?}");
+    assert!(got
+        .iter()
+        .all(|r| r.id == got[0].id && r.body == got[0].body && r.signature_ok));
+    assert_eq!(delivered["id"], got[0].id.as_str());
     receiver.stop().await;
 }
