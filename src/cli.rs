@@ -1,4 +1,5 @@
-//! The command line: `convene serve` (the default), `convene migrate`, `convene organizer ...`.
+//! The command line: `convene serve` (the default), `convene migrate`, `convene organizer ...`,
+//! `convene sweep`, backup, export and import.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -49,6 +50,19 @@ enum Command {
     },
     /// Add an event exported with `convene export` to this database (`-` reads standard input).
     Import { file: std::path::PathBuf },
+    /// Run one pass of the time-based work now (reminders, survey waves, award lapses,
+    /// retention) and print what it did; the running service sends the mail it queued.
+    Sweep {
+        /// Act as if at this time (RFC 3339, e.g. 2027-03-01T09:00:00Z); default: now.
+        #[arg(long, value_parser = parse_time)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2027-03-01T09:00:00Z"))
 }
 
 #[derive(Subcommand)]
@@ -108,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Backup { file } => backup(&settings, &file),
         Command::Export { event, output } => export(&settings, &event, output.as_deref()),
         Command::Import { file } => import(&settings, &file),
+        Command::Sweep { as_of } => sweep(&settings, as_of.unwrap_or_else(chrono::Utc::now)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -203,6 +218,23 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
         summary.communities_reused
     );
     Ok(())
+}
+
+fn sweep(settings: &Settings, as_of: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let report = crate::workflows::sweep::sweep(&mut conn, &settings.base_url, as_of);
+    println!("swept as of {}", as_of.to_rfc3339());
+    for (what, n) in &report.counts {
+        println!("  {what}: {n}");
+    }
+    for (task, e) in &report.failed {
+        eprintln!("convene: the sweep of {task} failed: {e}");
+    }
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} task(s) of the sweep failed", report.failed.len())
+    }
 }
 
 fn read_password() -> anyhow::Result<Password> {

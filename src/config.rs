@@ -1,5 +1,6 @@
 //! Settings read from the environment; every variable has a default.
 
+mod dkim;
 mod smtp;
 mod webhooks;
 
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use dkim::DkimSettings;
 pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
 pub use webhooks::WebhookSettings;
 
@@ -79,6 +81,8 @@ pub struct Settings {
     pub base_url: Url,
     /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
     pub smtp: Option<SmtpSettings>,
+    /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
+    pub dkim: Option<DkimSettings>,
     pub mail_dir: PathBuf,
     pub mail_from: String,
     pub db_pool_size: u32,
@@ -133,6 +137,7 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
             .field("smtp", &self.smtp)
+            .field("dkim", &self.dkim)
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
             .field("db_pool_size", &self.db_pool_size)
@@ -189,6 +194,7 @@ impl Settings {
         let base_url = parse_http_url(&get("CONVENE_BASE_URL", "http://127.0.0.1:8080"))
             .map_err(err("CONVENE_BASE_URL"))?;
         let smtp = SmtpSettings::from_lookup(&lookup)?;
+        let dkim = DkimSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
         let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
         mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
@@ -325,6 +331,7 @@ impl Settings {
             bind,
             base_url,
             smtp,
+            dkim,
             mail_dir,
             mail_from,
             db_pool_size,

@@ -1,6 +1,6 @@
 //! Background jobs on a timer, run by every server process next to the email worker:
-//! for now the sweep of travel-scholarship awards (`workflows::award_deadlines`), safe
-//! with several processes sweeping one database at the same moment.
+//! the sweep of time-based work (`workflows::sweep`), safe with several processes
+//! sweeping one database at the same moment.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use url::Url;
 
 use crate::db::{self, DbPool};
 use crate::email::OutboxSignal;
-use crate::workflows::award_deadlines::sweep_scholarships;
+use crate::workflows::sweep::sweep;
 
 /// The running sweeper, owned by the application; stop it with [`Sweeper::shutdown`].
 pub struct Sweeper {
@@ -55,23 +55,20 @@ async fn run(
             break;
         }
         let base = base_url.clone();
-        match db::run(&pool, move |conn| {
-            sweep_scholarships(conn, &base, Utc::now())
-        })
-        .await
-        {
+        match db::run(&pool, move |conn| Ok(sweep(conn, &base, Utc::now()))).await {
             Ok(report) => {
-                if report.reminded + report.lapsed > 0 {
+                if report.did_anything() {
                     outbox.notify();
-                    tracing::info!(
-                        reminded = report.reminded,
-                        lapsed = report.lapsed,
-                        "scholarship awards swept"
-                    );
+                    for (what, n) in report.counts.iter().filter(|(_, n)| *n > 0) {
+                        tracing::info!(count = n, "swept: {what}");
+                    }
+                }
+                for (task, e) in &report.failed {
+                    tracing::warn!(error = %e, "the sweep of {task} failed");
                 }
             }
             // The database may be down: the next sweep tries again.
-            Err(e) => tracing::warn!(error = %e, "the scholarship sweep failed"),
+            Err(e) => tracing::warn!(error = %e, "the sweep failed"),
         }
     }
     tracing::debug!("sweeper stopped");

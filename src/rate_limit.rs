@@ -73,6 +73,18 @@ impl<K: Hash + Eq> SlidingWindows<K> {
         })
     }
 
+    /// The hits of `key` in the window, and how long ago the latest was.
+    pub fn recent(&self, key: &K) -> (u32, Option<Duration>) {
+        self.with_map(|map, now| match map.get_mut(key) {
+            Some(hits) => {
+                hits.retain(|t| now.duration_since(*t) < self.window);
+                let latest = hits.iter().max().map(|t| now.duration_since(*t));
+                (hits.len() as u32, latest)
+            }
+            None => (0, None),
+        })
+    }
+
     pub fn clear(&self, key: &K) {
         self.with_map(|map, _| map.remove(key));
     }

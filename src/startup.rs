@@ -59,9 +59,10 @@ impl Application {
         // Built once: the SMTP connections are pooled across sends.
         let transport = Transport::from_settings(&settings, worker::CONCURRENCY as u32)
             .context("cannot set up email delivery")?;
+        let dkim = transport.signing().unwrap_or_else(|| "off".to_owned());
         match transport.tls_mode() {
-            Some(tls) => tracing::info!(to = %transport.describe(), %tls, "email delivery"),
-            None => tracing::info!(to = %transport.describe(), "email delivery"),
+            Some(tls) => tracing::info!(to = %transport.describe(), %tls, %dkim, "email delivery"),
+            None => tracing::info!(to = %transport.describe(), %dkim, "email delivery"),
         }
         let outbox = crate::email::OutboxSignal::default();
         let metrics = Arc::new(crate::metrics::Metrics::default());

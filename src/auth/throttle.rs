@@ -1,10 +1,24 @@
-//! Throttles failed logins per account and per client address. Only failures count;
-//! a success clears the account's failures (not the address's).
+//! Throttles failed logins so that guessing is slow and nobody can lock an organizer out.
+//!
+//! - One account from one address: after `per_account` failures in the window that
+//!   address waits (the guesser is stopped; the account holder, elsewhere, is not).
+//! - One address across accounts: after `per_address` failures it waits (spraying).
+//! - One account from anywhere: after [`SLOW_AFTER`] times `per_account` failures in the
+//!   window, each further attempt waits [`SLOW_DOWN`] after the last failure. Many addresses together can
+//!   make at most one guess per `SLOW_DOWN` against an account, and the account holder
+//!   is kept waiting at most that long: slowed down, never locked out.
+//!
+//! Only failures count; a success clears that account's failures.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use crate::rate_limit::SlidingWindows;
+
+/// The wait between two attempts on an account that many addresses have failed on.
+pub const SLOW_DOWN: Duration = Duration::from_secs(2);
+/// How many addresses' worth of failures an account takes before it is slowed down.
+pub const SLOW_AFTER: u32 = 4;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -24,8 +38,10 @@ impl Default for Limits {
 }
 
 pub struct LoginThrottle {
-    accounts: SlidingWindows<String>,
+    pairs: SlidingWindows<(String, IpAddr)>,
     addresses: SlidingWindows<IpAddr>,
+    accounts: SlidingWindows<String>,
+    slow_after: u32,
 }
 
 impl Default for LoginThrottle {
@@ -34,29 +50,45 @@ impl Default for LoginThrottle {
     }
 }
 
+/// Where a request without a peer address (a Unix socket) is counted.
+const NO_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
         Self {
-            accounts: SlidingWindows::new(limits.per_account, limits.window),
+            pairs: SlidingWindows::new(limits.per_account, limits.window),
             addresses: SlidingWindows::new(limits.per_address, limits.window),
+            // Counted without a limit of its own: only for the slow-down.
+            accounts: SlidingWindows::new(u32::MAX, limits.window),
+            slow_after: limits.per_account.saturating_mul(SLOW_AFTER),
         }
     }
 
-    /// `Some(wait)` when this account or address has failed too often recently.
+    /// `Some(wait)`, the true time to wait, when this address has failed too often on
+    /// this account or on any, or when the account must slow down.
     pub fn check(&self, account: &str, address: Option<IpAddr>) -> Option<Duration> {
-        let by_account = self.accounts.retry_after(&account.to_owned());
-        let by_address = address.and_then(|ip| self.addresses.retry_after(&ip));
-        by_account.into_iter().chain(by_address).max()
+        let ip = address.unwrap_or(NO_ADDRESS);
+        let by_pair = self.pairs.retry_after(&(account.to_owned(), ip));
+        let by_address = self.addresses.retry_after(&ip);
+        let slow_down = match self.accounts.recent(&account.to_owned()) {
+            (n, Some(since_last)) if n >= self.slow_after && since_last < SLOW_DOWN => {
+                Some((SLOW_DOWN - since_last).max(Duration::from_secs(1)))
+            }
+            _ => None,
+        };
+        [by_pair, by_address, slow_down].into_iter().flatten().max()
     }
 
     pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
+        let ip = address.unwrap_or(NO_ADDRESS);
+        self.pairs.record((account.to_owned(), ip));
+        self.addresses.record(ip);
         self.accounts.record(account.to_owned());
-        if let Some(ip) = address {
-            self.addresses.record(ip);
-        }
     }
 
-    pub fn record_success(&self, account: &str) {
+    pub fn record_success(&self, account: &str, address: Option<IpAddr>) {
+        let ip = address.unwrap_or(NO_ADDRESS);
+        self.pairs.clear(&(account.to_owned(), ip));
         self.accounts.clear(&account.to_owned());
     }
 }
@@ -65,34 +97,38 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_account_is_throttled_after_its_limit() {
-        let t = LoginThrottle::new(Limits {
-            per_account: 2,
-            per_address: 100,
+    fn throttle(per_account: u32, per_address: u32) -> LoginThrottle {
+        LoginThrottle::new(Limits {
+            per_account,
+            per_address,
             window: Duration::from_secs(60),
-        });
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(t.check("a@x.org", Some(ip)).is_none());
-        t.record_failure("a@x.org", Some(ip));
-        t.record_failure("a@x.org", Some(ip));
-        let wait = t.check("a@x.org", Some(ip)).expect("throttled");
+        })
+    }
+
+    #[test]
+    fn an_address_guessing_one_account_is_stopped_and_the_holder_is_not() {
+        let t = throttle(2, 100);
+        let (guesser, holder): (IpAddr, IpAddr) =
+            ("10.0.0.66".parse().unwrap(), "10.0.0.1".parse().unwrap());
+        assert!(t.check("a@x.org", Some(guesser)).is_none());
+        t.record_failure("a@x.org", Some(guesser));
+        t.record_failure("a@x.org", Some(guesser));
+        let wait = t.check("a@x.org", Some(guesser)).expect("throttled");
         assert!(wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1));
         assert!(
-            t.check("b@x.org", Some(ip)).is_none(),
-            "other accounts are not affected"
+            t.check("b@x.org", Some(guesser)).is_none(),
+            "other accounts"
         );
-        t.record_success("a@x.org");
-        assert!(t.check("a@x.org", Some(ip)).is_none());
+        // The holder only waits out the slow-down after the last failure.
+        let held = t.check("a@x.org", Some(holder)).unwrap_or_default();
+        assert!(held <= SLOW_DOWN, "{held:?}");
+        t.record_success("a@x.org", Some(holder));
+        assert!(t.check("a@x.org", Some(holder)).is_none());
     }
 
     #[test]
     fn an_address_is_throttled_across_accounts() {
-        let t = LoginThrottle::new(Limits {
-            per_account: 100,
-            per_address: 3,
-            window: Duration::from_secs(60),
-        });
+        let t = throttle(100, 3);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for i in 0..3 {
             t.record_failure(&format!("u{i}@x.org"), Some(ip));
@@ -101,5 +137,18 @@ mod tests {
         assert!(t
             .check("new@x.org", Some("10.0.0.2".parse().unwrap()))
             .is_none());
+    }
+
+    #[test]
+    fn many_addresses_only_slow_an_account_down() {
+        let t = throttle(3, 100);
+        for i in 0..50 {
+            let ip = IpAddr::V4(Ipv4Addr::new(10, 1, 0, i));
+            t.record_failure("admin@x.org", Some(ip));
+        }
+        let wait = t
+            .check("admin@x.org", Some("10.9.9.9".parse().unwrap()))
+            .expect("slowed down");
+        assert!(wait <= SLOW_DOWN, "{wait:?}");
     }
 }

@@ -196,3 +196,47 @@ fn webhook_settings_have_defaults_and_bad_values_are_named() {
         assert_eq!(e.name, name);
     }
 }
+
+#[test]
+fn dkim_needs_both_its_variables_and_a_key_that_signs() {
+    let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dkim-test.key");
+    assert!(settings(&[]).unwrap().dkim.is_none());
+    let s = settings(&[
+        ("CONVENE_DKIM_SELECTOR", "convene2026"),
+        ("CONVENE_DKIM_KEY_FILE", key),
+    ])
+    .expect("a PKCS#8 RSA key is read");
+    let dkim = s.dkim.expect("set up");
+    assert_eq!(dkim.selector, "convene2026");
+    assert!(
+        !format!("{dkim:?}").contains("PRIVATE"),
+        "the key is hidden"
+    );
+
+    let e = settings(&[("CONVENE_DKIM_SELECTOR", "convene2026")]).unwrap_err();
+    assert_eq!(e.name, "CONVENE_DKIM_KEY_FILE");
+    let e = settings(&[("CONVENE_DKIM_KEY_FILE", key)]).unwrap_err();
+    assert_eq!(e.name, "CONVENE_DKIM_SELECTOR");
+    let e = settings(&[
+        ("CONVENE_DKIM_SELECTOR", "bad selector"),
+        ("CONVENE_DKIM_KEY_FILE", key),
+    ])
+    .unwrap_err();
+    assert_eq!(e.name, "CONVENE_DKIM_SELECTOR");
+    let not_a_key = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/smtp-test-ca.pem"
+    );
+    let e = settings(&[
+        ("CONVENE_DKIM_SELECTOR", "convene2026"),
+        ("CONVENE_DKIM_KEY_FILE", not_a_key),
+    ])
+    .unwrap_err();
+    assert_eq!(e.name, "CONVENE_DKIM_KEY_FILE");
+    let e = settings(&[
+        ("CONVENE_DKIM_SELECTOR", "convene2026"),
+        ("CONVENE_DKIM_KEY_FILE", "/no/such/key.pem"),
+    ])
+    .unwrap_err();
+    assert!(e.message.contains("cannot read"), "{}", e.message);
+}

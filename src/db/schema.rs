@@ -298,6 +298,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_surveys (event_id) {
+        event_id -> Text,
+        send_after_hours -> Integer,
+        follow_up_after_days -> Integer,
+        open -> Bool,
+        attendance_recorded_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    impact_people (id) {
+        id -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    impact_attendances (event_id, person_id) {
+        event_id -> Text,
+        person_id -> Text,
+        community_id -> Text,
+        registration_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> Text,
+        event_id -> Text,
+        person_id -> Text,
+        wave -> Text,
+        sent_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        would_recommend -> Nullable<Bool>,
+        learned -> Nullable<Bool>,
+        still_applying -> Nullable<Bool>,
+        residents_engaged -> Nullable<BigInt>,
+        highlight -> Nullable<Text>,
+        testimonial -> Nullable<Text>,
+        may_quote -> Bool,
+    }
+}
+
+diesel::table! {
+    survey_links (token_hash) {
+        token_hash -> Text,
+        response_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    impact_publications (program) {
+        program -> Text,
+        published_at -> Timestamp,
+        published_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(invitations -> events (event_id));
 diesel::joinable!(invitations -> communities (community_id));
 diesel::joinable!(registrations -> events (event_id));
@@ -313,6 +376,12 @@ diesel::joinable!(registration_manage_tokens -> registrations (registration_id))
 diesel::joinable!(check_ins -> registrations (registration_id));
 diesel::joinable!(check_ins -> organizers (checked_in_by));
 diesel::joinable!(event_sessions -> events (event_id));
+diesel::joinable!(event_surveys -> events (event_id));
+diesel::joinable!(impact_attendances -> events (event_id));
+diesel::joinable!(impact_attendances -> impact_people (person_id));
+diesel::joinable!(impact_attendances -> communities (community_id));
+diesel::joinable!(survey_responses -> events (event_id));
+diesel::joinable!(survey_links -> survey_responses (response_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizers,
@@ -332,4 +401,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     check_ins,
     event_sessions,
     registration_manage_tokens,
+    event_surveys,
+    impact_people,
+    impact_attendances,
+    survey_responses,
+    survey_links,
+    impact_publications,
 );

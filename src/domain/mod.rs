@@ -17,6 +17,7 @@ pub mod phone;
 pub mod registration;
 pub mod scholarship;
 pub mod slug;
+pub mod survey;
 pub mod text;
 pub mod token;
 pub mod webhook;

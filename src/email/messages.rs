@@ -13,7 +13,6 @@ use crate::db::models::community::Community;
 use crate::db::models::event::Event;
 use crate::db::models::invitation::Invitation;
 use crate::db::models::registration::Registration;
-use crate::domain::check_in::qr_png;
 use crate::domain::invitation::InvitationKind;
 
 /// `base` joined with an absolute `path`, whether or not `CONVENE_BASE_URL` ends in `/`
@@ -194,9 +193,9 @@ pub fn registration_email(
 /// The check-in code of a confirmed registration for its email: the context's `checkin`
 /// (`code` in groups of four, as people read it; `qr`, the `cid:` address of the QR
 /// code) and the QR code as an inline image. Mail clients block `data:` images, so it
-/// is a part of the message. Without an image if the QR code cannot be made (no code of
-/// ours is too long for one): the code in text still gets the registrant in.
-fn checkin(reg: &Registration) -> (Value, Option<super::Attachment>) {
+/// is a part of the message, drawn by the worker when it builds the message (see
+/// `Attachment::inline_qr_code`), not here in the transaction that queues it.
+fn checkin(reg: &Registration) -> (Value, super::Attachment) {
     let code = reg.checkin_code.as_str();
     let grouped = code
         .as_bytes()
@@ -205,20 +204,11 @@ fn checkin(reg: &Registration) -> (Value, Option<super::Attachment>) {
         .collect::<Vec<_>>()
         .join("-");
     let content_id = format!("checkin.{}@convene", reg.id);
-    let image = match qr_png(code) {
-        Ok(png) => Some(super::Attachment::inline_image(
-            &content_id,
-            "check-in.png",
-            "image/png",
-            &png,
-        )),
-        Err(e) => {
-            tracing::error!(registration_id = %reg.id, error = %e, "no QR code for the email");
-            None
-        }
-    };
-    let qr = image.as_ref().map(|_| format!("cid:{content_id}"));
-    (json!({ "code": grouped, "qr": qr }), image)
+    let image = super::Attachment::inline_qr_code(&content_id, "check-in.png", code);
+    (
+        json!({ "code": grouped, "qr": format!("cid:{content_id}") }),
+        image,
+    )
 }
 
 /// "You have a seat": with the manage link, the check-in code and the calendar file.
@@ -231,8 +221,10 @@ pub fn registration_confirmed(
 ) -> Outgoing {
     let (nomination, scholarship) = requests_context(event, requests);
     let (checkin, qr) = checkin(reg);
-    let mut attachments: Vec<_> = qr.into_iter().collect();
-    attachments.push(calendar(event, reg, base, Some(manage_link)).attachment());
+    let attachments = vec![
+        qr,
+        calendar(event, reg, base, Some(manage_link)).attachment(),
+    ];
     registration_email(
         "registration_confirmed",
         event,
@@ -279,8 +271,10 @@ pub fn registration_promoted(
     manage_link: &str,
 ) -> Outgoing {
     let (checkin, qr) = checkin(reg);
-    let mut attachments: Vec<_> = qr.into_iter().collect();
-    attachments.push(calendar(event, reg, base, Some(manage_link)).attachment());
+    let attachments = vec![
+        qr,
+        calendar(event, reg, base, Some(manage_link)).attachment(),
+    ];
     registration_email(
         "registration_promoted",
         event,

@@ -372,3 +372,28 @@ pub fn requeue(
         .select(EmailSummary::as_select())
         .first(conn)?)
 }
+
+/// Puts every failed email of this event that still has its body back in the queue, as
+/// new; `(queued again, failed but without a body)`.
+pub fn requeue_failed(conn: &mut DbConnection, event_id: &str) -> Result<(usize, usize), AppError> {
+    let failed = || {
+        emails::table
+            .filter(emails::event_id.eq(event_id.to_owned()))
+            .filter(emails::status.eq("failed"))
+    };
+    let requeued = diesel::update(
+        failed()
+            .filter(emails::body_text.is_not_null())
+            .filter(emails::body_html.is_not_null()),
+    )
+    .set((
+        emails::status.eq("pending"),
+        emails::attempts.eq(0),
+        emails::next_attempt_at.eq(now()),
+        emails::locked_until.eq(None::<NaiveDateTime>),
+        emails::last_error.eq(None::<String>),
+    ))
+    .execute(conn)?;
+    let left: i64 = failed().count().get_result(conn)?;
+    Ok((requeued, left as usize))
+}

@@ -61,6 +61,8 @@ email_templates![
     "scholarship_waitlisted",
     "scholarship_reminder",
     "scholarship_lapsed",
+    "survey_invitation",
+    "survey_reminder",
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -116,7 +116,7 @@ pub async fn resolve_session(
 }
 
 /// Throttles the guessing of secret links. A client address that asked for too many
-/// unknown invitation or manage tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
+/// unknown invitation, manage or survey tokens within the window (`CONVENE_TOKEN_MISS_LIMIT`) gets
 /// 429 with `Retry-After` on every token endpoint until it passes, valid tokens included:
 /// otherwise the answer would still tell a guesser which tokens exist. Other addresses,
 /// using their own links, are not affected.
@@ -125,7 +125,9 @@ pub async fn token_lookups(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let path = req.path();
-    let by_token = path.starts_with("/api/v1/invitations/") || path.starts_with("/api/v1/manage/");
+    let by_token = path.starts_with("/api/v1/invitations/")
+        || path.starts_with("/api/v1/manage/")
+        || path.starts_with("/api/v1/surveys/");
     let ip = req.peer_addr().map(|a| a.ip());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (true, Some(ip), Some(state)) = (by_token, ip, state) else {

@@ -30,6 +30,7 @@ use crate::http::routes::{
     health, invitation_requests, invitations, invitee, manage, metrics, nominations, organizers,
     printouts, registrations, scholarships, sessions, stats, webhooks,
 };
+use crate::http::routes::{impact, surveys};
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
 pub const API_PREFIX: &str = "/api/v1";
@@ -228,6 +229,7 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(emails::__path_list, emails::list),
                 op(emails::__path_resend, emails::resend),
+                op(emails::__path_resend_failed, emails::resend_failed),
             ],
         ),
         (
@@ -275,6 +277,25 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(catering::__path_show, catering::show),
                 op(printouts::__path_badges, printouts::badges),
                 op(printouts::__path_attendees, printouts::attendees),
+            ],
+        ),
+        (
+            "survey",
+            vec![
+                op(surveys::__path_settings, surveys::settings),
+                op(surveys::__path_update_settings, surveys::update_settings),
+                op(surveys::__path_send, surveys::send),
+                op(surveys::__path_show, surveys::show),
+                op(surveys::__path_answer, surveys::answer),
+            ],
+        ),
+        (
+            "impact",
+            vec![
+                op(impact::__path_show, impact::show),
+                op(impact::__path_export, impact::export),
+                op(impact::__path_programs, impact::programs),
+                op(impact::__path_publish, impact::publish),
             ],
         ),
     ]

@@ -74,10 +74,7 @@ impl AppError {
             Self::TooManyRequests { retry_after } => (
                 "too-many-requests",
                 "Too many requests",
-                format!(
-                    "Too many attempts; try again in {} seconds.",
-                    retry_after.as_secs().max(1)
-                ),
+                format!("Too many attempts; try again in {}.", wait(*retry_after)),
             ),
             Self::Unavailable(_) => (
                 "unavailable",
@@ -146,10 +143,7 @@ impl ResponseError for AppError {
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
             Self::TooManyRequests { retry_after } => {
-                res.insert_header((
-                    header::RETRY_AFTER,
-                    retry_after.as_secs().max(1).to_string(),
-                ));
+                res.insert_header((header::RETRY_AFTER, whole_seconds(*retry_after).to_string()));
             }
             Self::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.as_str()));
@@ -164,4 +158,19 @@ impl ResponseError for AppError {
         }
         res.body(serde_json::to_string(&body).unwrap_or_default())
     }
+}
+
+/// A wait as people say it: "2 seconds", "15 minutes" (rounded up, never "0").
+fn wait(d: std::time::Duration) -> String {
+    let secs = whole_seconds(d);
+    match secs {
+        1 => "1 second".to_owned(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// Seconds rounded up: a client that waits `Retry-After` is not turned away again.
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }

@@ -10,6 +10,7 @@
 
 pub mod agenda;
 pub mod answer_award;
+pub mod answer_survey;
 pub mod api_tokens;
 pub mod award_deadlines;
 pub mod bulk_invite;
@@ -21,6 +22,7 @@ pub mod decide_request;
 pub mod decide_scholarship;
 pub mod decline;
 pub mod expire;
+pub mod impact;
 pub mod invite;
 pub mod links;
 pub mod nominate;
@@ -30,7 +32,11 @@ pub mod register_for;
 pub mod request_invitation;
 pub mod request_scholarship;
 pub mod resend;
+pub mod resend_email;
 pub mod revoke;
 pub mod send_manage_link;
+pub mod survey_settings;
+pub mod survey_waves;
+pub mod sweep;
 pub mod update_details;
 pub mod webhooks;

@@ -101,6 +101,63 @@ async fn repeated_failed_logins_are_throttled_per_address() {
     app.login("ada@example.org", PASSWORD).await.problem(429);
 }
 
+/// Tries to sign in from the loopback address `from` (127.0.0.0/8 is all loopback, so a
+/// test can be many clients): the status and `Retry-After`.
+async fn login_from(
+    app: &crate::helpers::TestApp,
+    from: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Option<u64>) {
+    let connector = awc::Connector::new().local_address(from.parse().expect("an address"));
+    let client = awc::Client::builder().connector(connector).finish();
+    let res = client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .send_json(&json!({ "email": email, "password": password }))
+        .await
+        .expect("the server answers");
+    let retry = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    (res.status().as_u16(), retry)
+}
+
+#[actix_web::test]
+async fn wrong_passwords_from_other_addresses_do_not_keep_the_admin_out() {
+    let app = spawn_app().await;
+    app.create_organizer("ada@example.org", Role::Admin);
+    // Four attackers, five wrong guesses each: each is stopped, for the full window.
+    for i in 2..6 {
+        let attacker = format!("127.0.0.{i}");
+        for _ in 0..5 {
+            let (status, _) = login_from(&app, &attacker, "ada@example.org", "guess").await;
+            assert_eq!(status, 401);
+        }
+        let (status, retry) = login_from(&app, &attacker, "ada@example.org", "guess").await;
+        assert_eq!(status, 429);
+        assert!(retry.expect("Retry-After") > 800, "{retry:?}");
+    }
+    // From now on the account is slowed down for everyone: a fifth attacker is told to
+    // wait seconds, not minutes.
+    let (status, retry) = login_from(&app, "127.0.0.6", "ada@example.org", "guess").await;
+    if status == 429 {
+        assert!(retry.expect("Retry-After") <= 2, "{retry:?}");
+    } else {
+        assert_eq!(status, 401);
+    }
+    // Ada, at her own address, is at most slowed down for a moment: the true wait is
+    // in Retry-After, and after it she is in.
+    let (mut status, mut retry) = login_from(&app, "127.0.0.1", "ada@example.org", PASSWORD).await;
+    if status == 429 {
+        let wait = retry.take().expect("Retry-After");
+        assert!(wait <= 2, "Ada was asked to wait {wait} s");
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        (status, _) = login_from(&app, "127.0.0.1", "ada@example.org", PASSWORD).await;
+    }
+    assert_eq!(status, 200);
+}
+
 #[actix_web::test]
 async fn after_logout_the_session_no_longer_works() {
     let app = spawn_app().await;

@@ -294,6 +294,91 @@ async fn a_permanent_refusal_fails_the_email_and_an_organizer_can_send_it_again(
 }
 
 #[actix_web::test]
+async fn every_failed_email_of_an_event_is_sent_again_at_once_after_the_cause_is_fixed() {
+    use convene::db::schema::emails;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let event = app.create_event(&admin, "future-city").await;
+    let other = app.create_event(&admin, "other-city").await;
+    let of = |e: &serde_json::Value, to: &str| {
+        let mut email = test_email(to, "Someone");
+        email.event_id = Some(e["id"].as_str().unwrap().to_owned());
+        email
+    };
+    // A mail server refusing everything (a wrong password would do the same).
+    app.smtp.fail_permanently_at(Stage::Rcpt);
+    let ids = queue(
+        &app,
+        vec![
+            of(&event, "a@example.org"),
+            of(&event, "b@example.org"),
+            of(&event, "c@example.org"),
+            of(&other, "z@example.org"),
+        ],
+    )
+    .await;
+    for id in &ids {
+        wait_until_email(&app, id, "failed", |e| e.status == "failed").await;
+    }
+    // One failed long ago, and its body (with its link) is no longer kept.
+    let pool = app.pool.clone();
+    let gone = ids[2].clone();
+    actix_web::web::block(move || {
+        diesel::update(emails::table.find(gone))
+            .set((
+                emails::body_text.eq(None::<String>),
+                emails::body_html.eq(None::<String>),
+            ))
+            .execute(&mut pool.get().unwrap())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+
+    app.smtp.accept();
+    let path = "/api/v1/events/future-city/emails/resend-failed";
+    let res = app.post_as(&admin, path, &json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json(), json!({ "requeued": 2, "not_resendable": 1 }));
+    app.wait_for_email("a@example.org").await;
+    app.wait_for_email("b@example.org").await;
+    wait_until_email(&app, &ids[0], "sent", is_sent).await;
+    wait_until_email(&app, &ids[1], "sent", is_sent).await;
+    // The other event's failed email is not this event's to send.
+    app.assert_no_email_to("z@example.org").await;
+    app.assert_no_email_to("c@example.org").await;
+    let failed = app
+        .get_as(&admin, "/api/v1/events/future-city/emails?status=failed")
+        .await
+        .json();
+    assert_eq!(failed["total"], 1);
+
+    // Again: nothing more to send, and no second copy of anything.
+    let res = app.post_as(&admin, path, &json!({})).await;
+    assert_eq!(res.json(), json!({ "requeued": 0, "not_resendable": 1 }));
+    app.assert_no_email_to("a@example.org").await;
+    let audit = app
+        .get_as(&admin, "/api/v1/audit-log?action=emails.resent_failed")
+        .await
+        .json();
+    assert_eq!(audit["items"].as_array().unwrap().len(), 1);
+    assert_eq!(audit["items"][0]["after"]["requeued"], 2);
+    app.post(
+        "/api/v1/events/future-city/emails/resend-failed",
+        &json!({}),
+    )
+    .await
+    .problem(401);
+    app.post_as(
+        &admin,
+        "/api/v1/events/no-such-event/emails/resend-failed",
+        &json!({}),
+    )
+    .await
+    .problem(404);
+}
+
+#[actix_web::test]
 async fn a_failed_email_whose_body_is_gone_cannot_be_sent_again() {
     use convene::db::schema::emails;
     let app = spawn_app().await;

@@ -7,7 +7,9 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, token_of, Session, TestApp, TestResponse};
+use crate::helpers::{
+    run_cli, spawn_app, spawn_app_with, token_of, Session, TestApp, TestResponse,
+};
 use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::{invite_and_register, register, registration_body};
 use crate::smtp::ReceivedEmail;
@@ -569,6 +571,64 @@ async fn an_unanswered_award_lapses_after_its_reply_by_time_and_frees_the_budget
     // The freed budget goes to the waiting list.
     assert_eq!(approve(&app, &admin, &lee_id, 100_000).await.status, 200);
     assert_eq!(awarded_cents(&app), 100_000);
+}
+
+#[actix_web::test]
+async fn convene_sweep_as_of_a_later_time_lapses_an_award_once() {
+    let app = spawn_app().await;
+    let admin = event_with_budget(&app, 100_000).await;
+    let dana = registrant(&app, &admin, "dana@example.org").await;
+    let dana_id = requested(&app, &dana, "dana@example.org", 100_000).await;
+    let (reply_by, _) = reply_by_in(10);
+    let res = decide(
+        &app,
+        &admin,
+        &dana_id,
+        &json!({ "decision": "approved", "awarded_amount_cents": 100_000, "reply_by": reply_by }),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    app.wait_for_email("dana@example.org").await; // approved
+
+    let bad = run_cli(
+        &app.db.url,
+        &["sweep", "--as-of", "next tuesday"],
+        None,
+        "warn",
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("RFC 3339"));
+
+    // Now, nothing is due; eleven days on, the award has lapsed, and once only.
+    let now = run_cli(&app.db.url, &["sweep"], None, "warn");
+    assert!(
+        now.status.success(),
+        "{}",
+        String::from_utf8_lossy(&now.stderr)
+    );
+    assert!(String::from_utf8_lossy(&now.stdout).contains("scholarship awards lapsed: 0"));
+    let later = (Utc::now() + Duration::days(11)).to_rfc3339();
+    for expected in [
+        "scholarship awards lapsed: 1",
+        "scholarship awards lapsed: 0",
+    ] {
+        let out = run_cli(&app.db.url, &["sweep", "--as-of", &later], None, "warn");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(expected), "{stdout}");
+    }
+    // The running service sends what the command queued.
+    let lapsed = email_about(&app, "dana@example.org", "has lapsed").await;
+    assert!(lapsed.text.contains("$1,000.00"), "{}", lapsed.text);
+    assert_eq!(
+        listed(&app, &admin, &dana_id).await["award_status"],
+        "lapsed"
+    );
+    assert_eq!(awarded_cents(&app), 0);
 }
 
 #[actix_web::test]

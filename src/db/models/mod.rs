@@ -16,6 +16,7 @@ pub mod registration;
 pub mod scholarship;
 pub mod session;
 pub mod stats;
+pub mod survey;
 pub mod webhook;
 
 use diesel::result::{DatabaseErrorKind, Error};

@@ -209,6 +209,8 @@ fn transport_with(vars: &[(&str, &str)]) -> Transport {
     let server = SmtpServer::new(&settings).unwrap();
     Transport {
         from: from(),
+        dkim: None,
+        dkim_record: None,
         kind: Kind::Smtp(Box::new(SmtpPool::new(server, 2))),
     }
 }

@@ -84,6 +84,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_catering.html"),
     ),
     (
+        "admin_survey.html",
+        include_str!("templates/admin_survey.html"),
+    ),
+    (
         "admin_not_found.html",
         include_str!("templates/admin_not_found.html"),
     ),
@@ -109,7 +113,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 9] = [
+const SECTIONS: [(&str, &str); 10] = [
     ("", "Overview"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
@@ -119,6 +123,7 @@ const SECTIONS: [(&str, &str); 9] = [
     ("emails", "Emails"),
     ("check-in", "Check-in"),
     ("catering", "Catering"),
+    ("survey", "Survey"),
 ];
 
 /// Renders a dashboard page. `page` names the page for its script; `slug` and `current`
@@ -227,6 +232,7 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "emails" => ("admin_emails.html", "emails"),
         "check-in" => ("admin_checkin.html", "check-in"),
         "catering" => ("admin_catering.html", "catering"),
+        "survey" => ("admin_survey.html", "survey"),
         _ => return missing(),
     };
     page(
@@ -280,6 +286,7 @@ mod tests {
             ("admin_emails.html", "emails"),
             ("admin_checkin.html", "check-in"),
             ("admin_catering.html", "catering"),
+            ("admin_survey.html", "survey"),
             ("admin_audit.html", "audit"),
             ("admin_organizers.html", "organizers"),
             ("admin_integrations.html", "integrations"),

@@ -20,6 +20,26 @@ struct Asset {
 
 const ASSETS: &[Asset] = &[
     Asset {
+        name: "survey.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("assets/survey.css"),
+    },
+    Asset {
+        name: "admin-survey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-survey.js"),
+    },
+    Asset {
+        name: "impact.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/impact.js"),
+    },
+    Asset {
+        name: "survey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/survey.js"),
+    },
+    Asset {
         name: "convene.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("assets/convene.css"),

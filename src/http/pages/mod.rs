@@ -9,6 +9,7 @@
 
 mod admin;
 mod assets;
+mod impact;
 mod reference;
 
 use std::sync::LazyLock;
@@ -28,7 +29,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/invite/{token}", web::get().to(invite))
         .route("/manage/{token}", web::get().to(manage))
         .route("/events/{slug}", web::get().to(event_page))
+        .route("/survey/{token}", web::get().to(survey))
         .route("/static/{file}", web::get().to(assets::serve))
+        .configure(impact::configure)
         .configure(admin::configure);
 }
 
@@ -38,7 +41,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     // `.html` templates are auto-escaped by minijinja's default callback.
     env.add_function("asset", assets::url);
     env.add_filter("code", reference::code);
-    let sources: [(&str, &str); 10] = [
+    let sources: [(&str, &str); 11] = [
         ("layout.html", include_str!("templates/layout.html")),
         ("_fields.html", include_str!("templates/_fields.html")),
         ("_states.html", include_str!("templates/_states.html")),
@@ -49,6 +52,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("invite.html", include_str!("templates/invite.html")),
         ("manage.html", include_str!("templates/manage.html")),
+        ("survey.html", include_str!("templates/survey.html")),
         ("event.html", include_str!("templates/event.html")),
         (
             "event_not_found.html",
@@ -59,7 +63,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("templates/link_not_found.html"),
         ),
     ];
-    for (name, source) in sources.into_iter().chain(admin::TEMPLATES.iter().copied()) {
+    let more = admin::TEMPLATES.iter().chain(impact::TEMPLATES).copied();
+    for (name, source) in sources.into_iter().chain(more) {
         env.add_template(name, source)
             .expect("page templates compile");
     }
@@ -114,6 +119,11 @@ async fn invite(token: web::Path<String>) -> Result<HttpResponse, AppError> {
 /// `GET /manage/{token}`: view, change or cancel a registration.
 async fn manage(token: web::Path<String>) -> Result<HttpResponse, AppError> {
     token_page("manage.html", &token)
+}
+
+/// `GET /survey/{token}`: an attendee's survey, answered through the API.
+async fn survey(token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    token_page("survey.html", &token)
 }
 
 /// `GET /events/{slug}`: the public page of an event, with the request-an-invitation form.
@@ -228,6 +238,7 @@ mod tests {
             "index.html",
             "invite.html",
             "manage.html",
+            "survey.html",
             "link_not_found.html",
         ] {
             let page = render(name).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -23,7 +23,8 @@ pub struct LoginRequest {
 
 /// Sign in as an organizer; the answer sets the session cookie.
 ///
-/// Failed attempts are throttled per account and per address.
+/// Failed attempts are throttled per account and address together and per address; an
+/// account failed on from many addresses is slowed down, never locked.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -32,7 +33,8 @@ pub struct LoginRequest {
         (status = 200, description = "Signed in; `Set-Cookie` carries the session.", body = OrganizerView,
             headers(("Set-Cookie" = String, description = "`convene_session=…; HttpOnly; SameSite=Lax; Path=/`"))),
         (status = 401, description = "Unknown email, wrong password or disabled account (one answer for all)."),
-        (status = 429, description = "Too many failed attempts for this account or address."),
+        (status = 429, description = "Too many failed attempts from this address (for this account, or for any); `Retry-After` says the true wait.",
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
 pub async fn login(
@@ -74,7 +76,7 @@ pub async fn login(
             return Err(AppError::Unauthenticated);
         }
     };
-    state.login_throttle.record_success(&email);
+    state.login_throttle.record_success(&email, address);
 
     let token = SecretToken::generate();
     let (hash, organizer_id, ttl) = (

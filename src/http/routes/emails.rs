@@ -1,11 +1,11 @@
 //! An event's outbox for organizers: every email with its delivery status, and sending
-//! a failed one again.
+//! failed ones again.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::models::audit::{self, Actor, Entry};
+use crate::db::models::audit::Actor;
 use crate::db::models::event;
 use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
@@ -14,6 +14,7 @@ use crate::http::extract::{paging, CurrentOrganizer};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::rfc3339;
 use crate::http::AppState;
+use crate::workflows::resend_email;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -130,21 +131,57 @@ pub async fn resend(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let actor = Actor::organizer(&organizer.id);
     let email = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let event = event::find_by_slug(conn, &slug)?;
-            let email = outbox::requeue(conn, &event.id, &id)?;
-            audit::record(
-                conn,
-                &Actor::organizer(&organizer.id),
-                Entry::new("email.resent", "email", &email.id, Some(&event.id))
-                    .before(audit::state(&serde_json::json!({ "status": "failed" })))
-                    .after(audit::state(&serde_json::json!({ "status": email.status }))),
-            )?;
-            Ok(email)
+            resend_email::resend_one(conn, &actor, &slug, &id)
         })
     })
     .await?;
     state.outbox.notify();
     Ok(HttpResponse::Ok().json(EmailView::from(email)))
+}
+
+/// How many failed emails were queued again.
+#[derive(Serialize, ToSchema)]
+pub struct ResentFailedView {
+    /// Failed emails queued again, to be sent in a moment.
+    requeued: usize,
+    /// Failed emails that stay failed: their body is no longer kept (it held a secret
+    /// link), so they cannot be sent again.
+    not_resendable: usize,
+}
+
+/// Send every failed email of the event again (after the mail server's trouble is
+/// fixed: a wrong password, a full disk).
+#[utoipa::path(
+    post,
+    path = "/api/v1/events/{slug}/emails/resend-failed",
+    params(EventPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "The failed emails are queued again.", body = ResentFailedView),
+        (status = 404, description = "No such event."),
+    )
+)]
+pub async fn resend_failed(
+    state: web::Data<AppState>,
+    CurrentOrganizer(organizer): CurrentOrganizer,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let actor = Actor::organizer(&organizer.id);
+    let done = crate::db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            resend_email::resend_failed(conn, &actor, &slug)
+        })
+    })
+    .await?;
+    if done.requeued > 0 {
+        state.outbox.notify();
+    }
+    Ok(HttpResponse::Ok().json(ResentFailedView {
+        requeued: done.requeued,
+        not_resendable: done.not_resendable,
+    }))
 }

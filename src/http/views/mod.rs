@@ -4,6 +4,7 @@
 mod community;
 mod csv;
 mod event;
+mod impact;
 mod organizer;
 mod registration;
 
@@ -12,6 +13,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 pub use community::CommunityView;
 pub use csv::{csv_download, neutralise_formula};
 pub use event::PublicEventView;
+pub use impact::{impact_csv_rows, ImpactView, IMPACT_CSV_HEADER};
 pub use organizer::OrganizerView;
 pub use registration::{NominationView, RegistrationRef, RegistrationView, ScholarshipView};
 

@@ -1,5 +1,5 @@
 /* convene dashboard — the event's outbox: every email with its status, attempts and last
-   error, and sending a failed one again. */
+   error, and sending failed ones again, one or all. */
 (function () {
   'use strict';
 
@@ -22,9 +22,42 @@
         }
         if (res.status !== 200 || !res.data) return A.fail(res);
         show(res.data);
+        return loadFailedCount();
+      });
+    }
+
+    // The button that sends every failed email again shows only when there are some.
+    function loadFailedCount() {
+      return A.api('GET', A.eventPath('/emails?status=failed&limit=1')).then(function (res) {
+        var n = res.status === 200 && res.data && typeof res.data.total === 'number' ? res.data.total : 0;
+        C.byId('resend-failed-row').hidden = n === 0;
+        C.byId('resend-failed').textContent = 'Send every failed email again (' + A.number(n) + ')';
         return null;
       });
     }
+
+    function resendFailed() {
+      return A.confirm({
+        title: 'Send every failed email again?',
+        text: 'Do this once the cause is fixed (a wrong mail server password, a full mailbox). Each failed email is queued again and sent in a moment; emails whose link is no longer kept stay failed.',
+        yes: 'Send them again'
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.api('POST', A.eventPath('/emails/resend-failed'), {}).then(function (res) {
+          return load().then(function () {
+            if (res.status !== 200 || !res.data) return A.notify(A.failure(res, 'event'));
+            var text = A.plural(res.data.requeued, 'failed email') + ' will be sent again in a moment.';
+            if (res.data.not_resendable > 0) {
+              text += ' ' + A.plural(res.data.not_resendable, 'email') + ' could not be: their link is no longer kept.';
+            }
+            return A.notify(text);
+          });
+        });
+      });
+    }
+
+    var resendAll = C.byId('resend-failed');
+    resendAll.addEventListener('click', C.guard(resendAll, resendFailed));
 
     function resend(email, button) {
       return A.api('POST', A.eventPath('/emails/' + encodeURIComponent(email.id) + '/resend'), {}).then(function (res) {

@@ -100,7 +100,8 @@
       case 413: return detail || 'That is too much to send at once. Send it in smaller parts.';
       case 415: return detail || 'The service could not read what was sent.';
       case 422: return detail || 'Some of what was sent is not valid.';
-      case 429: return 'Too many attempts. Wait a minute, then try again.';
+      // The detail says the true wait ("try again in 15 minutes").
+      case 429: return detail || 'Too many attempts. Wait a little, then try again.';
       default: return 'Sorry, something went wrong on our side (' + (res.status || 'no answer') + '). Try again in a few minutes.';
     }
   };
