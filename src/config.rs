@@ -2,6 +2,7 @@
 
 mod dkim;
 mod smtp;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use url::Url;
 
 pub use dkim::DkimSettings;
 pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
+pub use webhooks::WebhookSettings;
 
 /// Where the data lives, picked from the scheme of `DATABASE_URL`. Its `Debug` hides the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -112,6 +114,8 @@ pub struct Settings {
     pub db_wait: Duration,
     /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// Webhook deliveries: retries, polling, timeout, disabling.
+    pub webhooks: WebhookSettings,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -152,6 +156,7 @@ impl std::fmt::Debug for Settings {
             .field("email_send_timeout", &self.email_send_timeout)
             .field("db_wait", &self.db_wait)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -307,7 +312,9 @@ impl Settings {
             }
             other => other.map(|t| t.trim().to_owned()),
         };
+        let webhooks = WebhookSettings::from_lookup(&lookup)?;
         Ok(Self {
+            webhooks,
             token_miss_limit,
             login_address_limit,
             invitation_request_limit,

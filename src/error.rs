@@ -9,6 +9,8 @@
 //! - [`AppError::NotFound`], [`AppError::Conflict`], [`AppError::Gone`]: 404, 409, 410.
 //! - [`AppError::UnknownToken`]: a secret link's token matches nothing (404 like `NotFound`,
 //!   but counted against the client's address, since only guessing produces many).
+//! - [`AppError::MethodNotAllowed`]: a known path asked with a method it does not answer
+//!   (405 with `Allow`).
 //! - [`AppError::TooManyRequests`]: throttled (429 with `Retry-After`).
 //! - [`AppError::Unavailable`]: the database cannot be reached right now, or is too busy (503).
 //! - [`AppError::StorageFull`]: the database's disk is full, or it is read-only (507).
@@ -100,6 +102,9 @@ pub enum AppError {
     Conflict(String),
     #[error("gone: {0}")]
     Gone(String),
+    /// The methods the path answers, as `Allow` lists them (`GET, POST`).
+    #[error("method not allowed; allowed: {allow}")]
+    MethodNotAllowed { allow: String },
     #[error("too many requests")]
     TooManyRequests { retry_after: Duration },
     #[error("service unavailable: {0}")]

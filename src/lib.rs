@@ -18,6 +18,7 @@ pub mod print;
 pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workflows;
 
 pub use error::AppError;

@@ -20,6 +20,7 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     email_worker: EmailWorker,
+    webhook_worker: crate::webhooks::worker::WebhookWorker,
     sweeper: Sweeper,
 }
 
@@ -77,6 +78,8 @@ impl Application {
             Arc::clone(&metrics),
             &settings,
         );
+        let webhook_worker =
+            crate::webhooks::worker::WebhookWorker::start(pool.clone(), settings.webhooks.clone());
         let sweeper = Sweeper::start(
             pool.clone(),
             outbox.clone(),
@@ -123,6 +126,7 @@ impl Application {
             server,
             pool,
             email_worker,
+            webhook_worker,
             sweeper,
         })
     }
@@ -147,6 +151,7 @@ impl Application {
         let served = self.server.await;
         self.sweeper.shutdown().await;
         self.email_worker.shutdown().await;
+        self.webhook_worker.shutdown().await;
         served
     }
 }

@@ -176,6 +176,28 @@ fn bad_values_are_refused() {
 }
 
 #[test]
+fn webhook_settings_have_defaults_and_bad_values_are_named() {
+    let w = settings(&[]).expect("defaults").webhooks;
+    assert_eq!(w.retry_base, Duration::from_secs(1));
+    assert_eq!(w.retry_cap, Duration::from_secs(3600));
+    assert_eq!(w.poll_interval, Duration::from_secs(1));
+    assert_eq!(w.timeout, Duration::from_secs(10));
+    assert_eq!(w.disable_after, Duration::from_secs(72 * 3600));
+    let w = settings(&[("CONVENE_WEBHOOK_RETRY_BASE_MS", "100")])
+        .expect("valid")
+        .webhooks;
+    assert_eq!(w.retry_base, Duration::from_millis(100));
+    for (name, bad) in [
+        ("CONVENE_WEBHOOK_RETRY_BASE_MS", "0"),
+        ("CONVENE_WEBHOOK_RETRY_CAP_SECS", "soon"),
+        ("CONVENE_WEBHOOK_DISABLE_AFTER_HOURS", "100000"),
+    ] {
+        let e = settings(&[(name, bad)]).expect_err("refused");
+        assert_eq!(e.name, name);
+    }
+}
+
+#[test]
 fn dkim_needs_both_its_variables_and_a_key_that_signs() {
     let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dkim-test.key");
     assert!(settings(&[]).unwrap().dkim.is_none());

@@ -36,6 +36,53 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        token_hash -> Text,
+        name -> Text,
+        role -> Text,
+        organizer_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Nullable<Text>,
+        event_type -> Text,
+        ordering_key -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_response_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> Text,
         slug -> Text,
@@ -360,6 +407,8 @@ diesel::joinable!(nominations -> registrations (registration_id));
 diesel::joinable!(scholarship_requests -> registrations (registration_id));
 diesel::joinable!(organizer_sessions -> organizers (organizer_id));
 diesel::joinable!(password_resets -> organizers (organizer_id));
+diesel::joinable!(api_tokens -> organizers (organizer_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(audit_log -> events (event_id));
 diesel::joinable!(registration_manage_tokens -> registrations (registration_id));
 diesel::joinable!(check_ins -> registrations (registration_id));
@@ -378,6 +427,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizers,
     organizer_sessions,
     password_resets,
+    api_tokens,
+    webhooks,
+    webhook_deliveries,
     events,
     audit_log,
     communities,

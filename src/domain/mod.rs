@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod announcement;
+pub mod api_token;
 pub mod check_in;
 pub mod community;
 pub mod email_address;
@@ -22,6 +23,7 @@ pub mod slug;
 pub mod survey;
 pub mod text;
 pub mod token;
+pub mod webhook;
 
 pub use email_address::EmailAddress;
 pub use money::{Cents, Currency};
@@ -80,6 +82,16 @@ named_values!(
     registration::RegistrationStatus => [Confirmed, Waitlisted, Cancelled],
     scholarship::ScholarshipStatus => [Pending, Approved, Declined, Waitlisted, Withdrawn],
     scholarship::AwardStatus => [Offered, Accepted, Declined, Lapsed, Released],
+    webhook::EventKind => [
+        InvitationSent,
+        InvitationDeclined,
+        RegistrationCreated,
+        RegistrationCancelled,
+        RegistrationPromoted,
+        NominationDecided,
+        ScholarshipDecided,
+        CheckinCreated,
+    ],
 );
 
 #[cfg(test)]

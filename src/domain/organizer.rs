@@ -28,6 +28,21 @@ impl Role {
         }
     }
 
+    /// The lower of two roles: what a credential may do when it acts for an organizer
+    /// (an API token never outranks the organizer who made it).
+    pub fn at_most(self, other: Role) -> Role {
+        if self == Role::Admin && other == Role::Admin {
+            Role::Admin
+        } else {
+            Role::Reviewer
+        }
+    }
+
+    /// Whether this role may do everything `other` may.
+    pub fn covers(self, other: Role) -> bool {
+        self.at_most(other) == other
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "admin" => Some(Role::Admin),

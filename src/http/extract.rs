@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::auth::SESSION_COOKIE;
-use crate::db::models::{organizer::Organizer, session};
+use crate::db::models::{api_token, organizer::Organizer, session};
+use crate::domain::api_token::ApiTokenSecret;
 use crate::domain::Choice;
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
@@ -298,7 +299,7 @@ fn describe(e: &validator::ValidationError) -> String {
     }
 }
 
-/// The organizer signed in through the session cookie; 401 otherwise.
+/// The organizer signed in through the session cookie or an API token; 401 otherwise.
 pub struct CurrentOrganizer(pub Organizer);
 
 /// The signed-in organizer, who must be an admin; 401 or 403 otherwise.
@@ -308,6 +309,13 @@ pub struct Admin(pub Organizer);
 pub fn session_token(req: &HttpRequest) -> Option<SecretToken> {
     req.cookie(SESSION_COOKIE)
         .and_then(|c| SecretToken::parse(c.value()))
+}
+
+/// The value of an `Authorization: Bearer …` header (an API token), if there is one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The outcome of looking up a request's session, kept in its extensions.
@@ -322,15 +330,30 @@ pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
     if let Some(SessionLookup(found)) = req.extensions().get::<SessionLookup>() {
         return found.clone().ok_or(AppError::Unauthenticated);
     }
-    let token = session_token(&req).ok_or(AppError::Unauthenticated)?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))?;
-    let hash = token.hash();
-    let found = crate::db::run(&state.pool, move |conn| {
-        session::find_organizer(conn, &hash)
-    })
-    .await?;
+    // The session cookie, or else an API token (which acts for its organizer, with at
+    // most the token's role); a malformed token is as unknown as a wrong one.
+    let found = if let Some(token) = session_token(&req) {
+        let hash = token.hash();
+        crate::db::run(&state.pool, move |conn| {
+            session::find_organizer(conn, &hash)
+        })
+        .await?
+    } else if let Some(raw) = bearer(&req) {
+        match ApiTokenSecret::parse(raw).map(|t| t.hash()) {
+            Some(hash) => {
+                crate::db::run(&state.pool, move |conn| {
+                    api_token::find_organizer(conn, &hash)
+                })
+                .await?
+            }
+            None => None,
+        }
+    } else {
+        return Err(AppError::Unauthenticated);
+    };
     req.extensions_mut().insert(SessionLookup(found.clone()));
     found.ok_or(AppError::Unauthenticated)
 }

@@ -61,7 +61,11 @@ pub async fn same_origin_writes(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // An API token without a cookie is no browser's ambient credential: a page of
+    // another site cannot make a browser send `Authorization` here (no CORS is allowed).
+    let token_only = crate::http::extract::bearer(req.request()).is_some()
+        && crate::http::extract::session_token(req.request()).is_none();
+    if !token_only && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         if let Some(reason) = cross_site_reason(&req) {
             let res = AppError::Forbidden(reason.into()).error_response();
             return Ok(req.into_response(res).map_into_right_body());
@@ -94,7 +98,7 @@ fn cross_site_reason(req: &ServiceRequest) -> Option<&'static str> {
     }
 }
 
-/// Looks up the session of a request that carries a session cookie before its handler's
+/// Looks up the session of a request that carries a session cookie (or an API token) before its handler's
 /// extractors run, so that a forged, expired or ended session is 401 whatever the body
 /// (see [`crate::http::extract::signed_in`]). Requests without the cookie cost nothing; a
 /// database error is left for the extractor to report.
@@ -102,7 +106,10 @@ pub async fn resolve_session(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if crate::http::extract::session_token(req.request()).is_some() {
+    let request = req.request();
+    if crate::http::extract::session_token(request).is_some()
+        || crate::http::extract::bearer(request).is_some()
+    {
         let _ = crate::http::extract::signed_in(req.request().clone()).await;
     }
     next.call(req).await

@@ -26,9 +26,10 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    acting_for, announcements, audit, auth, bulk_invitations, catering, check_ins, email_templates,
-    emails, events, health, invitation_requests, invitations, invitee, manage, metrics,
-    nominations, organizers, printouts, registrations, scholarships, sessions, stats,
+    acting_for, announcements, api_tokens, audit, auth, bulk_invitations, catering, check_ins,
+    email_templates, emails, events, health, invitation_requests, invitations, invitee, manage,
+    metrics, nominations, organizers, printouts, registrations, scholarships, sessions, stats,
+    webhooks,
 };
 use crate::http::routes::{impact, passwords, surveys};
 
@@ -36,6 +37,8 @@ use crate::http::routes::{impact, passwords, surveys};
 pub const API_PREFIX: &str = "/api/v1";
 /// The name of the session cookie's security scheme in the document.
 pub const SESSION_SCHEME: &str = "session";
+/// The name of the API token's security scheme in the document.
+pub const TOKEN_SCHEME: &str = "token";
 
 /// One operation: its method and full path, its description, and how to serve it.
 pub struct Operation {
@@ -135,6 +138,10 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(passwords::__path_change, passwords::change),
                 op(passwords::__path_request_reset, passwords::request_reset),
                 op(passwords::__path_reset, passwords::reset),
+                op(api_tokens::__path_create, api_tokens::create),
+                op(api_tokens::__path_list, api_tokens::list),
+                op(api_tokens::__path_show, api_tokens::show),
+                op(api_tokens::__path_revoke, api_tokens::revoke),
             ],
         ),
         (
@@ -247,6 +254,16 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             ],
         ),
         (
+            "webhooks",
+            vec![
+                op(webhooks::__path_create, webhooks::create),
+                op(webhooks::__path_list, webhooks::list),
+                op(webhooks::__path_show, webhooks::show),
+                op(webhooks::__path_delete, webhooks::delete),
+                op(webhooks::__path_deliveries, webhooks::deliveries),
+            ],
+        ),
+        (
             "organizers",
             vec![
                 op(organizers::__path_list, organizers::list),
@@ -318,11 +335,17 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
 }
 
 fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str>) {
+    // Each path with the methods it answers, in the order of first registration.
+    let mut allowed: Vec<(String, Vec<Method>)> = Vec::new();
     for (_, ops) in operations() {
         for op in ops {
             let Some(path) = relative(&op.path) else {
                 continue;
             };
+            match allowed.iter_mut().find(|(p, _)| p == path) {
+                Some((_, methods)) => methods.push(op.method.clone()),
+                None => allowed.push((path.to_owned(), vec![op.method.clone()])),
+            }
             // The method is a guard of the resource, as with `ServiceConfig::route`: a
             // request with another method goes on to the next route of the same path.
             let mut resource = web::resource(path).guard(guard::Method(op.method.clone()));
@@ -332,6 +355,33 @@ fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str
             cfg.service(resource.route((op.route)()));
         }
     }
+    // After every operation, so that another path matching the same address
+    // (`invitations/bulk` and `invitations/{id}`) is tried with its own methods first:
+    // a known path asked with another method is 405 naming the ones it answers.
+    for (path, methods) in allowed {
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        cfg.service(web::resource(path).to(move |req: actix_web::HttpRequest| {
+            let allow = allow.clone();
+            async move { method_not_allowed(&req, allow) }
+        }));
+    }
+}
+
+/// `OPTIONS` is answered with the methods (204); any other method is 405.
+fn method_not_allowed(
+    req: &actix_web::HttpRequest,
+    allow: String,
+) -> Result<HttpResponse, crate::error::AppError> {
+    if req.method() == Method::OPTIONS {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((actix_web::http::header::ALLOW, allow))
+            .finish());
+    }
+    Err(crate::error::AppError::MethodNotAllowed { allow })
 }
 
 #[derive(utoipa::OpenApi)]
@@ -363,6 +413,18 @@ pub fn document() -> OpenApi {
         ))),
     );
     components.security_schemes.insert(
+        TOKEN_SCHEME.into(),
+        RefOr::T(SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .description(Some(
+                    "An API token (`POST /api/v1/auth/tokens`), as `Authorization: Bearer cvt_…`: \
+                     accepted wherever the session is, with no `Origin` needed.",
+                ))
+                .build(),
+        )),
+    );
+    components.security_schemes.insert(
         "metrics".into(),
         RefOr::T(SecurityScheme::Http(
             utoipa::openapi::security::HttpBuilder::new()
@@ -391,6 +453,7 @@ pub fn document() -> OpenApi {
             operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);
+            accept_tokens(&mut operation);
             for (name, schema) in op.schemas {
                 components.schemas.entry(name).or_insert(schema);
             }
@@ -400,6 +463,25 @@ pub fn document() -> OpenApi {
     }
     doc.tags = Some(tags);
     doc
+}
+
+/// Wherever the session is accepted, an API token is too: as an alternative requirement.
+fn accept_tokens(operation: &mut DocOperation) {
+    let Some(security) = operation.security.as_mut() else {
+        return;
+    };
+    let uses_session = security.iter().any(|r| {
+        serde_json::to_value(r)
+            .ok()
+            .and_then(|v| v.get(SESSION_SCHEME).cloned())
+            .is_some()
+    });
+    if uses_session {
+        security.push(utoipa::openapi::security::SecurityRequirement::new(
+            TOKEN_SCHEME,
+            Vec::<String>::new(),
+        ));
+    }
 }
 
 /// The document, for tools and for the reference page.

@@ -19,7 +19,8 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem<'a> {
     /// `urn:convene:problem:` and one of `validation`, `malformed-request`,
     /// `unsupported-media-type`, `payload-too-large`, `unauthenticated`, `forbidden`,
-    /// `not-found`, `conflict`, `gone`, `too-many-requests`, `unavailable`, `internal`,
+    /// `not-found`, `method-not-allowed`, `conflict`, `gone`, `too-many-requests`,
+    /// `unavailable`, `internal`,
     /// `request-timeout`, `insufficient-storage`.
     #[serde(rename = "type")]
     kind: String,
@@ -63,6 +64,11 @@ impl AppError {
             Self::Forbidden(d) => ("forbidden", "Forbidden", d.clone()),
             Self::NotFound(what) => ("not-found", "Not found", format!("No such {what}.")),
             Self::UnknownToken(what) => ("not-found", "Not found", format!("No such {what}.")),
+            Self::MethodNotAllowed { allow } => (
+                "method-not-allowed",
+                "Method not allowed",
+                format!("This address answers only {allow}."),
+            ),
             Self::Conflict(d) => ("conflict", "Conflict", d.clone()),
             Self::Gone(d) => ("gone", "Gone", d.clone()),
             Self::TooManyRequests { retry_after } => (
@@ -103,6 +109,7 @@ impl ResponseError for AppError {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::UnknownToken(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -137,6 +144,9 @@ impl ResponseError for AppError {
         match self {
             Self::TooManyRequests { retry_after } => {
                 res.insert_header((header::RETRY_AFTER, whole_seconds(*retry_after).to_string()));
+            }
+            Self::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.as_str()));
             }
             Self::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));

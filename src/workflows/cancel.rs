@@ -11,8 +11,10 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::models::{nomination, scholarship};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::webhook::EventKind;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::webhooks;
 
 /// Cancels `before` (as read in this transaction) on behalf of `actor`; a conflict when it
 /// is cancelled already.
@@ -51,6 +53,7 @@ pub fn cancel_with_note(
         entry = entry.after(Some(state.to_string()));
     }
     audit::record(conn, actor, entry)?;
+    webhooks::on_registration(conn, EventKind::RegistrationCancelled, &after)?;
     let mut withdrawn = false;
     for n in nomination::withdraw_pending(conn, &after.id, at)? {
         withdrawn = true;

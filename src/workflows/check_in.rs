@@ -15,6 +15,7 @@ use crate::domain::check_in::{looks_like_id, readable, requirement_key, CheckInT
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::SecretToken;
 use crate::error::AppError;
+use crate::webhooks;
 
 /// Someone checked in: the registration, its community and the new check-in.
 #[derive(Debug)]
@@ -117,6 +118,7 @@ pub fn check_in(
             )
             .after(audit::state(&row)),
         )?;
+        webhooks::on_check_in(conn, &row)?;
         Ok(CheckedIn {
             registration,
             community,

@@ -8,8 +8,10 @@ use crate::db::models::event;
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::webhook::EventKind;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::webhooks;
 use crate::workflows::links;
 
 /// Confirms `before` (as read in this transaction) on behalf of `actor`: 409 unless it
@@ -42,6 +44,7 @@ pub fn confirm(
         actor,
         Entry::changed("registration.confirmed", before, &after),
     )?;
+    webhooks::on_registration(conn, EventKind::RegistrationPromoted, &after)?;
     let event = event::find(conn, &after.event_id)?;
     let link = links::new_manage_link(conn, base_url, &after)?;
     outbox::queue(

@@ -19,6 +19,7 @@ use crate::domain::nomination::NominationStatus;
 use crate::domain::EmailAddress;
 use crate::email::{nominations as emails, outbox};
 use crate::error::AppError;
+use crate::webhooks;
 
 /// A decided nomination with its nominator and their community.
 pub type Reviewed = (Nomination, Registration, Community);
@@ -110,6 +111,7 @@ pub fn approve(
         &actor,
         Entry::changed("nomination.approved", &before, &after),
     )?;
+    webhooks::on_nomination(conn, &after)?;
     outbox::queue(conn, emails::approved(event, &nominator, &after))?;
     Ok((after, nominator, community))
 }
@@ -139,6 +141,7 @@ pub fn decline(
         &Actor::organizer(organizer_id),
         Entry::changed("nomination.declined", &before, &after),
     )?;
+    webhooks::on_nomination(conn, &after)?;
     let (after, nominator, community) = nomination::reviewed(conn, after)?;
     outbox::queue(conn, emails::declined(event, &nominator, &after))?;
     Ok((after, nominator, community))

@@ -23,6 +23,7 @@ use crate::domain::Cents;
 use crate::email::templates::money;
 use crate::email::{outbox, scholarships as emails};
 use crate::error::AppError;
+use crate::webhooks;
 use crate::workflows::links;
 
 /// A decided request, with its registration and the event's budget after the decision.
@@ -104,6 +105,7 @@ pub fn decide(
         &Actor::organizer(organizer_id),
         Entry::changed(&format!("scholarship.{}", to.as_str()), &before, &after),
     )?;
+    webhooks::on_scholarship(conn, &after)?;
     let mut emailed = false;
     if from != to {
         let link = links::new_manage_link(conn, base_url, &reg)?;

@@ -7,7 +7,9 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::webhook::EventKind;
 use crate::error::AppError;
+use crate::webhooks;
 
 /// Declines the invitation behind `token_hash`.
 pub fn decline(
@@ -45,5 +47,6 @@ pub fn decline(
         &Actor::invitee(),
         Entry::changed("invitation.declined", &inv, &after),
     )?;
+    webhooks::on_invitation(conn, EventKind::InvitationDeclined, &after)?;
     Ok(after)
 }

@@ -16,10 +16,12 @@ use crate::db::models::invitation::{self, Invitation, NewInvitationArgs};
 use crate::db::models::registration::Registration;
 use crate::db::{self, truncate_micros, DbConnection};
 use crate::domain::invitation::{InvitationSpec, InvitationStatus};
+use crate::domain::webhook::EventKind;
 use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::AppError;
+use crate::webhooks;
 
 /// Why an invitation is made, which decides what it records and which email it sends.
 #[derive(Clone, Copy)]
@@ -134,6 +136,7 @@ pub fn invite(
         ),
     };
     outbox::queue(conn, email)?;
+    webhooks::on_invitation(conn, EventKind::InvitationSent, &created)?;
     audit::record(conn, actor, Entry::created("invitation.created", &created))?;
     Ok(Invited {
         invitation: created,

@@ -8,8 +8,10 @@ use crate::db::models::event;
 use crate::db::models::registration;
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::webhook::EventKind;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
+use crate::webhooks;
 use crate::workflows::links;
 
 /// Confirms waitlisted registrations, first come first served, while seats are free, in
@@ -52,6 +54,7 @@ pub fn promote_waitlisted(
             &Actor::system(),
             Entry::changed("registration.promoted", &next, &confirmed),
         )?;
+        webhooks::on_registration(conn, EventKind::RegistrationPromoted, &confirmed)?;
         tracing::info!(registration_id = %confirmed.id, event_id, "promoted from the waiting list");
         promoted += 1;
     }

@@ -24,10 +24,12 @@ use crate::db::{self, DbConnection};
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
+use crate::domain::webhook::EventKind;
 use crate::domain::SecretToken;
 use crate::email::messages::{self, Requests};
 use crate::email::{nominations, outbox, reviewers, scholarships};
 use crate::error::AppError;
+use crate::webhooks;
 use crate::workflows::links;
 
 /// A registration made, with the registrant's private link.
@@ -261,6 +263,7 @@ impl PreparedRegistration {
                 Entry::created("registration.created", &reg),
             ],
         )?;
+        webhooks::on_registration(conn, EventKind::RegistrationCreated, &reg)?;
         let manage_url = p.manage_url;
         let mut requests = Requests::default();
         if let Some(n) = &p.form.nomination {

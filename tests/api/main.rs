@@ -3,6 +3,7 @@
 mod acting_for;
 mod agenda;
 mod announcements;
+mod api_tokens;
 mod auth;
 mod authz;
 mod calendars;
@@ -39,3 +40,4 @@ mod smtp_safety;
 mod stats;
 mod surveys;
 mod transfer;
+mod webhooks;

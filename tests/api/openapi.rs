@@ -7,7 +7,8 @@
 //! `no_route_is_registered_outside_the_operation_table` reads the source for exactly that.
 //! The probes then check the running server both ways: every documented operation is
 //! answered by a handler (not by the router's "no such resource" fallback), and on every
-//! documented path every other method falls through to that fallback.
+//! documented path every other method is 405 with an `Allow` header naming exactly the
+//! documented ones.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,6 +21,41 @@ use crate::helpers::{spawn_app, TestApp, TestResponse};
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// What the router's fallback says; a handler's 404 names what it did not find.
 const FALLBACK_DETAIL: &str = "No such resource at this address.";
+
+#[actix_web::test]
+async fn an_unknown_method_on_a_known_path_is_405_naming_the_allowed_ones() {
+    let app = spawn_app().await;
+    let res = app.request(Method::PUT, "/api/v1/events", None, None).await;
+    let body = res.problem(405);
+    assert_eq!(allowed(&res), ["get", "post"]);
+    assert!(body["detail"].as_str().expect("detail").contains("GET"));
+    let res = app
+        .request(
+            Method::DELETE,
+            "/api/v1/events/no-such-event/stats",
+            None,
+            None,
+        )
+        .await;
+    res.problem(405);
+    assert_eq!(allowed(&res), ["get"]);
+    // OPTIONS names them too, without an error; an unknown path is still 404.
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/events", None, None)
+        .await;
+    assert_eq!(res.status, 204);
+    assert_eq!(allowed(&res), ["get", "post"]);
+    let res = app
+        .request(Method::PUT, "/api/v1/no-such-thing", None, None)
+        .await;
+    assert!(is_fallback(&res), "{}", res.text());
+    // Outside /api/v1 as well: the health checks.
+    let res = app
+        .request(Method::POST, "/healthz", Some(&serde_json::json!({})), None)
+        .await;
+    res.problem(405);
+    assert_eq!(allowed(&res), ["get"]);
+}
 
 async fn document(app: &TestApp) -> Value {
     let res = app.get("/api/v1/openapi.json").await;
@@ -40,6 +76,19 @@ fn concrete(path: &str) -> String {
 
 fn is_fallback(res: &TestResponse) -> bool {
     res.status == 404 && res.json()["detail"] == FALLBACK_DETAIL
+}
+
+/// The methods of a 405 answer's `Allow` header, lowercase and sorted.
+fn allowed(res: &TestResponse) -> Vec<String> {
+    let mut methods: Vec<String> = res
+        .header("allow")
+        .unwrap_or_default()
+        .split(',')
+        .map(|m| m.trim().to_lowercase())
+        .filter(|m| !m.is_empty())
+        .collect();
+    methods.sort();
+    methods
 }
 
 async fn probe(app: &TestApp, method: &str, path: &str) -> TestResponse {
@@ -76,19 +125,28 @@ async fn every_documented_operation_is_served_and_nothing_else_on_its_path() {
     };
     let mut operations = 0;
     for (path, item) in paths {
+        let mut documented: Vec<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .filter(|m| METHODS.contains(&m.as_str()))
+            .cloned()
+            .collect();
+        documented.sort();
         for method in METHODS {
             let res = probe(&app, method, path).await;
             if item.get(method).is_some() {
                 operations += 1;
                 assert!(
-                    !is_fallback(&res),
+                    !is_fallback(&res) && res.status != 405,
                     "{method} {path} is documented but no route answers it"
                 );
             } else if !answered_elsewhere(method, path) {
-                assert!(
-                    is_fallback(&res),
-                    "{method} {path} answers {} but is not documented",
-                    res.status
+                res.problem(405);
+                assert_eq!(
+                    allowed(&res),
+                    documented,
+                    "{method} {path}: the Allow header does not name the documented methods"
                 );
             }
         }

@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod announcement;
+pub mod api_token;
 pub mod audit;
 pub mod check_in;
 pub mod community;
@@ -20,6 +21,7 @@ pub mod scholarship;
 pub mod session;
 pub mod stats;
 pub mod survey;
+pub mod webhook;
 
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::Text;

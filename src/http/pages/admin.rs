@@ -1,6 +1,7 @@
 //! The organizer dashboard under `/admin`: events, their numbers, invitations, the review
 //! queues (requests for an invitation, nominations, scholarships), registrations, the
-//! outbox, and for admins the audit log and the organizer accounts.
+//! outbox, and for admins the audit log, the organizer accounts and the integrations
+//! (API tokens and webhooks).
 //!
 //! Like the public pages, each page is an HTML shell compiled into the binary and a client
 //! of the JSON API: the HTML carries no data, so these handlers need no session. The
@@ -71,6 +72,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_organizers.html"),
     ),
     (
+        "admin_integrations.html",
+        include_str!("templates/admin_integrations.html"),
+    ),
+    (
         "admin_checkin.html",
         include_str!("templates/admin_checkin.html"),
     ),
@@ -122,6 +127,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/events/new", web::get().to(new_event))
         .route("/admin/organizers", web::get().to(organizers))
         .route("/admin/audit", web::get().to(audit))
+        .route("/admin/integrations", web::get().to(integrations))
         .route("/admin/events/{slug}", web::get().to(overview))
         .route("/admin/events/{slug}/edit", web::get().to(edit_event))
         .route("/admin/events/{slug}/{section}", web::get().to(section))
@@ -231,6 +237,16 @@ async fn organizers() -> Result<HttpResponse, AppError> {
     page("admin_organizers.html", "organizers", None, "", context! {})
 }
 
+async fn integrations() -> Result<HttpResponse, AppError> {
+    page(
+        "admin_integrations.html",
+        "integrations",
+        None,
+        "",
+        context! {},
+    )
+}
+
 async fn audit() -> Result<HttpResponse, AppError> {
     page("admin_audit.html", "audit", None, "", context! {})
 }
@@ -333,6 +349,7 @@ mod tests {
             ("admin_survey.html", "survey"),
             ("admin_audit.html", "audit"),
             ("admin_organizers.html", "organizers"),
+            ("admin_integrations.html", "integrations"),
         ] {
             let res = page(
                 template,

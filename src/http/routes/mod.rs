@@ -2,6 +2,7 @@
 
 pub mod acting_for;
 pub mod announcements;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod bulk_invitations;
@@ -26,3 +27,4 @@ pub mod scholarships;
 pub mod sessions;
 pub mod stats;
 pub mod surveys;
+pub mod webhooks;

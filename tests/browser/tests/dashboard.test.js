@@ -1,6 +1,6 @@
 // The organizer dashboard in a real browser: events, invitations (one, many from CSV,
 // revoke, remind), the outbox with a failed email sent again, registrations, organizers,
-// a reviewer's view, and axe on every page at laptop and tablet widths.
+// a reviewer's view, API tokens and webhooks, and axe on every page at laptop and tablet widths.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -288,6 +288,11 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
   assert.equal(request.status, 202, JSON.stringify(request.data));
   const regs = await s.api('GET', `/events/${SLUG}/registrations`, undefined, admin);
   const kim = regs.data.items.find((r) => r.full_name === 'Kim Park');
+  // An API token and a webhook, so that the Integrations page has rows.
+  const apiToken = await s.api('POST', '/auth/tokens', { name: 'CRM sync', role: 'reviewer' }, admin);
+  assert.equal(apiToken.status, 201, JSON.stringify(apiToken.data));
+  const hook = await s.api('POST', '/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['registration.created'] }, admin);
+  assert.equal(hook.status, 201, JSON.stringify(hook.data));
 
   const pages = [
     ['/admin', 'events'],
@@ -303,6 +308,7 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
     [`/admin/events/${SLUG}/emails`, 'emails'],
     ['/admin/organizers', 'organizers'],
     ['/admin/audit', 'audit'],
+    ['/admin/integrations', 'integrations'],
     ['/admin/nothing-here', 'not-found'],
   ];
   for (const width of [1280, 768]) {
@@ -388,5 +394,45 @@ test('an organizer declines several requests at once, after a confirmation, with
     await s.axe(page, 'the requests queue after a bulk decision');
   } finally {
     await s.screenshot(page, 'bulk-decline-of-requests');
+  }
+});
+
+test('an admin makes an API token, sees its secret once, uses it, and revokes it; then adds a webhook', async () => {
+  const page = await s.page();
+  try {
+    await s.signIn(page);
+    await go(page, '/admin/integrations');
+    await page.getByRole('button', { name: 'Make an API token' }).click();
+    await page.getByLabel('What it is for').fill('Nightly export');
+    await page.getByLabel('Role').selectOption('reviewer');
+    await page.getByRole('button', { name: 'Make the token' }).click();
+    await page.locator('#token-secret-box').waitFor({ state: 'visible' });
+    const secret = (await page.locator('#token-secret').innerText()).trim();
+    assert.match(secret, /^cvt_[A-Za-z0-9_-]{43}$/);
+    const row = page.locator('#tokens-table tbody tr', { hasText: 'Nightly export' });
+    assert.match(await row.innerText(), /Active/);
+    assert.ok(!(await page.locator('#tokens-table').innerText()).includes(secret.slice(4)), 'the list never shows it');
+
+    // The token works as a reviewer's credential, with no cookie.
+    const me = await fetch(`${s.base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).role, 'reviewer');
+
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke the token' }).click();
+    await page.locator('#flash', { hasText: 'Nightly export has been revoked' }).waitFor();
+    assert.match(await row.innerText(), /Revoked/);
+    const after = await fetch(`${s.base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal(after.status, 401);
+
+    await page.getByRole('button', { name: 'Add a webhook' }).click();
+    await page.getByLabel('Receiver URL').fill('https://crm.example.org/hooks/convene');
+    await page.getByRole('button', { name: 'Add the webhook' }).click();
+    await page.locator('#hook-secret-box').waitFor({ state: 'visible' });
+    assert.match(await page.locator('#hook-secret').innerText(), /^whsec_/);
+    assert.match(await page.locator('#hooks-table').innerText(), /crm\.example\.org/);
+    await s.axe(page, 'the integrations page with a new secret shown');
+  } finally {
+    await s.screenshot(page, 'admin-integrations');
   }
 });

@@ -1,0 +1,2 @@
+DROP INDEX api_tokens_created_at;
+DROP TABLE api_tokens;
