@@ -20,6 +20,10 @@ const PEOPLE = [
   { email: 'rafael.ortiz@riverton.example', full_name: 'Rafael Ortiz', title: 'Chief Administrative Officer', community: { name: 'Riverton', state: 'WY' } },
 ];
 
+// An event that has taken place, so that its survey page and the impact report have figures.
+const PAST = 'metropolitan-public-sector-leadership-forum-2026';
+const PROGRAM = 'metropolitan-public-sector-leadership-forum';
+
 let s;
 let registrationId;
 
@@ -58,6 +62,21 @@ before(async () => {
     audience: { registration_statuses: ['confirmed'] },
   }, admin);
   assert.ok([201, 202].includes(ann.status), JSON.stringify(ann.data));
+  await s.createEvent(admin, {
+    slug: PAST, program: PROGRAM, name: 'The Metropolitan Public Sector Leadership Forum for Intergovernmental Cooperation',
+  });
+  const past = { ...PEOPLE[1], email: 'alexandrina.vandermeer@metropolitanregionalauthority.example' };
+  const { link } = await s.invite(admin, PAST, past);
+  const reg = await s.api('POST', `/invitations/${new URL(link).pathname.split('/').pop()}/registration`, {
+    full_name: past.full_name, email: past.email, title: past.title, organization: 'Metropolitan Regional Authority', community: past.community,
+  });
+  assert.equal(reg.status, 201, JSON.stringify(reg.data));
+  const end = new Date(Date.now() - 30 * 86400000).toISOString().slice(0, 10);
+  const start = new Date(Date.now() - 32 * 86400000).toISOString().slice(0, 10);
+  const moved = await s.api('PATCH', `/events/${PAST}`, { starts_on: start, ends_on: end }, admin);
+  assert.equal(moved.status, 200, JSON.stringify(moved.data));
+  const sent = await s.api('POST', `/events/${PAST}/survey/send`, { wave: 'post_event' }, admin);
+  assert.equal(sent.status, 202, JSON.stringify(sent.data));
   const apiToken = await s.api('POST', '/auth/tokens', { name: 'CRM synchronisation for the metropolitan regional authority', role: 'reviewer' }, admin);
   assert.equal(apiToken.status, 201, JSON.stringify(apiToken.data));
   const hook = await s.api('POST', '/webhooks', {
@@ -92,7 +111,9 @@ function pages() {
     [`/admin/events/${SLUG}/check-in`, 'check-in', true],
     [`/admin/events/${SLUG}/catering`, 'catering', true],
     [`/admin/events/${SLUG}/survey`, 'survey', true],
+    [`/admin/events/${PAST}/survey`, 'survey-past', true],
     ['/admin/impact', 'impact', true],
+    [`/admin/impact?program=${PROGRAM}`, 'impact-program', true],
     ['/admin/password', 'password', true],
     ['/admin/organizers', 'organizers', true],
     ['/admin/audit', 'audit', true],
@@ -160,7 +181,7 @@ async function visitAll(width) {
       }
       await page.goto(path);
       // The impact report is rendered on the server, without the dashboard's script.
-      if (name === 'impact') await page.getByRole('heading', { level: 1 }).waitFor();
+      if (name.startsWith('impact')) await page.getByRole('heading', { level: 1 }).waitFor();
       else await ready(page);
       if (name === 'overview') await page.locator('#chart svg').waitFor();
       if (['events', 'invitations', 'registrations', 'announcements', 'organizers', 'integrations'].includes(name)) {
