@@ -430,7 +430,9 @@ test('an admin makes an API token, sees its secret once, uses it, and revokes it
     await page.getByRole('button', { name: 'Add the webhook' }).click();
     await page.locator('#hook-secret-box').waitFor({ state: 'visible' });
     assert.match(await page.locator('#hook-secret').innerText(), /^whsec_/);
-    assert.match(await page.locator('#hooks-table').innerText(), /crm\.example\.org/);
+    // The list is loaded again after the secret is shown: wait for the new row (another
+    // test of this file may have listed a hook already).
+    await page.locator('#hooks-table tbody tr', { hasText: 'crm.example.org' }).waitFor();
     await s.axe(page, 'the integrations page with a new secret shown');
   } finally {
     await s.screenshot(page, 'admin-integrations');
