@@ -42,6 +42,8 @@ struct Options {
     concurrency: usize,
     /// Registrations in scenario 1 (also the registrations listed in scenario 3).
     registrations: usize,
+    /// People checked in at the door (scenario 6), of scenario 1's confirmed.
+    checkins: usize,
     /// Registrations during the login flood (scenario 5).
     flood_registrations: usize,
     flood_clients: usize,
@@ -62,6 +64,7 @@ impl Options {
             only: None,
             concurrency: 64,
             registrations: 10_000,
+            checkins: 2_000,
             flood_registrations: 3_000,
             flood_clients: 200,
             reads: 50_000,
@@ -76,6 +79,7 @@ impl Options {
     fn smoke() -> Self {
         Self {
             registrations: 200,
+            checkins: 100,
             flood_registrations: 100,
             flood_clients: 20,
             reads: 300,
@@ -583,6 +587,70 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         target: "p99 <= 300 ms".into(),
         met: Some(s3csv.percentile(99.0) <= Duration::from_millis(300) && s3csv.errors == 0),
         stats: Some(s3csv),
+    });
+
+    // 6. The door: 8 desks scanning the QR codes of a 2,000-person event, each code once,
+    // then each desk scanning again a code already in (a 409 naming when and by whom).
+    server.reset_peak();
+    let codes = Rc::new(seed::checkin_codes(&mut conn, &event_a.id, o.checkins)?);
+    let s6 = {
+        let c = client();
+        let (base, slug, cookie) = (base.clone(), event_a.slug.clone(), cookie.clone());
+        let codes = Rc::clone(&codes);
+        drive(8, codes.len(), move |i| {
+            let req = c
+                .post(format!("{base}/api/v1/events/{slug}/check-ins"))
+                .insert_header(("Cookie", cookie.clone()))
+                .insert_header(("Origin", base.clone()));
+            let body = json!({ "code": codes[i] });
+            async move { status_of(req, Some(&body)).await.0 == 201 }
+        })
+        .await
+    };
+    let again = {
+        let c = client();
+        let (base, slug, cookie) = (base.clone(), event_a.slug.clone(), cookie.clone());
+        let codes = Rc::clone(&codes);
+        drive(8, codes.len().min(200), move |i| {
+            let req = c
+                .post(format!("{base}/api/v1/events/{slug}/check-ins"))
+                .insert_header(("Cookie", cookie.clone()))
+                .insert_header(("Origin", base.clone()));
+            let body = json!({ "code": codes[i] });
+            async move { status_of(req, Some(&body)).await.0 == 409 }
+        })
+        .await
+    };
+    let (_, listed) = status_of(
+        c.get(format!("{base}/api/v1/events/{}/check-ins", event_a.slug))
+            .insert_header(("Cookie", cookie.clone())),
+        None,
+    )
+    .await;
+    let arrived = serde_json::from_slice::<serde_json::Value>(&listed)?["arrived"]
+        .as_u64()
+        .unwrap_or(0);
+    notes.push(format!(
+        "scenario 6: {} codes scanned, {} answered 201, arrived {arrived}; {} repeated scans, {} answered 409",
+        codes.len(),
+        s6.requests - s6.errors,
+        again.requests,
+        again.requests - again.errors
+    ));
+    anyhow::ensure!(
+        arrived as usize == codes.len() && s6.errors == 0 && again.errors == 0,
+        "each person must be checked in exactly once: arrived {arrived} of {}",
+        codes.len()
+    );
+    let rss = server.peak_rss_mib();
+    peak = peak.max(rss);
+    rows.push(Row {
+        scenario: format!("6. check-ins at the door, {} people, 8 desks", codes.len()),
+        figure: format!("{:.0}/s", s6.per_second()),
+        peak_rss: Some(rss),
+        target: "p99 < 50 ms, each person once".into(),
+        met: Some(s6.percentile(99.0) < Duration::from_millis(50)),
+        stats: Some(s6),
     });
 
     // 5. A login flood from many client addresses beside more registrations.

@@ -152,6 +152,23 @@ pub fn occupancy(conn: &mut DbConnection, event_id: &str) -> anyhow::Result<Occu
     })
 }
 
+/// The check-in codes of up to `n` confirmed registrations of the event, as their QR
+/// codes carry them (scenario 6: the door).
+pub fn checkin_codes(
+    conn: &mut DbConnection,
+    event_id: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    use convene::db::schema::registrations;
+    Ok(registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .filter(registrations::status.eq("confirmed"))
+        .order(registrations::id)
+        .limit(i64::try_from(n)?)
+        .select(registrations::checkin_code)
+        .load(conn)?)
+}
+
 pub fn pending_emails(conn: &mut DbConnection) -> anyhow::Result<i64> {
     Ok(emails::table
         .filter(emails::status.eq("pending"))
