@@ -190,17 +190,22 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let target = CheckInTarget::parse(body.code.as_deref(), body.registration_id.as_deref())?;
     let slug = slug.into_inner();
-    let view = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        let done = workflow::check_in(conn, &event, &target, &organizer.id)
-            .map_err(|e| refusal(&event, e))?;
-        let by = CheckInBy {
-            check_in: done.check_in,
-            by_name: Some(organizer.name.clone()),
-        };
-        Ok(CheckInView::of(&by, &done.registration, &done.community))
-    })
-    .await?;
+    // Through the group committer, as registrations: desks scanning at once share one
+    // durable commit instead of each waiting in SQLite's busy handler for the write lock
+    // (p99 81 ms at 8 desks on SQLite FULL before, in BENCHMARKS.md).
+    let view = state
+        .group_commit
+        .run(move |conn| {
+            let event = event::find_by_slug(conn, &slug)?;
+            let done = workflow::check_in(conn, &event, &target, &organizer.id)
+                .map_err(|e| refusal(&event, e))?;
+            let by = CheckInBy {
+                check_in: done.check_in,
+                by_name: Some(organizer.name.clone()),
+            };
+            Ok(CheckInView::of(&by, &done.registration, &done.community))
+        })
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
