@@ -97,10 +97,12 @@ test('a desk on a phone finds people by name, checks them in, is told why not, a
     // The code typed from under Dana's QR code, twice: the second is refused with when and by whom.
     const res = await s.api('GET', `/manage/${manage[PEOPLE[0].email].split('/').pop()}`);
     const code = res.data.checkin_code;
+    // Each answer is waited for by its own words: Jordan's result is still on the page
+    // when Dana's code is typed, so its mere class would be seen at once.
     for (const expected of ['.checkin__result--ok', '.checkin__result--already']) {
       await page.getByLabel('Name or check-in code').fill(code.toLowerCase());
       await page.getByLabel('Name or check-in code').press('Enter');
-      await page.locator(expected).waitFor();
+      await page.locator(expected, { hasText: 'Dana Whitfield' }).waitFor();
     }
     await s.screenshot(page, 'checkin-page-phone-already-in');
     assert.match(await page.locator('#checkin-result').innerText(), /Already checked in[\s\S]*Dana Whitfield was already checked in at \d\d:\d\d[\s\S]*by Avery Quinn/);
