@@ -78,3 +78,13 @@ impl std::fmt::Debug for Password {
         f.write_str("Password(..)")
     }
 }
+
+/// The address an organizer types to sign in or to ask for a reset link, as accounts
+/// store it (trimmed, lower case); `None` when it cannot be any account's. No account's
+/// address holds a control character (they are parsed when made), and PostgreSQL refuses
+/// a NUL in text outright: such an address is a wrong field, not a query to run.
+pub fn account_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let usable = !email.is_empty() && email.len() <= 254 && !email.chars().any(char::is_control);
+    usable.then_some(email)
+}

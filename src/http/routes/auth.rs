@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::auth::SESSION_COOKIE;
 use crate::db::models::session;
+use crate::domain::organizer::account_email;
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
@@ -43,11 +44,8 @@ pub async fn login(
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::new();
-    let email = body.email.trim().to_lowercase();
-    // No account's address holds a control character (they are parsed when made), and
-    // PostgreSQL refuses a NUL in text outright: such an address is a wrong field, not a
-    // query to run.
-    if email.is_empty() || email.len() > 254 || email.chars().any(char::is_control) {
+    let email = account_email(&body.email).unwrap_or_default();
+    if email.is_empty() {
         errors.add("email", "enter the email address of your organizer account");
     }
     if body.password.is_empty() || body.password.len() > 1024 {

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::organizer::Password;
+use crate::domain::organizer::{account_email, Password};
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
@@ -101,13 +101,11 @@ pub async fn request_reset(
     req: HttpRequest,
     ValidJson(body): ValidJson<ResetRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let email = body.email.trim().to_lowercase();
+    let email = account_email(&body.email)
+        .filter(|e| e.contains('@'))
+        .unwrap_or_default();
     let mut errors = FieldErrors::new();
-    if email.is_empty()
-        || email.len() > 254
-        || !email.contains('@')
-        || email.chars().any(char::is_control)
-    {
+    if email.is_empty() {
         errors.add("email", "enter the email address of your organizer account");
     }
     errors.into_result()?;
