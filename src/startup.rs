@@ -108,6 +108,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(middleware::from_fn(http::middleware::plain_query_text))
                 .wrap(http::middleware::security_headers())
                 .wrap(middleware::from_fn(http::middleware::request_log))
                 .configure(http::configure)
