@@ -1,6 +1,6 @@
 //! The errors every operation of a kind can answer, added to the document once: a JSON
-//! body's 400/413/415/422, the session's 401, the cross-site guard's 403, 500 and 503,
-//! all as `application/problem+json` with an example.
+//! body's 400/413/415/422, a query's 400/422, the session's 401, the cross-site guard's
+//! 403, 500 and 503, all as `application/problem+json` with an example.
 
 use actix_web::http::Method;
 use serde_json::json;
@@ -61,6 +61,11 @@ pub(super) fn add_common_errors(op: &mut DocOperation, method: &Method, path: &s
     }
     if has_query {
         add(400, "A query parameter cannot be read.");
+        // `middleware::plain_query_text`, before any handler's own range checks.
+        add(
+            422,
+            "A query parameter holds a control character, or is out of range; `errors` names it.",
+        );
     }
     if signed_in {
         add(401, "Not signed in, or the session has ended.");
