@@ -65,6 +65,7 @@ pub fn event_with_invitations(
         contact_email: None,
         program: None,
         reminder_days_before: Some(3),
+        retention_days: convene::domain::event::DEFAULT_RETENTION_DAYS,
     })
     .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
     let mut tokens = Vec::with_capacity(invitations);

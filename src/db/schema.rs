@@ -110,6 +110,8 @@ diesel::table! {
         program -> Nullable<Text>,
         reminder_days_before -> Nullable<Integer>,
         calendar_sequence -> Integer,
+        retention_days -> Integer,
+        anonymized_at -> Nullable<Timestamp>,
     }
 }
 

@@ -71,7 +71,15 @@ row!(EventRow, events {
     #[serde(default)] program: Option<String>,
     #[serde(default = "default_reminder")] reminder_days_before: Option<i32>,
     #[serde(default)] calendar_sequence: i32,
+    // Added by issue 20.
+    #[serde(default = "default_retention")] retention_days: i32,
+    #[serde(default)] anonymized_at: Option<NaiveDateTime>,
 });
+
+/// What the migration gave the events that were there before `retention_days`.
+fn default_retention() -> i32 {
+    crate::domain::event::DEFAULT_RETENTION_DAYS as i32
+}
 
 /// What the migration gave the events that were there before `reminder_days_before`.
 fn default_reminder() -> Option<i32> {

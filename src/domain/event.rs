@@ -56,6 +56,8 @@ pub const MAX_CAPACITY: i64 = 100_000;
 pub const MAX_CONTENT_CHARS: usize = 20_000;
 /// `reminder_days_before` of a new event that does not set it.
 pub const DEFAULT_REMINDER_DAYS: i64 = 3;
+/// `retention_days` of a new event that does not set it: a year after it ends.
+pub const DEFAULT_RETENTION_DAYS: i64 = 365;
 
 /// An event's settings as given (by a request, or an existing event with a patch laid over it).
 #[derive(Clone, Debug)]
@@ -80,6 +82,7 @@ pub struct EventFields {
     pub contact_email: Option<String>,
     pub program: Option<String>,
     pub reminder_days_before: Option<i64>,
+    pub retention_days: i64,
 }
 
 /// Event settings that passed every rule.
@@ -112,6 +115,9 @@ pub struct EventSpec {
     pub program: Option<Slug>,
     /// Days before the event that registrants are reminded (1-30); none: no reminder.
     pub reminder_days_before: Option<i32>,
+    /// Days after the event ends that its people's personal data is kept (30-3650); then
+    /// the retention sweep anonymizes it (`workflows::retention`).
+    pub retention_days: i32,
 }
 
 impl EventSpec {
@@ -187,6 +193,9 @@ impl EventSpec {
                 "must be from 1 to 30, or null for none",
             );
         }
+        if !(30..=3650).contains(&f.retention_days) {
+            errors.add("retention_days", "must be from 30 to 3650");
+        }
         if f.ends_on < f.starts_on {
             errors.add("ends_on", "must not be before starts_on");
         }
@@ -242,6 +251,7 @@ impl EventSpec {
                 contact_email,
                 program,
                 reminder_days_before: f.reminder_days_before.map(|d| d as i32),
+                retention_days: f.retention_days as i32,
             }),
             _ => Err(errors),
         }
@@ -309,6 +319,7 @@ mod tests {
             contact_email: None,
             program: None,
             reminder_days_before: Some(DEFAULT_REMINDER_DAYS),
+            retention_days: DEFAULT_RETENTION_DAYS,
         }
     }
 

@@ -31,7 +31,7 @@ use crate::http::routes::{
     metrics, nominations, organizers, printouts, registrations, scholarships, sessions, stats,
     webhooks,
 };
-use crate::http::routes::{impact, passwords, surveys};
+use crate::http::routes::{impact, passwords, people, surveys};
 
 /// The prefix of the JSON API; its routes are registered inside this scope.
 pub const API_PREFIX: &str = "/api/v1";
@@ -181,6 +181,13 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
         ),
         ("stats", vec![op(stats::__path_show, stats::show)]),
         ("audit", vec![op(audit::__path_list, audit::list)]),
+        (
+            "people",
+            vec![
+                op(people::__path_export, people::export),
+                op(people::__path_erase, people::erase),
+            ],
+        ),
         (
             "invitations",
             vec![

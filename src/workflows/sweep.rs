@@ -14,6 +14,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::workflows::award_deadlines::sweep_scholarships;
 use crate::workflows::remind_registrants::sweep_reminders;
+use crate::workflows::retention::sweep_retention;
 use crate::workflows::survey_waves::sweep_surveys;
 
 /// One task of the sweep: it adds what it did to the report.
@@ -25,6 +26,7 @@ const TASKS: &[(&str, Task)] = &[
     ("scholarship awards", scholarship_awards),
     ("survey waves", survey_waves),
     ("registration reminders", registration_reminders),
+    ("retention", retention),
 ];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
@@ -100,5 +102,17 @@ fn registration_reminders(
 ) -> Result<(), AppError> {
     let reminded = sweep_reminders(conn, base_url, as_of)?;
     report.count("registration reminders queued", reminded);
+    Ok(())
+}
+
+fn retention(
+    conn: &mut DbConnection,
+    _: &Url,
+    as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let done = sweep_retention(conn, as_of)?;
+    report.count("events anonymized", done.events);
+    report.count("failed email bodies dropped", done.bodies);
     Ok(())
 }

@@ -31,6 +31,7 @@ mod outbox;
 mod pages;
 mod passwords;
 mod printouts;
+mod privacy;
 mod registration;
 mod reminders;
 mod scholarships;

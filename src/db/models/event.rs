@@ -42,6 +42,10 @@ pub struct Event {
     pub reminder_days_before: Option<i32>,
     /// The `SEQUENCE` of the event's calendar files: raised when its dates or venue change.
     pub calendar_sequence: i32,
+    /// Days after the event ends that its people's personal data is kept.
+    pub retention_days: i32,
+    /// When the retention sweep anonymized its people; none until then.
+    pub anonymized_at: Option<NaiveDateTime>,
 }
 
 impl Event {
@@ -106,6 +110,7 @@ impl Event {
             contact_email: self.contact_email.clone(),
             program: self.program.clone(),
             reminder_days_before: self.reminder_days_before.map(i64::from),
+            retention_days: i64::from(self.retention_days),
         }
     }
 }
@@ -134,6 +139,7 @@ struct EventForm<'a> {
     contact_email: Option<&'a str>,
     program: Option<&'a str>,
     reminder_days_before: Option<i32>,
+    retention_days: i32,
     updated_at: NaiveDateTime,
 }
 
@@ -162,6 +168,7 @@ impl<'a> EventForm<'a> {
             contact_email: spec.contact_email.as_ref().map(|e| e.as_str()),
             program: spec.program.as_ref().map(|p| p.as_str()),
             reminder_days_before: spec.reminder_days_before,
+            retention_days: spec.retention_days,
             updated_at: now(),
         }
     }

@@ -15,6 +15,7 @@ pub mod manage_token;
 pub mod nomination;
 pub mod organizer;
 pub mod password_reset;
+pub mod privacy;
 pub mod registration;
 pub mod reminder;
 pub mod scholarship;

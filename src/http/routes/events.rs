@@ -70,6 +70,10 @@ pub struct CreateEventRequest {
     #[serde(default = "default_reminder", deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 30, example = 3)]
     reminder_days_before: Option<Option<i64>>,
+    /// Days after the event ends that its people's personal data is kept, 30 to 3650;
+    /// then it is anonymized. Default 365.
+    #[schema(minimum = 30, maximum = 3650, example = 365)]
+    retention_days: Option<i64>,
 }
 
 fn default_reminder() -> Option<Option<i64>> {
@@ -111,6 +115,8 @@ pub struct UpdateEventRequest {
     #[serde(deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 30)]
     reminder_days_before: Option<Option<i64>>,
+    #[schema(minimum = 30, maximum = 3650)]
+    retention_days: Option<i64>,
 }
 
 /// Tells a field set to `null` (`Some(None)`) from a field left out (`None`).
@@ -138,6 +144,12 @@ pub struct EventView {
     /// Days before the event that registrants are reminded; `null`: no reminder.
     #[schema(example = 3)]
     reminder_days_before: Option<i32>,
+    /// Days after the event ends that its people's personal data is kept.
+    #[schema(example = 365)]
+    retention_days: i32,
+    /// When its people's personal data was anonymized; `null` until then.
+    #[schema(format = DateTime)]
+    anonymized_at: Option<String>,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -190,6 +202,8 @@ impl EventView {
             invitation_ttl_days: e.invitation_ttl_days,
             nominations_per_executive: e.nominations_per_executive,
             reminder_days_before: e.reminder_days_before,
+            retention_days: e.retention_days,
+            anonymized_at: e.anonymized_at.map(rfc3339),
             created_at: rfc3339(e.created_at),
             updated_at: rfc3339(e.updated_at),
         }
@@ -235,6 +249,9 @@ pub async fn create(
         contact_email: body.contact_email,
         program: body.program,
         reminder_days_before: body.reminder_days_before.flatten(),
+        retention_days: body
+            .retention_days
+            .unwrap_or(crate::domain::event::DEFAULT_RETENTION_DAYS),
     })
     .map_err(AppError::Validation)?;
     let created = crate::db::run(&state.pool, move |conn| {
@@ -367,6 +384,7 @@ pub async fn update(
             if let Some(days) = patch.reminder_days_before {
                 f.reminder_days_before = days;
             }
+            f.retention_days = patch.retention_days.unwrap_or(f.retention_days);
             if let Some(opens) = patch.registration_opens_at {
                 f.registration_opens_at = opens;
             }

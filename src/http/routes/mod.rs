@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod nominations;
 pub mod organizers;
 pub mod passwords;
+pub mod people;
 pub mod printouts;
 pub mod registrations;
 pub mod scholarships;
