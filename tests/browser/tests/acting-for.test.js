@@ -326,3 +326,32 @@ test('the pages of acting for a person pass axe at 320 px, with their forms open
     await s.screenshot(page, 'acting-for-at-320');
   }
 });
+
+test('the audit log says who did what to whom, with money in the event’s currency and times in its zone', async () => {
+  const slug = 'audit-2027';
+  await s.createEvent(admin, { slug, currency: 'EUR', timezone: 'America/Chicago', scholarship_budget_cents: 500000 });
+  const karl = await registerFor(slug, {
+    email: 'karl.weber@maple.example', full_name: 'Karl Weber', title: 'City Manager', community: { name: 'Maple', state: 'WI' },
+  });
+  const changed = await s.api('PATCH', `/events/${slug}`, {
+    scholarship_budget_cents: 600000, registration_closes_at: '2027-04-01T15:00:00Z',
+  }, admin);
+  assert.equal(changed.status, 200, JSON.stringify(changed.data));
+  const page = await s.page();
+  try {
+    await s.signIn(page);
+    await go(page, `/admin/audit?event=${slug}`);
+    const created = page.locator('#audit-table tbody tr', { hasText: 'Registration created' });
+    assert.match(await created.innerText(), /Avery Quinn[\s\S]*Karl Weber/);
+    assert.equal(await created.getByRole('link', { name: 'Karl Weber' }).getAttribute('href'),
+      `/admin/events/${slug}/registrations/${karl.id}`);
+    const update = await page.locator('#audit-table tbody tr', { hasText: 'Event updated' }).innerText();
+    assert.match(update, /Scholarship budget: €5,000\.00 → €6,000\.00/);
+    assert.match(update, /Registration closes: [^\n]*→ April 1, 2027 at 10:00\sAM CDT/);
+    assert.doesNotMatch(update, /_cents|[0-9a-f]{8}-[0-9a-f]{4}-/, 'no field names or ids');
+    await s.axe(page, 'the audit log');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await s.screenshot(page, 'audit-log-readable');
+  }
+});
