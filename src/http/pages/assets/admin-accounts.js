@@ -108,8 +108,33 @@
 
   /* ---------- audit log ---------- */
 
-  /** The fields that changed between two states, as "field: before → after". */
-  function changes(before, after) {
+  var NAIVE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+  /** A value as people read it: an organizer's name for their id, money in the event's
+      currency, a time in the event's zone, a status in words. `ctx`: {people, event}. */
+  function readable(key, v, ctx) {
+    if (v === null || v === undefined || v === '') return '–';
+    if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+    if (typeof v === 'number' && /_cents$/.test(key)) return A.money(v, ctx.event && ctx.event.currency);
+    if (typeof v === 'number') return A.number(v);
+    if (typeof v === 'string' && ctx.people[v]) return ctx.people[v];
+    if (typeof v === 'string' && NAIVE_TIME.test(v)) {
+      // Stored times are UTC, most without a zone.
+      var at = /(Z|[+-]\d{2}:\d{2})$/.test(v) ? v : v + 'Z';
+      return ctx.event && ctx.event.timezone ? C.formatMoment(at, ctx.event.timezone) : A.moment(at);
+    }
+    if (typeof v === 'string' && /(^|_)(status|kind|role)$/.test(key)) return A.words(v);
+    var s = typeof v === 'string' ? v : JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 77) + '…' : s;
+  }
+
+  /** "awarded_amount_cents" -> "Awarded amount", "decided_by" -> "Decided by". */
+  function fieldName(key) {
+    return A.words(key.replace(/_cents$/, '').replace(/_at$/, ''));
+  }
+
+  /** The fields that changed between two states, one line each: "Field: before → after". */
+  function changes(before, after, ctx) {
     if (!after && !before) return '';
     if (!before) return 'Created';
     if (!after) return 'Removed';
@@ -117,21 +142,40 @@
     var keys = Object.keys(Object.assign({}, before, after)).filter(function (k) {
       return !skip[k] && JSON.stringify(before[k]) !== JSON.stringify(after[k]);
     });
-    var show = function (v) {
-      if (v === null || v === undefined) return '–';
-      // Stored times are UTC without a zone: show them as the other times are shown.
-      if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) return A.when(v + 'Z');
-      var s = typeof v === 'string' ? v : JSON.stringify(v);
-      return s.length > 60 ? s.slice(0, 57) + '…' : s;
-    };
-    return keys.slice(0, 6).map(function (k) { return k + ': ' + show(before[k]) + ' → ' + show(after[k]); }).join('; ') +
-      (keys.length > 6 ? '; and ' + (keys.length - 6) + ' more' : '');
+    var lines = keys.slice(0, 6).map(function (k) {
+      return A.el('li', { text: fieldName(k) + ': ' + readable(k, before[k], ctx) + ' → ' + readable(k, after[k], ctx) });
+    });
+    if (keys.length > 6) lines.push(A.el('li', { text: 'and ' + (keys.length - 6) + ' more' }));
+    return A.el('ul', { className: 'audit-changes' }, lines);
+  }
+
+  /** The record an entry is about, with the person's name linked to their registration
+      when the entry or the event's registrations give them. */
+  function record(e, ctx) {
+    var state = e.after || e.before || {};
+    var ev = ctx.event;
+    var regId = e.entity_type === 'registration' ? e.entity_id : state.registration_id;
+    var name = state.full_name || (regId && ctx.names[regId]) || (e.entity_type === 'event' ? state.name : '') || '';
+    var who = null;
+    if (regId && ev) {
+      who = A.el('a', {
+        className: 'link',
+        href: '/admin/events/' + encodeURIComponent(ev.slug) + '/registrations/' + encodeURIComponent(regId),
+        text: name || 'Their registration'
+      });
+    } else if (name) {
+      who = name;
+    }
+    return [A.el('span', { text: A.words(e.entity_type) }),
+      who ? A.el('span', { className: 'table__secondary' }, [who]) : null,
+      ev && e.entity_type !== 'event' ? A.el('span', { className: 'table__secondary', text: ev.name }) : null];
   }
 
   A.register('audit', function () {
     var form = C.byId('audit-filters');
     var people = {};
     var events = {};
+    var names = {};
     var lists = Promise.all([
       A.api('GET', '/organizers'),
       A.api('GET', '/events')
@@ -143,10 +187,26 @@
       });
       var ev = C.byId('filter-event');
       ((answers[1].data && answers[1].data.items) || []).forEach(function (e) {
-        events[e.id] = e.name;
+        events[e.id] = e;
         ev.appendChild(A.el('option', { value: e.slug, text: e.name }));
       });
     });
+
+    /** The names of the people on this page whose entries carry only their registration's
+        id (a scholarship request), from their events' registrations. */
+    function namesFor(items) {
+      var wanted = {};
+      items.forEach(function (e) {
+        var state = e.after || e.before || {};
+        if (state.registration_id && !state.full_name && events[e.event_id]) wanted[e.event_id] = true;
+      });
+      return Promise.all(Object.keys(wanted).map(function (id) {
+        return A.all('/events/' + encodeURIComponent(events[id].slug) + '/registrations').then(function (r) {
+          ((r.status === 200 && r.data && r.data.items) || []).forEach(function (reg) { names[reg.id] = reg.full_name; });
+        });
+      }));
+    }
+
     return lists.then(function () {
       var filters = A.filters(form);
       var q = new URLSearchParams(filters);
@@ -157,6 +217,13 @@
     }).then(function (res) {
       if (res.status !== 200 || !res.data) return A.fail(res);
       var items = res.data.items || [];
+      return namesFor(items).then(function () { return show(res, items); });
+    });
+
+    function show(res, items) {
+      var ctx = function (e) {
+        return { people: people, names: names, event: events[e.event_id] || (e.entity_type === 'event' ? e.after || e.before : null) };
+      };
       A.table(C.byId('audit-table'), [
         { label: 'When', className: 'table__nowrap', cell: function (e) { return A.when(e.occurred_at); } },
         {
@@ -166,9 +233,16 @@
             return { system: 'The service', registrant: 'The registrant', invitee: 'The invitee', cli: 'The command line', public: 'Someone on the public page' }[e.actor] || A.words(e.actor);
           }
         },
-        { label: 'Action', cell: function (e) { return A.el('code', { text: e.action }); } },
-        { label: 'Record', cell: function (e) { return A.cellText(A.words(e.entity_type), e.event_id && events[e.event_id] ? events[e.event_id] : ''); } },
-        { label: 'Changes', className: 'table__text', cell: function (e) { return changes(e.before, e.after); } }
+        {
+          label: 'What',
+          // The words, and the code that the Action filter takes.
+          cell: function (e) {
+            return [A.el('span', { text: A.words(String(e.action).replace(/\./g, ' ')) }),
+              A.el('span', { className: 'table__secondary' }, [A.el('code', { text: e.action })])];
+          }
+        },
+        { label: 'About', cell: function (e) { return record(e, ctx(e)); } },
+        { label: 'Changes', className: 'table__text', cell: function (e) { return changes(e.before, e.after, ctx(e)); } }
       ], items);
       C.byId('audit-empty').hidden = items.length > 0;
       C.byId('audit-table').closest('.table-wrap').hidden = items.length === 0;
@@ -180,6 +254,6 @@
         older.hidden = false;
       }
       return null;
-    });
+    }
   });
 }());

@@ -131,6 +131,18 @@
         currency: v('currency').toUpperCase(),
         status: v('status')
       };
+      // Every rule that can be checked here is, so that one round names every mistake:
+      // a refusal here would otherwise hide the service's verdict on the other fields.
+      [['name', 'the event’s name'], ['slug', 'a short name for addresses'], ['venue', 'the venue'],
+        ['city', 'the city'], ['timezone', 'the time zone'], ['currency', 'the currency']].forEach(function (pair) {
+        if (!body[pair[0]]) errors[pair[0]] = ['enter ' + pair[1]];
+      });
+      if (body.slug && (body.slug.length < 3 || body.slug.length > 64)) {
+        errors.slug = ['must be 3 to 64 characters'];
+      } else if (body.slug && !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(body.slug)) {
+        errors.slug = ['may contain only lowercase letters, digits and single hyphens, and must start and end with a letter or digit'];
+      }
+      if (body.currency && !/^[A-Z]{3}$/.test(body.currency)) errors.currency = ['enter a three-letter code, like USD'];
       [['starts_on', 'the first day'], ['ends_on', 'the last day']].forEach(function (pair) {
         var d = v(pair[0]);
         if (!d) errors[pair[0]] = ['enter ' + pair[1]];
@@ -140,7 +152,9 @@
       var capacity = v('capacity');
       if (!capacity) errors.capacity = ['enter the number of seats'];
       else if (!/^\d{1,6}$/.test(capacity)) errors.capacity = ['enter the number of seats as a whole number, like 120'];
+      else if (parseInt(capacity, 10) < 1) errors.capacity = ['enter at least 1 seat'];
       else body.capacity = parseInt(capacity, 10);
+      if (body.starts_on && body.ends_on && body.ends_on < body.starts_on) errors.ends_on = ['must not be before the first day'];
       var budget = A.amount(form, 'scholarship_budget_cents', errors, 'the travel scholarship budget (0 for none)');
       if (budget !== null) body.scholarship_budget_cents = budget;
       body.description = v('description');
@@ -162,9 +176,17 @@
           body[f[0]] = parseInt(raw, 10);
         }
       });
+      [['invitation_ttl_days', 1, 365], ['nominations_per_executive', 0, 10], ['reminder_days_before', 1, 30]].forEach(function (r) {
+        var n = body[r[0]];
+        if (typeof n === 'number' && (n < r[1] || n > r[2])) errors[r[0]] = ['must be from ' + r[1] + ' to ' + r[2]];
+      });
+      if (body.contact_email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.contact_email)) {
+        errors.contact_email = ['enter an email address, like team@example.org'];
+      }
 
       var zoneOk = true;
       try { zoneOffset(body.timezone || 'UTC', Date.now()); } catch (e) { zoneOk = false; }
+      if (body.timezone && !zoneOk) errors.timezone = ['must be an IANA time zone such as America/New_York'];
       [['registration_opens_at', 'the time registration opens'], ['registration_closes_at', 'the time registration closes']].forEach(function (pair) {
         var wall = v(pair[0]);
         if (!wall) {
@@ -173,14 +195,15 @@
           if (editing && pair[0] === 'registration_opens_at' && original.registration_opens_at) body[pair[0]] = null;
           return;
         }
-        if (!zoneOk) {
-          errors.timezone = ['enter a time zone such as America/New_York, so that the registration times can be read'];
-          return;
-        }
+        if (!zoneOk || !body.timezone) return;
         var at = wallToUtc(wall, body.timezone);
         if (!at) errors[pair[0]] = ['enter ' + pair[1] + ' as a date and time'];
         else body[pair[0]] = at;
       });
+      if (body.registration_opens_at && body.registration_closes_at &&
+        Date.parse(body.registration_opens_at) >= Date.parse(body.registration_closes_at)) {
+        errors.registration_opens_at = ['must be before the time registration closes'];
+      }
       if (editing) {
         // Send only what changed, so that an untouched default is not fixed in place.
         if (body.registration_closes_at && original.registration_closes_at &&

@@ -14,7 +14,52 @@
     return out.join(', ');
   }
 
+  /* Registering someone who phoned or wrote: on success, their new registration's page,
+     with the outcome (confirmed or on the waiting list) at its top. */
+  function registerForm() {
+    var form = C.byId('register-form');
+    var summary = C.byId('register-errors');
+    var open = C.byId('register-open');
+    var set = C.disclosure(open, C.byId('register-panel'), function () { C.byId('register-email').focus(); });
+    C.byId('register-close').addEventListener('click', function () {
+      C.clearErrors(form, summary);
+      set(false);
+      open.focus();
+    });
+    form.addEventListener('submit', C.guard(C.byId('register-send'), function () {
+      var v = function (name) { return C.value(form, name); };
+      var body = {
+        email: v('email'),
+        full_name: v('full_name'),
+        title: v('title'),
+        organization: v('organization'),
+        community: { name: v('community.name'), state: v('community.state') }
+      };
+      if (v('community.country')) body.community.country = v('community.country');
+      ['phone', 'dietary_requirements', 'accessibility_needs'].forEach(function (name) {
+        if (v(name)) body[name] = v(name);
+      });
+      return A.submit(form, summary, function () {
+        return A.api('POST', A.eventPath('/registrations'), body).then(function (res) {
+          // Their address already holds a registration: said at the address, where it is fixed.
+          if (res.status === 409 && /already holds a registration/i.test(C.problemDetail(res.data))) {
+            return { status: 422, data: { errors: { email: ['already holds a registration for this event that is not cancelled; find it in the list below'] } } };
+          }
+          return res;
+        });
+      }, 'event').then(function (res) {
+        if (!res || !res.data) return;
+        var name = res.data.full_name || body.full_name;
+        A.flash(res.data.status === 'waitlisted'
+          ? name + ' is on the waiting list: every seat is taken. We have emailed them.'
+          : name + ' is registered and confirmed. We have emailed them their confirmation.');
+        window.location.assign(A.adminPath('/registrations/' + encodeURIComponent(res.data.id)));
+      });
+    }));
+  }
+
   A.register('registrations', function () {
+    registerForm();
     var filters = A.filters(C.byId('registration-filters'));
     return A.all(A.eventPath('/registrations'), filters).then(function (res) {
       if (res.status === 422) {
@@ -60,24 +105,32 @@
   }
 
   /* The organizer acts for the person; after each act the page is loaded again, so that
-     nothing on it is stale, with the outcome shown at its top. */
+     nothing on it is stale, with the outcome shown at its top. A refusal (a 409 when no
+     seat is free) is shown in the error summary above the buttons, or in the form's own. */
   function actions(reg) {
     var path = A.eventPath('/registrations/' + encodeURIComponent(reg.id));
+    var section = C.byId('actions');
+    var summary = C.byId('actions-errors');
+    function reloadWith(message) {
+      A.flash(message);
+      window.location.reload();
+      return null;
+    }
     function done(res, ok, message) {
-      if (res.status === ok) {
-        A.flash(message);
-        window.location.reload();
-        return null;
-      }
-      A.notify(A.failure(res, 'registration'));
+      if (res.status === ok) return reloadWith(message);
+      C.showErrors(section, summary, {}, A.failure(res, 'registration'));
       return null;
     }
     function wire(id, visible, task) {
       var button = C.byId(id);
       if (!button) return;
       button.hidden = !visible;
-      button.addEventListener('click', C.guard(button, task));
+      button.addEventListener('click', C.guard(button, function () {
+        C.clearErrors(section, summary);
+        return task();
+      }));
     }
+    var live = reg.status !== 'cancelled';
     wire('action-confirm', reg.status === 'waitlisted', function () {
       return A.confirm({
         title: 'Confirm ' + reg.full_name + ' now?',
@@ -102,23 +155,7 @@
         });
       });
     });
-    wire('action-cancel', reg.status !== 'cancelled', function () {
-      return A.confirm({
-        title: 'Cancel the registration of ' + reg.full_name + '?',
-        text: 'We will email them that it is cancelled. Their pending nomination and scholarship request are withdrawn, and ' +
-          (reg.status === 'confirmed' ? 'their seat goes to the first on the waiting list. ' : 'they leave the waiting list. ') +
-          'You can invite them again afterwards.',
-        yes: 'Cancel the registration',
-        no: 'Keep it',
-        warning: true
-      }).then(function (ok) {
-        if (!ok) return null;
-        return A.api('POST', path + '/cancel', {}).then(function (res) {
-          return done(res, 200, 'The registration of ' + reg.full_name + ' is cancelled.');
-        });
-      });
-    });
-    wire('action-reinvite', reg.status === 'cancelled', function () {
+    wire('action-reinvite', !live, function () {
       var community = reg.community || {};
       return A.confirm({
         title: 'Invite ' + reg.full_name + ' again?',
@@ -138,6 +175,75 @@
         });
       });
     });
+
+    /* A form in a panel that its button opens; closing it clears its errors. */
+    function panel(buttonId, panelId, formId, summaryId, closeId, onOpen) {
+      var button = C.byId(buttonId);
+      var form = C.byId(formId);
+      var errors = C.byId(summaryId);
+      button.hidden = !live;
+      var set = C.disclosure(button, C.byId(panelId), function () {
+        C.clearErrors(section, summary);
+        onOpen(form);
+        C.byId(panelId).querySelector('h2').focus();
+      });
+      C.byId(closeId).addEventListener('click', function () {
+        C.clearErrors(form, errors);
+        set(false);
+        button.focus();
+      });
+      return { form: form, summary: errors };
+    }
+
+    var DETAILS = ['full_name', 'title', 'organization', 'phone', 'dietary_requirements', 'accessibility_needs'];
+    var details = panel('action-details', 'details-panel', 'details-form', 'details-errors', 'details-close', function (form) {
+      C.clearErrors(form, C.byId('details-errors'));
+      DETAILS.forEach(function (name) { C.setValue(form, name, reg[name] || ''); });
+    });
+    details.form.addEventListener('submit', C.guard(C.byId('details-save'), function () {
+      // Only what was changed, so that the audit log shows the correction and nothing else;
+      // an optional detail emptied is cleared (null).
+      var body = {};
+      DETAILS.forEach(function (name) {
+        var value = C.value(details.form, name);
+        if (value === String(reg[name] || '').trim()) return;
+        body[name] = value === '' && ['phone', 'dietary_requirements', 'accessibility_needs'].indexOf(name) >= 0 ? null : value;
+      });
+      if (Object.keys(body).length === 0) {
+        C.showErrors(details.form, details.summary, {}, 'Nothing has been changed. Correct a detail, or close the form.');
+        return Promise.resolve();
+      }
+      return A.submit(details.form, details.summary, function () {
+        return A.api('PATCH', path, body);
+      }, 'registration').then(function (res) {
+        if (res) reloadWith('The details of ' + ((res.data && res.data.full_name) || reg.full_name) + ' are corrected.');
+      });
+    }));
+
+    var cancel = panel('action-cancel', 'cancel-panel', 'cancel-form', 'cancel-errors', 'cancel-close', function (form) {
+      C.byId('cancel-consequences').textContent = 'We will email ' + reg.full_name + ' that their registration is cancelled. ' +
+        'Their pending nomination and scholarship request are withdrawn, and ' +
+        (reg.status === 'confirmed' ? 'their seat goes to the first on the waiting list. ' : 'they leave the waiting list. ') +
+        'You can invite them again afterwards.';
+      C.clearErrors(form, C.byId('cancel-errors'));
+    });
+    cancel.form.addEventListener('submit', C.guard(C.byId('cancel-send'), function () {
+      var note = C.value(cancel.form, 'note');
+      return A.confirm({
+        title: 'Cancel the registration of ' + reg.full_name + '?',
+        text: 'We will email them that it is cancelled' + (reg.status === 'confirmed' ? ', and their seat goes to the first on the waiting list.' : '.'),
+        yes: 'Yes, cancel it',
+        no: 'Keep it',
+        warning: true
+      }).then(function (ok) {
+        if (!ok) return null;
+        return A.submit(cancel.form, cancel.summary, function () {
+          return A.api('POST', path + '/cancel', note ? { note: note } : {});
+        }, 'registration').then(function (res) {
+          if (res) reloadWith('The registration of ' + reg.full_name + ' is cancelled.');
+        });
+      });
+    }));
   }
 
   A.register('registration', function (event) {
