@@ -219,6 +219,7 @@ pub fn anonymize(conn: &mut DbConnection, held: &Held) -> Result<(), AppError> {
                 invitations::token_hash.eq(dead_hash!(invitations::id)),
             ))
             .execute(conn)?;
+        delivered_webhooks_forget(conn, ids)?;
     }
     for ids in held.registrations.chunks(CHUNK) {
         diesel::update(registrations::table.filter(registrations::id.eq_any(ids)))
@@ -243,14 +244,7 @@ pub fn anonymize(conn: &mut DbConnection, held: &Held) -> Result<(), AppError> {
         )
         .set(impact_attendances::registration_id.eq(None::<String>))
         .execute(conn)?;
-        // What was delivered to integrations is kept only as a log; what waits is sent.
-        diesel::update(
-            webhook_deliveries::table
-                .filter(webhook_deliveries::ordering_key.eq_any(ids))
-                .filter(webhook_deliveries::status.ne("pending")),
-        )
-        .set(webhook_deliveries::body.eq("{}"))
-        .execute(conn)?;
+        delivered_webhooks_forget(conn, ids)?;
     }
     for ids in held.nominations.chunks(CHUNK) {
         diesel::update(nominations::table.filter(nominations::id.eq_any(ids)))
@@ -329,6 +323,20 @@ pub fn anonymize(conn: &mut DbConnection, held: &Held) -> Result<(), AppError> {
             ))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Empties the bodies of the webhook deliveries ordered by these registrations or
+/// invitations (`ordering_key`) once they are no longer waiting: what was delivered is
+/// kept only as a log; what waits is still sent.
+fn delivered_webhooks_forget(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {
+    diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::ordering_key.eq_any(ids))
+            .filter(webhook_deliveries::status.ne_all(["pending", "retrying"])),
+    )
+    .set(webhook_deliveries::body.eq("{}"))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -104,6 +104,7 @@
       C.setValue(form, 'invitation_ttl_days', event.invitation_ttl_days);
       C.setValue(form, 'nominations_per_executive', event.nominations_per_executive);
       C.setValue(form, 'reminder_days_before', event.reminder_days_before);
+      C.setValue(form, 'retention_days', event.retention_days);
     } else {
       C.setValue(form, 'timezone', 'America/New_York');
       C.setValue(form, 'currency', 'USD');
@@ -111,6 +112,7 @@
       C.setValue(form, 'invitation_ttl_days', 30);
       C.setValue(form, 'nominations_per_executive', 1);
       C.setValue(form, 'reminder_days_before', 3);
+      C.setValue(form, 'retention_days', 365);
     }
     C.control(form, 'currency').addEventListener('input', function () {
       var code = C.value(form, 'currency').toUpperCase();
@@ -165,18 +167,18 @@
         else if (editing) body[name] = null;
       });
       [['invitation_ttl_days', 'the number of days', true], ['nominations_per_executive', 'the number of young leaders', true],
-        ['reminder_days_before', 'the number of days', false]].forEach(function (f) {
+        ['reminder_days_before', 'the number of days', false], ['retention_days', 'the number of days', true]].forEach(function (f) {
         var raw = v(f[0]);
         if (!raw) {
           if (f[2]) errors[f[0]] = ['enter ' + f[1]];
           else body[f[0]] = null;
-        } else if (!/^\d{1,3}$/.test(raw)) {
+        } else if (!/^\d{1,4}$/.test(raw)) {
           errors[f[0]] = ['enter ' + f[1] + ' as a whole number, like 3'];
         } else {
           body[f[0]] = parseInt(raw, 10);
         }
       });
-      [['invitation_ttl_days', 1, 365], ['nominations_per_executive', 0, 10], ['reminder_days_before', 1, 30]].forEach(function (r) {
+      [['invitation_ttl_days', 1, 365], ['nominations_per_executive', 0, 10], ['reminder_days_before', 1, 30], ['retention_days', 30, 3650]].forEach(function (r) {
         var n = body[r[0]];
         if (typeof n === 'number' && (n < r[1] || n > r[2])) errors[r[0]] = ['must be from ' + r[1] + ' to ' + r[2]];
       });
