@@ -108,6 +108,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_password.html"),
     ),
     (
+        "admin_people.html",
+        include_str!("templates/admin_people.html"),
+    ),
+    (
         "admin_not_found.html",
         include_str!("templates/admin_not_found.html"),
     ),
@@ -128,6 +132,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/organizers", web::get().to(organizers))
         .route("/admin/audit", web::get().to(audit))
         .route("/admin/integrations", web::get().to(integrations))
+        .route("/admin/people", web::get().to(people))
         .route("/admin/events/{slug}", web::get().to(overview))
         .route("/admin/events/{slug}/edit", web::get().to(edit_event))
         .route("/admin/events/{slug}/{section}", web::get().to(section))
@@ -245,6 +250,10 @@ async fn integrations() -> Result<HttpResponse, AppError> {
         "",
         context! {},
     )
+}
+
+async fn people() -> Result<HttpResponse, AppError> {
+    page("admin_people.html", "people", None, "", context! {})
 }
 
 async fn audit() -> Result<HttpResponse, AppError> {

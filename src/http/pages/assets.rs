@@ -125,6 +125,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-integrations.js"),
     },
     Asset {
+        name: "admin-people.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-people.js"),
+    },
+    Asset {
         name: "admin-checkin.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/admin-checkin.js"),

@@ -306,6 +306,7 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
     ['/admin/organizers', 'organizers'],
     ['/admin/audit', 'audit'],
     ['/admin/integrations', 'integrations'],
+    ['/admin/people', 'people'],
     ['/admin/nothing-here', 'not-found'],
   ];
   for (const width of [1280, 768]) {
@@ -433,5 +434,44 @@ test('an admin makes an API token, sees its secret once, uses it, and revokes it
     await s.axe(page, 'the integrations page with a new secret shown');
   } finally {
     await s.screenshot(page, 'admin-integrations');
+  }
+});
+
+test('an admin shows what is held about a person, keeps it at first, then erases it', async () => {
+  const admin = await s.login();
+  await s.invite(admin, SLUG, {
+    email: 'lee.gone@eastfield.example', full_name: 'Lee Gone', title: 'Mayor', community: { name: 'Eastfield', state: 'OH' },
+  });
+  const page = await s.page();
+  try {
+    await s.signIn(page);
+    await go(page, '/admin/people');
+    // Nothing typed: the field is named.
+    await page.getByRole('button', { name: 'Show what is held' }).click();
+    await page.locator('#person-errors', { hasText: 'Enter the email address of the person' }).waitFor();
+    await page.getByLabel('Their email address').fill('Lee.Gone@Eastfield.example');
+    await page.getByRole('button', { name: 'Show what is held' }).click();
+    await page.locator('#person-address', { hasText: 'lee.gone@eastfield.example' }).waitFor();
+    const invitations = page.locator('#person-counts tr', { hasText: 'Invitations' });
+    assert.match(await invitations.innerText(), /1$/);
+    await s.axe(page, 'a person\'s data, found');
+
+    // Kept at first: the invitation still stands.
+    await page.getByRole('button', { name: 'Erase this person' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Keep' }).click();
+    assert.equal(await page.locator('#person-result').isVisible(), true);
+
+    await page.getByRole('button', { name: 'Erase this person' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Erase' }).click();
+    await page.locator('#flash', { hasText: 'lee.gone@eastfield.example is erased' }).waitFor();
+    assert.match(await page.locator('#flash').innerText(), /1 invitations \(1 withdrawn first\)/);
+
+    // Asked again, nothing is held.
+    await page.getByRole('button', { name: 'Show what is held' }).click();
+    await page.locator('#person-result').waitFor({ state: 'visible' });
+    assert.match(await invitations.innerText(), /0$/);
+    assert.equal(await page.getByRole('button', { name: 'Erase this person' }).isVisible(), false);
+  } finally {
+    await s.screenshot(page, 'admin-people');
   }
 });

@@ -118,6 +118,7 @@ function pages() {
     ['/admin/organizers', 'organizers', true],
     ['/admin/audit', 'audit', true],
     ['/admin/integrations', 'integrations', true],
+    ['/admin/people', 'people', true],
     ['/admin/nothing-here', 'not-found', true],
   ];
 }
