@@ -364,7 +364,7 @@ async fn scripts_write_no_html_and_load_nothing_from_elsewhere() {
 
 /// The organizer dashboard's pages: every one is a shell with no data in it, under the
 /// same protections as the public pages, naming its page script for admin.js.
-const DASHBOARD: [(&str, &str); 14] = [
+const DASHBOARD: [(&str, &str); 15] = [
     ("/admin", "events"),
     ("/admin/sign-in", "sign-in"),
     ("/admin/events/new", "event-form"),
@@ -388,6 +388,7 @@ const DASHBOARD: [(&str, &str); 14] = [
         "registration",
     ),
     ("/admin/events/future-city-2027/emails", "emails"),
+    ("/admin/events/future-city-2027/agenda", "agenda"),
 ];
 
 #[actix_web::test]
@@ -466,6 +467,7 @@ async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
         "admin-emails.js",
         "admin-announcements.js",
         "admin-wording.js",
+        "admin-agenda.js",
         "admin-accounts.js",
         "admin.css",
     ] {
