@@ -395,6 +395,13 @@ async fn approving_invites_the_young_leader_who_registers_through_the_emailed_li
         .text
         .contains("Sam's open-data work is just what the workshop needs."));
     assert!(decision.html.contains("A note from the organizing team"));
+    // What meals and travel cost is the organizers' to say, in the event's practical
+    // information, not ours.
+    assert!(
+        !decision.text.to_lowercase().contains("meals"),
+        "{}",
+        decision.text
+    );
 
     // Sam follows the link: a young leader's invitation, from Dana's community.
     let opened = app.get(&format!("/api/v1/invitations/{token}")).await;

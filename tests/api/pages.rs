@@ -142,6 +142,7 @@ async fn the_invitation_page_is_a_labelled_registration_form() {
     // The organizers' practical information is filled in by the script, where there is some.
     assert!(html.contains(r#"<div class="inset-text prose" id="event-practical" hidden></div>"#));
     assert!(!html.contains("Meals are covered"));
+    assert!(!html.contains("All meals are provided"));
 
     // Each control is named by its JSON path in the API, so a 422 error key finds it.
     for name in [
