@@ -222,6 +222,13 @@ async fn the_manage_page_shows_edits_and_cancels_a_registration() {
     assert!(html.contains("<noscript>"));
     assert!(html.contains(r#"id="registration-status""#));
     assert!(html.contains(r#"<form class="form" id="details-form" novalidate hidden>"#));
+    // Where it says to contact the organizing team, the script adds the event's address.
+    for sentence in [
+        "To change them, contact the organizing team<span class=\"js-contact\"></span>.",
+        "you would need to contact the organizing team<span class=\"js-contact\"></span>.",
+    ] {
+        assert!(html.contains(sentence), "{sentence}");
+    }
     // Exactly what PATCH /manage/{token} changes: an email address or community typed
     // here would be dropped by the API, so they are shown but not offered.
     for name in [
