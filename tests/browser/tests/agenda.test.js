@@ -1,6 +1,8 @@
-// The agenda: an organizer adds sessions in the dashboard (one outside the event's dates
-// is refused at its field), changes one and removes one; the public event page then
-// shows the agenda by day, in order, with its times. axe at 1280 and 320 px.
+// The event's own content. The agenda: an organizer adds sessions in the dashboard (one
+// outside the event's dates is refused at its field), changes one and removes one; the
+// public event page then shows the agenda by day, in order, with its times. The event
+// form's content fields: description, practical information and contact address, shown
+// on the event page as safe HTML. axe at 1280 and 320 px.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -137,5 +139,62 @@ test('an organizer builds the agenda, is told of a session outside the event, an
     await s.axe(phone, 'the agenda page at 320 px');
   } finally {
     await s.screenshot(phone, 'agenda-page-320');
+  }
+});
+
+test('an admin writes the event page in the event form, is told of two mistakes at once, and the page shows it safely', async () => {
+  const page = await s.page(1280, 900);
+  try {
+    await s.signIn(page);
+    await page.goto(`/admin/events/${SLUG}/edit`);
+    await ready(page);
+    await page.getByLabel('Description (optional)').fill(
+      'A two-day **summit** for city leaders.\n\n<script>window.pwned = 1</script>\n\n[Click me](javascript:alert(1))',
+    );
+    await page.getByLabel('Practical information (optional)').fill('Lunch is served on both days.\n\n- Hotel: *The Inn*');
+    await page.getByLabel('Organizing team’s email address (optional)').fill('not an address');
+    await page.getByLabel('Days an invitation stays valid').fill('0');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const summary = page.locator('#error-summary');
+    await summary.waitFor({ state: 'visible' });
+    const said = await summary.innerText();
+    assert.match(said, /Organizing team’s email address/);
+    assert.match(said, /Days an invitation stays valid/);
+    await s.axe(page, 'the event form with content errors');
+
+    await page.getByLabel('Organizing team’s email address (optional)').fill('summit@example.org');
+    await page.getByLabel('Days an invitation stays valid').fill('14');
+    await page.getByLabel('Young leaders each executive may nominate').fill('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForURL(new RegExp(`/admin/events/${SLUG}$`));
+    await ready(page);
+    await told(page, 'The event has been saved.');
+    const saved = await s.api('GET', `/events/${SLUG}`, undefined, admin);
+    assert.equal(saved.data.contact_email, 'summit@example.org');
+    assert.equal(saved.data.invitation_ttl_days, 14);
+    assert.equal(saved.data.nominations_per_executive, 2);
+    assert.deepEqual(page.errors, []);
+  } finally {
+    await s.screenshot(page, 'event-form-content');
+  }
+
+  const visitor = await s.page(320, 740);
+  try {
+    await visitor.goto(`/events/${SLUG}`);
+    const description = visitor.locator('#event-description');
+    await description.waitFor();
+    assert.equal(await description.locator('strong').innerText(), 'summit');
+    assert.equal(await description.locator('script').count(), 0);
+    assert.equal(await visitor.evaluate(() => window.pwned), undefined);
+    const hrefs = await description.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(hrefs.every((h) => !h || !/^javascript:/i.test(h)), JSON.stringify(hrefs));
+    assert.match(await visitor.locator('#event-practical').innerText(), /Lunch is served on both days/);
+    assert.equal(await visitor.locator('#event-practical li em').innerText(), 'The Inn');
+    await visitor.getByRole('link', { name: 'summit@example.org' }).first().waitFor();
+    await fits(visitor);
+    await s.axe(visitor, 'the event page with its content and agenda at 320 px');
+    assert.deepEqual(visitor.errors, []);
+  } finally {
+    await s.screenshot(visitor, 'event-page-content-320');
   }
 });
