@@ -2,13 +2,15 @@
 //! dates, attached as `event.ics` to the confirmation, promotion and reminder emails, to
 //! the update sent when the dates or venue change (the same UID, a higher SEQUENCE), and
 //! to the cancellation (METHOD:CANCEL, the same UID, a SEQUENCE higher still).
+//!
+//! Written with the `icalendar` crate, which escapes TEXT values, folds lines at 75
+//! octets and ends them in CRLF; what it leaves to its callers (a CR in a value, other
+//! control characters) is taken out here.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use icalendar::{Calendar, Component, EventLike, EventStatus, Property};
 
 use super::Attachment;
-
-/// Longest content line in octets, excluding the CRLF (RFC 5545 §3.1).
-const MAX_LINE_OCTETS: usize = 75;
 
 /// One calendar entry. `ends_on` is the last day of the event (inclusive); the file
 /// carries the exclusive end that all-day events use.
@@ -32,50 +34,38 @@ pub struct CalendarEvent {
 impl CalendarEvent {
     /// The whole `VCALENDAR`, CRLF line endings, lines folded at 75 octets.
     pub fn to_ics(&self) -> String {
-        let date = |d: NaiveDate| d.format("%Y%m%d").to_string();
-        let mut lines = vec![
-            "BEGIN:VCALENDAR".to_owned(),
-            "VERSION:2.0".to_owned(),
-            "PRODID:-//convene//convene//EN".to_owned(),
-            "CALSCALE:GREGORIAN".to_owned(),
-            if self.cancelled {
-                "METHOD:CANCEL".to_owned()
+        let mut entry = icalendar::Event::new();
+        entry
+            .uid(&text(&self.uid))
+            .sequence(u32::try_from(self.sequence).unwrap_or(0))
+            .timestamp(self.stamp)
+            .starts(self.starts_on)
+            .ends(self.ends_on + Duration::days(1))
+            .summary(&text(&self.summary))
+            .location(&text(&self.location))
+            .description(&text(&self.description))
+            .status(if self.cancelled {
+                EventStatus::Cancelled
             } else {
-                "METHOD:PUBLISH".to_owned()
-            },
-            "BEGIN:VEVENT".to_owned(),
-            format!("UID:{}", escape_text(&self.uid)),
-            format!("SEQUENCE:{}", self.sequence.max(0)),
-            format!("DTSTAMP:{}", self.stamp.format("%Y%m%dT%H%M%SZ")),
-            format!("DTSTART;VALUE=DATE:{}", date(self.starts_on)),
-            format!(
-                "DTEND;VALUE=DATE:{}",
-                date(self.ends_on + Duration::days(1))
-            ),
-            format!("SUMMARY:{}", escape_text(&self.summary)),
-            format!("LOCATION:{}", escape_text(&self.location)),
-            format!("DESCRIPTION:{}", escape_text(&self.description)),
-        ];
+                EventStatus::Confirmed
+            })
+            .append_property(Property::new("TRANSP", "OPAQUE"));
         if let Some(url) = &self.url {
-            // A URI value, not TEXT: no escaping, but no line breaks either.
-            lines.push(format!("URL:{}", url.replace(['\r', '\n'], "")));
+            // A URI value, not TEXT: not escaped, so no control character may pass.
+            entry.url(&url.replace(|c: char| c.is_control(), ""));
         }
-        lines.extend([
-            if self.cancelled {
-                "STATUS:CANCELLED".to_owned()
-            } else {
-                "STATUS:CONFIRMED".to_owned()
-            },
-            "TRANSP:OPAQUE".to_owned(),
-            "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
-        ]);
-        let mut out = String::new();
-        for line in lines {
-            out.push_str(&fold(&line));
-            out.push_str("\r\n");
-        }
-        out
+        // Calendar::new() would name the crate as the producer; these are ours.
+        let mut calendar = Calendar::empty();
+        calendar
+            .append_property(Property::new("VERSION", "2.0"))
+            .append_property(Property::new("PRODID", "-//convene//convene//EN"))
+            .append_property(Property::new("CALSCALE", "GREGORIAN"))
+            .append_property(Property::new(
+                "METHOD",
+                if self.cancelled { "CANCEL" } else { "PUBLISH" },
+            ))
+            .push(entry.done());
+        calendar.done().to_string()
     }
 
     /// The file as an email attachment.
@@ -89,49 +79,14 @@ impl CalendarEvent {
     }
 }
 
-/// Escapes a TEXT value: backslash, semicolon, comma and line breaks (RFC 5545 §3.3.11).
-pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("\\n");
-            }
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Folds a content line into lines of at most 75 octets, continuation lines starting
-/// with a space, never splitting a UTF-8 character.
-pub fn fold(line: &str) -> String {
-    let mut out = String::with_capacity(line.len() + line.len() / 70 * 3);
-    let mut used = 0;
-    for c in line.chars() {
-        let n = c.len_utf8();
-        if used + n > MAX_LINE_OCTETS {
-            out.push_str("\r\n ");
-            used = 1;
-        }
-        out.push(c);
-        used += n;
-    }
-    out
-}
-
-/// Undoes [`fold`]: what a calendar reader does first.
-pub fn unfold(ics: &str) -> String {
-    ics.replace("\r\n ", "").replace("\r\n\t", "")
+/// A TEXT value as the crate expects it: line breaks as `\n` only (it escapes those, and
+/// backslashes, commas and semicolons), and no other control character.
+fn text(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect()
 }
 
 #[cfg(test)]
@@ -148,9 +103,10 @@ mod tests {
             ends_on: NaiveDate::from_ymd_opt(2027, 5, 12).unwrap(),
             summary: "The Future City".into(),
             location: "Memorial Hall, Riverside Campus, Boston".into(),
+            // Long enough to be folded; the public page only, never a private link.
             description: format!(
-                "Manage your registration: https://events.example.org/manage/{}",
-                "x".repeat(43)
+                "The event: https://events.example.org/events/{}",
+                "x".repeat(60)
             ),
             url: Some("https://events.example.org/events/future-city-2027".into()),
             sequence: 2,
@@ -185,6 +141,11 @@ mod tests {
         assert!(!ics.contains("PUBLISH"));
     }
 
+    /// What a calendar reader does first (RFC 5545 §3.1).
+    fn unfold(ics: &str) -> String {
+        ics.replace("\r\n ", "").replace("\r\n\t", "")
+    }
+
     #[test]
     fn every_line_ends_in_crlf_and_fits_in_75_octets() {
         let ics = sample().to_ics();
@@ -194,30 +155,69 @@ mod tests {
         }
         let unfolded = unfold(&ics);
         assert!(unfolded.contains(&format!(
-            "\r\nDESCRIPTION:Manage your registration: https://events.example.org/manage/{}\r\n",
-            "x".repeat(43)
+            "\r\nDESCRIPTION:The event: https://events.example.org/events/{}\r\n",
+            "x".repeat(60)
         )));
         assert!(unfolded.contains("\r\nUID:0b9e6c1e-2f7a-4a4e-9d59-5c1f7f3b2a10@convene\r\n"));
+        assert!(unfolded.contains("\r\nURL:https://events.example.org/events/future-city-2027\r\n"));
     }
 
     #[test]
     fn folding_never_splits_a_character() {
-        let line = format!("SUMMARY:{}", "é".repeat(80));
-        let folded = fold(&line);
-        for part in folded.split("\r\n") {
-            assert!(part.len() <= 75);
+        let ics = CalendarEvent {
+            summary: "é".repeat(80),
+            ..sample()
         }
-        assert_eq!(unfold(&folded), line);
-        assert_eq!(fold("SHORT:x"), "SHORT:x");
+        .to_ics();
+        // Splitting a character would have made the String invalid; the lengths are octets.
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
+        }
+        assert!(unfold(&ics).contains(&format!("\r\nSUMMARY:{}\r\n", "é".repeat(80))));
     }
 
     #[test]
-    fn text_values_are_escaped() {
-        assert_eq!(
-            escape_text("Hall; Room 3, Floor 2\\East\r\nLine two\nthree"),
-            "Hall\\; Room 3\\, Floor 2\\\\East\\nLine two\\nthree"
+    fn text_values_are_escaped_and_control_characters_dropped() {
+        let ics = CalendarEvent {
+            location: "Hall; Room 3, Floor 2\\East\r\nLine two\rthree\nfour\u{7}".into(),
+            url: Some("https://events.example.org/events/x\r\nX-INJECTED:1".into()),
+            ..sample()
+        }
+        .to_ics();
+        let unfolded = unfold(&ics);
+        assert!(
+            unfolded.contains(
+                "\r\nLOCATION:Hall\\; Room 3\\, Floor 2\\\\East\\nLine two\\nthree\\nfour\r\n"
+            ),
+            "{unfolded}"
         );
+        assert!(!unfolded.contains("\r\nX-INJECTED"), "{unfolded}");
         let ics = sample().to_ics();
         assert!(ics.contains("LOCATION:Memorial Hall\\, Riverside Campus\\, Boston\r\n"));
+    }
+
+    #[test]
+    fn a_calendar_library_reads_the_file_back() {
+        let ics = CalendarEvent {
+            cancelled: true,
+            ..sample()
+        }
+        .to_ics();
+        let calendar: Calendar = ics.parse().expect("a calendar file");
+        assert_eq!(calendar.property_value("METHOD"), Some("CANCEL"));
+        let event = calendar
+            .components
+            .iter()
+            .find_map(|c| c.as_event())
+            .expect("one VEVENT");
+        assert_eq!(
+            event.get_uid(),
+            Some("0b9e6c1e-2f7a-4a4e-9d59-5c1f7f3b2a10@convene")
+        );
+        assert_eq!(event.get_sequence(), Some(2));
+        assert_eq!(
+            event.get_location(),
+            Some("Memorial Hall, Riverside Campus, Boston")
+        );
     }
 }

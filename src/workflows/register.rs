@@ -3,7 +3,8 @@
 //! form carries them, in one transaction: the invitation becomes `accepted`, a seat is
 //! claimed if one is free (`confirmed`, else `waitlisted`), the nomination and the
 //! scholarship request are stored as `pending`, and the confirmation or waiting-list
-//! email is queued.
+//! email is queued: one email, which acknowledges the nomination and the request too
+//! (their own receipts are for those made later, from the private page).
 //!
 //! In two steps, so that the one thread that commits registrations in groups (see
 //! `db::group_commit`) does only what must see the database as it is at the commit:
@@ -27,7 +28,7 @@ use crate::domain::registration::{RegistrationFields, RegistrationForm, Registra
 use crate::domain::webhook::EventKind;
 use crate::domain::SecretToken;
 use crate::email::messages::{self, Requests};
-use crate::email::{nominations, outbox, reviewers, scholarships};
+use crate::email::{outbox, reviewers};
 use crate::error::AppError;
 use crate::webhooks;
 use crate::workflows::links;
@@ -269,10 +270,6 @@ impl PreparedRegistration {
         if let Some(n) = &p.form.nomination {
             let stored = nomination::create(conn, &event.id, &reg.id, &community_id, n, at)?;
             audit::record(conn, actor, Entry::created("nomination.created", &stored))?;
-            outbox::queue(
-                conn,
-                nominations::received(&event, &reg, &stored, &manage_url),
-            )?;
             reviewers::notify(
                 conn,
                 base,
@@ -288,10 +285,6 @@ impl PreparedRegistration {
                 conn,
                 actor,
                 Entry::created("scholarship.requested", &stored),
-            )?;
-            outbox::queue(
-                conn,
-                scholarships::request_received(&event, &reg, &stored, Some(&manage_url)),
             )?;
             reviewers::notify(
                 conn,

@@ -142,6 +142,7 @@ async fn the_invitation_page_is_a_labelled_registration_form() {
     // The organizers' practical information is filled in by the script, where there is some.
     assert!(html.contains(r#"<div class="inset-text prose" id="event-practical" hidden></div>"#));
     assert!(!html.contains("Meals are covered"));
+    assert!(!html.contains("All meals are provided"));
 
     // Each control is named by its JSON path in the API, so a 422 error key finds it.
     for name in [
@@ -221,6 +222,13 @@ async fn the_manage_page_shows_edits_and_cancels_a_registration() {
     assert!(html.contains("<noscript>"));
     assert!(html.contains(r#"id="registration-status""#));
     assert!(html.contains(r#"<form class="form" id="details-form" novalidate hidden>"#));
+    // Where it says to contact the organizing team, the script adds the event's address.
+    for sentence in [
+        "To change them, contact the organizing team<span class=\"js-contact\"></span>.",
+        "you would need to contact the organizing team<span class=\"js-contact\"></span>.",
+    ] {
+        assert!(html.contains(sentence), "{sentence}");
+    }
     // Exactly what PATCH /manage/{token} changes: an email address or community typed
     // here would be dropped by the API, so they are shown but not offered.
     for name in [
@@ -364,7 +372,7 @@ async fn scripts_write_no_html_and_load_nothing_from_elsewhere() {
 
 /// The organizer dashboard's pages: every one is a shell with no data in it, under the
 /// same protections as the public pages, naming its page script for admin.js.
-const DASHBOARD: [(&str, &str); 14] = [
+const DASHBOARD: [(&str, &str); 15] = [
     ("/admin", "events"),
     ("/admin/sign-in", "sign-in"),
     ("/admin/events/new", "event-form"),
@@ -388,6 +396,7 @@ const DASHBOARD: [(&str, &str); 14] = [
         "registration",
     ),
     ("/admin/events/future-city-2027/emails", "emails"),
+    ("/admin/events/future-city-2027/agenda", "agenda"),
 ];
 
 #[actix_web::test]
@@ -466,6 +475,7 @@ async fn dashboard_scripts_write_no_html_and_load_nothing_from_elsewhere() {
         "admin-emails.js",
         "admin-announcements.js",
         "admin-wording.js",
+        "admin-agenda.js",
         "admin-accounts.js",
         "admin.css",
     ] {

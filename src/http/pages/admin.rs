@@ -1,6 +1,6 @@
-//! The organizer dashboard under `/admin`: events, their numbers, invitations, the review
-//! queues (requests for an invitation, nominations, scholarships), registrations, the
-//! outbox, and for admins the audit log, the organizer accounts and the integrations
+//! The organizer dashboard under `/admin`: events, their numbers and agenda, invitations,
+//! the review queues (requests for an invitation, nominations, scholarships), registrations,
+//! the outbox, and for admins the audit log, the organizer accounts and the integrations
 //! (API tokens and webhooks).
 //!
 //! Like the public pages, each page is an HTML shell compiled into the binary and a client
@@ -88,6 +88,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_wording.html"),
     ),
     (
+        "admin_agenda.html",
+        include_str!("templates/admin_agenda.html"),
+    ),
+    (
         "admin_catering.html",
         include_str!("templates/admin_catering.html"),
     ),
@@ -144,8 +148,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The parts of an event's pages, in the order of its navigation: (path, label).
-const SECTIONS: [(&str, &str); 12] = [
+const SECTIONS: [(&str, &str); 13] = [
     ("", "Overview"),
+    ("agenda", "Agenda"),
     ("invitations", "Invitations"),
     ("requests", "Requests"),
     ("nominations", "Nominations"),
@@ -294,6 +299,7 @@ async fn section(path: web::Path<(String, String)>) -> Result<HttpResponse, AppE
         "emails" => ("admin_emails.html", "emails"),
         "announcements" => ("admin_announcements.html", "announcements"),
         "wording" => ("admin_wording.html", "wording"),
+        "agenda" => ("admin_agenda.html", "agenda"),
         "check-in" => ("admin_checkin.html", "check-in"),
         "catering" => ("admin_catering.html", "catering"),
         "survey" => ("admin_survey.html", "survey"),
@@ -353,6 +359,7 @@ mod tests {
             ("admin_emails.html", "emails"),
             ("admin_announcements.html", "announcements"),
             ("admin_wording.html", "wording"),
+            ("admin_agenda.html", "agenda"),
             ("admin_checkin.html", "check-in"),
             ("admin_catering.html", "catering"),
             ("admin_survey.html", "survey"),

@@ -110,6 +110,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-wording.js"),
     },
     Asset {
+        name: "admin-agenda.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-agenda.js"),
+    },
+    Asset {
         name: "admin-accounts.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/admin-accounts.js"),

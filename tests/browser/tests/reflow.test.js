@@ -62,6 +62,12 @@ before(async () => {
     audience: { registration_statuses: ['confirmed'] },
   }, admin);
   assert.ok([201, 202].includes(ann.status), JSON.stringify(ann.data));
+  const session = await s.api('POST', `/events/${SLUG}/sessions`, {
+    title: 'Intergovernmental infrastructure modernization: procurement, permitting and shared services',
+    starts_at: '2027-04-20T13:00:00Z', ends_at: '2027-04-20T14:30:00Z',
+    location: 'Konstantinopoulou-Vandermeer Memorial Auditorium, west wing',
+  }, admin);
+  assert.equal(session.status, 201, JSON.stringify(session.data));
   await s.createEvent(admin, {
     slug: PAST, program: PROGRAM, name: 'The Metropolitan Public Sector Leadership Forum for Intergovernmental Cooperation',
   });
@@ -98,6 +104,7 @@ function pages() {
     ['/admin', 'events', true],
     ['/admin/events/new', 'new-event', true],
     [`/admin/events/${SLUG}`, 'overview', true],
+    [`/admin/events/${SLUG}/agenda`, 'agenda', true],
     [`/admin/events/${SLUG}/edit`, 'event-form', true],
     [`/admin/events/${SLUG}/invitations`, 'invitations', true],
     [`/admin/events/${SLUG}/requests`, 'requests', true],
@@ -185,7 +192,7 @@ async function visitAll(width) {
       if (name.startsWith('impact')) await page.getByRole('heading', { level: 1 }).waitFor();
       else await ready(page);
       if (name === 'overview') await page.locator('#chart svg').waitFor();
-      if (['events', 'invitations', 'registrations', 'announcements', 'organizers', 'integrations'].includes(name)) {
+      if (['events', 'agenda', 'invitations', 'registrations', 'announcements', 'organizers', 'integrations'].includes(name)) {
         await page.locator('table tbody tr').first().waitFor();
       }
       const { overflow, culprits } = await sideways(page);

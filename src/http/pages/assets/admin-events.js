@@ -39,42 +39,6 @@
     });
   });
 
-  /* ---------- times in the event's time zone ---------- */
-
-  /** How far the wall clock in `timeZone` is ahead of UTC at `utcMs` (ms). Throws a
-      RangeError for an unknown zone. */
-  function zoneOffset(timeZone, utcMs) {
-    var f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit'
-    });
-    var p = {};
-    f.formatToParts(new Date(utcMs)).forEach(function (x) { p[x.type] = x.value; });
-    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - utcMs;
-  }
-
-  /** "2027-04-30T17:00" on the wall in `timeZone` -> "2027-04-30T21:00:00Z". */
-  function wallToUtc(wall, timeZone) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
-    if (!m) return null;
-    var guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-    var utc = guess - zoneOffset(timeZone, guess);
-    // Near a change of clocks the offset at the answer may differ from the first guess.
-    utc = guess - zoneOffset(timeZone, utc);
-    return new Date(utc).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  }
-
-  /** The reverse, for filling the form. */
-  function utcToWall(rfc3339, timeZone) {
-    var ms = Date.parse(rfc3339 || '');
-    if (isNaN(ms)) return '';
-    try {
-      return new Date(ms + zoneOffset(timeZone, ms)).toISOString().slice(0, 16);
-    } catch (e) {
-      return new Date(ms).toISOString().slice(0, 16);
-    }
-  }
-
   /* ---------- create and change ---------- */
 
   A.register('event-form', function (event) {
@@ -95,8 +59,8 @@
       C.setValue(form, 'currency', event.currency);
       C.setValue(form, 'scholarship_budget_cents', C.centsToInput(event.scholarship_budget_cents));
       C.setValue(form, 'status', event.status);
-      C.setValue(form, 'registration_opens_at', utcToWall(event.registration_opens_at, event.timezone));
-      C.setValue(form, 'registration_closes_at', utcToWall(event.registration_closes_at, event.timezone));
+      C.setValue(form, 'registration_opens_at', A.utcToWall(event.registration_opens_at, event.timezone));
+      C.setValue(form, 'registration_closes_at', A.utcToWall(event.registration_closes_at, event.timezone));
       C.setValue(form, 'description', event.description);
       C.setValue(form, 'practical_info', event.practical_info);
       C.setValue(form, 'contact_email', event.contact_email);
@@ -187,7 +151,7 @@
       }
 
       var zoneOk = true;
-      try { zoneOffset(body.timezone || 'UTC', Date.now()); } catch (e) { zoneOk = false; }
+      try { A.zoneOffset(body.timezone || 'UTC', Date.now()); } catch (e) { zoneOk = false; }
       if (body.timezone && !zoneOk) errors.timezone = ['must be an IANA time zone such as America/New_York'];
       [['registration_opens_at', 'the time registration opens'], ['registration_closes_at', 'the time registration closes']].forEach(function (pair) {
         var wall = v(pair[0]);
@@ -198,7 +162,7 @@
           return;
         }
         if (!zoneOk || !body.timezone) return;
-        var at = wallToUtc(wall, body.timezone);
+        var at = A.wallToUtc(wall, body.timezone);
         if (!at) errors[pair[0]] = ['enter ' + pair[1] + ' as a date and time'];
         else body[pair[0]] = at;
       });

@@ -189,6 +189,42 @@
     return new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' }).format(d);
   };
 
+  /* ---------- times in the event's time zone ---------- */
+
+  /** How far the wall clock in `timeZone` is ahead of UTC at `utcMs` (ms). Throws a
+      RangeError for an unknown zone. */
+  A.zoneOffset = function (timeZone, utcMs) {
+    var f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+      hour: '2-digit', minute: '2-digit', second: '2-digit'
+    });
+    var p = {};
+    f.formatToParts(new Date(utcMs)).forEach(function (x) { p[x.type] = x.value; });
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second) - utcMs;
+  };
+
+  /** "2027-04-30T17:00" on the wall in `timeZone` -> "2027-04-30T21:00:00Z". */
+  A.wallToUtc = function (wall, timeZone) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
+    if (!m) return null;
+    var guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+    var utc = guess - A.zoneOffset(timeZone, guess);
+    // Near a change of clocks the offset at the answer may differ from the first guess.
+    utc = guess - A.zoneOffset(timeZone, utc);
+    return new Date(utc).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  };
+
+  /** The reverse, for filling a form: "2027-04-30T21:00:00Z" -> "2027-04-30T17:00". */
+  A.utcToWall = function (rfc3339, timeZone) {
+    var ms = Date.parse(rfc3339 || '');
+    if (isNaN(ms)) return '';
+    try {
+      return new Date(ms + A.zoneOffset(timeZone, ms)).toISOString().slice(0, 16);
+    } catch (e) {
+      return new Date(ms).toISOString().slice(0, 16);
+    }
+  };
+
   A.money = function (cents, currency) {
     return typeof cents === 'number' ? C.formatMoney(cents, currency || (A.event && A.event.currency)) : '';
   };

@@ -58,7 +58,8 @@
     var explanation = {
       confirmed: 'Your place is confirmed. We look forward to seeing you.',
       waitlisted: 'The event is full at the moment. If a place becomes available, we will give it to the next person on the waiting list and email you.',
-      cancelled: 'You have cancelled this registration. If you want to attend after all, contact the organizing team.'
+      cancelled: 'You have cancelled this registration. If you want to attend after all, contact the organizing team' +
+        (event.contact_email ? ' at ' + event.contact_email : '') + '.'
     }[reg.status] || '';
     if (reg.status === 'waitlisted' && typeof data.waitlist_position === 'number') {
       explanation = 'You are number ' + data.waitlist_position + ' on the waiting list. ' + explanation;
