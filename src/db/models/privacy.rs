@@ -47,7 +47,8 @@ pub struct Held {
 }
 
 impl Held {
-    /// Every row id, for the audit entries about them.
+    /// Every row id, for the audit entries about them (an email's bounce names its
+    /// recipient).
     fn all_ids(&self) -> impl Iterator<Item = &String> {
         self.invitations
             .iter()
@@ -56,10 +57,11 @@ impl Held {
             .chain(&self.invitation_requests)
             .chain(&self.scholarships)
             .chain(&self.survey_responses)
+            .chain(&self.emails)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.all_ids().next().is_none() && self.emails.is_empty() && self.people.is_empty()
+        self.all_ids().next().is_none() && self.people.is_empty()
     }
 }
 
@@ -439,87 +441,54 @@ pub struct HeldRows {
     pub audit: Vec<super::audit::AuditEntry>,
 }
 
+/// The rows of `$table` whose `$column` is one of `$ids`, read in chunks.
+macro_rules! rows_where_in {
+    ($conn:expr, $table:ident :: $column:ident in $ids:expr, $model:ty) => {{
+        let mut rows: Vec<$model> = Vec::new();
+        for chunk in $ids.chunks(CHUNK) {
+            rows.extend(
+                $table::table
+                    .filter($table::$column.eq_any(chunk))
+                    .select(<$model>::as_select())
+                    .load($conn)?,
+            );
+        }
+        rows
+    }};
+}
+
 /// Loads the rows behind `held`, each kind in the order it was made.
 pub fn rows(conn: &mut DbConnection, held: &Held) -> Result<HeldRows, AppError> {
+    use super::{audit, check_in, invitation, invitation_request, nomination};
+    use super::{registration, scholarship, survey};
     use crate::db::schema::check_ins;
-    let mut r = HeldRows::default();
-    for ids in held.invitations.chunks(CHUNK) {
-        r.invitations.extend(
-            invitations::table
-                .filter(invitations::id.eq_any(ids))
-                .select(super::invitation::Invitation::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.registrations.chunks(CHUNK) {
-        r.registrations.extend(
-            registrations::table
-                .filter(registrations::id.eq_any(ids))
-                .select(super::registration::Registration::as_select())
-                .load(conn)?,
-        );
-        r.check_ins.extend(
-            check_ins::table
-                .filter(check_ins::registration_id.eq_any(ids))
-                .select(super::check_in::CheckIn::as_select())
-                .load(conn)?,
-        );
-        r.nominations_made.extend(
-            nominations::table
-                .filter(nominations::registration_id.eq_any(ids))
-                .select(super::nomination::Nomination::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.nominations.chunks(CHUNK) {
-        r.nominations.extend(
-            nominations::table
-                .filter(nominations::id.eq_any(ids))
-                .select(super::nomination::Nomination::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.invitation_requests.chunks(CHUNK) {
-        r.invitation_requests.extend(
-            invitation_requests::table
-                .filter(invitation_requests::id.eq_any(ids))
-                .select(super::invitation_request::InvitationRequest::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.scholarships.chunks(CHUNK) {
-        r.scholarships.extend(
-            scholarship_requests::table
-                .filter(scholarship_requests::id.eq_any(ids))
-                .select(super::scholarship::ScholarshipRequest::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.emails.chunks(CHUNK) {
-        r.emails.extend(
-            emails::table
-                .filter(emails::id.eq_any(ids))
-                .select(crate::email::outbox::EmailSummary::as_select())
-                .load(conn)?,
-        );
-    }
-    for ids in held.survey_responses.chunks(CHUNK) {
-        r.survey_responses.extend(
-            survey_responses::table
-                .filter(survey_responses::id.eq_any(ids))
-                .select(super::survey::SurveyResponse::as_select())
-                .load(conn)?,
-        );
-    }
-    let ids: Vec<&String> = held.all_ids().collect();
-    for ids in ids.chunks(CHUNK) {
-        r.audit.extend(
-            audit_log::table
-                .filter(audit_log::entity_id.eq_any(ids))
-                .select(super::audit::AuditEntry::as_select())
-                .load(conn)?,
-        );
-    }
+    use crate::email::outbox::EmailSummary;
+    let regs = &held.registrations;
+    let all: Vec<&String> = held.all_ids().collect();
+    let mut r = HeldRows {
+        invitations: rows_where_in!(conn, invitations::id in held.invitations, invitation::Invitation),
+        registrations: rows_where_in!(conn, registrations::id in regs, registration::Registration),
+        check_ins: rows_where_in!(conn, check_ins::registration_id in regs, check_in::CheckIn),
+        nominations: rows_where_in!(conn, nominations::id in held.nominations, nomination::Nomination),
+        nominations_made: rows_where_in!(conn, nominations::registration_id in regs, nomination::Nomination),
+        invitation_requests: rows_where_in!(
+            conn,
+            invitation_requests::id in held.invitation_requests,
+            invitation_request::InvitationRequest
+        ),
+        scholarships: rows_where_in!(
+            conn,
+            scholarship_requests::id in held.scholarships,
+            scholarship::ScholarshipRequest
+        ),
+        emails: rows_where_in!(conn, emails::id in held.emails, EmailSummary),
+        survey_responses: rows_where_in!(
+            conn,
+            survey_responses::id in held.survey_responses,
+            survey::SurveyResponse
+        ),
+        audit: rows_where_in!(conn, audit_log::entity_id in all, audit::AuditEntry),
+    };
     r.invitations.sort_by_key(|x| x.created_at);
     r.registrations.sort_by_key(|x| x.created_at);
     r.nominations.sort_by_key(|x| x.created_at);
