@@ -114,6 +114,8 @@ pub struct Settings {
     pub db_wait: Duration,
     /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// If set, bounce reports may be posted to `/bounces` with `Authorization: Bearer <token>`.
+    pub bounce_token: Option<String>,
     /// Webhook deliveries: retries, polling, timeout, disabling.
     pub webhooks: WebhookSettings,
 }
@@ -156,6 +158,7 @@ impl std::fmt::Debug for Settings {
             .field("email_send_timeout", &self.email_send_timeout)
             .field("db_wait", &self.db_wait)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("bounce_token", &self.bounce_token.as_ref().map(|_| "***"))
             .field("webhooks", &self.webhooks)
             .finish()
     }
@@ -304,14 +307,8 @@ impl Settings {
             .ok_or_else(|| {
                 err("CONVENE_DB_WAIT_MS")("expected milliseconds from 100 to 60000".into())
             })?;
-        let metrics_token = match lookup("CONVENE_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
-            Some(t) if t.trim().len() < 16 => {
-                return Err(err("CONVENE_METRICS_TOKEN")(
-                    "expected at least 16 characters".into(),
-                ))
-            }
-            other => other.map(|t| t.trim().to_owned()),
-        };
+        let metrics_token = bearer_token(&lookup, "CONVENE_METRICS_TOKEN")?;
+        let bounce_token = bearer_token(&lookup, "CONVENE_BOUNCE_TOKEN")?;
         let webhooks = WebhookSettings::from_lookup(&lookup)?;
         Ok(Self {
             webhooks,
@@ -323,6 +320,7 @@ impl Settings {
             email_send_timeout: Duration::from_secs(email_send_timeout),
             db_wait: Duration::from_millis(db_wait_ms),
             metrics_token,
+            bounce_token,
             sweep_interval: Duration::from_millis(sweep_ms),
             email_retry_cap: Duration::from_secs(email_retry_cap),
             email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
@@ -349,6 +347,21 @@ impl Settings {
     /// The origin (`scheme://host[:port]`) that browsers send in `Origin` for our own pages.
     pub fn origin(&self) -> String {
         self.base_url.origin().ascii_serialization()
+    }
+}
+
+/// A secret that a client presents as a bearer token: unset (or blank) is `None`; a set
+/// one has at least 16 characters, so that it cannot be guessed by trying.
+fn bearer_token(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        Some(t) if t.trim().len() < 16 => Err(ConfigError {
+            name,
+            message: "expected at least 16 characters".into(),
+        }),
+        other => Ok(other.map(|t| t.trim().to_owned())),
     }
 }
 

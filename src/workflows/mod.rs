@@ -31,6 +31,7 @@ pub mod links;
 pub mod nominate;
 pub mod passwords;
 pub mod promote;
+pub mod record_bounce;
 pub mod register;
 pub mod register_for;
 pub mod remind_registrants;
