@@ -117,6 +117,8 @@ have_libpq_dev || missing+=(libpq-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 # dkimpy verifies the DKIM signatures of the mail the tests receive (tests/api/dkim.rs).
 /usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || missing+=(python3-dkim)
+# Dovecot serves the bounce mailbox that the sweeper reads (tests/api/bounce_mailbox.rs).
+[[ -x /usr/sbin/dovecot ]] || missing+=(dovecot-imapd)
 
 if ((${#missing[@]})); then
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -125,10 +127,10 @@ if ((${#missing[@]})); then
         apt-get update || die "apt-get update failed"
         # The whole set: cheap when some are present, and libpq-dev needs pkg-config anyway.
         if ((skip_pg)); then
-            apt-get install -y --no-install-recommends libpq-dev pkg-config python3-dkim ||
+            apt-get install -y --no-install-recommends libpq-dev pkg-config python3-dkim dovecot-imapd ||
                 die "apt-get install failed"
         else
-            apt-get install -y --no-install-recommends postgresql libpq-dev pkg-config python3-dkim ||
+            apt-get install -y --no-install-recommends postgresql libpq-dev pkg-config python3-dkim dovecot-imapd ||
                 die "apt-get install failed"
         fi
         pg_missing=0

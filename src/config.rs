@@ -1,5 +1,6 @@
 //! Settings read from the environment; every variable has a default.
 
+mod bounce_imap;
 mod dkim;
 mod smtp;
 mod webhooks;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use bounce_imap::BounceImapSettings;
 pub use dkim::DkimSettings;
 pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
 pub use webhooks::WebhookSettings;
@@ -81,6 +83,8 @@ pub struct Settings {
     pub base_url: Url,
     /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
     pub smtp: Option<SmtpSettings>,
+    /// `CONVENE_BOUNCE_IMAP_URL`: the mailbox of bounces the sweeper reads, if set.
+    pub bounce_imap: Option<BounceImapSettings>,
     /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
     pub dkim: Option<DkimSettings>,
     pub mail_dir: PathBuf,
@@ -139,6 +143,7 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
             .field("smtp", &self.smtp)
+            .field("bounce_imap", &self.bounce_imap)
             .field("dkim", &self.dkim)
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
@@ -197,6 +202,7 @@ impl Settings {
         let base_url = parse_http_url(&get("CONVENE_BASE_URL", "http://127.0.0.1:8080"))
             .map_err(err("CONVENE_BASE_URL"))?;
         let smtp = SmtpSettings::from_lookup(&lookup)?;
+        let bounce_imap = BounceImapSettings::from_lookup(&lookup)?;
         let dkim = DkimSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
         let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
@@ -329,6 +335,7 @@ impl Settings {
             bind,
             base_url,
             smtp,
+            bounce_imap,
             dkim,
             mail_dir,
             mail_from,

@@ -6,6 +6,7 @@ mod announcements;
 mod api_tokens;
 mod auth;
 mod authz;
+mod bounce_mailbox;
 mod bounces;
 mod calendars;
 mod check_ins;
