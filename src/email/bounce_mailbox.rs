@@ -91,13 +91,28 @@ pub fn drain<E>(
 fn connect(
     settings: &BounceImapSettings,
 ) -> anyhow::Result<StreamOwned<ClientConnection, TcpStream>> {
-    let address = (settings.host.as_str(), settings.port)
+    // Each address in turn (`localhost` may be ::1 first, and the server on 127.0.0.1).
+    let mut last = None;
+    let mut tcp = None;
+    for address in (settings.host.as_str(), settings.port)
         .to_socket_addrs()
         .with_context(|| format!("resolving {}", settings.host))?
-        .next()
-        .with_context(|| format!("{} has no address", settings.host))?;
-    let tcp = TcpStream::connect_timeout(&address, TIMEOUT)
-        .with_context(|| format!("connecting to {}", settings.describe()))?;
+    {
+        match TcpStream::connect_timeout(&address, TIMEOUT) {
+            Ok(stream) => {
+                tcp = Some(stream);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let tcp = match (tcp, last) {
+        (Some(tcp), _) => tcp,
+        (None, Some(e)) => {
+            return Err(e).with_context(|| format!("connecting to {}", settings.describe()))
+        }
+        (None, None) => anyhow::bail!("{} has no address", settings.host),
+    };
     tcp.set_read_timeout(Some(TIMEOUT))?;
     tcp.set_write_timeout(Some(TIMEOUT))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
