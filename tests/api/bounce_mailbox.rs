@@ -17,17 +17,20 @@ use crate::helpers::{free_port, spawn_app_with, wait_until};
 use crate::invitations::{invite, SLUG};
 
 const DOVECOT: &str = "/usr/sbin/dovecot";
-const USER: &str = "bounces";
+pub const USER: &str = "bounces";
 const PASSWORD: &str = "a-mailbox-password";
+/// A second user, for the SMTP authentication that Postfix asks Dovecot about.
+pub const SMTP_USER: &str = "convene";
+pub const SMTP_PASSWORD: &str = "an-smtp-password";
 
-fn fixture(name: &str) -> PathBuf {
+pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
 /// Whether this machine can run Dovecot for the test; under CI=true it must.
-fn dovecot_available() -> bool {
+pub fn dovecot_available() -> bool {
     let root = Command::new("id")
         .arg("-u")
         .output()
@@ -44,7 +47,7 @@ fn dovecot_available() -> bool {
     ok
 }
 
-fn id_of(flag: &str, name: &str) -> u32 {
+pub fn id_of(flag: &str, name: &str) -> u32 {
     let out = Command::new("id").args([flag, name]).output().expect("id");
     String::from_utf8_lossy(&out.stdout)
         .trim()
@@ -52,8 +55,9 @@ fn id_of(flag: &str, name: &str) -> u32 {
         .unwrap_or_else(|_| panic!("no system user {name} (installed with dovecot-core)"))
 }
 
-/// Dovecot on a free port of 127.0.0.1, IMAP over TLS only, one mailbox; stopped on drop.
-struct Dovecot {
+/// Dovecot on a free port of 127.0.0.1, IMAP over TLS only, one mailbox, and an
+/// authentication socket for Postfix (`auth_socket`); stopped on drop.
+pub struct Dovecot {
     dir: tempfile::TempDir,
     port: u16,
     child: Child,
@@ -62,7 +66,15 @@ struct Dovecot {
 }
 
 impl Dovecot {
-    fn start() -> Self {
+    pub fn start() -> Self {
+        Self::start_with_tls(
+            &fixture("smtp-test-server.pem"),
+            &fixture("smtp-test-server.key"),
+        )
+    }
+
+    /// With this certificate and key (PEM files).
+    pub fn start_with_tls(cert: &Path, key: &Path) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         let (uid, gid) = (id_of("-u", "dovecot"), id_of("-g", "dovecot"));
@@ -74,8 +86,9 @@ impl Dovecot {
         std::fs::write(
             d.join("passwd"),
             format!(
-                "{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{}\n",
-                d.join("mail").display()
+                "{USER}:{{PLAIN}}{PASSWORD}:{uid}:{gid}::{mail}\n\
+                 {SMTP_USER}:{{PLAIN}}{SMTP_PASSWORD}:{uid}:{gid}::{mail}\n",
+                mail = d.join("mail").display()
             ),
         )
         .unwrap();
@@ -96,11 +109,12 @@ impl Dovecot {
              service imap-login {{\n  inet_listener imap {{\n    port = 0\n  }}\n  \
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {port}\n    ssl = yes\n  }}\n}}\n\
              default_internal_user = dovecot\n\
+             service auth {{\n  unix_listener {d}/run/auth-postfix {{\n    mode = 0666\n  }}\n}}\n\
              default_login_user = dovenull\n\
              first_valid_uid = {uid}\n",
             d = d.display(),
-            cert = fixture("smtp-test-server.pem").display(),
-            key = fixture("smtp-test-server.key").display(),
+            cert = cert.display(),
+            key = key.display(),
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();
         chown_all(&d.join("mail"), uid, gid);
@@ -133,11 +147,11 @@ impl Dovecot {
         dovecot
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("imaps://{USER}:{PASSWORD}@localhost:{}", self.port)
     }
 
-    fn maildir(&self) -> PathBuf {
+    pub fn maildir(&self) -> PathBuf {
         self.dir.path().join("mail/Maildir")
     }
 
@@ -150,7 +164,7 @@ impl Dovecot {
     }
 
     /// The messages left in the mailbox: file names in `cur` and `new` (flags after `:2,`).
-    fn messages(&self) -> Vec<String> {
+    pub fn messages(&self) -> Vec<String> {
         let mut names = Vec::new();
         for sub in ["new", "cur"] {
             for e in std::fs::read_dir(self.maildir().join(sub)).unwrap() {
@@ -160,7 +174,12 @@ impl Dovecot {
         names
     }
 
-    fn log(&self) -> String {
+    /// The socket Postfix asks to check SMTP passwords (`smtpd_sasl_type = dovecot`).
+    pub fn auth_socket(&self) -> PathBuf {
+        self.dir.path().join("run/auth-postfix")
+    }
+
+    pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
 }
@@ -172,7 +191,7 @@ impl Drop for Dovecot {
     }
 }
 
-fn chown_all(path: &Path, uid: u32, gid: u32) {
+pub fn chown_all(path: &Path, uid: u32, gid: u32) {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
     if path.is_dir() {
         for e in std::fs::read_dir(path).unwrap() {
@@ -181,7 +200,7 @@ fn chown_all(path: &Path, uid: u32, gid: u32) {
     }
 }
 
-fn set_mode(path: &Path, mode: u32) {
+pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }

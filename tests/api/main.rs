@@ -33,6 +33,7 @@ mod outbox;
 mod pages;
 mod passwords;
 mod printouts;
+mod real_mta;
 mod registration;
 mod reminders;
 mod scholarships;
