@@ -117,18 +117,25 @@ have_libpq_dev || missing+=(libpq-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 # dkimpy verifies the DKIM signatures of the mail the tests receive (tests/api/dkim.rs).
 /usr/bin/python3 -c 'import dkim' >/dev/null 2>&1 || missing+=(python3-dkim)
+# Dovecot, Postfix and openssl: the real mail server of tests/api/real_mta.rs and the
+# bounce mailbox of tests/api/bounce_mailbox.rs, started by the tests themselves.
+[[ -x /usr/sbin/dovecot ]] || missing+=(dovecot-imapd)
+[[ -x /usr/sbin/postfix ]] || missing+=(postfix)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if ((${#missing[@]})); then
     if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
         log "installing missing packages: ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive
+        # Postfix unconfigured: no system instance is set up or started (the tests run their own).
+        echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections || true
         apt-get update || die "apt-get update failed"
         # The whole set: cheap when some are present, and libpq-dev needs pkg-config anyway.
         if ((skip_pg)); then
-            apt-get install -y --no-install-recommends libpq-dev pkg-config python3-dkim ||
+            apt-get install -y --no-install-recommends libpq-dev pkg-config python3-dkim dovecot-imapd postfix openssl ||
                 die "apt-get install failed"
         else
-            apt-get install -y --no-install-recommends postgresql libpq-dev pkg-config python3-dkim ||
+            apt-get install -y --no-install-recommends postgresql libpq-dev pkg-config python3-dkim dovecot-imapd postfix openssl ||
                 die "apt-get install failed"
         fi
         pg_missing=0

@@ -222,7 +222,11 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
 
 fn sweep(settings: &Settings, as_of: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
-    let report = crate::workflows::sweep::sweep(&mut conn, &settings.base_url, as_of);
+    let report = crate::workflows::sweep::sweep(
+        &mut conn,
+        &crate::workflows::sweep::SweepSettings::of(settings),
+        as_of,
+    );
     println!("swept as of {}", as_of.to_rfc3339());
     for (what, n) in &report.counts {
         println!("  {what}: {n}");

@@ -1,5 +1,6 @@
 //! Settings read from the environment; every variable has a default.
 
+mod bounce_imap;
 mod dkim;
 mod smtp;
 mod webhooks;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use url::Url;
 
+pub use bounce_imap::BounceImapSettings;
 pub use dkim::DkimSettings;
 pub use smtp::{ExtraCa, HeloName, SmtpCredentials, SmtpSettings, SmtpTls};
 pub use webhooks::WebhookSettings;
@@ -81,6 +83,8 @@ pub struct Settings {
     pub base_url: Url,
     /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
     pub smtp: Option<SmtpSettings>,
+    /// `CONVENE_BOUNCE_IMAP_URL`: the mailbox of bounces the sweeper reads, if set.
+    pub bounce_imap: Option<BounceImapSettings>,
     /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
     pub dkim: Option<DkimSettings>,
     pub mail_dir: PathBuf,
@@ -114,6 +118,8 @@ pub struct Settings {
     pub db_wait: Duration,
     /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// If set, bounce reports may be posted to `/bounces` with `Authorization: Bearer <token>`.
+    pub bounce_token: Option<String>,
     /// Webhook deliveries: retries, polling, timeout, disabling.
     pub webhooks: WebhookSettings,
 }
@@ -137,6 +143,7 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("base_url", &self.base_url.as_str())
             .field("smtp", &self.smtp)
+            .field("bounce_imap", &self.bounce_imap)
             .field("dkim", &self.dkim)
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
@@ -156,6 +163,7 @@ impl std::fmt::Debug for Settings {
             .field("email_send_timeout", &self.email_send_timeout)
             .field("db_wait", &self.db_wait)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("bounce_token", &self.bounce_token.as_ref().map(|_| "***"))
             .field("webhooks", &self.webhooks)
             .finish()
     }
@@ -194,6 +202,7 @@ impl Settings {
         let base_url = parse_http_url(&get("CONVENE_BASE_URL", "http://127.0.0.1:8080"))
             .map_err(err("CONVENE_BASE_URL"))?;
         let smtp = SmtpSettings::from_lookup(&lookup)?;
+        let bounce_imap = BounceImapSettings::from_lookup(&lookup)?;
         let dkim = DkimSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
         let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
@@ -304,14 +313,8 @@ impl Settings {
             .ok_or_else(|| {
                 err("CONVENE_DB_WAIT_MS")("expected milliseconds from 100 to 60000".into())
             })?;
-        let metrics_token = match lookup("CONVENE_METRICS_TOKEN").filter(|v| !v.trim().is_empty()) {
-            Some(t) if t.trim().len() < 16 => {
-                return Err(err("CONVENE_METRICS_TOKEN")(
-                    "expected at least 16 characters".into(),
-                ))
-            }
-            other => other.map(|t| t.trim().to_owned()),
-        };
+        let metrics_token = bearer_token(&lookup, "CONVENE_METRICS_TOKEN")?;
+        let bounce_token = bearer_token(&lookup, "CONVENE_BOUNCE_TOKEN")?;
         let webhooks = WebhookSettings::from_lookup(&lookup)?;
         Ok(Self {
             webhooks,
@@ -323,6 +326,7 @@ impl Settings {
             email_send_timeout: Duration::from_secs(email_send_timeout),
             db_wait: Duration::from_millis(db_wait_ms),
             metrics_token,
+            bounce_token,
             sweep_interval: Duration::from_millis(sweep_ms),
             email_retry_cap: Duration::from_secs(email_retry_cap),
             email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
@@ -331,6 +335,7 @@ impl Settings {
             bind,
             base_url,
             smtp,
+            bounce_imap,
             dkim,
             mail_dir,
             mail_from,
@@ -349,6 +354,21 @@ impl Settings {
     /// The origin (`scheme://host[:port]`) that browsers send in `Origin` for our own pages.
     pub fn origin(&self) -> String {
         self.base_url.origin().ascii_serialization()
+    }
+}
+
+/// A secret that a client presents as a bearer token: unset (or blank) is `None`; a set
+/// one has at least 16 characters, so that it cannot be guessed by trying.
+fn bearer_token(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    match lookup(name).filter(|v| !v.trim().is_empty()) {
+        Some(t) if t.trim().len() < 16 => Err(ConfigError {
+            name,
+            message: "expected at least 16 characters".into(),
+        }),
+        other => Ok(other.map(|t| t.trim().to_owned())),
     }
 }
 

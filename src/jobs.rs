@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
-use url::Url;
 
 use crate::db::{self, DbPool};
 use crate::email::OutboxSignal;
-use crate::workflows::sweep::sweep;
+use crate::workflows::sweep::{sweep, SweepSettings};
 
 /// The running sweeper, owned by the application; stop it with [`Sweeper::shutdown`].
 pub struct Sweeper {
@@ -19,11 +18,15 @@ pub struct Sweeper {
 }
 
 impl Sweeper {
-    /// Starts sweeping on the current Tokio runtime: at once, then every `interval`;
-    /// `base_url` makes the links in the emails it queues.
-    pub fn start(pool: DbPool, outbox: OutboxSignal, interval: Duration, base_url: Url) -> Self {
+    /// Starts sweeping on the current Tokio runtime: at once, then every `interval`.
+    pub fn start(
+        pool: DbPool,
+        outbox: OutboxSignal,
+        interval: Duration,
+        settings: SweepSettings,
+    ) -> Self {
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(pool, outbox, interval, base_url, stopped));
+        let task = tokio::spawn(run(pool, outbox, interval, settings, stopped));
         Self { stop, task }
     }
 
@@ -40,7 +43,7 @@ async fn run(
     pool: DbPool,
     outbox: OutboxSignal,
     interval: Duration,
-    base_url: Url,
+    settings: SweepSettings,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(interval);
@@ -54,8 +57,8 @@ async fn run(
         if *stop.borrow() {
             break;
         }
-        let base = base_url.clone();
-        match db::run(&pool, move |conn| Ok(sweep(conn, &base, Utc::now()))).await {
+        let settings = settings.clone();
+        match db::run(&pool, move |conn| Ok(sweep(conn, &settings, Utc::now()))).await {
             Ok(report) => {
                 if report.did_anything() {
                     outbox.notify();

@@ -46,6 +46,8 @@ pub struct OutboxDepth {
     pub pending: i64,
     pub failed: i64,
     pub sent: i64,
+    /// Sent, and then reported undeliverable by a bounce.
+    pub bounced: i64,
 }
 
 impl Metrics {
@@ -142,8 +144,9 @@ impl Metrics {
                  # TYPE convene_outbox_emails gauge\n\
                  convene_outbox_emails{{status=\"pending\"}} {}\n\
                  convene_outbox_emails{{status=\"failed\"}} {}\n\
-                 convene_outbox_emails{{status=\"sent\"}} {}\n",
-                depth.pending, depth.failed, depth.sent
+                 convene_outbox_emails{{status=\"sent\"}} {}\n\
+                 convene_outbox_emails{{status=\"bounced\"}} {}\n",
+                depth.pending, depth.failed, depth.sent, depth.bounced
             ));
         }
 
@@ -190,6 +193,7 @@ mod tests {
                 pending: 2,
                 failed: 1,
                 sent: 5,
+                bounced: 0,
             }),
             "sqlite",
         );

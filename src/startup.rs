@@ -84,7 +84,7 @@ impl Application {
             pool.clone(),
             outbox.clone(),
             settings.sweep_interval,
-            settings.base_url.clone(),
+            crate::workflows::sweep::SweepSettings::of(&settings),
         );
 
         let public_limits = crate::rate_limit::PublicLimits::new(&settings);

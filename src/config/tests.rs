@@ -25,6 +25,7 @@ fn every_variable_has_a_default() {
     assert_eq!(s.email_send_timeout, Duration::from_secs(40));
     assert_eq!(s.db_wait, Duration::from_secs(5));
     assert!(s.metrics_token.is_none());
+    assert!(s.bounce_token.is_none());
 }
 
 #[test]
@@ -33,16 +34,20 @@ fn operations_settings_are_read_and_checked() {
         ("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "3"),
         ("CONVENE_DB_WAIT_MS", "1500"),
         ("CONVENE_METRICS_TOKEN", "a-long-scraper-secret"),
+        ("CONVENE_BOUNCE_TOKEN", "a-long-bounce-secret"),
     ])
     .unwrap();
     assert_eq!(s.email_send_timeout, Duration::from_secs(3));
     assert_eq!(s.db_wait, Duration::from_millis(1500));
     assert_eq!(s.metrics_token.as_deref(), Some("a-long-scraper-secret"));
+    assert_eq!(s.bounce_token.as_deref(), Some("a-long-bounce-secret"));
     assert!(!format!("{s:?}").contains("scraper-secret"));
+    assert!(!format!("{s:?}").contains("bounce-secret"));
     for (name, bad) in [
         ("CONVENE_EMAIL_SEND_TIMEOUT_SECS", "0"),
         ("CONVENE_DB_WAIT_MS", "5"),
         ("CONVENE_METRICS_TOKEN", "short"),
+        ("CONVENE_BOUNCE_TOKEN", "short"),
     ] {
         let e = settings(&[(name, bad)]).unwrap_err();
         assert_eq!(e.name, name, "{name}={bad} is refused");

@@ -6,6 +6,8 @@
 //! [`OutboxSignal::notify`] so the worker sends it at once instead of at its next poll.
 
 pub mod announcements;
+pub mod bounce_mailbox;
+pub mod dsn;
 pub mod ics;
 pub mod invitation_requests;
 pub mod messages;

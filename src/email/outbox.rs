@@ -287,6 +287,7 @@ pub fn depth(conn: &mut DbConnection) -> Result<crate::metrics::OutboxDepth, App
         pending: of("pending"),
         failed: of("failed"),
         sent: of("sent"),
+        bounced: of("bounced"),
     })
 }
 
@@ -308,7 +309,65 @@ pub struct EmailSummary {
 }
 
 /// The statuses an email can have.
-pub const STATUSES: &[&str] = &["pending", "sent", "failed"];
+pub const STATUSES: &[&str] = &["pending", "sent", "failed", "bounced"];
+
+/// The email whose stored Message-ID has this unique part (left of '@'): the sender's
+/// domain it went out in (see `transport::mime::message_id`) may have changed since.
+pub fn find_by_message_id(
+    conn: &mut DbConnection,
+    message_id: &str,
+) -> Result<Option<EmailSummary>, AppError> {
+    let unique = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    if unique.is_empty() {
+        return Ok(None);
+    }
+    Ok(emails::table
+        .filter(emails::message_id.eq(format!("<{unique}@convene.mail>")))
+        .select(EmailSummary::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a sent email bounced, with what the report said. Returns false (and changes
+/// nothing) when the email is not `sent` (already bounced, or not sent yet).
+pub fn record_bounce(conn: &mut DbConnection, id: &str, reason: &str) -> Result<bool, AppError> {
+    let updated = diesel::update(emails::table.find(id).filter(emails::status.eq("sent")))
+        .set((
+            emails::status.eq("bounced"),
+            emails::last_error.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The status of the latest email about each of these records (`entity_type` and ids),
+/// by id: how the newest invitation email to each invitee went.
+pub fn latest_status_for(
+    conn: &mut DbConnection,
+    entity_type: &str,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Option<String>, String)> = emails::table
+        .filter(emails::entity_type.eq(entity_type))
+        .filter(emails::entity_id.eq_any(ids))
+        .order((emails::created_at.asc(), emails::id.asc()))
+        .select((emails::entity_id, emails::status))
+        .load(conn)?;
+    // Oldest first: a later email of the same record replaces an earlier one.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, status)| id.map(|id| (id, status)))
+        .collect())
+}
 
 /// An event's emails, newest first, with the total count for paging.
 pub fn list_for_event(

@@ -26,10 +26,10 @@ use common_errors::{add_common_errors, validation_problem_schema};
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
-    acting_for, announcements, api_tokens, audit, auth, bulk_invitations, catering, check_ins,
-    email_templates, emails, events, health, invitation_requests, invitations, invitee, manage,
-    metrics, nominations, organizers, printouts, registrations, scholarships, sessions, stats,
-    webhooks,
+    acting_for, announcements, api_tokens, audit, auth, bounces, bulk_invitations, catering,
+    check_ins, email_templates, emails, events, health, invitation_requests, invitations, invitee,
+    manage, metrics, nominations, organizers, printouts, registrations, scholarships, sessions,
+    stats, webhooks,
 };
 use crate::http::routes::{impact, passwords, people, surveys};
 
@@ -258,6 +258,8 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
                 op(emails::__path_list, emails::list),
                 op(emails::__path_resend, emails::resend),
                 op(emails::__path_resend_failed, emails::resend_failed),
+                op(bounces::__path_receive, bounces::receive)
+                    .body_limit(bounces::BOUNCE_BODY_LIMIT),
             ],
         ),
         (
@@ -438,6 +440,17 @@ pub fn document() -> OpenApi {
                 .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
                 .description(Some(
                     "`CONVENE_METRICS_TOKEN`, when it is set; `/metrics` is open otherwise.",
+                ))
+                .build(),
+        )),
+    );
+    components.security_schemes.insert(
+        "bounce".into(),
+        RefOr::T(SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .description(Some(
+                    "`CONVENE_BOUNCE_TOKEN`, for passing on bounces; without it `/bounces` is 404.",
                 ))
                 .build(),
         )),

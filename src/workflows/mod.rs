@@ -32,6 +32,7 @@ pub mod nominate;
 pub mod passwords;
 pub mod people;
 pub mod promote;
+pub mod record_bounce;
 pub mod register;
 pub mod register_for;
 pub mod remind_registrants;

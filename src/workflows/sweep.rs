@@ -10,15 +10,38 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::db::DbConnection;
+use crate::config::{BounceImapSettings, Settings};
+use crate::db::{write_transaction, DbConnection};
+use crate::email::bounce_mailbox::{self, Handled};
+use crate::email::dsn;
 use crate::error::AppError;
 use crate::workflows::award_deadlines::sweep_scholarships;
+use crate::workflows::record_bounce::{record_bounce, BounceOutcome};
 use crate::workflows::remind_registrants::sweep_reminders;
 use crate::workflows::retention::sweep_retention;
 use crate::workflows::survey_waves::sweep_surveys;
 
+/// What the tasks need to know of the settings.
+#[derive(Clone, Debug)]
+pub struct SweepSettings {
+    /// Makes the links in the emails the tasks queue.
+    pub base_url: Url,
+    /// The bounce mailbox, when `CONVENE_BOUNCE_IMAP_URL` is set.
+    pub bounce_imap: Option<BounceImapSettings>,
+}
+
+impl SweepSettings {
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            base_url: settings.base_url.clone(),
+            bounce_imap: settings.bounce_imap.clone(),
+        }
+    }
+}
+
 /// One task of the sweep: it adds what it did to the report.
-type Task = fn(&mut DbConnection, &Url, DateTime<Utc>, &mut SweepReport) -> Result<(), AppError>;
+type Task =
+    fn(&mut DbConnection, &SweepSettings, DateTime<Utc>, &mut SweepReport) -> Result<(), AppError>;
 
 /// The tasks of one pass, in order, each with the name its failure is reported under.
 /// A new piece of time-based work is one line here and one function below.
@@ -27,6 +50,7 @@ const TASKS: &[(&str, Task)] = &[
     ("survey waves", survey_waves),
     ("registration reminders", registration_reminders),
     ("retention", retention),
+    ("bounce mailbox", bounce_mailbox),
 ];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
@@ -59,10 +83,14 @@ impl SweepReport {
 }
 
 /// Runs every task once, as of `as_of`, each in transactions of its own.
-pub fn sweep(conn: &mut DbConnection, base_url: &Url, as_of: DateTime<Utc>) -> SweepReport {
+pub fn sweep(
+    conn: &mut DbConnection,
+    settings: &SweepSettings,
+    as_of: DateTime<Utc>,
+) -> SweepReport {
     let mut report = SweepReport::default();
     for (name, task) in TASKS {
-        if let Err(e) = task(conn, base_url, as_of, &mut report) {
+        if let Err(e) = task(conn, settings, as_of, &mut report) {
             report.failed.push((name, e));
         }
     }
@@ -71,11 +99,11 @@ pub fn sweep(conn: &mut DbConnection, base_url: &Url, as_of: DateTime<Utc>) -> S
 
 fn scholarship_awards(
     conn: &mut DbConnection,
-    base_url: &Url,
+    settings: &SweepSettings,
     as_of: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> Result<(), AppError> {
-    let done = sweep_scholarships(conn, base_url, as_of)?;
+    let done = sweep_scholarships(conn, &settings.base_url, as_of)?;
     report.count("scholarship awards lapsed", done.lapsed);
     report.count("scholarship award reminders queued", done.reminded);
     Ok(())
@@ -83,11 +111,11 @@ fn scholarship_awards(
 
 fn survey_waves(
     conn: &mut DbConnection,
-    base_url: &Url,
+    settings: &SweepSettings,
     as_of: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> Result<(), AppError> {
-    let done = sweep_surveys(conn, base_url, as_of)?;
+    let done = sweep_surveys(conn, &settings.base_url, as_of)?;
     report.count("post-event surveys sent", done.post_event);
     report.count("follow-up surveys sent", done.follow_up);
     report.count("survey reminders queued", done.reminded);
@@ -96,18 +124,18 @@ fn survey_waves(
 
 fn registration_reminders(
     conn: &mut DbConnection,
-    base_url: &Url,
+    settings: &SweepSettings,
     as_of: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> Result<(), AppError> {
-    let reminded = sweep_reminders(conn, base_url, as_of)?;
+    let reminded = sweep_reminders(conn, &settings.base_url, as_of)?;
     report.count("registration reminders queued", reminded);
     Ok(())
 }
 
 fn retention(
     conn: &mut DbConnection,
-    _: &Url,
+    _: &SweepSettings,
     as_of: DateTime<Utc>,
     report: &mut SweepReport,
 ) -> Result<(), AppError> {
@@ -115,4 +143,32 @@ fn retention(
     report.count("events anonymized", done.events);
     report.count("failed email bodies dropped", done.bodies);
     Ok(())
+}
+
+/// Each unseen message of the bounce mailbox is applied as a bounce posted to `/bounces`
+/// would be, each in its own transaction; what is not a delivery report is kept, seen.
+fn bounce_mailbox(
+    conn: &mut DbConnection,
+    settings: &SweepSettings,
+    _as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let Some(imap) = &settings.bounce_imap else {
+        return Ok(());
+    };
+    let mut bounced = 0;
+    let drained = bounce_mailbox::drain(imap, |raw| {
+        let Ok(dsn) = dsn::parse(raw) else {
+            return Ok(Handled::Kept);
+        };
+        if let BounceOutcome::Bounced { .. } = write_transaction(conn, |c| record_bounce(c, &dsn))?
+        {
+            bounced += 1;
+        }
+        Ok::<_, AppError>(Handled::Done)
+    })
+    // The whole chain in the message: the sweeper logs only the error's own words.
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e:#}", imap.describe())))?;
+    report.count("bounces read from the mailbox", bounced);
+    drained.map(|_| ())
 }

@@ -60,7 +60,11 @@ async fn each_confirmed_registrant_is_reminded_once_however_many_instances_sweep
         let base = app.settings.base_url.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
-            let report = convene::workflows::sweep::sweep(&mut conn, &base, as_of);
+            let settings = convene::workflows::sweep::SweepSettings {
+                base_url: base,
+                bounce_imap: None,
+            };
+            let report = convene::workflows::sweep::sweep(&mut conn, &settings, as_of);
             assert!(report.failed.is_empty(), "{:?}", report.failed);
             report.get("registration reminders queued")
         })

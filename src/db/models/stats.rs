@@ -153,7 +153,7 @@ pub fn for_event(
             scholarship_rows,
         ),
         scholarship_requested_cents: requested.iter().sum(),
-        emails: with_zeros(&["pending", "sent", "failed"], email_rows),
+        emails: with_zeros(&["pending", "sent", "failed", "bounced"], email_rows),
         registration_times,
     })
 }

@@ -19,7 +19,7 @@ use crate::workflows::resend_email;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EmailsQuery {
-    /// `pending`, `sending`, `sent` or `failed`.
+    /// `pending`, `sent`, `failed` or `bounced`.
     status: Option<String>,
     /// 1 to 500, default 50.
     limit: Option<i64>,
@@ -36,9 +36,12 @@ pub struct EmailView {
     #[schema(example = "ada@example.org")]
     recipient: String,
     subject: String,
+    /// `pending`, `sent`, `failed` (refused when sending), or `bounced` (accepted, then
+    /// reported undeliverable by a bounce).
     #[schema(example = "sent")]
     status: String,
     attempts: i32,
+    /// Why the last attempt failed, or what the bounce said.
     last_error: Option<String>,
     #[schema(format = DateTime)]
     created_at: String,

@@ -34,6 +34,11 @@ pub struct InvitationView {
     /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`.
     #[schema(example = "sent")]
     status: String,
+    /// How the latest email of this invitation went (the invitation, or a reminder):
+    /// `pending`, `sent`, `failed` (the mail server refused it), or `bounced` (accepted,
+    /// then reported undeliverable; see `POST /bounces`). Null before any email.
+    #[schema(example = "bounced")]
+    email_status: Option<String>,
     /// `executive` or `young_leader`.
     #[schema(example = "executive")]
     kind: String,
@@ -69,6 +74,7 @@ impl InvitationView {
         Self {
             id: i.id.clone(),
             status: i.status_at(Utc::now()).as_str().to_owned(),
+            email_status: None,
             kind: i.kind.as_str().to_owned(),
             email: i.email.clone(),
             full_name: i.full_name.clone(),
@@ -87,6 +93,20 @@ impl InvitationView {
             updated_at: rfc3339(i.updated_at),
         }
     }
+
+    /// With the status of the invitation's latest email, read from the outbox.
+    fn with_email_status(mut self, conn: &mut DbConnection) -> Result<Self, AppError> {
+        self.email_status = email_statuses(conn, std::slice::from_ref(&self.id))?.remove(&self.id);
+        Ok(self)
+    }
+}
+
+/// The status of the latest email of each invitation, by invitation id.
+fn email_statuses(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    crate::email::outbox::latest_status_for(conn, "invitation", ids)
 }
 
 /// Invite one person; their email with the private link is queued at once.
@@ -112,12 +132,14 @@ pub async fn create(
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base = state.settings.base_url.clone();
-    let (created, community, slug) = db::run(&state.pool, move |conn| {
+    let (created, view, slug) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
             let actor = Actor::organizer(&organizer.id);
             let invited = invite(conn, &base, Invite::direct(&event, &spec, &actor))?;
-            Ok((invited.invitation, invited.community, event.slug))
+            let view = InvitationView::of(&invited.invitation, &invited.community, None)
+                .with_email_status(conn)?;
+            Ok((invited.invitation, view, event.slug))
         })
     })
     .await?;
@@ -128,7 +150,7 @@ pub async fn create(
             header::LOCATION,
             format!("/api/v1/events/{slug}/invitations/{}", created.id),
         ))
-        .json(InvitationView::of(&created, &community, None)))
+        .json(view))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -210,9 +232,15 @@ pub async fn list(
         let (rows, total) = invitation::list(conn, &filter)?;
         let invitations: Vec<&Invitation> = rows.iter().map(|(i, _)| i).collect();
         let mut regs = registrations_of(conn, &invitations)?;
+        let ids: Vec<String> = invitations.iter().map(|i| i.id.clone()).collect();
+        let mut emails = email_statuses(conn, &ids)?;
         let items: Vec<InvitationView> = rows
             .iter()
-            .map(|(i, c)| InvitationView::of(i, c, regs.remove(&i.id)))
+            .map(|(i, c)| {
+                let mut view = InvitationView::of(i, c, regs.remove(&i.id));
+                view.email_status = emails.remove(&i.id);
+                view
+            })
             .collect();
         Ok((items, total))
     })
@@ -247,7 +275,7 @@ pub async fn show(
         let inv = invitation::find_in_event(conn, &event.id, &id)?;
         let community = community::find(conn, &inv.community_id)?;
         let reg = registrations_of(conn, &[&inv])?.remove(&inv.id);
-        Ok(InvitationView::of(&inv, &community, reg))
+        InvitationView::of(&inv, &community, reg).with_email_status(conn)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -276,7 +304,7 @@ pub async fn revoke(
             let event = event::find_by_slug(conn, &slug)?;
             let actor = Actor::organizer(&organizer.id);
             let (after, community) = revoke::revoke(conn, &event.id, &id, &actor)?;
-            Ok(InvitationView::of(&after, &community, None))
+            InvitationView::of(&after, &community, None).with_email_status(conn)
         })
     })
     .await?;
@@ -307,7 +335,7 @@ pub async fn resend(
             let event = event::find_by_slug(conn, &slug)?;
             let actor = Actor::organizer(&organizer.id);
             let (after, community) = resend::resend(conn, &base, &event, &id, &actor)?;
-            Ok(InvitationView::of(&after, &community, None))
+            InvitationView::of(&after, &community, None).with_email_status(conn)
         })
     })
     .await?;

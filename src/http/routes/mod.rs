@@ -5,6 +5,7 @@ pub mod announcements;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod bounces;
 pub mod bulk_invitations;
 pub mod catering;
 pub mod check_ins;

@@ -86,7 +86,7 @@
         {
           label: 'Status',
           cell: function (e) {
-            var when = e.status === 'sent' ? 'Sent ' + A.when(e.sent_at)
+            var when = (e.status === 'sent' || e.status === 'bounced') ? 'Sent ' + A.when(e.sent_at)
               : (e.status === 'pending' && e.attempts > 0 ? 'Next try ' + A.when(e.next_attempt_at) : '');
             return [A.tag(e.status), when ? A.el('span', { className: 'table__secondary', text: when }) : null];
           }
@@ -103,7 +103,7 @@
             return b;
           }
         }
-      ], items, { rowClass: function (e) { return e.status === 'failed' ? 'table__row--highlight' : null; } });
+      ], items, { rowClass: function (e) { return e.status === 'failed' || e.status === 'bounced' ? 'table__row--highlight' : null; } });
       C.byId('emails-empty').hidden = items.length > 0;
       C.byId('emails-table').closest('.table-wrap').hidden = items.length === 0;
       A.pager('pager', total, LIMIT, offset, items.length);

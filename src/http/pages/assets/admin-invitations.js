@@ -97,12 +97,15 @@
           label: 'Status',
           cell: function (i) {
             var reg = i.registration ? A.el('span', { className: 'table__secondary', text: 'Registration ' + A.words(i.registration.status).toLowerCase() }) : null;
-            return [A.tag(i.status), reg];
+            // The mail server accepted the email, then reported it undeliverable (or refused it).
+            var mail = i.email_status === 'bounced' || i.email_status === 'failed'
+              ? A.tag(i.email_status, i.email_status === 'bounced' ? 'Email bounced' : 'Email failed') : null;
+            return [A.tag(i.status), mail, reg];
           }
         },
         { label: 'Sent', cell: function (i) { return A.cellText(A.when(i.sent_at || i.created_at), i.expires_at && (i.status === 'sent' || i.status === 'pending') ? 'Expires ' + A.when(i.expires_at) : ''); } },
         { label: 'Actions', className: 'table__actions', cell: actions }
-      ], items);
+      ], items, { rowClass: function (i) { return i.email_status === 'bounced' ? 'table__row--highlight' : null; } });
       C.byId('invitations-empty').hidden = items.length > 0;
       C.byId('invitations-table').closest('.table-wrap').hidden = items.length === 0;
       A.pager('pager', total, LIMIT, offset, items.length);

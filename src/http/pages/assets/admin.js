@@ -245,7 +245,7 @@
   var COLOURS = {
     confirmed: 'green', approved: 'green', accepted: 'green', sent: 'blue', open: 'green',
     waitlisted: 'yellow', pending: 'yellow', offered: 'yellow', draft: 'grey',
-    declined: 'red', failed: 'red', revoked: 'red', cancelled: 'grey', expired: 'grey',
+    declined: 'red', failed: 'red', bounced: 'red', revoked: 'red', cancelled: 'grey', expired: 'grey',
     withdrawn: 'grey', closed: 'grey', archived: 'grey', disabled: 'grey', lapsed: 'grey', released: 'grey'
   };
 
