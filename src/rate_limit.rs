@@ -1,12 +1,20 @@
-//! Sliding-window counters per key (an account, a client address), in memory.
+//! Sliding-window counters per key (an account, a client address).
 //!
-//! Per process: with several instances each applies its own limit, which still bounds
-//! abuse to a small multiple; nothing here must be exact, only cheap and bounded.
+//! [`Windows`] counts in memory with SQLite (one database, one instance) and in the
+//! database with PostgreSQL, where several instances share it: then a limit holds for
+//! all of them together, not once per process (`rate_hits`, see `db::models::rate_hit`).
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use crate::db::models::rate_hit;
+use crate::db::{write_transaction, DbConnection, DbPool};
+use crate::error::AppError;
 
 /// Keys kept before stale ones are swept, so a flood of distinct keys cannot grow memory.
 const SWEEP_ABOVE: usize = 50_000;
@@ -90,27 +98,196 @@ impl<K: Hash + Eq> SlidingWindows<K> {
     }
 }
 
+/// Where the counts of [`Windows`] live.
+#[derive(Clone)]
+pub enum Store {
+    /// In this process (SQLite, or a unit test).
+    Memory,
+    /// In the database, shared by every instance (PostgreSQL).
+    Database(DbPool),
+}
+
+impl Store {
+    /// The database with PostgreSQL, memory with SQLite.
+    pub fn for_backend(url: &crate::config::DatabaseUrl, pool: &DbPool) -> Self {
+        match url {
+            crate::config::DatabaseUrl::Postgres(_) => Self::Database(pool.clone()),
+            crate::config::DatabaseUrl::Sqlite(_) => Self::Memory,
+        }
+    }
+}
+
+/// Sliding windows kept where the [`Store`] says, under a `scope` name of their own.
+/// Each answer of the database takes one round trip, on a blocking thread.
+pub struct Windows<K> {
+    scope: &'static str,
+    limit: u32,
+    window: Duration,
+    memory: SlidingWindows<K>,
+    database: Option<DbPool>,
+}
+
+impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
+    pub fn new(store: &Store, scope: &'static str, limit: u32, window: Duration) -> Self {
+        Self {
+            scope,
+            limit,
+            window,
+            memory: SlidingWindows::new(limit, window),
+            database: match store {
+                Store::Memory => None,
+                Store::Database(pool) => Some(pool.clone()),
+            },
+        }
+    }
+
+    /// The stored form of a key: its SHA-256 with the scope, so that the table holds no
+    /// address or account.
+    fn key_hash(&self, key: &K) -> String {
+        let digest = Sha256::digest(format!("{}\n{key:?}", self.scope).as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    async fn shared<T: Send + 'static>(
+        &self,
+        key: &K,
+        f: impl FnOnce(&mut DbConnection, Shared) -> Result<T, AppError> + Send + 'static,
+    ) -> Option<Result<T, AppError>> {
+        let pool = self.database.as_ref()?;
+        let shared = Shared {
+            scope: self.scope,
+            key_hash: self.key_hash(key),
+            limit: self.limit,
+            window: self.window,
+        };
+        Some(crate::db::run(pool, move |conn| f(conn, shared)).await)
+    }
+
+    /// How long `key` must wait, if it has used up its hits in the window.
+    pub async fn retry_after(&self, key: &K) -> Result<Option<Duration>, AppError> {
+        match self.shared(key, |c, s| s.retry_after(c)).await {
+            Some(r) => r,
+            None => Ok(self.memory.retry_after(key)),
+        }
+    }
+
+    /// Counts one hit for `key`.
+    pub async fn record(&self, key: K) -> Result<(), AppError> {
+        match self.shared(&key, |c, s| s.record(c)).await {
+            Some(r) => r,
+            None => {
+                self.memory.record(key);
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts one hit unless the limit is reached; `Ok(Err(wait))` when it is.
+    pub async fn acquire(&self, key: K) -> Result<Result<(), Duration>, AppError> {
+        match self.shared(&key, |c, s| s.acquire(c)).await {
+            Some(r) => r,
+            None => Ok(self.memory.acquire(key)),
+        }
+    }
+
+    /// The hits of `key` in the window, and how long ago the latest was.
+    pub async fn recent(&self, key: &K) -> Result<(u32, Option<Duration>), AppError> {
+        match self
+            .shared(key, |c, s| s.recent(c).map(|r| (r.count, r.since_latest)))
+            .await
+        {
+            Some(r) => r,
+            None => Ok(self.memory.recent(key)),
+        }
+    }
+
+    pub async fn clear(&self, key: &K) -> Result<(), AppError> {
+        match self.shared(key, |c, s| s.clear(c)).await {
+            Some(r) => r,
+            None => {
+                self.memory.clear(key);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// One key's window in the database.
+struct Shared {
+    scope: &'static str,
+    key_hash: String,
+    limit: u32,
+    window: Duration,
+}
+
+impl Shared {
+    fn recent(&self, conn: &mut DbConnection) -> Result<rate_hit::Recent, AppError> {
+        rate_hit::recent(conn, self.scope, &self.key_hash, self.window)
+    }
+
+    fn wait(&self, r: &rate_hit::Recent) -> Option<Duration> {
+        (r.count >= self.limit).then(|| {
+            self.window
+                .saturating_sub(r.since_oldest.unwrap_or_default())
+                .max(Duration::from_secs(1))
+        })
+    }
+
+    fn retry_after(&self, conn: &mut DbConnection) -> Result<Option<Duration>, AppError> {
+        let r = self.recent(conn)?;
+        Ok(self.wait(&r))
+    }
+
+    fn record(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        rate_hit::record(conn, self.scope, &self.key_hash)
+    }
+
+    /// Counted and checked under a lock of this key, so that instances asking at the same
+    /// moment cannot all take the last hit.
+    fn acquire(&self, conn: &mut DbConnection) -> Result<Result<(), Duration>, AppError> {
+        write_transaction(conn, |conn| {
+            rate_hit::lock_key(conn, self.scope, &self.key_hash)?;
+            let r = self.recent(conn)?;
+            match self.wait(&r) {
+                Some(wait) => Ok(Err(wait)),
+                None => self.record(conn).map(Ok),
+            }
+        })
+    }
+
+    fn clear(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+        rate_hit::clear(conn, self.scope, &self.key_hash)
+    }
+}
+
 /// Per-address limits on the endpoints anyone can call.
 pub struct PublicLimits {
     /// Requests for an invitation: a person needs one or two, a spammer thousands.
-    pub invitation_requests: SlidingWindows<std::net::IpAddr>,
+    pub invitation_requests: Windows<std::net::IpAddr>,
     /// Unknown invitation or manage tokens: only guessing produces many.
-    pub token_misses: SlidingWindows<std::net::IpAddr>,
+    pub token_misses: Windows<std::net::IpAddr>,
     /// Requests for a password-reset link: nobody forgets ten passwords an hour, and
     /// each sends an email.
-    pub password_resets: SlidingWindows<std::net::IpAddr>,
+    pub password_resets: Windows<std::net::IpAddr>,
 }
 
 impl PublicLimits {
     /// `CONVENE_INVITATION_REQUEST_LIMIT` per hour, `CONVENE_TOKEN_MISS_LIMIT` per 10 minutes.
-    pub fn new(settings: &crate::config::Settings) -> Self {
+    pub fn new(settings: &crate::config::Settings, store: &Store) -> Self {
         Self {
-            invitation_requests: SlidingWindows::new(
+            invitation_requests: Windows::new(
+                store,
+                "invitation_requests",
                 settings.invitation_request_limit,
                 Duration::from_secs(3600),
             ),
-            token_misses: SlidingWindows::new(settings.token_miss_limit, Duration::from_secs(600)),
-            password_resets: SlidingWindows::new(10, Duration::from_secs(3600)),
+            token_misses: Windows::new(
+                store,
+                "token_misses",
+                settings.token_miss_limit,
+                Duration::from_secs(600),
+            ),
+            password_resets: Windows::new(store, "password_resets", 10, Duration::from_secs(3600)),
         }
     }
 }

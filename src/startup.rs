@@ -87,11 +87,16 @@ impl Application {
             crate::workflows::sweep::SweepSettings::of(&settings),
         );
 
-        let public_limits = crate::rate_limit::PublicLimits::new(&settings);
-        let login_throttle = LoginThrottle::new(crate::auth::throttle::Limits {
-            per_address: settings.login_address_limit,
-            ..Default::default()
-        });
+        // On PostgreSQL the limits hold for all instances together.
+        let limits_store = crate::rate_limit::Store::for_backend(&settings.database_url, &pool);
+        let public_limits = crate::rate_limit::PublicLimits::new(&settings, &limits_store);
+        let login_throttle = LoginThrottle::new(
+            crate::auth::throttle::Limits {
+                per_address: settings.login_address_limit,
+                ..Default::default()
+            },
+            &limits_store,
+        );
         let client_timeout = settings.client_timeout;
         let state = web::Data::new(AppState {
             pool: pool.clone(),

@@ -8,12 +8,14 @@
 //!   make at most one guess per `SLOW_DOWN` against an account, and the account holder
 //!   is kept waiting at most that long: slowed down, never locked out.
 //!
-//! Only failures count; a success clears that account's failures.
+//! Only failures count; a success clears that account's failures. On PostgreSQL the
+//! counts are shared by every instance (`rate_limit::Store`).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use crate::rate_limit::SlidingWindows;
+use crate::error::AppError;
+use crate::rate_limit::{Store, Windows};
 
 /// The wait between two attempts on an account that many addresses have failed on.
 pub const SLOW_DOWN: Duration = Duration::from_secs(2);
@@ -38,58 +40,64 @@ impl Default for Limits {
 }
 
 pub struct LoginThrottle {
-    pairs: SlidingWindows<(String, IpAddr)>,
-    addresses: SlidingWindows<IpAddr>,
-    accounts: SlidingWindows<String>,
+    pairs: Windows<(String, IpAddr)>,
+    addresses: Windows<IpAddr>,
+    accounts: Windows<String>,
     slow_after: u32,
-}
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        Self::new(Limits::default())
-    }
 }
 
 /// Where a request without a peer address (a Unix socket) is counted.
 const NO_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 impl LoginThrottle {
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(limits: Limits, store: &Store) -> Self {
         Self {
-            pairs: SlidingWindows::new(limits.per_account, limits.window),
-            addresses: SlidingWindows::new(limits.per_address, limits.window),
+            pairs: Windows::new(store, "login_pairs", limits.per_account, limits.window),
+            addresses: Windows::new(store, "login_addresses", limits.per_address, limits.window),
             // Counted without a limit of its own: only for the slow-down.
-            accounts: SlidingWindows::new(u32::MAX, limits.window),
+            accounts: Windows::new(store, "login_accounts", u32::MAX, limits.window),
             slow_after: limits.per_account.saturating_mul(SLOW_AFTER),
         }
     }
 
     /// `Some(wait)`, the true time to wait, when this address has failed too often on
     /// this account or on any, or when the account must slow down.
-    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Option<Duration> {
+    pub async fn check(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Option<Duration>, AppError> {
         let ip = address.unwrap_or(NO_ADDRESS);
-        let by_pair = self.pairs.retry_after(&(account.to_owned(), ip));
-        let by_address = self.addresses.retry_after(&ip);
-        let slow_down = match self.accounts.recent(&account.to_owned()) {
+        let by_pair = self.pairs.retry_after(&(account.to_owned(), ip)).await?;
+        let by_address = self.addresses.retry_after(&ip).await?;
+        let slow_down = match self.accounts.recent(&account.to_owned()).await? {
             (n, Some(since_last)) if n >= self.slow_after && since_last < SLOW_DOWN => {
                 Some((SLOW_DOWN - since_last).max(Duration::from_secs(1)))
             }
             _ => None,
         };
-        [by_pair, by_address, slow_down].into_iter().flatten().max()
+        Ok([by_pair, by_address, slow_down].into_iter().flatten().max())
     }
 
-    pub fn record_failure(&self, account: &str, address: Option<IpAddr>) {
+    pub async fn record_failure(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), AppError> {
         let ip = address.unwrap_or(NO_ADDRESS);
-        self.pairs.record((account.to_owned(), ip));
-        self.addresses.record(ip);
-        self.accounts.record(account.to_owned());
+        self.pairs.record((account.to_owned(), ip)).await?;
+        self.addresses.record(ip).await?;
+        self.accounts.record(account.to_owned()).await
     }
 
-    pub fn record_success(&self, account: &str, address: Option<IpAddr>) {
+    pub async fn record_success(
+        &self,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), AppError> {
         let ip = address.unwrap_or(NO_ADDRESS);
-        self.pairs.clear(&(account.to_owned(), ip));
-        self.accounts.clear(&account.to_owned());
+        self.pairs.clear(&(account.to_owned(), ip)).await?;
+        self.accounts.clear(&account.to_owned()).await
     }
 }
 
@@ -98,56 +106,71 @@ mod tests {
     use super::*;
 
     fn throttle(per_account: u32, per_address: u32) -> LoginThrottle {
-        LoginThrottle::new(Limits {
-            per_account,
-            per_address,
-            window: Duration::from_secs(60),
-        })
+        LoginThrottle::new(
+            Limits {
+                per_account,
+                per_address,
+                window: Duration::from_secs(60),
+            },
+            &Store::Memory,
+        )
     }
 
-    #[test]
-    fn an_address_guessing_one_account_is_stopped_and_the_holder_is_not() {
+    #[actix_web::test]
+    async fn an_address_guessing_one_account_is_stopped_and_the_holder_is_not() {
         let t = throttle(2, 100);
         let (guesser, holder): (IpAddr, IpAddr) =
             ("10.0.0.66".parse().unwrap(), "10.0.0.1".parse().unwrap());
-        assert!(t.check("a@x.org", Some(guesser)).is_none());
-        t.record_failure("a@x.org", Some(guesser));
-        t.record_failure("a@x.org", Some(guesser));
-        let wait = t.check("a@x.org", Some(guesser)).expect("throttled");
+        assert!(t.check("a@x.org", Some(guesser)).await.unwrap().is_none());
+        t.record_failure("a@x.org", Some(guesser)).await.unwrap();
+        t.record_failure("a@x.org", Some(guesser)).await.unwrap();
+        let wait = t
+            .check("a@x.org", Some(guesser))
+            .await
+            .unwrap()
+            .expect("throttled");
         assert!(wait <= Duration::from_secs(60) && wait >= Duration::from_secs(1));
         assert!(
-            t.check("b@x.org", Some(guesser)).is_none(),
+            t.check("b@x.org", Some(guesser)).await.unwrap().is_none(),
             "other accounts"
         );
         // The holder only waits out the slow-down after the last failure.
-        let held = t.check("a@x.org", Some(holder)).unwrap_or_default();
+        let held = t
+            .check("a@x.org", Some(holder))
+            .await
+            .unwrap()
+            .unwrap_or_default();
         assert!(held <= SLOW_DOWN, "{held:?}");
-        t.record_success("a@x.org", Some(holder));
-        assert!(t.check("a@x.org", Some(holder)).is_none());
+        t.record_success("a@x.org", Some(holder)).await.unwrap();
+        assert!(t.check("a@x.org", Some(holder)).await.unwrap().is_none());
     }
 
-    #[test]
-    fn an_address_is_throttled_across_accounts() {
+    #[actix_web::test]
+    async fn an_address_is_throttled_across_accounts() {
         let t = throttle(100, 3);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for i in 0..3 {
-            t.record_failure(&format!("u{i}@x.org"), Some(ip));
+            t.record_failure(&format!("u{i}@x.org"), Some(ip))
+                .await
+                .unwrap();
         }
-        assert!(t.check("new@x.org", Some(ip)).is_some());
-        assert!(t
-            .check("new@x.org", Some("10.0.0.2".parse().unwrap()))
-            .is_none());
+        assert!(t.check("new@x.org", Some(ip)).await.unwrap().is_some());
+        let other: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(t.check("new@x.org", Some(other)).await.unwrap().is_none());
     }
 
-    #[test]
-    fn many_addresses_only_slow_an_account_down() {
+    #[actix_web::test]
+    async fn many_addresses_only_slow_an_account_down() {
         let t = throttle(3, 100);
         for i in 0..50 {
             let ip = IpAddr::V4(Ipv4Addr::new(10, 1, 0, i));
-            t.record_failure("admin@x.org", Some(ip));
+            t.record_failure("admin@x.org", Some(ip)).await.unwrap();
         }
+        let other: IpAddr = "10.9.9.9".parse().unwrap();
         let wait = t
-            .check("admin@x.org", Some("10.9.9.9".parse().unwrap()))
+            .check("admin@x.org", Some(other))
+            .await
+            .unwrap()
             .expect("slowed down");
         assert!(wait <= SLOW_DOWN, "{wait:?}");
     }

@@ -393,6 +393,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_hits (id) {
+        id -> BigInt,
+        scope -> Text,
+        key_hash -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     impact_publications (program) {
         program -> Text,
         published_at -> Timestamp,

@@ -164,8 +164,13 @@ pub async fn token_lookups(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let misses = &state.public_limits.token_misses;
-    if let Some(retry_after) = misses.retry_after(&ip) {
-        let res = AppError::TooManyRequests { retry_after }.error_response();
+    let refused = match misses.retry_after(&ip).await {
+        Ok(None) => None,
+        Ok(Some(retry_after)) => Some(AppError::TooManyRequests { retry_after }),
+        Err(e) => Some(e),
+    };
+    if let Some(e) = refused {
+        let res = e.error_response();
         return Ok(req.into_response(res).map_into_right_body());
     }
     let res = next.call(req).await?;
@@ -174,7 +179,10 @@ pub async fn token_lookups(
         .error()
         .and_then(|e| e.as_error::<AppError>());
     if matches!(error, Some(AppError::UnknownToken(_))) {
-        misses.record(ip);
+        // The answer stands either way; a count that could not be stored is only logged.
+        if let Err(e) = misses.record(ip).await {
+            tracing::warn!(error = %e, "could not count an unknown link");
+        }
     }
     Ok(res.map_into_left_body())
 }

@@ -51,6 +51,7 @@ const TASKS: &[(&str, Task)] = &[
     ("registration reminders", registration_reminders),
     ("retention", retention),
     ("bounce mailbox", bounce_mailbox),
+    ("rate limits", rate_limits),
 ];
 
 /// What one pass did: a count per kind of thing done, and the tasks that failed.
@@ -171,4 +172,16 @@ fn bounce_mailbox(
     .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e:#}", imap.describe())))?;
     report.count("bounces read from the mailbox", bounced);
     drained.map(|_| ())
+}
+
+/// The shared rate limits' old attempts (PostgreSQL; the table is empty on SQLite).
+fn rate_limits(
+    conn: &mut DbConnection,
+    _: &SweepSettings,
+    as_of: DateTime<Utc>,
+    report: &mut SweepReport,
+) -> Result<(), AppError> {
+    let pruned = crate::db::models::rate_hit::prune(conn, as_of.naive_utc())?;
+    report.count("expired rate-limit counts deleted", pruned);
+    Ok(())
 }

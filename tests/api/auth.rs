@@ -101,6 +101,44 @@ async fn repeated_failed_logins_are_throttled_per_address() {
     app.login("ada@example.org", PASSWORD).await.problem(429);
 }
 
+/// Two instances on one database. On PostgreSQL the login throttle counts the failures of
+/// both together: one limit for all instances. On SQLite (one file, one instance in
+/// production) each instance counts its own.
+#[actix_web::test]
+async fn two_instances_on_postgresql_share_one_login_throttle() {
+    let first = spawn_app().await;
+    first.create_organizer("ada@example.org", Role::Admin);
+    let second = convene::startup::Application::build(crate::helpers::test_settings(
+        &first.db.url,
+        first.mail_dir.path(),
+        &[],
+    ))
+    .await
+    .expect("the second instance starts");
+    let other = crate::helpers::Api::new(format!("http://127.0.0.1:{}", second.port()));
+    let handle = second.handle();
+    let running = actix_web::rt::spawn(second.run_until_stopped());
+
+    // Five failures (the per-account limit), three on the first and two on the second.
+    for i in 0..5 {
+        let api: &crate::helpers::Api = if i % 2 == 0 { &first } else { &other };
+        api.login("ada@example.org", "wrong password, again")
+            .await
+            .problem(401);
+    }
+    let shared = crate::helpers::backend_name() == "postgresql";
+    for api in [&*first, &other] {
+        let res = api.login("ada@example.org", PASSWORD).await;
+        if shared {
+            res.problem(429);
+        } else {
+            assert_eq!(res.status, 200, "{}", res.text());
+        }
+    }
+    handle.stop(true).await;
+    running.await.unwrap().unwrap();
+}
+
 /// Tries to sign in from the loopback address `from` (127.0.0.0/8 is all loopback, so a
 /// test can be many clients): the status and `Retry-After`.
 async fn login_from(

@@ -16,6 +16,7 @@ pub mod nomination;
 pub mod organizer;
 pub mod password_reset;
 pub mod privacy;
+pub mod rate_hit;
 pub mod registration;
 pub mod reminder;
 pub mod scholarship;

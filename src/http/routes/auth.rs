@@ -54,7 +54,7 @@ pub async fn login(
     errors.into_result()?;
 
     let address = req.peer_addr().map(|a| a.ip());
-    if let Some(retry_after) = state.login_throttle.check(&email, address) {
+    if let Some(retry_after) = state.login_throttle.check(&email, address).await? {
         return Err(AppError::TooManyRequests { retry_after });
     }
     let lookup = email.clone();
@@ -69,12 +69,12 @@ pub async fn login(
     let organizer = match organizer {
         Some(o) if ok => o,
         _ => {
-            state.login_throttle.record_failure(&email, address);
+            state.login_throttle.record_failure(&email, address).await?;
             tracing::info!("failed organizer login");
             return Err(AppError::Unauthenticated);
         }
     };
-    state.login_throttle.record_success(&email, address);
+    state.login_throttle.record_success(&email, address).await?;
 
     let token = SecretToken::generate();
     let (hash, organizer_id, ttl) = (

@@ -99,6 +99,7 @@ pub async fn submit(
             .public_limits
             .invitation_requests
             .acquire(ip)
+            .await?
             .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     }
     if body

@@ -114,6 +114,7 @@ pub async fn request_reset(
             .public_limits
             .password_resets
             .acquire(ip)
+            .await?
             .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     }
     let base = state.settings.base_url.clone();
