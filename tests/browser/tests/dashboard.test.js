@@ -349,11 +349,14 @@ test('a decision that someone else made first is refused clearly, and the note t
 
     const theirs = first.locator('.review-item', { hasText: 'Jo Rivera' });
     await theirs.getByRole('button', { name: /^Approve/ }).click();
+    // One click emails the person: the decision is confirmed first.
+    await first.getByRole('dialog').getByRole('button', { name: 'Approve', exact: true }).click();
     await theirs.locator('.review-item__outcome').waitFor();
     await s.mail.waitFor('jo.rivera@millbrook.example', /invitation/i);
 
     await mine.getByLabel('Note (optional)').fill('Not this year, sorry.');
     await mine.getByRole('button', { name: /^Decline/ }).click();
+    await second.getByRole('dialog').getByRole('button', { name: 'Decline', exact: true }).click();
     const refusal = mine.locator('.error-summary');
     await refusal.waitFor({ state: 'visible' });
     assert.match(await refusal.innerText(), /already approved/);
@@ -473,5 +476,41 @@ test('an admin shows what is held about a person, keeps it at first, then erases
     assert.equal(await page.getByRole('button', { name: 'Erase this person' }).isVisible(), false);
   } finally {
     await s.screenshot(page, 'admin-people');
+  }
+});
+
+test('approving a nomination when no seat is free says so first, and Not now changes nothing', async () => {
+  const admin = await s.login();
+  const slug = 'full-house-2027';
+  await s.createEvent(admin, { slug, capacity: 1 });
+  const { link } = await s.invite(admin, slug, {
+    email: 'ola.berg@northfield.example', full_name: 'Ola Berg', title: 'Mayor', community: { name: 'Northfield', state: 'MN' },
+  });
+  const token = new URL(link).pathname.split('/').pop();
+  const reg = await s.api('POST', `/invitations/${token}/registration`, {
+    full_name: 'Ola Berg', email: 'ola.berg@northfield.example', title: 'Mayor', organization: 'City of Northfield',
+    community: { name: 'Northfield', state: 'MN' },
+    young_leader_nomination: {
+      full_name: 'Kai Lund', email: 'kai.lund@northfield.example', title: 'Youth Council Chair',
+      organization: 'Northfield Youth Council', reason: 'Led the youth budget assembly.',
+    },
+  });
+  assert.equal(reg.status, 201, JSON.stringify(reg.data));
+  const page = await s.page();
+  try {
+    await s.signIn(page);
+    await go(page, `/admin/events/${slug}/nominations`);
+    const card = page.locator('.review-item', { hasText: 'Kai Lund' });
+    await card.getByRole('button', { name: /^Approve/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /No seat is free now\. Kai Lund will be invited, and if they register they join the waiting list/);
+    await s.axe(page, 'the confirmation before approving a nomination with no seat free');
+    await dialog.getByRole('button', { name: 'Not now' }).click();
+    assert.match(await card.innerText(), /Waiting for a decision/);
+    const still = await s.api('GET', `/events/${slug}/nominations`, undefined, admin);
+    assert.equal(still.data.items[0].status, 'pending', 'nothing was decided');
+  } finally {
+    await s.screenshot(page, 'nomination-approval-when-full');
   }
 });

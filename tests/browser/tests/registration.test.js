@@ -175,6 +175,11 @@ test('an organizer approves the nomination and awards a partial scholarship, and
     assert.match(await nomination.innerText(), /resident data program/);
     await nomination.getByLabel('Note (optional)').fill('Delighted to have Jordan join.');
     await nomination.getByRole('button', { name: /^Approve/ }).click();
+    // Asked first, with what approving means while seats are free.
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /Jordan Lee will be invited by email to register \(\d+ seats? free now\)/);
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
     await nomination.locator('.review-item__outcome').waitFor();
     assert.match(await nomination.innerText(), /Approved/);
 

@@ -264,7 +264,9 @@
       if (busy) return;
       busy = true;
       button.setAttribute('aria-disabled', 'true');
-      decide(entry, decision).then(function () {
+      ask(entry, decision).then(function (yes) {
+        return yes ? decide(entry, decision) : null;
+      }).then(function () {
         busy = false;
         button.removeAttribute('aria-disabled');
       }, function (e) {
@@ -281,6 +283,34 @@
       b.addEventListener('click', function () { act(b.getAttribute('data-decision'), b); });
     });
     return form;
+  }
+
+  /** Asks before a decision that emails the person and cannot be taken back; before
+      approving a nomination, says whether a seat is free (if none is, the young leader
+      is invited and would join the waiting list). Resolves to true to go ahead. */
+  function ask(entry, decision) {
+    var who = title(entry.item);
+    var note = C.value(entry.form, 'note');
+    var emailed = ' is emailed about it' + (note ? ', with your note' : '') + '.';
+    var verb = { approved: 'Approve', declined: 'Decline', waitlisted: 'Put on the waiting list' }[decision];
+    var opts = {
+      title: verb + (decision === 'waitlisted' ? ': ' : ' ') + who + '?',
+      text: who + emailed + ' The decision cannot be taken back here.',
+      yes: verb,
+      no: 'Not now',
+      warning: decision === 'declined'
+    };
+    // A scholarship's award is typed into its form: approving it is not one careless click.
+    if (decision === 'approved' && queueName === 'scholarships') return Promise.resolve(true);
+    if (decision !== 'approved' || queueName !== 'nominations') return A.confirm(opts);
+    return A.api('GET', A.eventPath('/stats')).then(function (res) {
+      var ev = res.status === 200 && res.data ? res.data.event : null;
+      var left = ev ? ev.seats_left : null;
+      opts.text = left === 0
+        ? 'No seat is free now. ' + who + ' will be invited, and if they register they join the waiting list until a seat opens.'
+        : who + ' will be invited by email to register' + (left ? ' (' + A.plural(left, 'seat') + ' free now)' : '') + '.';
+      return A.confirm(opts);
+    });
   }
 
   /** Sends one decision from a card's form; on success the card shows the outcome. */
