@@ -20,6 +20,10 @@ use crate::http::problem::Problem;
 pub(super) fn add_common_errors(op: &mut DocOperation, method: &Method, path: &str) {
     let in_api = path.starts_with(API_PREFIX);
     let has_body = op.request_body.is_some();
+    let json_body = op.request_body.as_ref().is_some_and(|b| match b {
+        RefOr::T(b) => b.content.contains_key("application/json"),
+        RefOr::Ref(_) => true,
+    });
     let has_query = op.parameters.iter().flatten().any(|p| {
         matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
     });
@@ -56,7 +60,10 @@ pub(super) fn add_common_errors(op: &mut DocOperation, method: &Method, path: &s
             "The body did not arrive within the client timeout (`CONVENE_CLIENT_TIMEOUT_MS`).",
         );
         add(413, "The body is too large.");
-        add(415, "The body is not `application/json`.");
+        // Only where JSON is what is read: the bounce endpoint takes any content type.
+        if json_body {
+            add(415, "The body is not `application/json`.");
+        }
         add(422, "A field is missing or wrong; `errors` names each one.");
     }
     if has_query {

@@ -53,7 +53,9 @@ impl From<BounceOutcome> for BounceAnswer {
     post,
     path = "/api/v1/bounces",
     request_body(content(
-        (String = "message/rfc822", example = "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\n..."),
+        // Documented as text (what a report is, and what clients can send); the server
+        // reads the bytes whatever the content type, `message/rfc822` included.
+        (String = "text/plain", example = "Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\n..."),
     )),
     security(("bounce" = [])),
     responses(
