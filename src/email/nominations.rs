@@ -96,5 +96,7 @@ pub fn young_leader_invitation(
     });
     email.context["reason"] = json!(reason);
     email.context["reminder"] = json!(which == InvitationEmail::Reminder);
+    // Approved while no seat is free: told before they register that they would wait.
+    email.context["event_full"] = json!(event.seats_taken >= event.capacity);
     email
 }

@@ -64,6 +64,7 @@ pub fn render(w: &Wording, context: &Value) -> Result<Rendered, AppError> {
             "message": part("message"),
             "reason": part("reason"),
             "nominator": part("nominator"),
+            "event_full": part("event_full"),
             "scholarship": part("scholarship"),
             "nomination": part("nomination"),
             "checkin": part("checkin"),

@@ -371,6 +371,11 @@ async fn approving_invites_the_young_leader_who_registers_through_the_emailed_li
         "Dana Whitfield (City Manager, City of Springfield) has nominated you as a young leader from Springfield"
     ));
     assert!(invitation.text.contains(REASON));
+    assert!(
+        !invitation.text.contains("waiting list"),
+        "a seat is free: {}",
+        invitation.text
+    );
     assert!(invitation
         .text
         .contains("Memorial Hall, Riverside Campus, Boston"));
@@ -676,4 +681,50 @@ async fn only_signed_in_organizers_see_and_decide_nominations() {
         .problem(404);
     assert_eq!(list(&app, &admin, "?status=pending").await["total"], 1);
     app.assert_no_email_to(SAM).await;
+}
+
+/// Approved while every seat is taken: the young leader is told, before registering, that
+/// they would join the waiting list; registering puts them there.
+#[actix_web::test]
+async fn a_young_leader_approved_when_the_event_is_full_is_told_they_would_wait() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event_with(&admin, SLUG, json!({ "capacity": 1 }))
+        .await;
+    invite(&app, &admin, SLUG, DANA).await;
+    let token = invitation_token(&app, DANA).await;
+    let mut form = registration_body(DANA);
+    form["young_leader_nomination"] = sam();
+    let res = register(&app, &token, &form).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["registration"]["status"], "confirmed");
+    app.wait_for_email(DANA).await;
+
+    let id = only_nomination(&app, &admin).await;
+    let res = decide(&app, &admin, &id, "approve", &json!({})).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let invitation = app.wait_for_email(SAM).await;
+    assert!(
+        invitation.text.contains(
+            "Every seat is taken at the moment: if you register, you join the waiting list"
+        ),
+        "{}",
+        invitation.text
+    );
+    assert!(invitation
+        .html
+        .contains("Every seat is taken at the moment"));
+    let res = register(
+        &app,
+        &token_of(&invitation.link_containing("/invite/")),
+        &json!({
+            "full_name": "Sam Ortiz",
+            "email": SAM,
+            "title": "Policy Analyst",
+            "organization": "City of Springfield",
+        }),
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(res.json()["registration"]["status"], "waitlisted");
 }
