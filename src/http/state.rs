@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use crate::auth::{LoginThrottle, PasswordHasher};
-use crate::config::Settings;
-use crate::db::{self, DbPool};
+use crate::config::{DatabaseUrl, Settings};
+use crate::db::{self, DbConnection, DbPool};
+use crate::error::AppError;
 
 /// Shared by every request handler.
 pub struct AppState {
@@ -24,4 +25,25 @@ pub struct AppState {
     /// Registrations and the email worker's records are committed in groups (see
     /// [`db::group_commit`]).
     pub group_commit: db::group_commit::GroupCommit,
+}
+
+impl AppState {
+    /// A short write that many callers make at the same moment (desks checking people in).
+    /// On SQLite it goes through the group committer: one durable commit serves the batch,
+    /// instead of each writer waiting for the one write lock. On PostgreSQL, whose writers
+    /// run in parallel, it is a transaction on the pool: the committer's one connection
+    /// would turn them into a queue of round trips (check-ins fell from 1,493 to about
+    /// 700/s that way, `BENCHMARKS.md`).
+    pub async fn concurrent_write<T, F>(&self, write: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.settings.database_url {
+            DatabaseUrl::Sqlite(_) => self.group_commit.run(write).await,
+            DatabaseUrl::Postgres(_) => {
+                db::run(&self.pool, move |conn| db::write_transaction(conn, write)).await
+            }
+        }
+    }
 }
