@@ -59,10 +59,6 @@ impl Held {
             .chain(&self.survey_responses)
             .chain(&self.emails)
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.all_ids().next().is_none() && self.people.is_empty()
-    }
 }
 
 /// Bind parameters per statement: well under SQLite's and PostgreSQL's limits, so an
