@@ -148,11 +148,9 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    async fn shared<T: Send + 'static>(
-        &self,
-        key: &K,
-        f: impl FnOnce(&mut DbConnection, Shared) -> Result<T, AppError> + Send + 'static,
-    ) -> Option<Result<T, AppError>> {
+    /// `key`'s window in the database, with the pool to reach it; none in memory. Several
+    /// windows' answers can then be had in one round trip (the login throttle's three).
+    pub(crate) fn shared_window(&self, key: &K) -> Option<(DbPool, Shared)> {
         let pool = self.database.as_ref()?;
         let shared = Shared {
             scope: self.scope,
@@ -160,7 +158,16 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
             limit: self.limit,
             window: self.window,
         };
-        Some(crate::db::run(pool, move |conn| f(conn, shared)).await)
+        Some((pool.clone(), shared))
+    }
+
+    async fn shared<T: Send + 'static>(
+        &self,
+        key: &K,
+        f: impl FnOnce(&mut DbConnection, Shared) -> Result<T, AppError> + Send + 'static,
+    ) -> Option<Result<T, AppError>> {
+        let (pool, shared) = self.shared_window(key)?;
+        Some(crate::db::run(&pool, move |conn| f(conn, shared)).await)
     }
 
     /// How long `key` must wait, if it has used up its hits in the window.
@@ -213,7 +220,7 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
 }
 
 /// One key's window in the database.
-struct Shared {
+pub(crate) struct Shared {
     scope: &'static str,
     key_hash: String,
     limit: u32,
@@ -221,7 +228,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn recent(&self, conn: &mut DbConnection) -> Result<rate_hit::Recent, AppError> {
+    pub(crate) fn recent(&self, conn: &mut DbConnection) -> Result<rate_hit::Recent, AppError> {
         rate_hit::recent(conn, self.scope, &self.key_hash, self.window)
     }
 
@@ -233,12 +240,15 @@ impl Shared {
         })
     }
 
-    fn retry_after(&self, conn: &mut DbConnection) -> Result<Option<Duration>, AppError> {
+    pub(crate) fn retry_after(
+        &self,
+        conn: &mut DbConnection,
+    ) -> Result<Option<Duration>, AppError> {
         let r = self.recent(conn)?;
         Ok(self.wait(&r))
     }
 
-    fn record(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+    pub(crate) fn record(&self, conn: &mut DbConnection) -> Result<(), AppError> {
         rate_hit::record(conn, self.scope, &self.key_hash)
     }
 
@@ -255,7 +265,7 @@ impl Shared {
         })
     }
 
-    fn clear(&self, conn: &mut DbConnection) -> Result<(), AppError> {
+    pub(crate) fn clear(&self, conn: &mut DbConnection) -> Result<(), AppError> {
         rate_hit::clear(conn, self.scope, &self.key_hash)
     }
 }

@@ -14,6 +14,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use crate::db;
 use crate::error::AppError;
 use crate::rate_limit::{Store, Windows};
 
@@ -67,11 +68,32 @@ impl LoginThrottle {
         account: &str,
         address: Option<IpAddr>,
     ) -> Result<Option<Duration>, AppError> {
-        let ip = address.unwrap_or(NO_ADDRESS);
-        let by_pair = self.pairs.retry_after(&(account.to_owned(), ip)).await?;
-        let by_address = self.addresses.retry_after(&ip).await?;
-        let slow_down = match self.accounts.recent(&account.to_owned()).await? {
-            (n, Some(since_last)) if n >= self.slow_after && since_last < SLOW_DOWN => {
+        let (pair, ip, account) = keys(account, address);
+        let (by_pair, by_address, (n, since_last)) = match (
+            self.pairs.shared_window(&pair),
+            self.addresses.shared_window(&ip),
+            self.accounts.shared_window(&account),
+        ) {
+            // In the database: the three answers in one round trip.
+            (Some((pool, p)), Some((_, a)), Some((_, c))) => {
+                db::run(&pool, move |conn| {
+                    let recent = c.recent(conn)?;
+                    Ok((
+                        p.retry_after(conn)?,
+                        a.retry_after(conn)?,
+                        (recent.count, recent.since_latest),
+                    ))
+                })
+                .await?
+            }
+            _ => (
+                self.pairs.retry_after(&pair).await?,
+                self.addresses.retry_after(&ip).await?,
+                self.accounts.recent(&account).await?,
+            ),
+        };
+        let slow_down = match since_last {
+            Some(since_last) if n >= self.slow_after && since_last < SLOW_DOWN => {
                 Some((SLOW_DOWN - since_last).max(Duration::from_secs(1)))
             }
             _ => None,
@@ -84,10 +106,28 @@ impl LoginThrottle {
         account: &str,
         address: Option<IpAddr>,
     ) -> Result<(), AppError> {
-        let ip = address.unwrap_or(NO_ADDRESS);
-        self.pairs.record((account.to_owned(), ip)).await?;
-        self.addresses.record(ip).await?;
-        self.accounts.record(account.to_owned()).await
+        let (pair, ip, account) = keys(account, address);
+        match (
+            self.pairs.shared_window(&pair),
+            self.addresses.shared_window(&ip),
+            self.accounts.shared_window(&account),
+        ) {
+            (Some((pool, p)), Some((_, a)), Some((_, c))) => {
+                db::run(&pool, move |conn| {
+                    db::write_transaction(conn, |conn| {
+                        p.record(conn)?;
+                        a.record(conn)?;
+                        c.record(conn)
+                    })
+                })
+                .await
+            }
+            _ => {
+                self.pairs.record(pair).await?;
+                self.addresses.record(ip).await?;
+                self.accounts.record(account).await
+            }
+        }
     }
 
     pub async fn record_success(
@@ -95,10 +135,32 @@ impl LoginThrottle {
         account: &str,
         address: Option<IpAddr>,
     ) -> Result<(), AppError> {
-        let ip = address.unwrap_or(NO_ADDRESS);
-        self.pairs.clear(&(account.to_owned(), ip)).await?;
-        self.accounts.clear(&account.to_owned()).await
+        let (pair, _, account) = keys(account, address);
+        match (
+            self.pairs.shared_window(&pair),
+            self.accounts.shared_window(&account),
+        ) {
+            (Some((pool, p)), Some((_, c))) => {
+                db::run(&pool, move |conn| {
+                    db::write_transaction(conn, |conn| {
+                        p.clear(conn)?;
+                        c.clear(conn)
+                    })
+                })
+                .await
+            }
+            _ => {
+                self.pairs.clear(&pair).await?;
+                self.accounts.clear(&account).await
+            }
+        }
     }
+}
+
+/// The three keys of an attempt: the pair, the address, the account.
+fn keys(account: &str, address: Option<IpAddr>) -> ((String, IpAddr), IpAddr, String) {
+    let ip = address.unwrap_or(NO_ADDRESS);
+    ((account.to_owned(), ip), ip, account.to_owned())
 }
 
 #[cfg(test)]
