@@ -2,7 +2,6 @@
 //! delivery status notification, with the bounce token (`CONVENE_BOUNCE_TOKEN`) as its
 //! bearer token. Without the setting the route does not exist (404).
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -77,14 +76,9 @@ pub async fn receive(
             "bounce endpoint: CONVENE_BOUNCE_TOKEN is not set",
         ));
     };
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
+    let given = crate::http::extract::bearer(&req).unwrap_or_default();
     // Comparing hashes takes the same time wherever the strings differ.
-    if Sha256::digest(given.trim()) != Sha256::digest(expected) {
+    if Sha256::digest(given) != Sha256::digest(expected) {
         return Err(AppError::Unauthenticated);
     }
     let body = body.map_err(|e| unreadable_body(e, BOUNCE_BODY_LIMIT))?;
