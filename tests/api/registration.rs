@@ -621,7 +621,7 @@ async fn organizers_list_registrations_and_export_them_as_csv_safe_for_spreadshe
     assert_eq!(cell(first, "status"), "confirmed");
     assert_eq!(cell(first, "community"), "Springfield");
     assert_eq!(cell(first, "phone"), "'+1 617 555 0100");
-    assert_eq!(cell(first, "scholarship_requested_amount_cents"), "25000");
+    assert_eq!(cell(first, "scholarship_requested_amount"), "250.00");
     assert_eq!(cell(second, "status"), "waitlisted");
     assert_eq!(
         cell(second, "organization"),
