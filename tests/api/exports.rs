@@ -9,9 +9,9 @@ use crate::helpers::{Session, TestApp};
 use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::{register, registration_body};
 
-/// The export at `path` (`registrations.csv`) as rows of named cells, checking that it is
-/// a CSV download.
-async fn export(app: &TestApp, s: &Session, name: &str) -> Vec<Vec<(String, String)>> {
+/// The event's export `name` (`registrations.csv`) as rows of named cells, checking that
+/// it is a CSV download for organizers.
+pub async fn export(app: &TestApp, s: &Session, name: &str) -> Vec<Vec<(String, String)>> {
     let res = app
         .get_as(s, &format!("/api/v1/events/{SLUG}/{name}"))
         .await;
@@ -40,7 +40,7 @@ async fn export(app: &TestApp, s: &Session, name: &str) -> Vec<Vec<(String, Stri
         .collect()
 }
 
-fn cell<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
+pub fn cell<'a>(row: &'a [(String, String)], name: &str) -> &'a str {
     row.iter()
         .find(|(h, _)| h == name)
         .map(|(_, v)| v.as_str())

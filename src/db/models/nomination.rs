@@ -292,23 +292,22 @@ pub fn all_reviewed(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Revie
     Ok(in_order(reviewed_of(event_id, None)).load(conn)?)
 }
 
-/// The order to review nominations in (the order they came), and what a reviewer sees.
-fn in_order(
-    q: ReviewedQuery<'static>,
-) -> diesel::dsl::Select<
-    diesel::dsl::Order<
-        ReviewedQuery<'static>,
-        (
-            diesel::dsl::Asc<nominations::created_at>,
-            diesel::dsl::Asc<nominations::id>,
-        ),
-    >,
+/// What a reviewer sees of a nomination: it, its nominator, their community.
+type ReviewedColumns = (
+    diesel::dsl::AsSelect<Nomination, MultiBackend>,
+    diesel::dsl::AsSelect<Registration, MultiBackend>,
+    diesel::dsl::AsSelect<Community, MultiBackend>,
+);
+type InOrder = diesel::dsl::Order<
+    ReviewedQuery<'static>,
     (
-        diesel::dsl::AsSelect<Nomination, MultiBackend>,
-        diesel::dsl::AsSelect<Registration, MultiBackend>,
-        diesel::dsl::AsSelect<Community, MultiBackend>,
+        diesel::dsl::Asc<nominations::created_at>,
+        diesel::dsl::Asc<nominations::id>,
     ),
-> {
+>;
+
+/// The order to review nominations in (the order they came), and what a reviewer sees.
+fn in_order(q: ReviewedQuery<'static>) -> diesel::dsl::Select<InOrder, ReviewedColumns> {
     q.order((nominations::created_at.asc(), nominations::id.asc()))
         .select((
             Nomination::as_select(),

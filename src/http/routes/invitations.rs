@@ -21,7 +21,9 @@ use crate::domain::invitation::{
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
-use crate::http::views::{csv_download, rfc3339, CommunityView, RegistrationRef, SheetFormat};
+use crate::http::views::{
+    csv_download, rfc3339, CommunityView, EventCsvAnswers, RegistrationRef, SheetFormat,
+};
 use crate::http::AppState;
 use crate::workflows::invite::{invite, Invite};
 use crate::workflows::{resend, revoke};
@@ -405,21 +407,18 @@ const CSV_HEADER: [&str; 19] = [
     "time_zone",
 ];
 
-/// Every invitation of the event as CSV, oldest first, for spreadsheets: `status` as of
-/// now, `email_status` of its latest email (`bounced` among them), the registration's
-/// status once registered, times in the event's zone to the second (`time_zone` column).
-/// Cells that a spreadsheet would read as a formula start with `'`.
+/// Every invitation of the event as CSV, for spreadsheets.
+///
+/// Oldest first: `status` as of now, `email_status` of its latest email (`bounced` among
+/// them), the registration's status once registered, times in the event's zone to the
+/// second (`time_zone` column). Cells that a spreadsheet would read as a formula start
+/// with `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/invitations.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,kind,full_name,email,...,invited_at,sent_at,expires_at,responded_at,time_zone\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,

@@ -27,7 +27,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_choice, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::views::CommunityView;
-use crate::http::views::{csv_download, NominationView, SheetFormat};
+use crate::http::views::{csv_download, EventCsvAnswers, NominationView, SheetFormat};
 use crate::http::AppState;
 use crate::workflows::{decide_nomination, links, nominate};
 
@@ -326,21 +326,17 @@ const CSV_HEADER: [&str; 20] = [
     "time_zone",
 ];
 
-/// Every nomination of the event as CSV, in the order they came, with the nominator and
-/// their community, and the status (as of now) of the invitation an approval sent; times
-/// in the event's zone to the second (`time_zone` column). Cells that a spreadsheet would
-/// read as a formula start with `'`.
+/// Every nomination of the event as CSV, for spreadsheets.
+///
+/// In the order they came, with the nominator and their community, and the status (as of
+/// now) of the invitation an approval sent; times in the event's zone to the second
+/// (`time_zone` column). Cells that a spreadsheet would read as a formula start with `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/nominations.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,full_name,email,...,invitation_status,nominated_at,decided_at,time_zone\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,

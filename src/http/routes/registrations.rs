@@ -17,7 +17,7 @@ use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_choice, CurrentOrganizer};
 use crate::http::openapi::EventPath;
-use crate::http::views::{csv_download, RegistrationView, SheetFormat};
+use crate::http::views::{csv_download, EventCsvAnswers, RegistrationView, SheetFormat};
 use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -196,12 +196,7 @@ fn csv_row(
     path = "/api/v1/events/{slug}/registrations.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,kind,full_name,email,...,scholarship_awarded_amount,scholarship_award_status,currency,registered_at,confirmed_at,cancelled_at,time_zone\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,

@@ -20,7 +20,7 @@ use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
-use crate::http::views::{csv_download, ScholarshipView, SheetFormat};
+use crate::http::views::{csv_download, EventCsvAnswers, ScholarshipView, SheetFormat};
 use crate::http::AppState;
 use crate::workflows::answer_award::answer_award;
 use crate::workflows::{decide_scholarship, links, request_scholarship};
@@ -262,20 +262,17 @@ fn csv_row(
     ]
 }
 
-/// Every scholarship request as CSV, with its registrant, one row each: amounts as
-/// decimals in the event's currency, times in the event's zone (see the registrations
-/// export).
+/// Every scholarship request as CSV, with its registrant, one row each.
+///
+/// Amounts are decimals in the event's currency (`currency` column), times are in the
+/// event's zone to the second (`time_zone` column), and cells that a spreadsheet would
+/// read as a formula start with `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/scholarships.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,travelers,estimated_cost,requested_amount,awarded_amount,currency,...\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,

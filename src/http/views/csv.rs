@@ -8,6 +8,19 @@ use crate::db::models::event::Event;
 use crate::domain::money::decimal_amount;
 use crate::error::AppError;
 
+/// What an event's CSV export answers, as the OpenAPI document names it (the columns are in
+/// each operation's description).
+#[derive(utoipa::IntoResponses)]
+pub enum EventCsvAnswers {
+    /// A CSV download (`Content-Disposition: attachment`): a header row naming the columns,
+    /// then one row per record.
+    #[response(status = 200, content_type = "text/csv")]
+    Download(String),
+    /// No such event.
+    #[response(status = 404)]
+    NoSuchEvent,
+}
+
 /// How an event's exports write money and times: for a person with a spreadsheet, not for
 /// a program. Amounts are decimals (`1500.00`) beside a `currency` column; times are in the
 /// event's zone, to the second, as `2027-03-01 09:30:00` (which spreadsheets read as a
