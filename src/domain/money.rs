@@ -45,9 +45,9 @@ impl Currency {
 
 /// ISO 4217 currencies whose smallest unit is the whole unit: people write ¥1500, never
 /// ¥1500.00, and so do the dashboard's amounts (`Intl.NumberFormat`).
-const ZERO_DECIMAL: [&str; 16] = [
+const ZERO_DECIMAL: [&str; 17] = [
     "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
-    "VUV", "XAF", "XOF",
+    "VUV", "XAF", "XOF", "XPF",
 ];
 
 /// An amount kept in hundredths of `currency` (the API's `*_cents`, whatever the currency)
