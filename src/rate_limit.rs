@@ -19,6 +19,12 @@ use crate::error::AppError;
 /// Keys kept before stale ones are swept, so a flood of distinct keys cannot grow memory.
 const SWEEP_ABOVE: usize = 50_000;
 
+/// How long a "not limited" answer of the database is believed without asking again,
+/// unless this process counts a hit for the key meanwhile. A client opening its own
+/// links (no misses) then costs one round trip a second, not one a request. What it
+/// gives up: hits counted by *other* instances reach this one up to this much later.
+const CLEAR_FOR: Duration = Duration::from_secs(1);
+
 pub struct SlidingWindows<K> {
     limit: u32,
     window: Duration,
@@ -125,6 +131,8 @@ pub struct Windows<K> {
     window: Duration,
     memory: SlidingWindows<K>,
     database: Option<DbPool>,
+    /// With the database: keys it said were not limited, and when ([`CLEAR_FOR`]).
+    clear: Mutex<HashMap<K, Instant>>,
 }
 
 impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
@@ -138,6 +146,35 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
                 Store::Memory => None,
                 Store::Database(pool) => Some(pool.clone()),
             },
+            clear: Mutex::default(),
+        }
+    }
+
+    fn clear_cache(&self) -> std::sync::MutexGuard<'_, HashMap<K, Instant>> {
+        // A panic elsewhere while holding it leaves only a cache behind.
+        self.clear.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the database said `key` was not limited less than [`CLEAR_FOR`] ago.
+    fn known_clear(&self, key: &K) -> bool {
+        self.database.is_some()
+            && self
+                .clear_cache()
+                .get(key)
+                .is_some_and(|at| at.elapsed() < CLEAR_FOR)
+    }
+
+    fn remember_clear(&self, key: K) {
+        let mut cache = self.clear_cache();
+        if cache.len() >= SWEEP_ABOVE {
+            cache.retain(|_, at| at.elapsed() < CLEAR_FOR);
+        }
+        cache.insert(key, Instant::now());
+    }
+
+    fn forget_clear(&self, key: &K) {
+        if self.database.is_some() {
+            self.clear_cache().remove(key);
         }
     }
 
@@ -170,9 +207,21 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
         Some(crate::db::run(&pool, move |conn| f(conn, shared)).await)
     }
 
-    /// How long `key` must wait, if it has used up its hits in the window.
-    pub async fn retry_after(&self, key: &K) -> Result<Option<Duration>, AppError> {
+    /// How long `key` must wait, if it has used up its hits in the window. With the
+    /// database, a "no" is believed for [`CLEAR_FOR`] unless this process counts a hit
+    /// for `key` meanwhile ([`Self::record`] forgets it).
+    pub async fn retry_after(&self, key: &K) -> Result<Option<Duration>, AppError>
+    where
+        K: Clone,
+    {
+        if self.known_clear(key) {
+            return Ok(None);
+        }
         match self.shared(key, |c, s| s.retry_after(c)).await {
+            Some(Ok(None)) => {
+                self.remember_clear(key.clone());
+                Ok(None)
+            }
             Some(r) => r,
             None => Ok(self.memory.retry_after(key)),
         }
@@ -180,6 +229,7 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
 
     /// Counts one hit for `key`.
     pub async fn record(&self, key: K) -> Result<(), AppError> {
+        self.forget_clear(&key);
         match self.shared(&key, |c, s| s.record(c)).await {
             Some(r) => r,
             None => {
@@ -191,6 +241,7 @@ impl<K: Hash + Eq + fmt::Debug + Send + 'static> Windows<K> {
 
     /// Counts one hit unless the limit is reached; `Ok(Err(wait))` when it is.
     pub async fn acquire(&self, key: K) -> Result<Result<(), Duration>, AppError> {
+        self.forget_clear(&key);
         match self.shared(&key, |c, s| s.acquire(c)).await {
             Some(r) => r,
             None => Ok(self.memory.acquire(key)),

@@ -13,6 +13,8 @@
 //! `sqlite-normal` or `postgres` picks one. See BENCHMARKS.md for the figures.
 
 mod load;
+mod part2;
+mod programme;
 mod seed;
 mod server;
 mod smtp;
@@ -51,6 +53,12 @@ struct Options {
     list_rounds: usize,
     exports: usize,
     emails: usize,
+    /// Recipients of the announcement (scenario 7).
+    announce: usize,
+    /// The programme of scenarios 8 and 9: events, people per event, report reads.
+    programme_events: usize,
+    programme_per_event: usize,
+    impact_reads: usize,
     raw_for: Duration,
     /// After scenario 1, write what an outside load tool needs into this folder and wait
     /// until a file `stop` appears there (see `--hold`).
@@ -71,6 +79,10 @@ impl Options {
             list_rounds: 3,
             exports: 10,
             emails: 10_000,
+            announce: 5_000,
+            programme_events: 100,
+            programme_per_event: 500,
+            impact_reads: 400,
             raw_for: Duration::from_secs(5),
             hold: None,
         }
@@ -86,6 +98,10 @@ impl Options {
             list_rounds: 1,
             exports: 2,
             emails: 100,
+            announce: 100,
+            programme_events: 4,
+            programme_per_event: 25,
+            impact_reads: 20,
             raw_for: Duration::from_millis(500),
             only: Some("sqlite-full".into()),
             ..Self::full()
@@ -757,6 +773,31 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         target: ">= 1,000 emails/s".into(),
         met: Some(email_rate >= 1_000.0),
     });
+
+    // 7-9. Part 2: an announcement, the impact report of a programme, retention.
+    let signed = part2::Signed {
+        base: &base,
+        cookie: &cookie,
+    };
+    server.reset_peak();
+    let mut row = part2::announcement(&mut conn, &signed, smtp, o.announce, &mut notes).await?;
+    row.peak_rss = Some(server.peak_rss_mib());
+    rows.push(row);
+    server.reset_peak();
+    for mut row in part2::programme(
+        &mut conn,
+        &signed,
+        o.programme_events,
+        o.programme_per_event,
+        o.impact_reads,
+        &mut notes,
+    )
+    .await?
+    {
+        row.peak_rss = Some(server.peak_rss_mib());
+        rows.push(row);
+    }
+    peak = peak.max(server.peak_rss_mib());
 
     rows.push(Row {
         scenario: "cold start to /readyz 200, migrations applied on an empty database".into(),

@@ -37,6 +37,10 @@ impl Server {
             .env("CONVENE_BASE_URL", &base)
             .env("CONVENE_SMTP_URL", smtp_url)
             .env("CONVENE_LOG_FORMAT", "json")
+            // The sweeper runs once at start, before anything is seeded, and then not
+            // again: scenario 9 times the retention sweep itself, and the ended events of
+            // scenario 8 must not be surveyed or anonymized behind its back.
+            .env("CONVENE_SWEEP_INTERVAL_MS", "86400000")
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);

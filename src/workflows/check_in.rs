@@ -160,14 +160,23 @@ pub fn undo(
 pub struct Arrivals {
     /// Confirmed registrations.
     pub expected: i64,
+    /// Check-ins of registrations still confirmed: a person who arrived and cancelled
+    /// later is listed, but no longer counted against those expected.
+    pub arrived: i64,
     /// Latest first.
     pub check_ins: Vec<(CheckInBy, Registration, Community)>,
 }
 
 pub fn arrivals(conn: &mut DbConnection, event: &Event) -> Result<Arrivals, AppError> {
+    let check_ins = check_in::list(conn, &event.id)?;
+    let arrived = check_ins
+        .iter()
+        .filter(|(_, r, _)| r.status() == RegistrationStatus::Confirmed)
+        .count() as i64;
     Ok(Arrivals {
         expected: check_in::confirmed_count(conn, &event.id)?,
-        check_ins: check_in::list(conn, &event.id)?,
+        arrived,
+        check_ins,
     })
 }
 

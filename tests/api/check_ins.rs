@@ -279,6 +279,50 @@ async fn an_unknown_code_is_404_and_a_body_naming_neither_or_both_fields_is_422(
 }
 
 #[actix_web::test]
+async fn a_person_who_cancels_after_arriving_is_listed_but_no_longer_counted_as_arrived() {
+    let app = spawn_app().await;
+    let admin = event_with_capacity(&app, SLUG, 10).await;
+    let ada = registrant(&app, &admin, "Ada Lovelace").await;
+    let ben = registrant(&app, &admin, "Ben Okafor").await;
+    for code in [&ada.code, &ben.code] {
+        let res = check_in(&app, &admin, json!({ "code": code })).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    let list = arrivals(&app, &admin).await;
+    assert_eq!(
+        (list["expected"].clone(), list["arrived"].clone()),
+        (json!(2), json!(2))
+    );
+
+    let res = app
+        .post(&format!("/api/v1/manage/{}/cancel", ada.manage), &json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let list = arrivals(&app, &admin).await;
+    assert_eq!(list["expected"], 1, "{list}");
+    assert_eq!(list["arrived"], 1, "arrived never exceeds expected: {list}");
+    let listed: Vec<&str> = list["check_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["registration"]["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&ada.id.as_str()) && listed.contains(&ben.id.as_str()),
+        "Ada's arrival stays on the list: {listed:?}"
+    );
+    // Scanned again, she is refused for her cancellation, not counted twice.
+    let d = detail(
+        &check_in(&app, &admin, json!({ "code": ada.code })).await,
+        409,
+    );
+    assert!(
+        d.contains("Ada Lovelace's registration is cancelled"),
+        "{d}"
+    );
+}
+
+#[actix_web::test]
 async fn twenty_desks_scanning_one_code_at_once_check_the_person_in_once() {
     let app = spawn_app().await;
     let admin = event_with_capacity(&app, SLUG, 10).await;

@@ -372,3 +372,71 @@ async fn the_limit_on_requests_for_an_invitation_is_configurable() {
     };
     assert_eq!(status, 202);
 }
+
+/// Two instances on one database. On PostgreSQL the guesses counted by both are one count:
+/// an address that guessed on the first and then on the second is refused by both. An
+/// instance believes the database's "not limited" for about a second (a client opening its
+/// own links costs one query a second, not one a request), so guesses counted by the
+/// *other* instance reach it within that second. On SQLite each instance counts its own.
+#[actix_web::test]
+async fn two_instances_on_postgresql_share_the_count_of_guessed_links() {
+    let first = spawn_app_with(&[("CONVENE_TOKEN_MISS_LIMIT", "4")]).await;
+    let admin = first.admin().await;
+    first.create_event(&admin, SLUG).await;
+    invite(&first, &admin, SLUG, "dana@example.org").await;
+    let invitation = invitation_token(&first, "dana@example.org").await;
+    let second = convene::startup::Application::build(crate::helpers::test_settings(
+        &first.db.url,
+        first.mail_dir.path(),
+        &[("CONVENE_TOKEN_MISS_LIMIT", "4")],
+    ))
+    .await
+    .expect("the second instance starts");
+    let other = crate::helpers::Api::new(format!("http://127.0.0.1:{}", second.port()));
+    let handle = second.handle();
+    let running = actix_web::rt::spawn(second.run_until_stopped());
+    let own = format!("/api/v1/invitations/{invitation}");
+
+    // Dana's own link, many times on both: never a guess, and the first instance now
+    // believes "not limited" for a moment.
+    for api in [&*first, &other, &*first, &other] {
+        assert_eq!(api.get(&own).await.status, 200);
+    }
+    // Two guesses on the first, two on the second: the limit, counted together.
+    for api in [&*first, &*first, &other, &other] {
+        api.get(&format!("/api/v1/invitations/{}", random_token()))
+            .await
+            .problem(404);
+    }
+    let shared = crate::helpers::backend_name() == "postgresql";
+    // The second counted the last guess itself, so it knows at once.
+    let res = other.get(&own).await;
+    if shared {
+        res.problem(429);
+    } else {
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    // The first counted its own guesses (each one made it ask again), but the second's
+    // reach it from the database: at once here, or within a second had it just been told
+    // "not limited".
+    let res = crate::helpers::wait_until(
+        "the first instance refuses the address",
+        Duration::from_secs(if shared { 5 } else { 0 }),
+        async || {
+            let res = first.get(&own).await;
+            if !shared || res.status == 429 {
+                Ok(res)
+            } else {
+                Err(format!("{}: {}", res.status, res.text()))
+            }
+        },
+    )
+    .await;
+    if shared {
+        res.problem(429);
+    } else {
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    handle.stop(true).await;
+    running.await.unwrap().unwrap();
+}

@@ -72,34 +72,73 @@ pub fn delete(
     Ok((n == 1).then_some(row))
 }
 
-/// The registration of this event whose check-in code this is.
+/// One registration of an event, found by `$column = $value`.
+macro_rules! registration_where {
+    ($event_id:expr, $column:expr, $value:expr) => {
+        registrations::table
+            .filter(registrations::event_id.eq($event_id))
+            .filter($column.eq($value))
+            .select(Registration::as_select())
+    };
+}
+
+/// The registration of this event whose check-in code this is, and its community, held
+/// against a change of its status until the transaction ends (see [`with_community`]).
 pub fn registration_by_code(
     conn: &mut DbConnection,
     event_id: &str,
     code: &str,
 ) -> Result<Option<(Registration, Community)>, AppError> {
-    Ok(registrations::table
-        .inner_join(communities::table)
-        .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::checkin_code.eq(code))
-        .select((Registration::as_select(), Community::as_select()))
-        .first(conn)
-        .optional()?)
+    // The locking clause does not compile through the MultiConnection: use the inner one.
+    let found = match conn {
+        DbConnection::Postgresql(pg) => {
+            registration_where!(event_id, registrations::checkin_code, code)
+                .for_share()
+                .first(pg)
+                .optional()?
+        }
+        DbConnection::Sqlite(_) => registration_where!(event_id, registrations::checkin_code, code)
+            .first(conn)
+            .optional()?,
+    };
+    with_community(conn, found)
 }
 
-/// The registration of this event with this id.
+/// The registration of this event with this id, held as [`registration_by_code`] holds it.
 pub fn registration_by_id(
     conn: &mut DbConnection,
     event_id: &str,
     id: &str,
 ) -> Result<Option<(Registration, Community)>, AppError> {
-    Ok(registrations::table
-        .inner_join(communities::table)
-        .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::id.eq(id))
-        .select((Registration::as_select(), Community::as_select()))
-        .first(conn)
-        .optional()?)
+    let found = match conn {
+        DbConnection::Postgresql(pg) => registration_where!(event_id, registrations::id, id)
+            .for_share()
+            .first(pg)
+            .optional()?,
+        DbConnection::Sqlite(_) => registration_where!(event_id, registrations::id, id)
+            .first(conn)
+            .optional()?,
+    };
+    with_community(conn, found)
+}
+
+/// The registration's community. On PostgreSQL the registration was read `FOR SHARE`
+/// (the community is read apart so that its row is not locked for every desk): a
+/// cancellation committing between that read and the check-in's insert would otherwise
+/// leave a cancelled person checked in. With the share lock the cancellation waits for the
+/// check-in (and then cancels a person who had arrived), or the read waits for the
+/// cancellation and sees it. Two desks scanning one person both get the share lock; the
+/// check-in's primary key still lets only one through. SQLite's write transaction already
+/// excludes every other writer.
+fn with_community(
+    conn: &mut DbConnection,
+    found: Option<Registration>,
+) -> Result<Option<(Registration, Community)>, AppError> {
+    let Some(registration) = found else {
+        return Ok(None);
+    };
+    let community = super::community::find(conn, &registration.community_id)?;
+    Ok(Some((registration, community)))
 }
 
 /// Every check-in of the event, latest first, with the registration, its community and

@@ -112,7 +112,8 @@ pub struct CheckInList {
     /// Confirmed registrations.
     #[schema(example = 40)]
     expected: i64,
-    /// Check-ins so far.
+    /// Check-ins of registrations still confirmed (one who arrived and cancelled later
+    /// is listed but not counted).
     #[schema(example = 12)]
     arrived: i64,
     /// Latest first.
@@ -236,7 +237,7 @@ pub async fn list(
         .collect();
     Ok(HttpResponse::Ok().json(CheckInList {
         expected: arrivals.expected,
-        arrived: check_ins.len() as i64,
+        arrived: arrivals.arrived,
         check_ins,
     }))
 }
