@@ -193,6 +193,7 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             vec![
                 op(invitations::__path_create, invitations::create),
                 op(invitations::__path_list, invitations::list),
+                op(invitations::__path_export, invitations::export),
                 op(bulk_invitations::__path_bulk, bulk_invitations::bulk)
                     .body_limit(bulk_invitations::BULK_BODY_LIMIT),
                 op(invitations::__path_remind, invitations::remind),
@@ -240,6 +241,7 @@ pub fn operations() -> Vec<(&'static str, Vec<Operation>)> {
             "nominations",
             vec![
                 op(nominations::__path_list, nominations::list),
+                op(nominations::__path_export, nominations::export),
                 op(nominations::__path_approve, nominations::approve),
                 op(nominations::__path_decline, nominations::decline),
             ],

@@ -605,12 +605,97 @@ async fn a_csv_bulk_with_a_header_row_creates_the_good_rows() {
         "named by column"
     );
 
+    assert_eq!(
+        body["refused_csv"],
+        "email,full_name,title,community_name,community_state,community_country,kind,message\n\
+         nope,Bad Row,,Springfield,,,,",
+        "the refused row under the header, as sent"
+    );
     let young = list(&app, &admin, "?kind=young_leader").await;
     assert_eq!(young["items"][0]["full_name"], "Ortiz, Sam");
     let ben = list(&app, &admin, "?q=ben%40").await;
     assert_eq!(ben["items"][0]["community"]["country"], "CA");
     let ada = app.wait_for_email("ada@example.org").await;
     assert!(ada.text.contains("Dear Ada, welcome."));
+}
+
+#[actix_web::test]
+async fn a_csv_bulk_separated_by_semicolons_or_tabs_is_read_by_its_header_row() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    // As a spreadsheet saves it where the decimal mark is a comma: `;`, a BOM, quotes.
+    let semicolons = "\u{feff}email;full_name;title;community_name;community_state;message\r\n\
+        ada@example.org;Ada Moreno;City Manager;Springfield;IL;\"Dear Ada; welcome, truly.\"\r\n\
+        not-an-address;Sam Brooks;City Manager;Lakeside;MI;\r\n\
+        ben@example.org;Ben Cho;Chief Administrative Officer;Toronto;ON;\r\n";
+    let res = post_bulk(&app, &admin, "text/csv", semicolons.as_bytes().to_vec()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    assert_eq!(
+        (body["created"].as_u64(), body["refused"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let bad = &body["rows"][1];
+    assert_eq!(
+        (bad["row"].as_u64(), bad["status"].as_str()),
+        (Some(2), Some("refused"))
+    );
+    assert_eq!(
+        bad["full_name"], "Sam Brooks",
+        "named, to be found in a report"
+    );
+    assert_eq!(bad["email"], "not-an-address");
+    let fields: Vec<&String> = bad["errors"].as_object().unwrap().keys().collect();
+    assert_eq!(fields, ["email"]);
+    assert_eq!(
+        body["refused_csv"],
+        "email;full_name;title;community_name;community_state;message\n\
+         not-an-address;Sam Brooks;City Manager;Lakeside;MI;"
+    );
+    let ada = list(&app, &admin, "?q=ada%40").await;
+    assert_eq!(ada["items"][0]["message"], "Dear Ada; welcome, truly.");
+
+    // As copied from spreadsheet cells: tabs. Ada is invited already: her row is refused.
+    let tabs = "email\tfull_name\ttitle\tcommunity_name\tcommunity_state\n\
+        lee@example.org\tLee Chen, Jr.\tCity Manager\tNorthfield\tMN\n\
+        ada@example.org\tAda Moreno\tCity Manager\tSpringfield\tIL\n";
+    let body = post_bulk(&app, &admin, "text/csv", tabs.as_bytes().to_vec())
+        .await
+        .json();
+    assert_eq!(
+        (body["created"].as_u64(), body["refused"].as_u64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+    assert_eq!(body["rows"][0]["status"], "created");
+    assert_eq!(
+        body["rows"][1]["errors"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["email"]
+    );
+    assert_eq!(
+        body["refused_csv"],
+        "email\tfull_name\ttitle\tcommunity_name\tcommunity_state\n\
+         ada@example.org\tAda Moreno\tCity Manager\tSpringfield\tIL"
+    );
+    let lee = list(&app, &admin, "?q=lee%40").await;
+    assert_eq!(lee["items"][0]["full_name"], "Lee Chen, Jr.");
+
+    // All went through: nothing to send again.
+    let body = post_bulk(
+        &app,
+        &admin,
+        "text/csv",
+        b"email;full_name;title;community_name;community_state\nmo@example.org;Mo Reyes;Mayor;Eastport;ME\n".to_vec(),
+    )
+    .await
+    .json();
+    assert_eq!(body["created"], 1, "{body}");
+    assert!(body.get("refused_csv").is_none(), "{body}");
 }
 
 #[actix_web::test]

@@ -16,6 +16,7 @@ mod email_safety;
 mod email_templates;
 mod event_content;
 mod events;
+mod exports;
 mod faults;
 mod group_commit;
 mod health;

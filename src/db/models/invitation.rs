@@ -400,6 +400,28 @@ pub fn list(
     Ok((items, total))
 }
 
+/// An invitation with its community and, once the person registered, their
+/// registration's status.
+pub type WithRegistration = (Invitation, Community, Option<String>);
+
+/// Every invitation of the event, oldest first (the order they were sent in), for the export.
+pub fn all_for_event(
+    conn: &mut DbConnection,
+    event_id: &str,
+) -> Result<Vec<WithRegistration>, AppError> {
+    Ok(invitations::table
+        .inner_join(communities::table)
+        .left_join(registrations::table.on(registrations::invitation_id.eq(invitations::id)))
+        .filter(invitations::event_id.eq(event_id))
+        .order((invitations::created_at.asc(), invitations::id.asc()))
+        .select((
+            Invitation::as_select(),
+            Community::as_select(),
+            registrations::status.nullable(),
+        ))
+        .load(conn)?)
+}
+
 impl crate::db::models::audit::Audited for Invitation {
     const ENTITY: &'static str = "invitation";
 

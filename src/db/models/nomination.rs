@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use super::community::Community;
 use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
 use crate::error::AppError;
 
@@ -247,35 +247,73 @@ pub struct NominationFilter {
 /// A nomination with the nominator's registration and the community they share.
 pub type Reviewed = (Nomination, Registration, Community);
 
+/// The event's nominations with their nominators and communities, optionally of one status.
+fn reviewed_of(event_id: &str, status: Option<NominationStatus>) -> ReviewedQuery<'static> {
+    let mut q = nominations::table
+        .inner_join(registrations::table)
+        .inner_join(communities::table.on(communities::id.eq(nominations::community_id)))
+        .filter(nominations::event_id.eq(event_id.to_owned()))
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(nominations::status.eq(s.as_str()));
+    }
+    q
+}
+
+type ReviewedQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoinOn<
+        diesel::dsl::InnerJoin<nominations::table, registrations::table>,
+        communities::table,
+        diesel::dsl::Eq<communities::id, nominations::community_id>,
+    >,
+    MultiBackend,
+>;
+
 /// One page of the event's nominations, in the order they came (the order to review
 /// them in), with their nominators and communities, and the total that match.
 pub fn list(
     conn: &mut DbConnection,
     f: &NominationFilter,
 ) -> Result<(Vec<Reviewed>, i64), AppError> {
-    let filtered = || {
-        let mut q = nominations::table
-            .inner_join(registrations::table)
-            .inner_join(communities::table.on(communities::id.eq(nominations::community_id)))
-            .filter(nominations::event_id.eq(f.event_id.clone()))
-            .into_boxed();
-        if let Some(s) = f.status {
-            q = q.filter(nominations::status.eq(s.as_str()));
-        }
-        q
-    };
-    let total = filtered().count().get_result::<i64>(conn)?;
-    let items = filtered()
-        .order((nominations::created_at.asc(), nominations::id.asc()))
+    let total = reviewed_of(&f.event_id, f.status)
+        .count()
+        .get_result::<i64>(conn)?;
+    let items = in_order(reviewed_of(&f.event_id, f.status))
         .limit(f.limit)
         .offset(f.offset)
+        .load(conn)?;
+    Ok((items, total))
+}
+
+/// Every nomination of the event in the order they came, with its nominator and
+/// community: for the export.
+pub fn all_reviewed(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Reviewed>, AppError> {
+    Ok(in_order(reviewed_of(event_id, None)).load(conn)?)
+}
+
+/// What a reviewer sees of a nomination: it, its nominator, their community.
+type ReviewedColumns = (
+    diesel::dsl::AsSelect<Nomination, MultiBackend>,
+    diesel::dsl::AsSelect<Registration, MultiBackend>,
+    diesel::dsl::AsSelect<Community, MultiBackend>,
+);
+type InOrder = diesel::dsl::Order<
+    ReviewedQuery<'static>,
+    (
+        diesel::dsl::Asc<nominations::created_at>,
+        diesel::dsl::Asc<nominations::id>,
+    ),
+>;
+
+/// The order to review nominations in (the order they came), and what a reviewer sees.
+fn in_order(q: ReviewedQuery<'static>) -> diesel::dsl::Select<InOrder, ReviewedColumns> {
+    q.order((nominations::created_at.asc(), nominations::id.asc()))
         .select((
             Nomination::as_select(),
             Registration::as_select(),
             Community::as_select(),
         ))
-        .load(conn)?;
-    Ok((items, total))
 }
 
 /// One nomination with its nominator and community, as [`list`] gives them.

@@ -36,6 +36,14 @@ pub struct RowOutcome {
     /// The invitation's id, when created.
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    /// The row's address as read, to tell the rows apart in a report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ada@example.org")]
+    email: Option<String>,
+    /// The row's name as read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Ada Lovelace")]
+    full_name: Option<String>,
     /// Why the row was refused: messages per field (JSON path, or CSV column).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<std::collections::BTreeMap<String, Vec<String>>>)]
@@ -48,6 +56,13 @@ pub struct BulkAnswer {
     created: usize,
     refused: usize,
     rows: Vec<RowOutcome>,
+    /// CSV only, when rows were refused: the header row and every refused row, as they
+    /// were sent, to be corrected and sent again (the created rows are left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "email;full_name;title;community_name;community_state\nnot-an-address;Sam Brooks;City Manager;Lakeside;MI"
+    )]
+    refused_csv: Option<String>,
 }
 
 impl RowOutcome {
@@ -56,6 +71,8 @@ impl RowOutcome {
             row,
             status: "refused",
             id: None,
+            email: None,
+            full_name: None,
             errors: Some(errors),
         }
     }
@@ -66,6 +83,8 @@ impl RowOutcome {
 struct BulkRow {
     fields: Option<InvitationFields>,
     errors: FieldErrors,
+    /// The row's text as sent (CSV only).
+    source: Option<String>,
 }
 
 impl BulkRow {
@@ -73,6 +92,7 @@ impl BulkRow {
         Self {
             fields: None,
             errors,
+            source: None,
         }
     }
 }
@@ -135,6 +155,7 @@ fn read_json_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
             Ok(f) => BulkRow {
                 fields: Some(f),
                 errors: FieldErrors::new(),
+                source: None,
             },
             Err(AppError::Validation(e)) => BulkRow::unreadable(e),
             Err(other) => BulkRow::unreadable(FieldErrors::single("row", other.to_string())),
@@ -142,17 +163,63 @@ fn read_json_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
         .collect())
 }
 
-fn read_csv_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
-    let mut reader = csv::ReaderBuilder::new()
+/// The separators a bulk CSV may use: spreadsheets save with `;` where the decimal mark is a
+/// comma, and copying cells gives tabs.
+const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
+
+fn csv_reader(body: &[u8], separator: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(separator)
         .trim(csv::Trim::All)
         .flexible(true)
-        .from_reader(body);
-    let headers: Vec<String> = reader
+        .from_reader(body)
+}
+
+/// A header row's column names, as the rows are matched against them.
+fn column_names(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, AppError> {
+    Ok(reader
         .headers()
         .map_err(|e| AppError::invalid("header", format!("cannot be read: {e}")))?
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
+        .collect())
+}
+
+/// The separator of the header row: the one under which it names the most required
+/// columns (a comma when none does better, so that the error names what is missing).
+fn detect_separator(body: &[u8]) -> Result<u8, AppError> {
+    let mut best = (0, b',');
+    for separator in SEPARATORS {
+        let headers = column_names(&mut csv_reader(body, separator))?;
+        let found = CSV_REQUIRED
+            .iter()
+            .filter(|c| headers.iter().any(|h| h == *c))
+            .count();
+        if found > best.0 {
+            best = (found, separator);
+        }
+    }
+    Ok(best.1)
+}
+
+/// The text of `body` from `start` to `end`, without the line break that ends it.
+fn source_text(body: &[u8], start: u64, end: u64) -> String {
+    let slice = body.get(start as usize..end as usize).unwrap_or_default();
+    String::from_utf8_lossy(slice)
+        .trim_start_matches('\u{feff}')
+        .trim_matches(['\r', '\n'])
+        .to_owned()
+}
+
+/// A CSV upload as read: the header row as sent, and the rows.
+struct CsvUpload {
+    header: String,
+    rows: Vec<BulkRow>,
+}
+
+fn read_csv_rows(body: &[u8]) -> Result<CsvUpload, AppError> {
+    let mut reader = csv_reader(body, detect_separator(body)?);
+    let headers = column_names(&mut reader)?;
     let missing: Vec<&str> = CSV_REQUIRED
         .into_iter()
         .filter(|c| !headers.iter().any(|h| h == c))
@@ -161,26 +228,33 @@ fn read_csv_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
         return Err(AppError::invalid(
             "header",
             format!(
-                "the first row must name the columns (email,full_name,title,community_name,community_state,community_country,kind,message); missing: {}",
+                "the first row must name the columns (email,full_name,title,community_name,community_state,community_country,kind,message), separated by commas, semicolons or tabs; missing: {}",
                 missing.join(", ")
             ),
         ));
     }
+    let header = source_text(body, 0, reader.position().byte());
     let mut rows = Vec::new();
-    for record in reader.records() {
+    let mut record = csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte();
+        let read = reader.read_record(&mut record);
+        // Each row's own text, so that the refused ones can be offered again as they were.
+        let source = Some(source_text(body, start, reader.position().byte()));
+        if matches!(read, Ok(false)) {
+            break;
+        }
         if rows.len() == MAX_BULK_ROWS {
             return Err(too_many_rows());
         }
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                rows.push(BulkRow::unreadable(FieldErrors::single(
-                    "row",
-                    format!("cannot be read: {e}"),
-                )));
-                continue;
-            }
-        };
+        if let Err(e) = read {
+            let errors = FieldErrors::single("row", format!("cannot be read: {e}"));
+            rows.push(BulkRow {
+                source,
+                ..BulkRow::unreadable(errors)
+            });
+            continue;
+        }
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -221,9 +295,10 @@ fn read_csv_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
         rows.push(BulkRow {
             fields: Some(fields),
             errors,
+            source,
         });
     }
-    Ok(rows)
+    Ok(CsvUpload { header, rows })
 }
 
 /// CSV rows name their errors by column (`community_name`), JSON rows by path (`community.name`).
@@ -239,10 +314,12 @@ fn csv_names(errors: FieldErrors) -> FieldErrors {
 
 /// Invite many: a JSON array of invitations, or CSV with a header row.
 ///
-/// Each row is created or refused on its own; the answer reports every row. CSV columns:
-/// `email`, `full_name`, `title`, `community_name`, `community_state`, and optionally
-/// `community_country`, `kind`, `message`, `organization`, `expires_at`. At most 5,000 rows
-/// and 4 MiB.
+/// Each row is created or refused on its own; the answer reports every row, and for CSV
+/// gives the refused rows back under the header (`refused_csv`), to be corrected and sent
+/// again. CSV columns: `email`, `full_name`, `title`, `community_name`, `community_state`,
+/// and optionally `community_country`, `kind`, `message`, `organization`, `expires_at`,
+/// separated by commas, semicolons or tabs (whichever the header row uses). At most 5,000
+/// rows and 4 MiB.
 #[utoipa::path(
     post,
     path = "/api/v1/events/{slug}/invitations/bulk",
@@ -271,9 +348,12 @@ pub async fn bulk(
     let body = body.map_err(|e| unreadable_body(e, BULK_BODY_LIMIT))?;
     let format = bulk_format(&req)?;
     // Each row is parsed or refused on its own; only an unreadable body fails as a whole.
-    let rows = match format {
-        BulkFormat::Json => read_json_rows(&body)?,
-        BulkFormat::Csv => read_csv_rows(&body)?,
+    let (rows, csv_header) = match format {
+        BulkFormat::Json => (read_json_rows(&body)?, None),
+        BulkFormat::Csv => {
+            let upload = read_csv_rows(&body)?;
+            (upload.rows, Some(upload.header))
+        }
     };
     if rows.is_empty() {
         return Err(AppError::invalid(
@@ -284,7 +364,14 @@ pub async fn bulk(
     let now = Utc::now();
     let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(rows.len());
     let mut valid: Vec<(usize, InvitationSpec)> = Vec::new();
+    let mut labels = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
+        let fields = row.fields.as_ref();
+        labels.push((
+            fields.and_then(|f| f.email.clone()),
+            fields.and_then(|f| f.full_name.clone()),
+            row.source,
+        ));
         let mut errors = row.errors;
         let parsed = row.fields.map(|f| InvitationSpec::parse(f, now));
         match parsed {
@@ -334,6 +421,8 @@ pub async fn bulk(
                         row: i + 1,
                         status: "created",
                         id: Some(id),
+                        email: None,
+                        full_name: None,
                         errors: None,
                     });
                 }
@@ -344,9 +433,23 @@ pub async fn bulk(
     if queued_any {
         state.outbox.notify();
     }
-    let rows: Vec<RowOutcome> = outcomes.into_iter().flatten().collect();
+    let mut rows: Vec<RowOutcome> = outcomes.into_iter().flatten().collect();
+    let mut refused_rows = Vec::new();
+    for (outcome, (email, full_name, source)) in rows.iter_mut().zip(labels) {
+        outcome.email = email;
+        outcome.full_name = full_name;
+        if outcome.status != "created" {
+            refused_rows.extend(source);
+        }
+    }
     let created = rows.iter().filter(|r| r.status == "created").count();
     let refused = rows.len() - created;
+    let refused_csv = csv_header.filter(|_| refused > 0).map(|header| {
+        std::iter::once(header)
+            .chain(refused_rows)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
     tracing::info!(
         event_id = %event.id,
         created,
@@ -358,5 +461,6 @@ pub async fn bulk(
         created,
         refused,
         rows,
+        refused_csv,
     }))
 }

@@ -8,12 +8,15 @@
 //! state of anything, is what is wrong), while a cancelled registration or a full quota
 //! is 409.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::community::Community;
 use crate::db::models::event::{self};
+use crate::db::models::invitation;
 use crate::db::models::nomination::{self, Nomination, NominationFilter};
 use crate::db::models::registration::Registration;
 use crate::db::{self, write_transaction};
@@ -24,7 +27,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_choice, CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 use crate::http::views::CommunityView;
-use crate::http::views::NominationView;
+use crate::http::views::{csv_download, EventCsvAnswers, NominationView, SheetFormat};
 use crate::http::AppState;
 use crate::workflows::{decide_nomination, links, nominate};
 
@@ -297,4 +300,93 @@ pub async fn decline(
     state.outbox.notify();
     tracing::info!(nomination_id = %nomination_id, "nomination declined");
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The nominations export's columns, in order.
+const CSV_HEADER: [&str; 20] = [
+    "id",
+    "status",
+    "full_name",
+    "email",
+    "title",
+    "organization",
+    "reason",
+    "nominator_full_name",
+    "nominator_email",
+    "nominator_title",
+    "nominator_organization",
+    "nominator_registration_status",
+    "community",
+    "state",
+    "country",
+    "decision_note",
+    "invitation_status",
+    "nominated_at",
+    "decided_at",
+    "time_zone",
+];
+
+/// Every nomination of the event as CSV, for spreadsheets.
+///
+/// In the order they came, with the nominator and their community, and the status (as of
+/// now) of the invitation an approval sent; times in the event's zone to the second
+/// (`time_zone` column). Cells that a spreadsheet would read as a formula start with `'`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events/{slug}/nominations.csv",
+    params(EventPath),
+    security(("session" = [])),
+    responses(EventCsvAnswers)
+)]
+pub async fn export(
+    state: web::Data<AppState>,
+    _: CurrentOrganizer,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (event, rows, invitations) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        let rows = nomination::all_reviewed(conn, &event.id)?;
+        let invitations = invitation::all_for_event(conn, &event.id)?;
+        Ok((event, rows, invitations))
+    })
+    .await?;
+    let now = chrono::Utc::now();
+    let invitation_status: HashMap<&str, &str> = invitations
+        .iter()
+        .map(|(i, ..)| (i.id.as_str(), i.status_at(now).as_str()))
+        .collect();
+    let sheet = SheetFormat::of(&event);
+    csv_download(
+        &format!("{}-nominations.csv", event.slug),
+        &CSV_HEADER,
+        rows.iter().map(|(n, r, c)| {
+            vec![
+                n.id.clone(),
+                n.status.as_str().to_owned(),
+                n.full_name.clone(),
+                n.email.clone(),
+                n.title.clone(),
+                n.organization.clone(),
+                n.reason.clone(),
+                r.full_name.clone(),
+                r.email.clone(),
+                r.title.clone(),
+                r.organization.clone(),
+                r.status.as_str().to_owned(),
+                c.name.clone(),
+                c.state.clone(),
+                c.country.clone(),
+                n.decision_note.clone().unwrap_or_default(),
+                n.invitation_id
+                    .as_deref()
+                    .and_then(|id| invitation_status.get(id))
+                    .map(|s| (*s).to_owned())
+                    .unwrap_or_default(),
+                sheet.time(n.created_at),
+                sheet.time_opt(n.decided_at),
+                sheet.zone(),
+            ]
+        }),
+    )
 }

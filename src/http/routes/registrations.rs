@@ -17,7 +17,7 @@ use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{paging, query_choice, CurrentOrganizer};
 use crate::http::openapi::EventPath;
-use crate::http::views::{csv_download, rfc3339, RegistrationView};
+use crate::http::views::{csv_download, EventCsvAnswers, RegistrationView, SheetFormat};
 use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -112,7 +112,7 @@ pub async fn list(
 }
 
 /// The export's columns, in order.
-const CSV_HEADER: [&str; 24] = [
+const CSV_HEADER: [&str; 28] = [
     "id",
     "status",
     "kind",
@@ -131,21 +131,26 @@ const CSV_HEADER: [&str; 24] = [
     "nominee_title",
     "nomination_status",
     "scholarship_travelers",
-    "scholarship_estimated_cost_cents",
-    "scholarship_requested_amount_cents",
+    "scholarship_estimated_cost",
+    "scholarship_requested_amount",
     "scholarship_status",
+    "scholarship_awarded_amount",
+    "scholarship_award_status",
+    "currency",
     "registered_at",
     "confirmed_at",
     "cancelled_at",
+    "time_zone",
 ];
 
 fn csv_row(
-    r: &Registration,
-    c: &Community,
+    sheet: &SheetFormat,
+    (r, c): &(Registration, Community),
     n: Option<&Nomination>,
     s: Option<&ScholarshipRequest>,
 ) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let money = |cents: Option<i64>| cents.map(|c| sheet.money(c)).unwrap_or_default();
     vec![
         r.id.clone(),
         r.status.as_str().to_owned(),
@@ -165,32 +170,33 @@ fn csv_row(
         n.map(|n| n.title.clone()).unwrap_or_default(),
         n.map(|n| n.status.as_str().to_owned()).unwrap_or_default(),
         s.map(|s| s.travelers.to_string()).unwrap_or_default(),
-        s.map(|s| s.estimated_cost_cents.to_string())
-            .unwrap_or_default(),
-        s.map(|s| s.requested_amount_cents.to_string())
-            .unwrap_or_default(),
+        money(s.map(|s| s.estimated_cost_cents)),
+        money(s.map(|s| s.requested_amount_cents)),
         s.map(|s| s.status.as_str().to_owned()).unwrap_or_default(),
-        rfc3339(r.created_at),
-        r.confirmed_at.map(rfc3339).unwrap_or_default(),
-        r.cancelled_at.map(rfc3339).unwrap_or_default(),
+        money(s.and_then(|s| s.awarded_amount_cents)),
+        s.and_then(|s| s.award_status)
+            .map(|a| a.as_str().to_owned())
+            .unwrap_or_default(),
+        sheet.currency(),
+        sheet.time(r.created_at),
+        sheet.time_opt(r.confirmed_at),
+        sheet.time_opt(r.cancelled_at),
+        sheet.zone(),
     ]
 }
 
 /// Every registration as CSV, one row each, with the (first) nomination and the
-/// scholarship request beside it.
+/// scholarship request (and award) beside it.
 ///
-/// Cells that a spreadsheet would read as a formula start with `'`.
+/// Made for spreadsheets: amounts are decimals in the event's currency (`currency`
+/// column), times are in the event's zone to the second (`time_zone` column), and cells
+/// that a spreadsheet would read as a formula start with `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/registrations.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,kind,full_name,email,...\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,
@@ -198,12 +204,12 @@ pub async fn export(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let (slug, rows, nominations, scholarships) = db::run(&state.pool, move |conn| {
+    let (event, rows, nominations, scholarships) = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;
         let rows = registration::all_for_event(conn, &event.id)?;
         let nominations = nomination::for_event(conn, &event.id)?;
         let scholarships = scholarship::for_event(conn, &event.id)?;
-        Ok((event.slug, rows, nominations, scholarships))
+        Ok((event, rows, nominations, scholarships))
     })
     .await?;
     let mut first_nomination: HashMap<&str, &Nomination> = HashMap::new();
@@ -216,15 +222,17 @@ pub async fn export(
         .iter()
         .map(|s| (s.registration_id.as_str(), s))
         .collect();
+    let sheet = SheetFormat::of(&event);
     csv_download(
-        &format!("{slug}-registrations.csv"),
+        &format!("{}-registrations.csv", event.slug),
         &CSV_HEADER,
-        rows.iter().map(|(r, c)| {
+        rows.iter().map(|row| {
+            let id = row.0.id.as_str();
             csv_row(
-                r,
-                c,
-                first_nomination.get(r.id.as_str()).copied(),
-                scholarship_of.get(r.id.as_str()).copied(),
+                &sheet,
+                row,
+                first_nomination.get(id).copied(),
+                scholarship_of.get(id).copied(),
             )
         }),
     )

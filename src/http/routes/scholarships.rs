@@ -20,7 +20,7 @@ use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
-use crate::http::views::{csv_download, ScholarshipView};
+use crate::http::views::{csv_download, EventCsvAnswers, ScholarshipView, SheetFormat};
 use crate::http::AppState;
 use crate::workflows::answer_award::answer_award;
 use crate::workflows::{decide_scholarship, links, request_scholarship};
@@ -198,13 +198,13 @@ pub async fn list(
 }
 
 /// The export's columns, in order.
-const CSV_HEADER: [&str; 23] = [
+const CSV_HEADER: [&str; 24] = [
     "id",
     "status",
     "travelers",
-    "estimated_cost_cents",
-    "requested_amount_cents",
-    "awarded_amount_cents",
+    "estimated_cost",
+    "requested_amount",
+    "awarded_amount",
     "currency",
     "award_status",
     "reply_by",
@@ -222,26 +222,29 @@ const CSV_HEADER: [&str; 23] = [
     "country",
     "requested_at",
     "decided_at",
+    "time_zone",
 ];
 
-fn csv_row(event: &Event, s: &ScholarshipRequest, r: &Registration, c: &Community) -> Vec<String> {
+fn csv_row(
+    sheet: &SheetFormat,
+    (s, r, c): &(ScholarshipRequest, Registration, Community),
+) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let time = |t: Option<chrono::NaiveDateTime>| t.map(rfc3339).unwrap_or_default();
     vec![
         s.id.clone(),
         s.status.as_str().to_owned(),
         s.travelers.to_string(),
-        s.estimated_cost_cents.to_string(),
-        s.requested_amount_cents.to_string(),
+        sheet.money(s.estimated_cost_cents),
+        sheet.money(s.requested_amount_cents),
         s.awarded_amount_cents
-            .map(|a| a.to_string())
+            .map(|a| sheet.money(a))
             .unwrap_or_default(),
-        event.currency.clone(),
+        sheet.currency(),
         s.award_status
             .map(|a| a.as_str().to_owned())
             .unwrap_or_default(),
-        time(s.reply_by),
-        time(s.award_answered_at),
+        sheet.time_opt(s.reply_by),
+        sheet.time_opt(s.award_answered_at),
         s.justification.clone(),
         opt(&s.decision_note),
         r.id.clone(),
@@ -253,23 +256,23 @@ fn csv_row(event: &Event, s: &ScholarshipRequest, r: &Registration, c: &Communit
         c.name.clone(),
         c.state.clone(),
         c.country.clone(),
-        rfc3339(s.created_at),
-        time(s.decided_at),
+        sheet.time(s.created_at),
+        sheet.time_opt(s.decided_at),
+        sheet.zone(),
     ]
 }
 
 /// Every scholarship request as CSV, with its registrant, one row each.
+///
+/// Amounts are decimals in the event's currency (`currency` column), times are in the
+/// event's zone to the second (`time_zone` column), and cells that a spreadsheet would
+/// read as a formula start with `'`.
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/scholarships.csv",
     params(EventPath),
     security(("session" = [])),
-    responses(
-        (status = 200, description = "A CSV download (`Content-Disposition: attachment`).",
-            content_type = "text/csv", body = String,
-            example = "id,status,travelers,estimated_cost_cents,...\n"),
-        (status = 404, description = "No such event."),
-    )
+    responses(EventCsvAnswers)
 )]
 pub async fn export(
     state: web::Data<AppState>,
@@ -283,10 +286,11 @@ pub async fn export(
         Ok((event, rows))
     })
     .await?;
+    let sheet = SheetFormat::of(&event);
     csv_download(
         &format!("{}-scholarships.csv", event.slug),
         &CSV_HEADER,
-        rows.iter().map(|(s, r, c)| csv_row(&event, s, r, c)),
+        rows.iter().map(|row| csv_row(&sheet, row)),
     )
 }
 

@@ -2,8 +2,68 @@
 
 use actix_web::http::header;
 use actix_web::HttpResponse;
+use chrono::NaiveDateTime;
 
+use crate::db::models::event::Event;
+use crate::domain::money::decimal_amount;
 use crate::error::AppError;
+
+/// What an event's CSV export answers, as the OpenAPI document names it (the columns are in
+/// each operation's description).
+#[derive(utoipa::IntoResponses)]
+pub enum EventCsvAnswers {
+    /// A CSV download (`Content-Disposition: attachment`): a header row naming the columns,
+    /// then one row per record.
+    #[response(status = 200, content_type = "text/csv")]
+    Download(String),
+    /// No such event.
+    #[response(status = 404)]
+    NoSuchEvent,
+}
+
+/// How an event's exports write money and times: for a person with a spreadsheet, not for
+/// a program. Amounts are decimals (`1500.00`) beside a `currency` column; times are in the
+/// event's zone, to the second, as `2027-03-01 09:30:00` (which spreadsheets read as a
+/// date and time), beside a `time_zone` column.
+pub struct SheetFormat {
+    timezone: chrono_tz::Tz,
+    currency: String,
+}
+
+impl SheetFormat {
+    pub fn of(event: &Event) -> Self {
+        Self {
+            timezone: event.timezone.parse().unwrap_or(chrono_tz::UTC),
+            currency: event.currency.clone(),
+        }
+    }
+
+    pub fn money(&self, cents: i64) -> String {
+        decimal_amount(cents, &self.currency)
+    }
+
+    pub fn time(&self, t: NaiveDateTime) -> String {
+        t.and_utc()
+            .with_timezone(&self.timezone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+
+    /// An optional time; empty when there is none.
+    pub fn time_opt(&self, t: Option<NaiveDateTime>) -> String {
+        t.map(|t| self.time(t)).unwrap_or_default()
+    }
+
+    /// The `currency` column's value.
+    pub fn currency(&self) -> String {
+        self.currency.clone()
+    }
+
+    /// The `time_zone` column's value.
+    pub fn zone(&self) -> String {
+        self.timezone.name().to_owned()
+    }
+}
 
 /// A CSV download named `filename`: the header row, then the rows, every cell made safe
 /// for spreadsheets (see [`neutralise_formula`]).

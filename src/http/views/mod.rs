@@ -11,7 +11,7 @@ mod registration;
 use chrono::{NaiveDateTime, SecondsFormat};
 
 pub use community::CommunityView;
-pub use csv::{csv_download, neutralise_formula};
+pub use csv::{csv_download, neutralise_formula, EventCsvAnswers, SheetFormat};
 pub use event::PublicEventView;
 pub use impact::{impact_csv_rows, ImpactView, IMPACT_CSV_HEADER};
 pub use organizer::OrganizerView;

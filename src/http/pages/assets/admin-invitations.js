@@ -1,41 +1,13 @@
 /* convene dashboard — invitations: invite one person, invite many from CSV (pasted or
-   uploaded) with a report on every row, the list with filters and search, revoke,
-   send again, and remind everyone who has not answered. */
+   uploaded; commas, semicolons or tabs) where only the refused rows are left in the box,
+   each with its problems, to be corrected and sent again; the list with filters and
+   search, revoke, send again, and remind everyone who has not answered. */
 (function () {
   'use strict';
 
   var C = window.Convene;
   var A = window.ConveneAdmin;
   var LIMIT = 50;
-
-  /** Splits CSV text into records of cells (RFC 4180: quotes, doubled quotes, newlines
-      inside quotes). Only used to show each row's address in the report. */
-  function parseCsv(text) {
-    var records = [];
-    var row = [];
-    var cell = '';
-    var quoted = false;
-    for (var i = 0; i < text.length; i++) {
-      var ch = text[i];
-      if (quoted) {
-        if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-        else if (ch === '"') quoted = false;
-        else cell += ch;
-      } else if (ch === '"') {
-        quoted = true;
-      } else if (ch === ',') {
-        row.push(cell); cell = '';
-      } else if (ch === '\n' || ch === '\r') {
-        if (ch === '\r' && text[i + 1] === '\n') i++;
-        row.push(cell); cell = '';
-        records.push(row); row = [];
-      } else {
-        cell += ch;
-      }
-    }
-    if (cell !== '' || row.length) { row.push(cell); records.push(row); }
-    return records.filter(function (r) { return r.some(function (c) { return c.trim() !== ''; }); });
-  }
 
   function describeErrors(errors) {
     return Object.keys(errors || {}).map(function (field) {
@@ -119,6 +91,7 @@
         warning: true
       }).then(function (ok) {
         if (!ok) return null;
+        clearReport();
         return A.api('POST', A.eventPath('/invitations/' + encodeURIComponent(inv.id) + '/revoke'), {}).then(function (res) {
           return loadList().then(function () {
             A.notify(res.status === 200 ? 'The invitation of ' + inv.full_name + ' has been revoked.' : A.failure(res, 'invitation'));
@@ -134,6 +107,7 @@
         yes: 'Send it again'
       }).then(function (ok) {
         if (!ok) return null;
+        clearReport();
         return A.api('POST', A.eventPath('/invitations/' + encodeURIComponent(inv.id) + '/resend'), {}).then(function (res) {
           return loadList().then(function () {
             A.notify(res.status === 200 ? 'The invitation has been sent again to ' + inv.email + '.' : A.failure(res, 'invitation'));
@@ -146,6 +120,7 @@
 
     var remindButton = C.byId('remind');
     remindButton.addEventListener('click', C.guard(remindButton, function () {
+      clearReport();
       return A.api('GET', A.eventPath('/invitations?status=sent&limit=1')).then(function (res) {
         if (res.status !== 200 || !res.data) {
           A.notify(A.failure(res));
@@ -197,6 +172,8 @@
       if (v('community.country')) body.community.country = v('community.country');
       if (v('organization')) body.organization = v('organization');
       if (v('message')) body.message = v('message');
+      clearReport();
+      A.clearNotice();
       return A.submit(oneForm, oneSummary, function () {
         return A.api('POST', A.eventPath('/invitations'), body);
       }, 'invitation').then(function (res) {
@@ -217,12 +194,14 @@
     var setMany = C.disclosure(manyOpen, C.byId('invite-many'), function () { C.byId('invite-csv-file').focus(); });
     C.byId('invite-many-cancel').addEventListener('click', function () {
       C.clearErrors(manyForm, manySummary);
+      clearReport();
       setMany(false);
       manyOpen.focus();
     });
     C.byId('invite-csv-file').addEventListener('change', function (event) {
       var file = event.target.files && event.target.files[0];
       if (!file) return;
+      clearReport();
       var reader = new FileReader();
       reader.onload = function () { C.byId('invite-csv').value = String(reader.result || ''); };
       reader.onerror = function () {
@@ -231,37 +210,39 @@
       reader.readAsText(file);
     });
 
-    function report(data, text) {
-      var records = parseCsv(text);
-      var head = (records[0] || []).map(function (h) { return h.trim().replace(/^\ufeff/, '').toLowerCase(); });
-      var emailAt = head.indexOf('email');
-      var nameAt = head.indexOf('full_name');
-      var rows = Array.isArray(data.rows) ? data.rows : [];
+    var manyBox = C.byId('invite-csv');
+    var manyFile = C.byId('invite-csv-file');
+
+    /** Hides the last upload's report: after any other action its counts are stale. */
+    function clearReport() {
+      C.byId('bulk-report').hidden = true;
+    }
+
+    /** What the upload left to do: the refused rows, now alone in the box (the server
+        gives them back as sent, under the header), each listed with its problems. */
+    function report(data) {
+      var refused = (Array.isArray(data.rows) ? data.rows : []).filter(function (r) { return r.status !== 'created'; });
+      manyBox.value = data.refused_csv || '';
+      manyFile.value = '';
       C.byId('bulk-report-summary').textContent = A.plural(data.created || 0, 'invitation') + ' sent; ' +
-        A.plural(data.refused || 0, 'row') + ' refused' + ((data.refused || 0) > 0 ? ': correct them and send only those rows again.' : '.');
+        A.plural(refused.length, 'row') + ' refused. ' +
+        (refused.length === 1 ? 'It is' : 'They are') + ' left alone in the box above: correct ' +
+        (refused.length === 1 ? 'it' : 'them') + ' and send again.';
       A.table(C.byId('bulk-table'), [
-        { label: 'Row', numeric: true, cell: function (r) { return String(r.row); } },
-        {
-          label: 'Person',
-          className: 'table__wrap',
-          cell: function (r) {
-            var rec = records[r.row] || [];
-            return A.cellText(nameAt >= 0 ? (rec[nameAt] || '').trim() : '', emailAt >= 0 ? (rec[emailAt] || '').trim() : '');
-          }
-        },
-        { label: 'Result', cell: function (r) { return r.status === 'created' ? A.tag('sent', 'Invited') : A.tag('failed', 'Refused'); } },
+        { label: 'Row in the box', numeric: true, cell: function (r) { return String(refused.indexOf(r) + 1); } },
+        { label: 'Person', className: 'table__wrap', cell: function (r) { return A.cellText(r.full_name || '', r.email || ''); } },
         { label: 'Problems', className: 'table__text', cell: function (r) { return r.errors ? describeErrors(r.errors) : ''; } }
-      ], rows, { rowClass: function (r) { return r.status === 'created' ? null : 'table__row--highlight'; } });
-      var box = C.byId('bulk-report');
-      box.hidden = false;
+      ], refused, { rowClass: function () { return 'table__row--highlight'; } });
+      C.byId('bulk-report').hidden = false;
       var title = C.byId('bulk-report-title');
       title.scrollIntoView({ block: 'start' });
       title.focus({ preventScroll: true });
     }
 
     manyForm.addEventListener('submit', C.guard(C.byId('invite-many-send'), function () {
-      var text = C.byId('invite-csv').value;
-      C.byId('bulk-report').hidden = true;
+      var text = manyBox.value;
+      clearReport();
+      A.clearNotice();
       if (!text.trim()) {
         C.showErrors(manyForm, manySummary, { csv: ['choose a CSV file or paste the rows, starting with the header row'] });
         return Promise.resolve();
@@ -270,8 +251,18 @@
         return A.apiText('POST', A.eventPath('/invitations/bulk'), text, 'text/csv');
       }, 'event').then(function (res) {
         if (!res || !res.data) return null;
-        report(res.data, text);
-        return loadList();
+        var data = res.data;
+        if (data.refused > 0) {
+          report(data);
+          return loadList();
+        }
+        // Everything went: nothing left to correct.
+        manyBox.value = '';
+        manyFile.value = '';
+        setMany(false);
+        return loadList().then(function () {
+          A.notify(A.plural(data.created || 0, 'invitation') + ' sent.');
+        });
       });
     }));
 
