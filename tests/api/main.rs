@@ -28,6 +28,7 @@ mod metrics;
 mod migrations;
 mod nominations;
 mod openapi;
+mod organizer_notices;
 mod organizers;
 mod outbox;
 mod pages;

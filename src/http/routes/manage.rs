@@ -140,7 +140,7 @@ pub async fn cancel(
     let (view, cancelled_id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = links::registration_by_manage_token(conn, &token)?;
-            let after = cancel::cancel(conn, &base, &before, &Actor::registrant())?;
+            let after = cancel::cancel(conn, &base, &before)?;
             Ok((view(conn, &after)?, after.id))
         })
     })
