@@ -4,6 +4,7 @@ mod acting_for;
 mod agenda;
 mod announcements;
 mod api_tokens;
+mod audit_log;
 mod auth;
 mod authz;
 mod bounce_mailbox;
