@@ -1,6 +1,7 @@
 /* convene — the manage page (/manage/{token}): shows a registration with its event,
-   nomination and scholarship; edits one's own details (PATCH), asks for a travel
-   scholarship, withdraws it, answers an award, and cancels. */
+   nominations and scholarship; edits one's own details (PATCH), nominates a young leader
+   and withdraws a pending nomination, asks for a travel scholarship, withdraws it,
+   answers an award, and cancels. */
 (function () {
   'use strict';
 
@@ -17,6 +18,9 @@
   var setEditing = function () {};
   var setCancelling = function () {};
   var setAsking = function () {};
+  var setNominating = function () {};
+  var nominationForm = C.byId('nomination-form');
+  var nominationSummary = C.byId('nomination-error-summary');
 
   // What PATCH /manage/{token} changes; the email address and community are not among them.
   var DETAIL_FIELDS = ['full_name', 'title', 'organization', 'phone',
@@ -145,7 +149,11 @@
     if (Array.isArray(data.nominations)) list = data.nominations;
     else if (data.nomination) list = [data.nomination];
     var holder = C.byId('nomination-list');
+    var active = reg.status !== 'cancelled';
     holder.textContent = '';
+    C.clearErrors(holder, C.byId('nomination-withdraw-summary'));
+    C.byId('nomination-open').hidden = !(active && data.may_nominate);
+    if (!(active && data.may_nominate)) setNominating(false);
     list.forEach(function (n) {
       var s = NOMINATION_STATUS[n.status] || [C.capitalise(n.status || 'Unknown'), 'grey'];
       var dl = document.createElement('dl');
@@ -158,9 +166,52 @@
         ['Status', C.tag(s[0], s[1])]
       ].concat(n.decision_note ? [['Note from the organizers', n.decision_note]] : []));
       holder.appendChild(dl);
+      if (n.status === 'pending' && active) holder.appendChild(withdrawButton(n));
     });
     C.byId('nomination-none').hidden = list.length > 0;
     section.hidden = false;
+  }
+
+  /** Withdraws one pending nomination; a refusal is shown above the list. */
+  function withdrawButton(n) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button button--secondary js-withdraw-nomination';
+    b.textContent = 'Withdraw the nomination of ' + n.full_name;
+    b.addEventListener('click', C.guard(b, function () {
+      var url = base + '/nominations/' + encodeURIComponent(n.id) + '/withdraw';
+      // The last message is about an earlier action: gone before this one answers.
+      C.byId('notification').hidden = true;
+      return C.api('POST', url, {}).then(function (res) {
+        if (res.status >= 200 && res.status < 300) {
+          return load('Your nomination of ' + n.full_name + ' has been withdrawn.');
+        }
+        var holder = C.byId('nomination-list');
+        C.showErrors(holder, C.byId('nomination-withdraw-summary'), {}, C.failureMessage(res, 'nomination'));
+        return null;
+      });
+    }));
+    return b;
+  }
+
+  function nominate() {
+    var v = function (name) { return C.value(nominationForm, name); };
+    var body = { full_name: v('full_name'), email: v('email'), title: v('title'), organization: v('organization'), reason: v('reason') };
+    C.byId('notification').hidden = true;
+    return C.api('POST', base + '/nomination', body).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        C.clearErrors(nominationForm, nominationSummary);
+        nominationForm.reset();
+        setNominating(false);
+        return load('We have your nomination of ' + body.full_name + ' and have emailed you a receipt.');
+      }
+      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
+        C.showErrors(nominationForm, nominationSummary, res.data.errors);
+      } else {
+        C.showErrors(nominationForm, nominationSummary, {}, C.failureMessage(res, 'registration'));
+      }
+      return null;
+    });
   }
 
   var SCHOLARSHIP_STATUS = {
@@ -383,6 +434,18 @@
       cancelOpen.focus();
     });
     C.byId('cancel-yes').addEventListener('click', C.guard(C.byId('cancel-yes'), cancel));
+
+    var nominateOpen = C.byId('nomination-open');
+    setNominating = C.disclosure(nominateOpen, nominationForm, function () {
+      C.byId('notification').hidden = true;
+      C.byId('nominee-full-name').focus();
+    });
+    C.byId('nomination-cancel').addEventListener('click', function () {
+      C.clearErrors(nominationForm, nominationSummary);
+      setNominating(false);
+      nominateOpen.focus();
+    });
+    nominationForm.addEventListener('submit', C.guard(C.byId('nomination-send'), nominate));
 
     var askOpen = C.byId('scholarship-open');
     setAsking = C.disclosure(askOpen, scholarshipForm, function () {
