@@ -95,6 +95,14 @@ async fn organizers_who_asked_are_emailed_when_a_registrant_cancels_and_not_once
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     app.assert_no_email_to(&email_of(&reviewer)).await;
+
+    // Each choice is audited as the organizer's own change.
+    let log = app.audit_log(&admin, "action=organizer.updated").await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["actor_id"], reviewer.organizer["id"]);
+    assert_eq!(log[0]["entity_id"], reviewer.organizer["id"]);
+    assert_eq!(log[0]["before"]["review_notices"], "each");
+    assert_eq!(log[0]["after"]["review_notices"], "none");
 }
 
 #[actix_web::test]
