@@ -31,66 +31,42 @@ pub type AuditCondition =
 pub fn entries_about(needle: &str) -> AuditCondition {
     let exact = needle.trim().to_lowercase();
     let pattern = contains_pattern(needle);
+    // Rows of `$table` naming the person: their address, or a name that holds the needle.
+    macro_rules! names {
+        ($table:ident) => {
+            lower($table::email)
+                .eq(exact.clone())
+                .or(lower($table::full_name).like(pattern.clone()).escape('\\'))
+        };
+    }
     // Either the invitation or the registration names them: a registrant may have
     // corrected the invitation's details. (diesel allows no table inside a subquery of
     // itself, hence each condition written out against the other table.)
-    let (e, p) = (exact.clone(), pattern.clone());
-    let named_invitations = move || {
-        invitations::table
-            .filter(
-                lower(invitations::email)
-                    .eq(e.clone())
-                    .or(lower(invitations::full_name).like(p.clone()).escape('\\')),
-            )
-            .select(invitations::id)
-    };
-    let (e, p) = (exact.clone(), pattern.clone());
-    let regs = move || {
+    let regs = || {
         registrations::table
             .filter(
-                lower(registrations::email)
-                    .eq(e.clone())
-                    .or(lower(registrations::full_name).like(p.clone()).escape('\\'))
-                    .or(registrations::invitation_id.eq_any(named_invitations())),
+                names!(registrations).or(registrations::invitation_id.eq_any(
+                    invitations::table
+                        .filter(names!(invitations))
+                        .select(invitations::id),
+                )),
             )
             .select(registrations::id)
     };
     let invs = invitations::table
         .filter(
-            lower(invitations::email)
-                .eq(exact.clone())
-                .or(lower(invitations::full_name)
-                    .like(pattern.clone())
-                    .escape('\\'))
-                .or(invitations::id.eq_any(
-                    registrations::table
-                        .filter(
-                            lower(registrations::email).eq(exact.clone()).or(lower(
-                                registrations::full_name,
-                            )
-                            .like(pattern.clone())
-                            .escape('\\')),
-                        )
-                        .select(registrations::invitation_id),
-                )),
+            names!(invitations).or(invitations::id.eq_any(
+                registrations::table
+                    .filter(names!(registrations))
+                    .select(registrations::invitation_id),
+            )),
         )
         .select(invitations::id);
     let requests = invitation_requests::table
-        .filter(
-            lower(invitation_requests::email)
-                .eq(exact.clone())
-                .or(lower(invitation_requests::full_name)
-                    .like(pattern.clone())
-                    .escape('\\')),
-        )
+        .filter(names!(invitation_requests))
         .select(invitation_requests::id);
     let noms = nominations::table
-        .filter(
-            lower(nominations::email)
-                .eq(exact)
-                .or(lower(nominations::full_name).like(pattern).escape('\\'))
-                .or(nominations::registration_id.eq_any(regs())),
-        )
+        .filter(names!(nominations).or(nominations::registration_id.eq_any(regs())))
         .select(nominations::id);
     let scholarships = scholarship_requests::table
         .filter(scholarship_requests::registration_id.eq_any(regs()))
@@ -137,12 +113,28 @@ fn regs_query() -> Select<registrations::table, AsSelect<Reg, MultiBackend>> {
     registrations::table.select(Reg::as_select())
 }
 
-/// Whom each of `entries` is about, keyed by (entity type, entity id), and their events
-/// by id: a few queries for the whole page.
-pub fn people_of(
-    conn: &mut DbConnection,
-    entries: &[AuditEntry],
-) -> Result<(HashMap<(String, String), Person>, HashMap<String, EventRef>), AppError> {
+/// Whom the entries of a page are about, and their events.
+#[derive(Default, Debug)]
+pub struct Subjects {
+    /// By (entity type, entity id).
+    people: HashMap<(String, String), Person>,
+    /// By event id.
+    events: HashMap<String, EventRef>,
+}
+
+impl Subjects {
+    pub fn person(&self, e: &AuditEntry) -> Option<&Person> {
+        self.people
+            .get(&(e.entity_type.clone(), e.entity_id.clone()))
+    }
+
+    pub fn event(&self, e: &AuditEntry) -> Option<&EventRef> {
+        e.event_id.as_ref().and_then(|id| self.events.get(id))
+    }
+}
+
+/// Whom each of `entries` is about, and their events: a few queries for the whole page.
+pub fn people_of(conn: &mut DbConnection, entries: &[AuditEntry]) -> Result<Subjects, AppError> {
     let ids = |kind: &str| -> Vec<String> {
         entries
             .iter()
@@ -235,5 +227,8 @@ pub fn people_of(
         };
         out.insert(("invitation_request".to_owned(), id), p);
     }
-    Ok((out, events))
+    Ok(Subjects {
+        people: out,
+        events,
+    })
 }

@@ -148,7 +148,7 @@ pub async fn list(
     let limit = q.limit.unwrap_or(50);
     check(&q, limit)?;
     let person = q.person.as_deref().map(str::trim).map(str::to_owned);
-    let (entries, people, events) = crate::db::run(&state.pool, move |conn| {
+    let (entries, subjects) = crate::db::run(&state.pool, move |conn| {
         let event_id = match q.event {
             Some(slug) => Some(event::find_by_slug(conn, &slug)?.id),
             None => None,
@@ -164,8 +164,8 @@ pub async fn list(
             limit,
         };
         let entries = audit::list(conn, &filter)?;
-        let (people, events) = audit_people::people_of(conn, &entries)?;
-        Ok((entries, people, events))
+        let subjects = audit_people::people_of(conn, &entries)?;
+        Ok((entries, subjects))
     })
     .await?;
     let next_before = if entries.len() as i64 == limit {
@@ -176,8 +176,7 @@ pub async fn list(
     let items: Vec<AuditEntryView> = entries
         .into_iter()
         .map(|e| {
-            let person = people.get(&(e.entity_type.clone(), e.entity_id.clone()));
-            let event = e.event_id.as_ref().and_then(|id| events.get(id));
+            let (person, event) = (subjects.person(&e), subjects.event(&e));
             AuditEntryView::of(e, person, event)
         })
         .collect();
