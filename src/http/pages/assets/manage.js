@@ -205,12 +205,7 @@
         setNominating(false);
         return load('We have your nomination of ' + body.full_name + ' and have emailed you a receipt.');
       }
-      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
-        C.showErrors(nominationForm, nominationSummary, res.data.errors);
-      } else {
-        C.showErrors(nominationForm, nominationSummary, {}, C.failureMessage(res, 'registration'));
-      }
-      return null;
+      return refused(nominationForm, nominationSummary, res, 'registration');
     });
   }
 
@@ -305,12 +300,7 @@
         setEditing(false);
         return settle(res, 'Your details have been saved.');
       }
-      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
-        C.showErrors(form, summary, res.data.errors);
-      } else {
-        C.showErrors(form, summary, {}, C.failureMessage(res, 'registration'));
-      }
-      return null;
+      return refused(form, summary, res, 'registration');
     });
   }
 
@@ -362,12 +352,7 @@
         setAsking(false);
         return load('We have your request for a travel scholarship and have emailed you a receipt.');
       }
-      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
-        C.showErrors(scholarshipForm, scholarshipSummary, res.data.errors);
-      } else {
-        C.showErrors(scholarshipForm, scholarshipSummary, {}, C.failureMessage(res, 'registration'));
-      }
-      return null;
+      return refused(scholarshipForm, scholarshipSummary, res, 'registration');
     });
   }
 
@@ -399,6 +384,33 @@
     });
   }
 
+  /** A panel behind a button: opening it hides the last message (it spoke of an earlier
+      action) and moves focus in; its cancel button closes it, clears its errors and gives
+      focus back. Returns the panel's setter. */
+  function openable(openId, panel, panelSummary, focusId, cancelId) {
+    var open = C.byId(openId);
+    var set = C.disclosure(open, panel, function () {
+      C.byId('notification').hidden = true;
+      C.byId(focusId).focus();
+    });
+    C.byId(cancelId).addEventListener('click', function () {
+      C.clearErrors(panel, panelSummary);
+      set(false);
+      open.focus();
+    });
+    return set;
+  }
+
+  /** Shows why the API refused a form: its fields, or a sentence naming `what`. */
+  function refused(theForm, theSummary, res, what) {
+    if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
+      C.showErrors(theForm, theSummary, res.data.errors);
+    } else {
+      C.showErrors(theForm, theSummary, {}, C.failureMessage(res, what));
+    }
+    return null;
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var edit = C.byId('details-edit');
     var view = C.byId('details-view');
@@ -422,41 +434,11 @@
     });
     form.addEventListener('submit', C.guard(C.byId('details-save'), save));
 
-    var cancelOpen = C.byId('cancel-open');
-    var panel = C.byId('cancel-confirm');
-    setCancelling = C.disclosure(cancelOpen, panel, function () {
-      C.byId('notification').hidden = true;
-      C.byId('cancel-confirm-title').focus();
-    });
-    C.byId('cancel-no').addEventListener('click', function () {
-      C.clearErrors(panel, cancelSummary);
-      setCancelling(false);
-      cancelOpen.focus();
-    });
+    setCancelling = openable('cancel-open', C.byId('cancel-confirm'), cancelSummary, 'cancel-confirm-title', 'cancel-no');
     C.byId('cancel-yes').addEventListener('click', C.guard(C.byId('cancel-yes'), cancel));
-
-    var nominateOpen = C.byId('nomination-open');
-    setNominating = C.disclosure(nominateOpen, nominationForm, function () {
-      C.byId('notification').hidden = true;
-      C.byId('nominee-full-name').focus();
-    });
-    C.byId('nomination-cancel').addEventListener('click', function () {
-      C.clearErrors(nominationForm, nominationSummary);
-      setNominating(false);
-      nominateOpen.focus();
-    });
+    setNominating = openable('nomination-open', nominationForm, nominationSummary, 'nominee-full-name', 'nomination-cancel');
     nominationForm.addEventListener('submit', C.guard(C.byId('nomination-send'), nominate));
-
-    var askOpen = C.byId('scholarship-open');
-    setAsking = C.disclosure(askOpen, scholarshipForm, function () {
-      C.byId('notification').hidden = true;
-      C.byId('scholarship-travelers').focus();
-    });
-    C.byId('scholarship-cancel').addEventListener('click', function () {
-      C.clearErrors(scholarshipForm, scholarshipSummary);
-      setAsking(false);
-      askOpen.focus();
-    });
+    setAsking = openable('scholarship-open', scholarshipForm, scholarshipSummary, 'scholarship-travelers', 'scholarship-cancel');
     scholarshipForm.addEventListener('submit', C.guard(C.byId('scholarship-send'), askScholarship));
     [
       ['scholarship-withdraw', 'withdraw', 'scholarship-withdraw-panel', 'withdraw-error-summary',
