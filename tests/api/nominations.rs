@@ -166,12 +166,12 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
 ) {
     let app = spawn_app().await;
     let (admin, manage) = dana_registers(&app).await;
-    assert_eq!(may_nominate(&app, &manage).await, true);
+    assert!(may_nominate(&app, &manage).await);
 
     let res = nominate(&app, &manage, &sam()).await;
     assert_eq!(res.status, 201, "{}", res.text());
     // The manage page offers no second nomination while the first counts.
-    assert_eq!(may_nominate(&app, &manage).await, false);
+    assert!(!may_nominate(&app, &manage).await);
     let first = res.json();
     assert_eq!(first["status"], "pending");
     assert_eq!(first["full_name"], "Sam Ortiz");
@@ -203,7 +203,7 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
     let res = withdraw(&app, &manage, &first_id).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "withdrawn");
-    assert_eq!(may_nominate(&app, &manage).await, true);
+    assert!(may_nominate(&app, &manage).await);
     assert!(withdraw(&app, &manage, &first_id)
         .await
         .problem_detail(409)
@@ -327,7 +327,7 @@ async fn a_young_leader_or_a_cancelled_registration_may_not_nominate() {
     let registered = register(&app, &token, &registration_body("lee@example.org")).await;
     assert_eq!(registered.status, 201, "{}", registered.text());
     let lee = token_of(registered.json()["manage_url"].as_str().unwrap());
-    assert_eq!(may_nominate(&app, &lee).await, false);
+    assert!(!may_nominate(&app, &lee).await);
     let refused = nominate(&app, &lee, &sam()).await;
     assert!(refused
         .problem_detail(403)
@@ -337,7 +337,7 @@ async fn a_young_leader_or_a_cancelled_registration_may_not_nominate() {
         .post(&format!("/api/v1/manage/{dana}/cancel"), &json!({}))
         .await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text());
-    assert_eq!(may_nominate(&app, &dana).await, false);
+    assert!(!may_nominate(&app, &dana).await);
     let refused = nominate(&app, &dana, &sam()).await;
     assert!(refused.problem_detail(409).contains("cancelled"));
     assert_eq!(list(&app, &admin, "").await["total"], 0);

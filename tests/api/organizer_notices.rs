@@ -5,22 +5,31 @@
 use actix_web::http::Method;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, token_of, Session, TestApp};
+use crate::helpers::{spawn_app, token_of, Session, TestApp, TestResponse};
 use crate::invitations::{invitation_token, invite, SLUG};
 use crate::registration::invite_and_register;
 
+async fn choose_notices(app: &TestApp, s: &Session, value: &str) -> TestResponse {
+    let body = json!({ "review_notices": value });
+    app.request(Method::PATCH, "/api/v1/auth/me", Some(&body), Some(s))
+        .await
+}
+
 /// Sets the organizer's review notices and checks the answer.
 async fn set_notices(app: &TestApp, s: &Session, value: &str) {
-    let res = app
-        .request(
-            Method::PATCH,
-            "/api/v1/auth/me",
-            Some(&json!({ "review_notices": value })),
-            Some(s),
-        )
-        .await;
+    let res = choose_notices(app, s, value).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["review_notices"], value);
+}
+
+/// An event, its admin, and a reviewer who asked for notices.
+async fn a_reviewer_who_asked_for_notices() -> (TestApp, Session, Session) {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    let reviewer = app.reviewer().await;
+    set_notices(&app, &reviewer, "each").await;
+    (app, admin, reviewer)
 }
 
 fn email_of(s: &Session) -> String {
@@ -29,11 +38,7 @@ fn email_of(s: &Session) -> String {
 
 #[actix_web::test]
 async fn organizers_who_asked_are_emailed_when_an_invitee_declines() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    app.create_event(&admin, SLUG).await;
-    let reviewer = app.reviewer().await;
-    set_notices(&app, &reviewer, "each").await;
+    let (app, admin, reviewer) = a_reviewer_who_asked_for_notices().await;
 
     invite(&app, &admin, SLUG, "dana@example.org").await;
     let token = invitation_token(&app, "dana@example.org").await;
@@ -59,11 +64,7 @@ async fn organizers_who_asked_are_emailed_when_an_invitee_declines() {
 
 #[actix_web::test]
 async fn organizers_who_asked_are_emailed_when_a_registrant_cancels_and_not_once_they_stop() {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    app.create_event(&admin, SLUG).await;
-    let reviewer = app.reviewer().await;
-    set_notices(&app, &reviewer, "each").await;
+    let (app, admin, reviewer) = a_reviewer_who_asked_for_notices().await;
 
     let reg = invite_and_register(&app, &admin, "dana@example.org").await;
     let id = reg["registration"]["id"].as_str().unwrap().to_owned();
@@ -109,13 +110,6 @@ async fn organizers_who_asked_are_emailed_when_a_registrant_cancels_and_not_once
 async fn an_unknown_review_notice_setting_is_refused_naming_the_field() {
     let app = spawn_app().await;
     let reviewer = app.reviewer().await;
-    let res = app
-        .request(
-            Method::PATCH,
-            "/api/v1/auth/me",
-            Some(&json!({ "review_notices": "weekly" })),
-            Some(&reviewer),
-        )
-        .await;
+    let res = choose_notices(&app, &reviewer, "weekly").await;
     assert_eq!(res.invalid_fields(), ["review_notices"]);
 }
