@@ -206,10 +206,15 @@
       return A.api('GET', '/audit-log?' + q.toString());
     }).then(function (res) {
       if (res.status === 422 && res.data && res.data.errors) {
-        // A filter from the address that the API refuses: named, with the form to fix it.
+        // A filter from the address that the API refuses: named, with the form to fix it,
+        // and no "nothing matches", which would not be true.
+        var named = { before: 'Older entries', limit: 'Entries per page' };
+        var errors = {};
+        Object.keys(res.data.errors).forEach(function (k) { errors[named[k] || k] = res.data.errors[k]; });
         A.showPage();
-        C.showErrors(form, summary, res.data.errors);
         show(res, []);
+        C.byId('audit-empty').hidden = true;
+        C.showErrors(form, summary, errors);
         return null;
       }
       if (res.status !== 200 || !res.data) return A.fail(res);
