@@ -52,6 +52,25 @@ impl Role {
     }
 }
 
+/// Whether an organizer is emailed about each new item waiting for review, each invitee
+/// who declines and each registrant who cancels (`each`), or about none (`none`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewNotices {
+    None,
+    Each,
+}
+
+impl ReviewNotices {
+    /// As stored in `organizers.review_notices`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewNotices::None => "none",
+            ReviewNotices::Each => "each",
+        }
+    }
+}
+
 /// A password an organizer chose: 12 to 256 characters (long passphrases welcome,
 /// no composition rules, per NIST SP 800-63B).
 pub struct Password(String);

@@ -1,7 +1,9 @@
-//! Notices to organizers that something new waits for review (a request for an
-//! invitation, a nomination, a scholarship request), for those who asked for them.
+//! Notices to organizers who asked for them (`review_notices: each`): that something new
+//! waits for review (a request for an invitation, a nomination, a scholarship request),
+//! and that a person stepped back (an invitee declined, a registrant cancelled), which
+//! frees a place they may want to offer to someone else.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use url::Url;
 
 use super::{messages, outbox, Outgoing};
@@ -19,22 +21,61 @@ pub fn notify(
     kind: &str,
     from: &str,
 ) -> Result<(), AppError> {
-    let subscribers = organizer::notice_subscribers(conn)?;
-    if subscribers.is_empty() {
-        return Ok(());
-    }
-    for o in subscribers {
+    let path = format!("/admin/events/{}", event.slug);
+    queue_for_subscribers(
+        conn,
+        base,
+        event,
+        "review_notice",
+        &path,
+        json!({ "item": { "kind": kind, "from": from } }),
+    )
+}
+
+/// Queues news of a person to every organizer who wants notices, in the caller's
+/// transaction: `headline` is one line ("Maria Lopez declined the invitation"), `reason`
+/// what the person gave, `path` the dashboard page about it.
+pub fn tell(
+    conn: &mut DbConnection,
+    base: &Url,
+    event: &Event,
+    headline: &str,
+    reason: Option<&str>,
+    path: &str,
+) -> Result<(), AppError> {
+    queue_for_subscribers(
+        conn,
+        base,
+        event,
+        "organizer_update",
+        path,
+        json!({ "update": { "headline": headline, "reason": reason } }),
+    )
+}
+
+fn queue_for_subscribers(
+    conn: &mut DbConnection,
+    base: &Url,
+    event: &Event,
+    template: &'static str,
+    path: &str,
+    extra: Value,
+) -> Result<(), AppError> {
+    for o in organizer::notice_subscribers(conn)? {
+        let mut context = json!({
+            "event": messages::event_context(event),
+            "organizer": { "name": o.name },
+            "dashboard_link": messages::web_link(base, path),
+        });
+        if let (Some(c), Value::Object(more)) = (context.as_object_mut(), &extra) {
+            c.extend(more.clone());
+        }
         outbox::queue(
             conn,
             Outgoing {
-                template: "review_notice",
+                template,
                 to: o.email.clone(),
-                context: json!({
-                    "event": messages::event_context(event),
-                    "organizer": { "name": o.name },
-                    "item": { "kind": kind, "from": from },
-                    "dashboard_link": messages::web_link(base, &format!("/admin/events/{}", event.slug)),
-                }),
+                context,
                 attachments: vec![],
                 event_id: Some(event.id.clone()),
                 entity: Some(("organizer", o.id.clone())),

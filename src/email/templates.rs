@@ -55,6 +55,7 @@ email_templates![
     "invitation_request_received",
     "invitation_request_declined",
     "review_notice",
+    "organizer_update",
     "scholarship_request_received",
     "scholarship_approved",
     "scholarship_declined",

@@ -1,6 +1,7 @@
 //! Cancel a registration: its pending nomination and scholarship request are withdrawn,
 //! its travel-scholarship award goes back to the budget, the registrant is emailed, and
-//! a confirmed seat goes to the first on the waiting list, all in one transaction.
+//! a confirmed seat goes to the first on the waiting list, all in one transaction. When
+//! the registrant cancels themselves, organizers who asked for notices are told.
 
 use url::Url;
 
@@ -12,19 +13,29 @@ use crate::db::models::{nomination, scholarship};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
-use crate::email::{messages, outbox};
+use crate::email::{messages, outbox, reviewers};
 use crate::error::AppError;
 use crate::webhooks;
 
-/// Cancels `before` (as read in this transaction) on behalf of `actor`; a conflict when it
-/// is cancelled already.
+/// The registrant cancels `before` (as read in this transaction) from their private link;
+/// a conflict when it is cancelled already. Organizers who asked for notices are told,
+/// since nobody of theirs did it (an organizer's cancellation tells nobody else).
 pub fn cancel(
     conn: &mut DbConnection,
     base_url: &Url,
     before: &Registration,
-    actor: &Actor,
 ) -> Result<Registration, AppError> {
-    cancel_with_note(conn, base_url, before, actor, None)
+    let after = cancel_with_note(conn, base_url, before, &Actor::registrant(), None)?;
+    let event = event::find(conn, &after.event_id)?;
+    reviewers::tell(
+        conn,
+        base_url,
+        &event,
+        &format!("{} cancelled their registration", after.full_name),
+        None,
+        &format!("/admin/events/{}/registrations/{}", event.slug, after.id),
+    )?;
+    Ok(after)
 }
 
 /// [`cancel`], by an organizer for the person, with their note (why, kept in the audit

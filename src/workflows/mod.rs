@@ -17,6 +17,7 @@ pub mod award_deadlines;
 pub mod bulk_invite;
 pub mod cancel;
 pub mod check_in;
+pub mod choose_notices;
 pub mod confirm;
 pub mod decide_nomination;
 pub mod decide_request;

@@ -56,6 +56,12 @@ async fn nominate(app: &TestApp, manage: &str, body: &Value) -> TestResponse {
         .await
 }
 
+/// What the manage page is told: whether it may offer to nominate now.
+async fn may_nominate(app: &TestApp, manage: &str) -> bool {
+    let page = app.get(&format!("/api/v1/manage/{manage}")).await.json();
+    page["may_nominate"].as_bool().expect("may_nominate")
+}
+
 async fn withdraw(app: &TestApp, manage: &str, id: &str) -> TestResponse {
     app.post(
         &format!("/api/v1/manage/{manage}/nominations/{id}/withdraw"),
@@ -160,9 +166,12 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
 ) {
     let app = spawn_app().await;
     let (admin, manage) = dana_registers(&app).await;
+    assert!(may_nominate(&app, &manage).await);
 
     let res = nominate(&app, &manage, &sam()).await;
     assert_eq!(res.status, 201, "{}", res.text());
+    // The manage page offers no second nomination while the first counts.
+    assert!(!may_nominate(&app, &manage).await);
     let first = res.json();
     assert_eq!(first["status"], "pending");
     assert_eq!(first["full_name"], "Sam Ortiz");
@@ -194,6 +203,7 @@ async fn an_executive_nominates_from_the_manage_link_within_the_limit_and_may_wi
     let res = withdraw(&app, &manage, &first_id).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "withdrawn");
+    assert!(may_nominate(&app, &manage).await);
     assert!(withdraw(&app, &manage, &first_id)
         .await
         .problem_detail(409)
@@ -317,6 +327,7 @@ async fn a_young_leader_or_a_cancelled_registration_may_not_nominate() {
     let registered = register(&app, &token, &registration_body("lee@example.org")).await;
     assert_eq!(registered.status, 201, "{}", registered.text());
     let lee = token_of(registered.json()["manage_url"].as_str().unwrap());
+    assert!(!may_nominate(&app, &lee).await);
     let refused = nominate(&app, &lee, &sam()).await;
     assert!(refused
         .problem_detail(403)
@@ -326,6 +337,7 @@ async fn a_young_leader_or_a_cancelled_registration_may_not_nominate() {
         .post(&format!("/api/v1/manage/{dana}/cancel"), &json!({}))
         .await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.text());
+    assert!(!may_nominate(&app, &dana).await);
     let refused = nominate(&app, &dana, &sam()).await;
     assert!(refused.problem_detail(409).contains("cancelled"));
     assert_eq!(list(&app, &admin, "").await["total"], 0);

@@ -241,9 +241,17 @@ async fn the_manage_page_shows_edits_and_cancels_a_registration() {
     ] {
         control(&html, name);
     }
+    let details = form_of(&html, "details-form");
     for name in ["email", "community.name", "community.state"] {
-        assert!(!html.contains(&format!("name=\"{name}\"")), "{name}");
+        assert!(!details.contains(&format!("name=\"{name}\"")), "{name}");
     }
+    // The nomination form, offered when the API says the registration may nominate, has
+    // the young leader's address among the fields of POST /manage/{token}/nomination.
+    let nomination = form_of(&html, "nomination-form");
+    for name in ["full_name", "email", "title", "organization", "reason"] {
+        assert!(nomination.contains(&format!("name=\"{name}\"")), "{name}");
+    }
+    assert!(html.contains("Nominate a young leader"));
     assert_autocomplete(&html, "full_name", "name");
     assert_autocomplete(&html, "phone", "tel");
     assert!(html.contains("Change your details"));
@@ -251,6 +259,15 @@ async fn the_manage_page_shows_edits_and_cancels_a_registration() {
     assert!(html.contains("Are you sure you want to cancel?"));
     assert!(html.contains("Yes, cancel my registration"));
     assert!(html.contains("There is a problem"));
+}
+
+/// The HTML of the form with this id, up to its end.
+fn form_of<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<form class=\"form\" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no form {id}"));
+    let end = html[start..].find("</form>").expect("the form ends") + start;
+    &html[start..end]
 }
 
 #[actix_web::test]
@@ -372,12 +389,13 @@ async fn scripts_write_no_html_and_load_nothing_from_elsewhere() {
 
 /// The organizer dashboard's pages: every one is a shell with no data in it, under the
 /// same protections as the public pages, naming its page script for admin.js.
-const DASHBOARD: [(&str, &str); 15] = [
+const DASHBOARD: [(&str, &str); 16] = [
     ("/admin", "events"),
     ("/admin/sign-in", "sign-in"),
     ("/admin/events/new", "event-form"),
     ("/admin/organizers", "organizers"),
     ("/admin/audit", "audit"),
+    ("/admin/settings", "settings"),
     ("/admin/events/future-city-2027", "overview"),
     ("/admin/events/future-city-2027/edit", "event-form"),
     ("/admin/events/future-city-2027/invitations", "invitations"),

@@ -226,6 +226,9 @@ pub struct AuditFilter {
     pub event_id: Option<String>,
     pub actor_id: Option<String>,
     pub action: Option<String>,
+    /// Entries about this person: an email address, or part of a name
+    /// ([`super::audit_people::entries_about`]).
+    pub person: Option<String>,
     pub before_id: Option<i64>,
     pub limit: i64,
 }
@@ -246,6 +249,9 @@ pub fn list(conn: &mut DbConnection, f: &AuditFilter) -> Result<Vec<AuditEntry>,
     }
     if let Some(v) = &f.action {
         q = q.filter(audit_log::action.eq(v.clone()));
+    }
+    if let Some(v) = &f.person {
+        q = q.filter(super::audit_people::entries_about(v));
     }
     if let Some(v) = f.before_id {
         q = q.filter(audit_log::id.lt(v));

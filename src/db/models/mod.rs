@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod announcement;
 pub mod api_token;
 pub mod audit;
+pub mod audit_people;
 pub mod check_in;
 pub mod community;
 pub mod email_wording;

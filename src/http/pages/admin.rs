@@ -112,6 +112,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/admin_password.html"),
     ),
     (
+        "admin_settings.html",
+        include_str!("templates/admin_settings.html"),
+    ),
+    (
         "admin_people.html",
         include_str!("templates/admin_people.html"),
     ),
@@ -132,6 +136,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(reset_password),
         )
         .route("/admin/password", web::get().to(password))
+        .route("/admin/settings", web::get().to(settings))
         .route("/admin/events/new", web::get().to(new_event))
         .route("/admin/organizers", web::get().to(organizers))
         .route("/admin/audit", web::get().to(audit))
@@ -227,6 +232,11 @@ async fn reset_password() -> Result<HttpResponse, AppError> {
 
 async fn password() -> Result<HttpResponse, AppError> {
     page("admin_password.html", "password", None, "", context! {})
+}
+
+/// The signed-in organizer's own settings (the emails they want).
+async fn settings() -> Result<HttpResponse, AppError> {
+    page("admin_settings.html", "settings", None, "", context! {})
 }
 
 async fn events() -> Result<HttpResponse, AppError> {
@@ -347,6 +357,7 @@ mod tests {
             ("admin_forgot_password.html", "forgot-password"),
             ("admin_reset_password.html", "reset-password"),
             ("admin_password.html", "password"),
+            ("admin_settings.html", "settings"),
             ("admin_events.html", "events"),
             ("admin_event_form.html", "event-form"),
             ("admin_overview.html", "overview"),

@@ -125,6 +125,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("assets/admin-password.js"),
     },
     Asset {
+        name: "admin-settings.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("assets/admin-settings.js"),
+    },
+    Asset {
         name: "admin-integrations.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("assets/admin-integrations.js"),

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::{self, AuditEntry, AuditFilter};
+use crate::db::models::audit_people::{self, EventRef, Person};
 use crate::db::models::event;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::http::extract::Admin;
 use crate::http::views::rfc3339;
 use crate::http::AppState;
@@ -17,13 +18,24 @@ pub struct AuditQuery {
     /// Only entries about this event (its slug).
     event: Option<String>,
     /// Only entries about this kind of thing (`event`, `invitation`, `registration`, ...).
+    #[param(example = "registration", pattern = "^[a-z_]{1,40}$")]
     entity_type: Option<String>,
     entity_id: Option<String>,
     /// Only what this organizer did.
     actor_id: Option<String>,
-    /// Only this action (`invitation.revoked`, ...).
+    /// Only this kind of act (`invitation.revoked`, `registration.cancelled`, ...).
+    #[param(
+        example = "registration.cancelled",
+        pattern = "^[a-z_]{1,40}\\.[a-z_]{1,40}$"
+    )]
     action: Option<String>,
+    /// Only entries about this person (their invitations, requests for an invitation,
+    /// registrations, and the nominations and scholarship requests these made): their
+    /// email address, or part of their name, in any case.
+    #[param(example = "dana@example.org", min_length = 1, max_length = 254)]
+    person: Option<String>,
     /// Paging: entries older than this id (`next_before` of the previous page).
+    #[param(minimum = 1)]
     before: Option<i64>,
     /// 1 to 500, default 50.
     limit: Option<i64>,
@@ -46,8 +58,36 @@ pub struct AuditEntryView {
     entity_type: String,
     entity_id: String,
     event_id: Option<String>,
+    /// The entry's event (its time zone is the one to read `occurred_at` in); `null` for
+    /// what belongs to no event (organizer accounts, API tokens).
+    event: Option<AuditEventView>,
+    /// Whom the entry is about, when it is a person's record (an invitation, a request for
+    /// an invitation, a registration, or a registrant's nomination or scholarship request).
+    person: Option<AuditPersonView>,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
+}
+
+/// The event an entry belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventView {
+    #[schema(example = "future-city-2027")]
+    slug: String,
+    #[schema(example = "The Future City")]
+    name: String,
+    #[schema(example = "America/New_York")]
+    timezone: String,
+}
+
+/// The person an entry is about.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPersonView {
+    #[schema(example = "Dana Whitfield")]
+    full_name: String,
+    #[schema(example = "dana@example.org")]
+    email: String,
+    /// Their registration for the entry's event, when they have one.
+    registration_id: Option<String>,
 }
 
 /// A page of the audit log, newest first.
@@ -58,10 +98,20 @@ pub struct AuditPage {
     next_before: Option<i64>,
 }
 
-impl From<AuditEntry> for AuditEntryView {
-    fn from(e: AuditEntry) -> Self {
+impl AuditEntryView {
+    fn of(e: AuditEntry, person: Option<&Person>, event: Option<&EventRef>) -> Self {
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Self {
+            event: event.map(|v| AuditEventView {
+                slug: v.slug.clone(),
+                name: v.name.clone(),
+                timezone: v.timezone.clone(),
+            }),
+            person: person.map(|p| AuditPersonView {
+                full_name: p.full_name.clone(),
+                email: p.email.clone(),
+                registration_id: p.registration_id.clone(),
+            }),
             id: e.id,
             occurred_at: rfc3339(e.occurred_at),
             actor: e.actor,
@@ -86,7 +136,7 @@ impl From<AuditEntry> for AuditEntryView {
         (status = 200, description = "A page of entries.", body = AuditPage),
         (status = 403, description = "Only an admin may read the audit log."),
         (status = 404, description = "No such event (the `event` filter)."),
-        (status = 422, description = "`limit` is out of range."),
+        (status = 422, description = "A filter is not valid (`entity_type`, `action`, `person`, `before`, `limit`), named in `errors`."),
     )
 )]
 pub async fn list(
@@ -96,10 +146,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid("limit", "must be from 1 to 500"));
-    }
-    let entries = crate::db::run(&state.pool, move |conn| {
+    check(&q, limit)?;
+    let person = q.person.as_deref().map(str::trim).map(str::to_owned);
+    let (entries, subjects) = crate::db::run(&state.pool, move |conn| {
         let event_id = match q.event {
             Some(slug) => Some(event::find_by_slug(conn, &slug)?.id),
             None => None,
@@ -110,10 +159,13 @@ pub async fn list(
             event_id,
             actor_id: q.actor_id,
             action: q.action,
+            person,
             before_id: q.before,
             limit,
         };
-        audit::list(conn, &filter)
+        let entries = audit::list(conn, &filter)?;
+        let subjects = audit_people::people_of(conn, &entries)?;
+        Ok((entries, subjects))
     })
     .await?;
     let next_before = if entries.len() as i64 == limit {
@@ -121,6 +173,52 @@ pub async fn list(
     } else {
         None
     };
-    let items: Vec<AuditEntryView> = entries.into_iter().map(Into::into).collect();
+    let items: Vec<AuditEntryView> = entries
+        .into_iter()
+        .map(|e| {
+            let (person, event) = (subjects.person(&e), subjects.event(&e));
+            AuditEntryView::of(e, person, event)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(AuditPage { items, next_before }))
+}
+
+/// Every bad filter at once, each named: an unknown value would otherwise match nothing
+/// and look like an empty log.
+fn check(q: &AuditQuery, limit: i64) -> Result<(), AppError> {
+    let word = |s: &str| {
+        (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    };
+    let mut errors = FieldErrors::new();
+    if q.entity_type.as_deref().is_some_and(|t| !word(t)) {
+        errors.add(
+            "entity_type",
+            "must be a kind of record, such as registration",
+        );
+    }
+    let act = |a: &str| a.split_once('.').is_some_and(|(r, v)| word(r) && word(v));
+    if q.action.as_deref().is_some_and(|a| !act(a)) {
+        errors.add(
+            "action",
+            "must be a kind of act, such as registration.cancelled",
+        );
+    }
+    if let Some(p) = q.person.as_deref() {
+        let p = p.trim();
+        if p.is_empty() {
+            errors.add("person", "enter an email address or part of a name");
+        } else if p.chars().count() > 254 || p.chars().any(char::is_control) {
+            errors.add(
+                "person",
+                "must be an email address or a name, at most 254 characters",
+            );
+        }
+    }
+    if q.before.is_some_and(|b| b < 1) {
+        errors.add("before", "must be a positive entry id");
+    }
+    if !(1..=500).contains(&limit) {
+        errors.add("limit", "must be from 1 to 500");
+    }
+    errors.into_result()
 }

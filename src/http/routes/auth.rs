@@ -7,12 +7,14 @@ use utoipa::ToSchema;
 
 use crate::auth::SESSION_COOKIE;
 use crate::db::models::session;
-use crate::domain::organizer::account_email;
+use crate::db::write_transaction;
+use crate::domain::organizer::{account_email, ReviewNotices};
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{session_token, CurrentOrganizer, ValidJson};
 use crate::http::views::OrganizerView;
 use crate::http::AppState;
+use crate::workflows::choose_notices::choose_notices;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
@@ -141,15 +143,8 @@ pub struct UpdateMe {
     review_notices: ReviewNotices,
 }
 
-/// Whether to be emailed about each new item waiting for review.
-#[derive(Deserialize, Clone, Copy, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ReviewNotices {
-    None,
-    Each,
-}
-
-/// An organizer's own preferences: whether to be emailed about each item waiting for review.
+/// An organizer's own preferences: whether to be emailed about each new item waiting for
+/// review, each invitee who declines and each registrant who cancels.
 #[utoipa::path(
     patch,
     path = "/api/v1/auth/me",
@@ -162,14 +157,10 @@ pub async fn update_me(
     CurrentOrganizer(organizer): CurrentOrganizer,
     ValidJson(body): ValidJson<UpdateMe>,
 ) -> Result<HttpResponse, AppError> {
-    let value = match body.review_notices {
-        ReviewNotices::None => "none",
-        ReviewNotices::Each => "each",
-    };
-    let id = organizer.id.clone();
     let updated = crate::db::run(&state.pool, move |conn| {
-        crate::db::models::organizer::set_review_notices(conn, &id, value)?;
-        crate::db::models::organizer::find(conn, &id)
+        write_transaction(conn, |conn| {
+            choose_notices(conn, &organizer.id, body.review_notices)
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(OrganizerView::from(&updated)))

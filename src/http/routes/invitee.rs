@@ -209,12 +209,15 @@ pub async fn decline(
         )
         .filter(|r| !r.is_empty()),
     };
+    let base = state.settings.base_url.clone();
     let declined = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            decline::decline(conn, &hash, reason.as_deref())
+            decline::decline(conn, &base, &hash, reason.as_deref())
         })
     })
     .await?;
+    // Organizers who asked for notices are told.
+    state.outbox.notify();
     tracing::info!(invitation_id = %declined.id, "invitation declined");
     Ok(HttpResponse::Ok().json(InvitationStatusView {
         status: declined.status.as_str().to_owned(),

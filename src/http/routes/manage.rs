@@ -11,6 +11,7 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::{nomination, scholarship};
 use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::nomination::{may_nominate, NominationStatus};
 use crate::domain::registration::{DetailsChange, DetailsFields, RegistrationStatus};
 use crate::error::AppError;
 use crate::http::extract::ValidJson;
@@ -35,6 +36,10 @@ pub struct ManageView {
     nomination: Option<NominationView>,
     nominations: Vec<NominationView>,
     scholarship: Option<ScholarshipView>,
+    /// Whether this registration may nominate a young leader now
+    /// (`POST /manage/{token}/nomination`): an executive's, not cancelled, with
+    /// nominations left under the event's `nominations_per_executive`.
+    may_nominate: bool,
     /// What the QR code at `/api/v1/manage/{token}/checkin.png` holds, shown at the door;
     /// `null` unless the registration is confirmed.
     #[schema(example = "K7QM4XRD9TZB")]
@@ -45,6 +50,17 @@ fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppEr
     let event: Event = event::find(conn, &reg.event_id)?;
     let community = community::find(conn, &reg.community_id)?;
     let nominations = nomination::for_registration(conn, &reg.id)?;
+    let counted = nominations
+        .iter()
+        .filter(|n| NominationStatus::COUNTED.contains(&n.status()))
+        .count() as i64;
+    let may_nominate = may_nominate(
+        reg.kind,
+        reg.status(),
+        counted,
+        event.nominations_per_executive,
+    )
+    .is_ok();
     let scholarship = scholarship::for_registration(conn, &reg.id)?;
     let waitlist_position = match reg.status() {
         RegistrationStatus::Waitlisted => Some(registration::waitlist_position(conn, reg)?),
@@ -57,6 +73,7 @@ fn view(conn: &mut DbConnection, reg: &Registration) -> Result<ManageView, AppEr
         nomination: nominations.last().map(NominationView::of),
         nominations: nominations.iter().map(NominationView::of).collect(),
         scholarship: scholarship.as_ref().map(ScholarshipView::of),
+        may_nominate,
         checkin_code: (reg.status() == RegistrationStatus::Confirmed)
             .then(|| reg.checkin_code.clone()),
     })
@@ -140,7 +157,7 @@ pub async fn cancel(
     let (view, cancelled_id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = links::registration_by_manage_token(conn, &token)?;
-            let after = cancel::cancel(conn, &base, &before, &Actor::registrant())?;
+            let after = cancel::cancel(conn, &base, &before)?;
             Ok((view(conn, &after)?, after.id))
         })
     })

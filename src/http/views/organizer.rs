@@ -17,7 +17,7 @@ pub struct OrganizerView {
     #[schema(value_type = crate::domain::organizer::Role)]
     pub role: &'static str,
     /// `none` or `each`: emailed about each new item waiting for review.
-    #[schema(value_type = crate::http::routes::auth::ReviewNotices)]
+    #[schema(value_type = crate::domain::organizer::ReviewNotices)]
     pub review_notices: String,
 }
 

@@ -308,6 +308,7 @@ test('every dashboard page has no axe violations, at laptop and tablet widths', 
     ['/admin/audit', 'audit'],
     ['/admin/integrations', 'integrations'],
     ['/admin/people', 'people'],
+    ['/admin/settings', 'settings'],
     ['/admin/nothing-here', 'not-found'],
   ];
   for (const width of [1280, 768]) {

@@ -122,6 +122,7 @@ function pages() {
     ['/admin/impact', 'impact', true],
     [`/admin/impact?program=${PROGRAM}`, 'impact-program', true],
     ['/admin/password', 'password', true],
+    ['/admin/settings', 'settings', true],
     ['/admin/organizers', 'organizers', true],
     ['/admin/audit', 'audit', true],
     ['/admin/integrations', 'integrations', true],

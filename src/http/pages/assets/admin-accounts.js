@@ -1,5 +1,5 @@
 /* convene dashboard — for admins: the organizer accounts (add, change role, disable and
-   enable) and the audit log (who did what, filtered). */
+   enable) and the audit log (who did what to whom, filtered by person and kind of act). */
 (function () {
   'use strict';
 
@@ -149,33 +149,38 @@
     return A.el('ul', { className: 'audit-changes' }, lines);
   }
 
-  /** The record an entry is about, with the person's name linked to their registration
-      when the entry or the event's registrations give them. */
-  function record(e, ctx) {
-    var state = e.after || e.before || {};
-    var ev = ctx.event;
-    var regId = e.entity_type === 'registration' ? e.entity_id : state.registration_id;
-    var name = state.full_name || (regId && ctx.names[regId]) || (e.entity_type === 'event' ? state.name : '') || '';
+  /** The record an entry is about, with the person it concerns (named by the API),
+      linked to their registration when they have one. */
+  function record(e) {
+    var p = e.person;
+    var ev = e.event;
     var who = null;
-    if (regId && ev) {
+    if (p && p.registration_id && ev) {
       who = A.el('a', {
         className: 'link',
-        href: '/admin/events/' + encodeURIComponent(ev.slug) + '/registrations/' + encodeURIComponent(regId),
-        text: name || 'Their registration'
+        href: '/admin/events/' + encodeURIComponent(ev.slug) + '/registrations/' + encodeURIComponent(p.registration_id),
+        text: p.full_name || 'Their registration'
       });
-    } else if (name) {
-      who = name;
+    } else if (p) {
+      who = p.full_name || p.email;
+    } else if (e.entity_type === 'event' && ev) {
+      who = ev.name;
     }
     return [A.el('span', { text: A.words(e.entity_type) }),
       who ? A.el('span', { className: 'table__secondary' }, [who]) : null,
       ev && e.entity_type !== 'event' ? A.el('span', { className: 'table__secondary', text: ev.name }) : null];
   }
 
+  /** When, in the entry's event's time zone (named), or in UTC for what has no event. */
+  function when(e) {
+    return C.formatMoment(e.occurred_at, e.event ? e.event.timezone : 'UTC');
+  }
+
   A.register('audit', function () {
     var form = C.byId('audit-filters');
+    var summary = C.byId('audit-errors');
     var people = {};
     var events = {};
-    var names = {};
     var lists = Promise.all([
       A.api('GET', '/organizers'),
       A.api('GET', '/events')
@@ -192,21 +197,6 @@
       });
     });
 
-    /** The names of the people on this page whose entries carry only their registration's
-        id (a scholarship request), from their events' registrations. */
-    function namesFor(items) {
-      var wanted = {};
-      items.forEach(function (e) {
-        var state = e.after || e.before || {};
-        if (state.registration_id && !state.full_name && events[e.event_id]) wanted[e.event_id] = true;
-      });
-      return Promise.all(Object.keys(wanted).map(function (id) {
-        return A.all('/events/' + encodeURIComponent(events[id].slug) + '/registrations').then(function (r) {
-          ((r.status === 200 && r.data && r.data.items) || []).forEach(function (reg) { names[reg.id] = reg.full_name; });
-        });
-      }));
-    }
-
     return lists.then(function () {
       var filters = A.filters(form);
       var q = new URLSearchParams(filters);
@@ -215,17 +205,28 @@
       if (before) q.set('before', before);
       return A.api('GET', '/audit-log?' + q.toString());
     }).then(function (res) {
+      if (res.status === 422 && res.data && res.data.errors) {
+        // A filter from the address that the API refuses: named, with the form to fix it,
+        // and no "nothing matches", which would not be true.
+        var named = { before: 'Older entries', limit: 'Entries per page' };
+        var errors = {};
+        Object.keys(res.data.errors).forEach(function (k) { errors[named[k] || k] = res.data.errors[k]; });
+        A.showPage();
+        show(res, []);
+        C.byId('audit-empty').hidden = true;
+        C.showErrors(form, summary, errors);
+        return null;
+      }
       if (res.status !== 200 || !res.data) return A.fail(res);
-      var items = res.data.items || [];
-      return namesFor(items).then(function () { return show(res, items); });
+      return show(res, res.data.items || []);
     });
 
     function show(res, items) {
       var ctx = function (e) {
-        return { people: people, names: names, event: events[e.event_id] || (e.entity_type === 'event' ? e.after || e.before : null) };
+        return { people: people, event: events[e.event_id] || (e.entity_type === 'event' ? e.after || e.before : null) };
       };
       A.table(C.byId('audit-table'), [
-        { label: 'When', className: 'table__nowrap', cell: function (e) { return A.when(e.occurred_at); } },
+        { label: 'When', className: 'table__nowrap', cell: when },
         {
           label: 'Who',
           cell: function (e) {
@@ -235,19 +236,19 @@
         },
         {
           label: 'What',
-          // The words, and the code that the Action filter takes.
+          // The words, and the code of the kind of act.
           cell: function (e) {
             return [A.el('span', { text: A.words(String(e.action).replace(/\./g, ' ')) }),
               A.el('span', { className: 'table__secondary' }, [A.el('code', { text: e.action })])];
           }
         },
-        { label: 'About', cell: function (e) { return record(e, ctx(e)); } },
+        { label: 'About', cell: record },
         { label: 'Changes', className: 'table__text', cell: function (e) { return changes(e.before, e.after, ctx(e)); } }
       ], items);
       C.byId('audit-empty').hidden = items.length > 0;
       C.byId('audit-table').closest('.table-wrap').hidden = items.length === 0;
       var older = C.byId('audit-older');
-      if (res.data.next_before) {
+      if (res.data && res.data.next_before) {
         var next = A.query();
         next.set('before', String(res.data.next_before));
         older.href = window.location.pathname + '?' + next.toString();

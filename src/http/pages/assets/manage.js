@@ -1,6 +1,7 @@
 /* convene — the manage page (/manage/{token}): shows a registration with its event,
-   nomination and scholarship; edits one's own details (PATCH), asks for a travel
-   scholarship, withdraws it, answers an award, and cancels. */
+   nominations and scholarship; edits one's own details (PATCH), nominates a young leader
+   and withdraws a pending nomination, asks for a travel scholarship, withdraws it,
+   answers an award, and cancels. */
 (function () {
   'use strict';
 
@@ -17,6 +18,9 @@
   var setEditing = function () {};
   var setCancelling = function () {};
   var setAsking = function () {};
+  var setNominating = function () {};
+  var nominationForm = C.byId('nomination-form');
+  var nominationSummary = C.byId('nomination-error-summary');
 
   // What PATCH /manage/{token} changes; the email address and community are not among them.
   var DETAIL_FIELDS = ['full_name', 'title', 'organization', 'phone',
@@ -145,7 +149,11 @@
     if (Array.isArray(data.nominations)) list = data.nominations;
     else if (data.nomination) list = [data.nomination];
     var holder = C.byId('nomination-list');
+    var active = reg.status !== 'cancelled';
     holder.textContent = '';
+    C.clearErrors(holder, C.byId('nomination-withdraw-summary'));
+    C.byId('nomination-open').hidden = !(active && data.may_nominate);
+    if (!(active && data.may_nominate)) setNominating(false);
     list.forEach(function (n) {
       var s = NOMINATION_STATUS[n.status] || [C.capitalise(n.status || 'Unknown'), 'grey'];
       var dl = document.createElement('dl');
@@ -158,9 +166,47 @@
         ['Status', C.tag(s[0], s[1])]
       ].concat(n.decision_note ? [['Note from the organizers', n.decision_note]] : []));
       holder.appendChild(dl);
+      if (n.status === 'pending' && active) holder.appendChild(withdrawButton(n));
     });
     C.byId('nomination-none').hidden = list.length > 0;
     section.hidden = false;
+  }
+
+  /** Withdraws one pending nomination; a refusal is shown above the list. */
+  function withdrawButton(n) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button button--secondary js-withdraw-nomination';
+    b.textContent = 'Withdraw the nomination of ' + n.full_name;
+    b.addEventListener('click', C.guard(b, function () {
+      var url = base + '/nominations/' + encodeURIComponent(n.id) + '/withdraw';
+      // The last message is about an earlier action: gone before this one answers.
+      C.byId('notification').hidden = true;
+      return C.api('POST', url, {}).then(function (res) {
+        if (res.status >= 200 && res.status < 300) {
+          return load('Your nomination of ' + n.full_name + ' has been withdrawn.');
+        }
+        var holder = C.byId('nomination-list');
+        C.showErrors(holder, C.byId('nomination-withdraw-summary'), {}, C.failureMessage(res, 'nomination'));
+        return null;
+      });
+    }));
+    return b;
+  }
+
+  function nominate() {
+    var v = function (name) { return C.value(nominationForm, name); };
+    var body = { full_name: v('full_name'), email: v('email'), title: v('title'), organization: v('organization'), reason: v('reason') };
+    C.byId('notification').hidden = true;
+    return C.api('POST', base + '/nomination', body).then(function (res) {
+      if (res.status >= 200 && res.status < 300) {
+        C.clearErrors(nominationForm, nominationSummary);
+        nominationForm.reset();
+        setNominating(false);
+        return load('We have your nomination of ' + body.full_name + ' and have emailed you a receipt.');
+      }
+      return refused(nominationForm, nominationSummary, res, 'registration');
+    });
   }
 
   var SCHOLARSHIP_STATUS = {
@@ -254,12 +300,7 @@
         setEditing(false);
         return settle(res, 'Your details have been saved.');
       }
-      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
-        C.showErrors(form, summary, res.data.errors);
-      } else {
-        C.showErrors(form, summary, {}, C.failureMessage(res, 'registration'));
-      }
-      return null;
+      return refused(form, summary, res, 'registration');
     });
   }
 
@@ -311,12 +352,7 @@
         setAsking(false);
         return load('We have your request for a travel scholarship and have emailed you a receipt.');
       }
-      if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
-        C.showErrors(scholarshipForm, scholarshipSummary, res.data.errors);
-      } else {
-        C.showErrors(scholarshipForm, scholarshipSummary, {}, C.failureMessage(res, 'registration'));
-      }
-      return null;
+      return refused(scholarshipForm, scholarshipSummary, res, 'registration');
     });
   }
 
@@ -348,6 +384,33 @@
     });
   }
 
+  /** A panel behind a button: opening it hides the last message (it spoke of an earlier
+      action) and moves focus in; its cancel button closes it, clears its errors and gives
+      focus back. Returns the panel's setter. */
+  function openable(openId, panel, panelSummary, focusId, cancelId) {
+    var open = C.byId(openId);
+    var set = C.disclosure(open, panel, function () {
+      C.byId('notification').hidden = true;
+      C.byId(focusId).focus();
+    });
+    C.byId(cancelId).addEventListener('click', function () {
+      C.clearErrors(panel, panelSummary);
+      set(false);
+      open.focus();
+    });
+    return set;
+  }
+
+  /** Shows why the API refused a form: its fields, or a sentence naming `what`. */
+  function refused(theForm, theSummary, res, what) {
+    if (res.status === 422 && res.data && res.data.errors && typeof res.data.errors === 'object') {
+      C.showErrors(theForm, theSummary, res.data.errors);
+    } else {
+      C.showErrors(theForm, theSummary, {}, C.failureMessage(res, what));
+    }
+    return null;
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var edit = C.byId('details-edit');
     var view = C.byId('details-view');
@@ -371,29 +434,11 @@
     });
     form.addEventListener('submit', C.guard(C.byId('details-save'), save));
 
-    var cancelOpen = C.byId('cancel-open');
-    var panel = C.byId('cancel-confirm');
-    setCancelling = C.disclosure(cancelOpen, panel, function () {
-      C.byId('notification').hidden = true;
-      C.byId('cancel-confirm-title').focus();
-    });
-    C.byId('cancel-no').addEventListener('click', function () {
-      C.clearErrors(panel, cancelSummary);
-      setCancelling(false);
-      cancelOpen.focus();
-    });
+    setCancelling = openable('cancel-open', C.byId('cancel-confirm'), cancelSummary, 'cancel-confirm-title', 'cancel-no');
     C.byId('cancel-yes').addEventListener('click', C.guard(C.byId('cancel-yes'), cancel));
-
-    var askOpen = C.byId('scholarship-open');
-    setAsking = C.disclosure(askOpen, scholarshipForm, function () {
-      C.byId('notification').hidden = true;
-      C.byId('scholarship-travelers').focus();
-    });
-    C.byId('scholarship-cancel').addEventListener('click', function () {
-      C.clearErrors(scholarshipForm, scholarshipSummary);
-      setAsking(false);
-      askOpen.focus();
-    });
+    setNominating = openable('nomination-open', nominationForm, nominationSummary, 'nominee-full-name', 'nomination-cancel');
+    nominationForm.addEventListener('submit', C.guard(C.byId('nomination-send'), nominate));
+    setAsking = openable('scholarship-open', scholarshipForm, scholarshipSummary, 'scholarship-travelers', 'scholarship-cancel');
     scholarshipForm.addEventListener('submit', C.guard(C.byId('scholarship-send'), askScholarship));
     [
       ['scholarship-withdraw', 'withdraw', 'scholarship-withdraw-panel', 'withdraw-error-summary',
