@@ -16,7 +16,8 @@
 # It prints a table of the figures, for BENCHMARKS.md. Needs root (Postfix runs as its
 # own users), postfix and wrk (installed with apt-get when missing).
 #
-# Knobs: CONVENE_OUTSIDE_INVITATIONS (default 5000), CARGO_TARGET_DIR.
+# Knobs: CONVENE_OUTSIDE_INVITATIONS (default 5000), CONVENE_OUTSIDE_BIN (a convene binary
+# to measure instead of building this tree's), CARGO_TARGET_DIR.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,8 +37,12 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cargo build --release --locked --bin convene
-bin="$CARGO_TARGET_DIR/release/convene"
+if [[ -n "${CONVENE_OUTSIDE_BIN:-}" ]]; then
+    bin="$CONVENE_OUTSIDE_BIN" # another build, to compare
+else
+    cargo build --release --locked --bin convene
+    bin="$CARGO_TARGET_DIR/release/convene"
+fi
 
 work="$(mktemp -d /tmp/convene-outside.XXXXXX)"
 chmod 755 "$work"

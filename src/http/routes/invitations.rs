@@ -134,8 +134,11 @@ pub async fn create(
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base = state.settings.base_url.clone();
-    let (created, view, slug) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
+    // Organizers' tools (a CRM sync, a script) invite many at once: on SQLite through the
+    // group committer, one durable commit for all the invitations made meanwhile, instead
+    // of each waiting in SQLite's busy handler for the write lock.
+    let (created, view, slug) = state
+        .concurrent_write(move |conn| {
             let event = event::find_by_slug(conn, &slug)?;
             let actor = Actor::organizer(&organizer.id);
             let invited = invite(conn, &base, Invite::direct(&event, &spec, &actor))?;
@@ -143,8 +146,7 @@ pub async fn create(
                 .with_email_status(conn)?;
             Ok((invited.invitation, view, event.slug))
         })
-    })
-    .await?;
+        .await?;
     state.outbox.notify();
     tracing::info!(invitation_id = %created.id, event_id = %created.event_id, "invitation created");
     Ok(HttpResponse::Created()
