@@ -140,6 +140,10 @@ status, headers, _ = call("POST", "/api/v1/auth/login",
                           {"email": "fuzz-admin@example.org", "password": os.environ["PASSWORD"]})
 assert status == 200, status
 cookie = headers["Set-Cookie"].split(";")[0]
+# The fuzzer's credential, as an integration would hold one.
+status, _, body = call("POST", "/api/v1/auth/tokens", {"name": "schemathesis", "role": "admin"}, cookie)
+assert status == 201, (status, body)
+api_token = body["token"]
 
 event = {"slug": "summit-2027", "name": "Fuzz Summit", "venue": "Hall", "city": "Springfield",
          "starts_on": "2099-05-12", "ends_on": "2099-05-14", "timezone": "America/Chicago",
@@ -200,7 +204,7 @@ for listing in ["invitation-requests", "emails"]:
     status, _, body = call("GET", f"/api/v1/events/summit-2027/{listing}", cookie=cookie)
     assert status == 200, (listing, status, body)
     ids += [item["id"] for item in body["items"]]
-for key, value in [("COOKIE", cookie), ("OPEN_TOKEN", open_token),
+for key, value in [("API_TOKEN", api_token), ("OPEN_TOKEN", open_token),
                    ("REGISTERED_TOKEN", registered_token), ("MANAGE_TOKEN", manage_token),
                    ("ITEM_IDS", json.dumps(ids))]:
     print(f"{key}={shlex.quote(value)}")
@@ -233,31 +237,28 @@ include-path-regex = "^/api/v1/manage/"
 parameters = { "path.token" = { dictionary = "manage_tokens", probability = 0.7 } }
 TOML
 
-    local checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
-    local as rc=0
+    local as rc=0 pass_rc
     # One worker: with several, hypothesis parses lambdas' source in threads at once, which
     # CPython 3.11 can fail with "AST constructor recursion depth mismatch" (a tool error).
-    for as in anonymous organizer; do
-        local auth=() exclude=()
-        if [[ "$as" == organizer ]]; then
-            auth=(-H "Cookie: $COOKIE")
-            # Signing out would end the session the rest of the run relies on.
-            exclude=(--exclude-operation-id auth_logout)
+    for as in token anonymous; do
+        local auth=()
+        if [[ "$as" == token ]]; then
+            auth=(-H "Authorization: Bearer $API_TOKEN")
         fi
         log "$name: every operation as $as (seed $seed, $examples examples)"
         # From the work dir: schemathesis keeps a cache (`.schemathesis/`) where it runs.
         (cd "$dir" && "$venv/bin/schemathesis" --config-file "$dir/schemathesis.toml" run \
             "$base/api/v1/openapi.json" --url "$base" \
-            --checks "$checks" \
+            --checks all \
             --phases examples,coverage,fuzzing \
             --max-examples "$examples" --seed "$seed" \
             --workers 1 --request-timeout 30 --no-color \
-            -H "Origin: $base" "${auth[@]}" "${exclude[@]}" \
+            "${auth[@]}" \
             --report junit --report-junit-path "$out/junit-$name-$as.xml") \
-            || rc=$?
-        if ((rc != 0)); then
-            log "$name: schemathesis found problems as $as (exit $rc); server log: $out/server-$name.log"
-            break
+            && pass_rc=0 || pass_rc=$?
+        if ((pass_rc != 0)); then
+            log "$name: schemathesis found problems as $as (exit $pass_rc); server log: $out/server-$name.log"
+            rc=$pass_rc
         fi
     done
     stop_server
