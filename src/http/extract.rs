@@ -311,6 +311,11 @@ pub fn session_token(req: &HttpRequest) -> Option<SecretToken> {
         .and_then(|c| SecretToken::parse(c.value()))
 }
 
+/// Whether the request sends a session cookie at all, well formed or not.
+pub fn sends_session_cookie(req: &HttpRequest) -> bool {
+    req.cookie(SESSION_COOKIE).is_some()
+}
+
 /// The value of an `Authorization: Bearer …` header (an API token), if there is one.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -334,13 +339,19 @@ pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))?;
     // The session cookie, or else an API token (which acts for its organizer, with at
-    // most the token's role); a malformed token is as unknown as a wrong one.
-    let found = if let Some(token) = session_token(&req) {
-        let hash = token.hash();
-        crate::db::run(&state.pool, move |conn| {
-            session::find_organizer(conn, &hash)
-        })
-        .await?
+    // most the token's role); a malformed token is as unknown as a wrong one. A cookie
+    // that is sent decides even beside a token: a request carrying a forged or malformed
+    // session is refused, not served on the strength of its other credential.
+    let found = if sends_session_cookie(&req) {
+        match session_token(&req).map(|t| t.hash()) {
+            Some(hash) => {
+                crate::db::run(&state.pool, move |conn| {
+                    session::find_organizer(conn, &hash)
+                })
+                .await?
+            }
+            None => None,
+        }
     } else if let Some(raw) = bearer(&req) {
         match ApiTokenSecret::parse(raw).map(|t| t.hash()) {
             Some(hash) => {
