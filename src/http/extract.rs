@@ -54,7 +54,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 }
 
 /// A JSON body that may also be left out (`POST .../decline` with or without a reason):
-/// an empty body is `T::default()`; anything else is read as by [`ValidJson`].
+/// an empty body, or JSON `null` (how a client says "no body" in JSON, and what the
+/// document's optional body allows), is `T::default()`; anything else is read as by
+/// [`ValidJson`].
 pub struct OptionalJson<T>(pub T);
 
 impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
@@ -75,6 +77,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
                 return Err(AppError::UnsupportedMediaType(
                     "send the body as application/json".into(),
                 ));
+            }
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(T::default()));
             }
             parse_json(&bytes).map(OptionalJson)
         })
@@ -161,13 +166,75 @@ pub fn check_json_depth(bytes: &[u8]) -> Result<(), AppError> {
 /// Parses JSON, naming the field at fault when the JSON is well formed but does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     check_json_depth(bytes)?;
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(json_error)
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    // serde reads a struct from an array too (its fields in order): `[null, null]` would
+    // be an empty change. The document says a body of this kind is an object.
+    if reads_an_object::<T>() && !value.is_object() {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
+    parse_value(value)
 }
 
 /// Like [`parse_json`], for JSON already read into a value (one row of a bulk upload).
-pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+pub fn parse_value<T: DeserializeOwned>(mut value: serde_json::Value) -> Result<T, AppError> {
+    whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(json_error)
+}
+
+/// JSON has one number type: `260.0` is the integer 260 (JSON Schema's `integer` says
+/// so too), but serde reads it into an `i64` field only when it is written `260`.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                // Within i64 and whole: exactly representable as an integer.
+                if f.fract() == 0.0 && f >= -(2f64.powi(63)) && f < 2f64.powi(63) {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// Whether `T` is read from a JSON object: serde asks for a struct or a map. Found out by
+/// letting `T` ask a deserializer that holds nothing and answers with what was asked.
+fn reads_an_object<T: DeserializeOwned>() -> bool {
+    T::deserialize(ShapeProbe).is_err_and(|e| e.to_string() == OBJECT)
+}
+
+const OBJECT: &str = "object";
+
+struct ShapeProbe;
+
+impl<'de> serde::Deserializer<'de> for ShapeProbe {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("other"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom(OBJECT))
+    }
+
+    fn deserialize_map<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom(OBJECT))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct enum identifier ignored_any
+    }
 }
 
 fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
@@ -463,6 +530,24 @@ mod tests {
         assert!(check_json_depth(in_string.as_bytes()).is_ok());
         // Far deeper than any stack would allow to recurse: refused, not crashed.
         assert!(parse_json::<Body>(deep(1_000_000).as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_struct_is_read_from_an_object_only() {
+        assert!(reads_an_object::<Body>());
+        assert!(!reads_an_object::<Vec<Body>>());
+        assert_eq!(field_of(parse_json::<Body>(b" [\"x\", 1, {\"name\": \"y\"}]").unwrap_err()), ["body"]);
+        assert!(parse_json::<Vec<Community>>(br#"[{"name": "y"}]"#).is_ok());
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let body = parse_json::<Body>(br#"{"name":"x","capacity":260.0,"community":{"name":"y"}}"#)
+            .expect("260.0 is 260");
+        assert_eq!(body.capacity, 260);
+        let e = parse_json::<Body>(br#"{"name":"x","capacity":2.5,"community":{"name":"y"}}"#)
+            .unwrap_err();
+        assert_eq!(field_of(e), ["capacity"]);
     }
 
     #[test]
