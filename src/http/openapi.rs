@@ -21,8 +21,11 @@ use crate::auth::SESSION_COOKIE;
 use crate::http::problem::Problem;
 mod common_errors;
 mod params;
+mod text;
 
 use common_errors::{add_common_errors, validation_problem_schema};
+use params::plain_query_strings;
+use text::text_patterns;
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
 
 use crate::http::routes::{
@@ -404,7 +407,12 @@ Every error is `application/problem+json` (RFC 9457); a 422 names each field at 
 keyed by its JSON path. Writes from a browser must come from the service's own origin (`Origin`).",
         license(name = "MIT")
     ),
-    components(schemas(Problem))
+    // Referenced by schemas written by hand (`schema_with`), which utoipa cannot follow.
+    components(schemas(
+        Problem,
+        crate::domain::invitation::CommunityFields,
+        crate::domain::invitation::InvitedCommunity
+    ))
 )]
 struct ApiDoc;
 
@@ -473,6 +481,7 @@ pub fn document() -> OpenApi {
             operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);
+            plain_query_strings(&mut operation);
             accept_tokens(&mut operation);
             for (name, schema) in op.schemas {
                 components.schemas.entry(name).or_insert(schema);
@@ -481,6 +490,7 @@ pub fn document() -> OpenApi {
                 .add_path_operation(&op.path, vec![doc_method(&op.method)], operation);
         }
     }
+    text_patterns(&mut components.schemas);
     doc.tags = Some(tags);
     doc
 }

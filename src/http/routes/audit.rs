@@ -26,6 +26,7 @@ pub struct AuditQuery {
     /// Paging: entries older than this id (`next_before` of the previous page).
     before: Option<i64>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
