@@ -118,7 +118,10 @@ pub struct RegistrationFields {
     #[schema(schema_with = community_field)]
     pub community: Option<CommunityField>,
     /// 7 to 15 digits, with `+`, spaces, dots, dashes and brackets as people write them.
-    #[schema(example = "+1 217 555 0100", pattern = r"^[\t\n\x0b\x0c\r ]*(?:\+?[ .()-]*(?:[0-9][ .()-]*){7,15})?[\t\n\x0b\x0c\r ]*$")]
+    #[schema(
+        example = "+1 217 555 0100",
+        pattern = r"^[\t\n\x0b\x0c\r ]*(?:\+?[ .()-]*(?:[0-9][ .()-]*){7,15})?[\t\n\x0b\x0c\r ]*$"
+    )]
     pub phone: Option<String>,
     #[schema(format = "paragraph", max_length = 2000)]
     pub dietary_requirements: Option<String>,

@@ -293,7 +293,11 @@ async fn a_bad_session_cookie_beside_a_good_token_is_refused() {
     let admin = app.admin().await;
     let made = make_token(&app, &admin, json!({ "name": "CRM sync", "role": "admin" })).await;
     let secret = made["token"].as_str().expect("secret");
-    for cookie in ["not a session", "", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE"] {
+    for cookie in [
+        "not a session",
+        "",
+        "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE",
+    ] {
         for (method, body) in [
             (Method::GET, None),
             (Method::POST, Some(event_body("forged"))),

@@ -61,24 +61,15 @@ async fn a_whole_number_written_with_a_fraction_is_that_number() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     app.create_event(&admin, "shapes").await;
-    let res = app
-        .request(
-            Method::PUT,
-            "/api/v1/events/shapes/survey",
-            Some(&json!({ "send_after_hours": 260.0 })),
-            Some(&admin),
-        )
-        .await;
+    let put = async |body: Value| {
+        let path = "/api/v1/events/shapes/survey";
+        app.request(Method::PUT, path, Some(&body), Some(&admin))
+            .await
+    };
+    let res = put(json!({ "send_after_hours": 260.0 })).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["send_after_hours"], 260);
-    let res = app
-        .request(
-            Method::PUT,
-            "/api/v1/events/shapes/survey",
-            Some(&json!({ "send_after_hours": 2.5 })),
-            Some(&admin),
-        )
-        .await;
+    let res = put(json!({ "send_after_hours": 2.5 })).await;
     res.problem(422);
     assert_eq!(res.invalid_fields(), ["send_after_hours"]);
 }
@@ -116,7 +107,10 @@ async fn the_document_says_which_fields_are_required_and_what_text_they_take() {
     let required = &doc["components"]["schemas"]["RegistrationFields"]["required"];
     for field in ["full_name", "email", "title", "organization"] {
         assert!(
-            required.as_array().expect("required").contains(&json!(field)),
+            required
+                .as_array()
+                .expect("required")
+                .contains(&json!(field)),
             "{field} is not required"
         );
     }

@@ -116,10 +116,29 @@ mod tests {
     /// The patterns agree with the functions they describe.
     #[test]
     fn the_patterns_say_what_the_text_functions_accept() {
-        let (line, optional) = (re(&line_pattern(Some(5))), re(&optional_line_pattern(Some(5))));
+        let (line, optional) = (
+            re(&line_pattern(Some(5))),
+            re(&optional_line_pattern(Some(5))),
+        );
         for s in [
-            "Ada", " Ada ", "\tAda\r\n", "", " ", "Ada\nB", "Ada\u{0}", "\u{85}", "Zoë Ō",
-            "a\u{a0}b", "\u{a0}", "x\ty", "\u{9f}x", "abcde", "abcdef", " abcde      ", "a", "ab",
+            "Ada",
+            " Ada ",
+            "\tAda\r\n",
+            "",
+            " ",
+            "Ada\nB",
+            "Ada\u{0}",
+            "\u{85}",
+            "Zoë Ō",
+            "a\u{a0}b",
+            "\u{a0}",
+            "x\ty",
+            "\u{9f}x",
+            "abcde",
+            "abcdef",
+            " abcde      ",
+            "a",
+            "ab",
         ] {
             assert_eq!(line.is_match(s), single_line(s, 5).is_ok(), "line {s:?}");
             let blank_or_line = s.trim().is_empty() || single_line(s, 5).is_ok();
@@ -127,7 +146,15 @@ mod tests {
         }
         assert!(re(&line_pattern(None)).is_match(&"x".repeat(500)));
         let (paragraph, required) = (re(&paragraph_pattern()), re(&required_paragraph_pattern()));
-        for s in ["", "a\nb\r\n\tc", "a\u{0}b", "a\u{7f}", " x ", "\u{1b}[0m", "\na\u{b}b"] {
+        for s in [
+            "",
+            "a\nb\r\n\tc",
+            "a\u{0}b",
+            "a\u{7f}",
+            " x ",
+            "\u{1b}[0m",
+            "\na\u{b}b",
+        ] {
             assert_eq!(
                 paragraph.is_match(s),
                 multi_line(s, 100).is_ok(),

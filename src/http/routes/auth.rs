@@ -20,7 +20,11 @@ pub struct LoginRequest {
     #[schema(example = "admin@example.org", format = "line", max_length = 254)]
     email: String,
     /// Not empty, at most 1024 bytes.
-    #[schema(example = "correct horse battery staple", min_length = 1, max_length = 1024)]
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 1,
+        max_length = 1024
+    )]
     password: String,
 }
 

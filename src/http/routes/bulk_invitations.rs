@@ -129,10 +129,14 @@ impl utoipa::PartialSchema for BulkRows {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType};
         ArrayBuilder::new()
-            .items(ObjectBuilder::new().schema_type(SchemaType::AnyValue).description(Some(
-                "An invitation, as `InvitationFields`; a row that does not fit is refused in \
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::AnyValue)
+                    .description(Some(
+                    "An invitation, as `InvitationFields`; a row that does not fit is refused in \
                  the answer.",
-            )))
+                )),
+            )
             .min_items(Some(1))
             .into()
     }

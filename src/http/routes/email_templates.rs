@@ -66,7 +66,11 @@ pub struct EmailTemplateList {
 #[derive(Deserialize, ToSchema)]
 pub struct EmailTemplateRequest {
     /// One line, at most 200 characters, with placeholders.
-    #[schema(example = "See you soon, {{ recipient_name }}", format = "line", max_length = 200)]
+    #[schema(
+        example = "See you soon, {{ recipient_name }}",
+        format = "line",
+        max_length = 200
+    )]
     subject: String,
     /// Markdown, at most 20,000 characters, with placeholders.
     #[schema(

@@ -19,9 +19,18 @@ use crate::http::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {
     /// Lowercase letters, digits and dashes; part of the event's public address.
-    #[schema(example = "summit-2027", min_length = 3, max_length = 64, pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+    #[schema(
+        example = "summit-2027",
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     slug: String,
-    #[schema(example = "Community Leaders Summit 2027", format = "line", max_length = 200)]
+    #[schema(
+        example = "Community Leaders Summit 2027",
+        format = "line",
+        max_length = 200
+    )]
     name: String,
     #[schema(example = "Convention Center", format = "line", max_length = 200)]
     venue: String,
@@ -55,10 +64,18 @@ pub struct CreateEventRequest {
     #[schema(minimum = 0, maximum = 10)]
     nominations_per_executive: Option<i64>,
     /// Markdown, at most 20,000 characters: what the convening is.
-    #[schema(example = "Two days with the chief executives of forty communities.", format = "paragraph", max_length = 20000)]
+    #[schema(
+        example = "Two days with the chief executives of forty communities.",
+        format = "paragraph",
+        max_length = 20000
+    )]
     description: Option<String>,
     /// Markdown, at most 20,000 characters: travel, accommodation, meals.
-    #[schema(example = "Meals are covered. Travel is at your own expense.", format = "paragraph", max_length = 20000)]
+    #[schema(
+        example = "Meals are covered. Travel is at your own expense.",
+        format = "paragraph",
+        max_length = 20000
+    )]
     practical_info: Option<String>,
     /// The organizing team's address: the `Reply-To` of the event's emails, and the
     /// address its pages give.
@@ -86,7 +103,11 @@ fn default_reminder() -> Option<Option<i64>> {
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct UpdateEventRequest {
-    #[schema(min_length = 3, max_length = 64, pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     slug: Option<String>,
     #[schema(format = "line", max_length = 200)]
     name: Option<String>,

@@ -66,7 +66,11 @@ pub struct CreateOrganizer {
     name: String,
     role: Role,
     /// 12 to 256 characters.
-    #[schema(example = "a long passphrase of words", min_length = 12, max_length = 256)]
+    #[schema(
+        example = "a long passphrase of words",
+        min_length = 12,
+        max_length = 256
+    )]
     password: String,
 }
 

@@ -17,7 +17,11 @@ use crate::workflows::passwords;
 pub struct ChangePassword {
     current_password: String,
     /// 12 to 256 characters.
-    #[schema(example = "a long and memorable passphrase", min_length = 12, max_length = 256)]
+    #[schema(
+        example = "a long and memorable passphrase",
+        min_length = 12,
+        max_length = 256
+    )]
     new_password: String,
 }
 
