@@ -143,14 +143,29 @@ impl InvitationStatus {
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CommunityFields {
-    #[schema(example = "Springfield")]
+    #[schema(example = "Springfield", format = "optional-line", max_length = 120)]
     pub name: Option<String>,
     /// State or region.
-    #[schema(example = "IL")]
+    #[schema(example = "IL", format = "optional-line", max_length = 80)]
     pub state: Option<String>,
     /// Default `US`.
-    #[schema(example = "US")]
+    #[schema(example = "US", format = "optional-line", max_length = 60)]
     pub country: Option<String>,
+}
+
+/// [`CommunityFields`] as an invitation takes them (name and state required), for the
+/// document only.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct InvitedCommunity {
+    #[schema(example = "Springfield", format = "line", max_length = 120)]
+    name: String,
+    /// State or region.
+    #[schema(example = "IL", format = "line", max_length = 80)]
+    state: String,
+    /// Default `US`.
+    #[schema(example = "US", format = "optional-line", max_length = 60)]
+    country: Option<String>,
 }
 
 /// One invitation as an organizer sends it (JSON, or a CSV row mapped onto it). Every field
@@ -158,22 +173,25 @@ pub struct CommunityFields {
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct InvitationFields {
-    /// Required.
-    #[schema(example = "ada@example.org")]
+    #[schema(example = "ada@example.org", value_type = String, format = Email, max_length = 254, required = true)]
     pub email: Option<String>,
-    /// Required.
-    #[schema(example = "Ada Lovelace")]
+    #[schema(example = "Ada Lovelace", value_type = String, format = "line", max_length = 200, required = true)]
     pub full_name: Option<String>,
-    /// Required.
-    #[schema(example = "Mayor")]
+    #[schema(example = "Mayor", value_type = String, format = "line", max_length = 200, required = true)]
     pub title: Option<String>,
-    /// Required: at least its name and state.
+    /// At least its name and state.
+    #[schema(value_type = InvitedCommunity, required = true)]
     pub community: Option<CommunityFields>,
-    /// `executive` (default) or `young_leader`.
-    #[schema(example = "executive")]
+    /// `executive` (default, also when blank) or `young_leader`.
+    #[schema(
+        example = "executive",
+        pattern = r"^[\t\n\x0b\x0c\r ]*(?:executive|young_leader)?[\t\n\x0b\x0c\r ]*$"
+    )]
     pub kind: Option<String>,
     /// A personal message for the email.
+    #[schema(format = "paragraph", max_length = 2000)]
     pub message: Option<String>,
+    #[schema(format = "optional-line", max_length = 200)]
     pub organization: Option<String>,
     /// When the link stops working; by default after the event's invitation validity.
     pub expires_at: Option<DateTime<Utc>>,

@@ -15,15 +15,16 @@ pub const MAX_PARAGRAPH_CHARS: usize = 2_000;
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct NominationFields {
-    #[schema(example = "Grace Hopper")]
+    #[schema(example = "Grace Hopper", value_type = String, format = "line", max_length = 200, required = true)]
     pub full_name: Option<String>,
-    #[schema(example = "grace@example.org")]
+    #[schema(example = "grace@example.org", value_type = String, format = Email, max_length = 254, required = true)]
     pub email: Option<String>,
-    #[schema(example = "Youth Council Chair")]
+    #[schema(example = "Youth Council Chair", value_type = String, format = "line", max_length = 200, required = true)]
     pub title: Option<String>,
-    #[schema(example = "Springfield Youth Council")]
+    #[schema(example = "Springfield Youth Council", value_type = String, format = "line", max_length = 200, required = true)]
     pub organization: Option<String>,
     /// Why this young leader should come.
+    #[schema(value_type = String, format = "required-paragraph", max_length = 2000, required = true)]
     pub reason: Option<String>,
 }
 

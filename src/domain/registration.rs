@@ -79,28 +79,53 @@ pub enum CommunityField {
     Parts(CommunityFields),
 }
 
+/// The schema of [`RegistrationFields::community`]: its name as text, or its parts.
+fn community_field() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                // Read as `text::single_line`, or blank (the http layer's document names
+                // the pattern of this format).
+                .format(Some(SchemaFormat::Custom("optional-line".into())))
+                .max_length(Some(120))
+                .description(Some("The community's name; blank: the invitation's.")),
+        )
+        .item(utoipa::openapi::Ref::from_schema_name("CommunityFields"))
+        .description(Some(
+            "The invitation's community when left out; parts left out or blank are the invitation's.",
+        ))
+        .build()
+        .into()
+}
+
 /// The registration form as sent. Every field is optional here so that each missing or
 /// bad one is named in the same answer.
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RegistrationFields {
-    /// Required.
-    #[schema(example = "Ada Lovelace")]
+    #[schema(example = "Ada Lovelace", value_type = String, format = "line", max_length = 200, required = true)]
     pub full_name: Option<String>,
-    /// Required; may correct the address the invitation went to.
-    #[schema(example = "ada@example.org")]
+    /// May correct the address the invitation went to.
+    #[schema(example = "ada@example.org", value_type = String, format = Email, max_length = 254, required = true)]
     pub email: Option<String>,
-    /// Required.
-    #[schema(example = "Mayor")]
+    #[schema(example = "Mayor", value_type = String, format = "line", max_length = 200, required = true)]
     pub title: Option<String>,
-    /// Required.
-    #[schema(example = "City of Springfield")]
+    #[schema(example = "City of Springfield", value_type = String, format = "line", max_length = 200, required = true)]
     pub organization: Option<String>,
-    /// The invitation's community when left out.
+    #[schema(schema_with = community_field)]
     pub community: Option<CommunityField>,
-    #[schema(example = "+1 217 555 0100")]
+    /// 7 to 15 digits, with `+`, spaces, dots, dashes and brackets as people write them.
+    #[schema(
+        example = "+1 217 555 0100",
+        pattern = r"^[\t\n\x0b\x0c\r ]*(?:\+?[ .()-]*(?:[0-9][ .()-]*){7,15})?[\t\n\x0b\x0c\r ]*$"
+    )]
     pub phone: Option<String>,
+    #[schema(format = "paragraph", max_length = 2000)]
     pub dietary_requirements: Option<String>,
+    #[schema(format = "paragraph", max_length = 2000)]
     pub accessibility_needs: Option<String>,
     /// Executives only; a blank section counts as none.
     pub young_leader_nomination: Option<NominationFields>,
@@ -277,17 +302,23 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DetailsFields {
+    #[schema(format = "line", max_length = 200)]
     pub full_name: Option<String>,
+    #[schema(format = "line", max_length = 200)]
     pub title: Option<String>,
+    #[schema(format = "line", max_length = 200)]
     pub organization: Option<String>,
+    /// `null` or blank clears it.
     #[serde(deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t\n\x0b\x0c\r ]*(?:\+?[ .()-]*(?:[0-9][ .()-]*){7,15})?[\t\n\x0b\x0c\r ]*$")]
     pub phone: Option<Option<String>>,
+    /// `null` or blank clears it.
     #[serde(deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "paragraph", max_length = 2000)]
     pub dietary_requirements: Option<Option<String>>,
+    /// `null` or blank clears it.
     #[serde(deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "paragraph", max_length = 2000)]
     pub accessibility_needs: Option<Option<String>>,
 }
 

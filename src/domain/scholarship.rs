@@ -33,13 +33,14 @@ pub const MAX_TRAVELERS: i64 = 20;
 #[serde(default)]
 pub struct ScholarshipFields {
     /// How many people travel.
-    #[schema(value_type = Option<i64>, example = 2)]
+    #[schema(value_type = i64, example = 2, minimum = 1, maximum = 20, required = true)]
     pub travelers: Option<Value>,
-    #[schema(value_type = Option<i64>, example = 120000)]
+    #[schema(value_type = i64, example = 120000, minimum = 0, maximum = 1_000_000_000_000_i64, required = true)]
     pub estimated_cost_cents: Option<Value>,
     /// At most the estimated cost.
-    #[schema(value_type = Option<i64>, example = 80000)]
+    #[schema(value_type = i64, example = 80000, minimum = 1, maximum = 1_000_000_000_000_i64, required = true)]
     pub requested_amount_cents: Option<Value>,
+    #[schema(value_type = String, format = "required-paragraph", max_length = 2000, required = true)]
     pub justification: Option<String>,
 }
 
@@ -296,14 +297,20 @@ pub fn award_answer_refusal(
 #[derive(Deserialize, serde::Serialize, Default, Clone, Debug, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DecisionFields {
-    /// Required: `approved`, `declined` or `waitlisted`.
-    #[schema(example = "approved")]
+    /// `approved`, `declined` or `waitlisted`.
+    #[schema(
+        example = "approved",
+        value_type = String,
+        required = true,
+        pattern = r"^[\t\n\x0b\x0c\r ]*(?:approved|declined|waitlisted)[\t\n\x0b\x0c\r ]*$"
+    )]
     pub decision: Option<String>,
     /// Approvals: the amount awarded, at most the amount asked; by default all of it.
     /// Read leniently like the request's amounts.
-    #[schema(value_type = Option<i64>, example = 80000)]
+    #[schema(value_type = Option<i64>, example = 80000, minimum = 1, maximum = 1_000_000_000_000_i64)]
     pub awarded_amount_cents: Option<Value>,
     /// Sent to the registrant.
+    #[schema(format = "paragraph", max_length = 2000)]
     pub note: Option<String>,
     /// RFC 3339; approvals only: the last moment to accept the award.
     #[schema(format = DateTime)]

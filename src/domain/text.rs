@@ -17,9 +17,11 @@ pub fn single_line(raw: &str, max_chars: usize) -> Result<String, String> {
 }
 
 /// Checks a paragraph (a reason, a note): line breaks and tabs allowed, other control characters not.
+/// Its length is counted before trimming, as the API document's `maxLength` counts it (a
+/// paragraph's pattern cannot count after trimming, as a line's does).
 pub fn multi_line(raw: &str, max_chars: usize) -> Result<String, String> {
     let value = raw.trim();
-    if value.chars().count() > max_chars {
+    if raw.chars().count() > max_chars {
         return Err(format!("must be at most {max_chars} characters"));
     }
     if value
@@ -49,5 +51,7 @@ mod tests {
         assert_eq!(multi_line("a\nb", 10).unwrap(), "a\nb");
         assert!(multi_line("a\u{0}b", 10).is_err());
         assert_eq!(multi_line("", 10).unwrap(), "");
+        // Counted as sent, spaces around included, as the API document's maxLength counts.
+        assert!(multi_line(&format!("{} ", "x".repeat(10)), 10).is_err());
     }
 }

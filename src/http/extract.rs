@@ -18,6 +18,9 @@ use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::AppState;
 
+mod json;
+pub use json::{check_json_depth, parse_json, parse_value, MAX_JSON_DEPTH};
+
 /// Largest JSON body accepted (a bulk of 1,000 invitations fits comfortably).
 pub const JSON_LIMIT: usize = 2 * 1024 * 1024;
 
@@ -54,7 +57,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
 }
 
 /// A JSON body that may also be left out (`POST .../decline` with or without a reason):
-/// an empty body is `T::default()`; anything else is read as by [`ValidJson`].
+/// an empty body, or JSON `null` (how a client says "no body" in JSON, and what the
+/// document's optional body allows), is `T::default()`; anything else is read as by
+/// [`ValidJson`].
 pub struct OptionalJson<T>(pub T);
 
 impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
@@ -75,6 +80,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJson<T> {
                 return Err(AppError::UnsupportedMediaType(
                     "send the body as application/json".into(),
                 ));
+            }
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJson(T::default()));
             }
             parse_json(&bytes).map(OptionalJson)
         })
@@ -123,87 +131,11 @@ fn too_large() -> AppError {
     AppError::PayloadTooLarge(format!("the body must be at most {JSON_LIMIT} bytes"))
 }
 
-/// Deepest nesting of arrays and objects accepted in a JSON body. Ours nest three levels;
-/// serde_json would stop at 128 with a message about recursion, after more work.
-pub const MAX_JSON_DEPTH: usize = 32;
-
-/// Refuses JSON nested deeper than [`MAX_JSON_DEPTH`] (400) before it is parsed: one pass
-/// over the bytes, counting brackets outside strings.
-pub fn check_json_depth(bytes: &[u8]) -> Result<(), AppError> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_JSON_DEPTH {
-                    return Err(AppError::BadRequest(format!(
-                        "the JSON is nested too deeply: at most {MAX_JSON_DEPTH} levels of arrays and objects"
-                    )));
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Parses JSON, naming the field at fault when the JSON is well formed but does not fit.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    check_json_depth(bytes)?;
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(json_error)
-}
-
-/// Like [`parse_json`], for JSON already read into a value (one row of a bulk upload).
-pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
-    serde_path_to_error::deserialize(value).map_err(json_error)
-}
-
-fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
-    let inner = e.inner();
-    if !inner.is_data() {
-        return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
-    }
-    let path = e.path().to_string();
-    let message = inner.to_string();
-    // serde names a missing field in its message, at the path of the enclosing object.
-    let (field, message) = match message
-        .strip_prefix("missing field `")
-        .and_then(|m| m.split_once('`'))
-    {
-        Some((name, _)) => (join_path(&path, name), "is required".to_owned()),
-        None => (
-            if path == "." { "body".to_owned() } else { path },
-            strip_position(&message),
-        ),
-    };
-    AppError::Validation(FieldErrors::single(field, message))
-}
-
-fn join_path(parent: &str, name: &str) -> String {
+pub(super) fn join_path(parent: &str, name: &str) -> String {
     if parent == "." || parent.is_empty() {
         name.to_owned()
     } else {
         format!("{parent}.{name}")
-    }
-}
-
-/// "invalid type: string \"x\", expected i64 at line 1 column 9" -> "invalid type: string \"x\", expected i64"
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
     }
 }
 
@@ -311,6 +243,11 @@ pub fn session_token(req: &HttpRequest) -> Option<SecretToken> {
         .and_then(|c| SecretToken::parse(c.value()))
 }
 
+/// Whether the request sends a session cookie at all, well formed or not.
+pub fn sends_session_cookie(req: &HttpRequest) -> bool {
+    req.cookie(SESSION_COOKIE).is_some()
+}
+
 /// The value of an `Authorization: Bearer …` header (an API token), if there is one.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -334,13 +271,19 @@ pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no state")))?;
     // The session cookie, or else an API token (which acts for its organizer, with at
-    // most the token's role); a malformed token is as unknown as a wrong one.
-    let found = if let Some(token) = session_token(&req) {
-        let hash = token.hash();
-        crate::db::run(&state.pool, move |conn| {
-            session::find_organizer(conn, &hash)
-        })
-        .await?
+    // most the token's role); a malformed token is as unknown as a wrong one. A cookie
+    // that is sent decides even beside a token: a request carrying a forged or malformed
+    // session is refused, not served on the strength of its other credential.
+    let found = if sends_session_cookie(&req) {
+        match session_token(&req).map(|t| t.hash()) {
+            Some(hash) => {
+                crate::db::run(&state.pool, move |conn| {
+                    session::find_organizer(conn, &hash)
+                })
+                .await?
+            }
+            None => None,
+        }
     } else if let Some(raw) = bearer(&req) {
         match ApiTokenSecret::parse(raw).map(|t| t.hash()) {
             Some(hash) => {
@@ -400,72 +343,5 @@ impl FromRequest for MaybeOrganizer {
                 Err(e) => Err(e),
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Body {
-        name: String,
-        capacity: i32,
-        community: Community,
-    }
-
-    #[derive(serde::Deserialize, Debug)]
-    #[allow(dead_code)]
-    struct Community {
-        name: String,
-    }
-
-    fn field_of(e: AppError) -> Vec<String> {
-        match e {
-            AppError::Validation(f) => f.fields().map(str::to_owned).collect(),
-            other => panic!("expected 422, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn malformed_json_is_a_bad_request() {
-        assert!(matches!(
-            parse_json::<Body>(b"{\"name\": "),
-            Err(AppError::BadRequest(_))
-        ));
-        assert!(matches!(
-            parse_json::<Body>(b"not json"),
-            Err(AppError::BadRequest(_))
-        ));
-    }
-
-    #[test]
-    fn nesting_is_limited_but_brackets_in_strings_do_not_count() {
-        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
-        assert!(check_json_depth(deep(MAX_JSON_DEPTH).as_bytes()).is_ok());
-        assert!(matches!(
-            check_json_depth(deep(MAX_JSON_DEPTH + 1).as_bytes()),
-            Err(AppError::BadRequest(m)) if m.contains("nested too deeply")
-        ));
-        let in_string = format!(r#"{{"name": "{}\"{}"}}"#, "[".repeat(100), "{".repeat(100));
-        assert!(check_json_depth(in_string.as_bytes()).is_ok());
-        // Far deeper than any stack would allow to recurse: refused, not crashed.
-        assert!(parse_json::<Body>(deep(1_000_000).as_bytes()).is_err());
-    }
-
-    #[test]
-    fn a_wrong_type_names_the_field() {
-        let e = parse_json::<Body>(br#"{"name":"x","capacity":"many","community":{"name":"y"}}"#)
-            .unwrap_err();
-        assert_eq!(field_of(e), ["capacity"]);
-    }
-
-    #[test]
-    fn a_missing_nested_field_names_its_path() {
-        let e = parse_json::<Body>(br#"{"name":"x","capacity":1,"community":{}}"#).unwrap_err();
-        assert_eq!(field_of(e), ["community.name"]);
-        let e = parse_json::<Body>(br#"{"capacity":1,"community":{"name":"y"}}"#).unwrap_err();
-        assert_eq!(field_of(e), ["name"]);
     }
 }

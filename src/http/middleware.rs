@@ -93,7 +93,7 @@ pub async fn same_origin_writes(
     // An API token without a cookie is no browser's ambient credential: a page of
     // another site cannot make a browser send `Authorization` here (no CORS is allowed).
     let token_only = crate::http::extract::bearer(req.request()).is_some()
-        && crate::http::extract::session_token(req.request()).is_none();
+        && !crate::http::extract::sends_session_cookie(req.request());
     if !token_only && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         if let Some(reason) = cross_site_reason(&req) {
             let res = AppError::Forbidden(reason.into()).error_response();
@@ -136,7 +136,7 @@ pub async fn resolve_session(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request = req.request();
-    if crate::http::extract::session_token(request).is_some()
+    if crate::http::extract::sends_session_cookie(request)
         || crate::http::extract::bearer(request).is_some()
     {
         let _ = crate::http::extract::signed_in(req.request().clone()).await;

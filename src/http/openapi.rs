@@ -13,17 +13,19 @@ use actix_web::http::Method;
 use actix_web::{guard, web, FromRequest, Handler, HttpResponse, Responder};
 use utoipa::openapi::path::{HttpMethod, Operation as DocOperation};
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::OpenApi as _;
 
-use crate::auth::SESSION_COOKIE;
 use crate::http::problem::Problem;
 mod common_errors;
 mod params;
+mod security;
+mod text;
 
 use common_errors::{add_common_errors, validation_problem_schema};
+use params::plain_query_strings;
 pub use params::{EventItemPath, EventPath, TokenItemPath, TokenPath};
+use text::text_patterns;
 
 use crate::http::routes::{
     acting_for, announcements, api_tokens, audit, auth, bounces, bulk_invitations, catering,
@@ -406,7 +408,12 @@ Every error is `application/problem+json` (RFC 9457); a 422 names each field at 
 keyed by its JSON path. Writes from a browser must come from the service's own origin (`Origin`).",
         license(name = "MIT")
     ),
-    components(schemas(Problem))
+    // Referenced by schemas written by hand (`schema_with`), which utoipa cannot follow.
+    components(schemas(
+        Problem,
+        crate::domain::invitation::CommunityFields,
+        crate::domain::invitation::InvitedCommunity
+    ))
 )]
 struct ApiDoc;
 
@@ -414,49 +421,7 @@ struct ApiDoc;
 pub fn document() -> OpenApi {
     let mut doc = ApiDoc::openapi();
     let components = doc.components.get_or_insert_with(Default::default);
-    components.security_schemes.insert(
-        SESSION_SCHEME.into(),
-        RefOr::T(SecurityScheme::ApiKey(ApiKey::Cookie(
-            ApiKeyValue::with_description(
-                SESSION_COOKIE,
-                "The organizer's session, set by `POST /api/v1/auth/login` (HttpOnly, SameSite=Lax).",
-            ),
-        ))),
-    );
-    components.security_schemes.insert(
-        TOKEN_SCHEME.into(),
-        RefOr::T(SecurityScheme::Http(
-            utoipa::openapi::security::HttpBuilder::new()
-                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-                .description(Some(
-                    "An API token (`POST /api/v1/auth/tokens`), as `Authorization: Bearer cvt_…`: \
-                     accepted wherever the session is, with no `Origin` needed.",
-                ))
-                .build(),
-        )),
-    );
-    components.security_schemes.insert(
-        "metrics".into(),
-        RefOr::T(SecurityScheme::Http(
-            utoipa::openapi::security::HttpBuilder::new()
-                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-                .description(Some(
-                    "`CONVENE_METRICS_TOKEN`, when it is set; `/metrics` is open otherwise.",
-                ))
-                .build(),
-        )),
-    );
-    components.security_schemes.insert(
-        "bounce".into(),
-        RefOr::T(SecurityScheme::Http(
-            utoipa::openapi::security::HttpBuilder::new()
-                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-                .description(Some(
-                    "`CONVENE_BOUNCE_TOKEN`, for passing on bounces; without it `/bounces` is 404.",
-                ))
-                .build(),
-        )),
-    );
+    security::add_schemes(&mut components.security_schemes);
     components
         .schemas
         .insert("ValidationProblem".into(), validation_problem_schema());
@@ -475,7 +440,8 @@ pub fn document() -> OpenApi {
             operation.operation_id = Some(id);
             operation.tags = Some(vec![tag.to_owned()]);
             add_common_errors(&mut operation, &op.method, &op.path);
-            accept_tokens(&mut operation);
+            plain_query_strings(&mut operation);
+            security::accept_tokens(&mut operation);
             for (name, schema) in op.schemas {
                 components.schemas.entry(name).or_insert(schema);
             }
@@ -483,27 +449,9 @@ pub fn document() -> OpenApi {
                 .add_path_operation(&op.path, vec![doc_method(&op.method)], operation);
         }
     }
+    text_patterns(&mut components.schemas);
     doc.tags = Some(tags);
     doc
-}
-
-/// Wherever the session is accepted, an API token is too: as an alternative requirement.
-fn accept_tokens(operation: &mut DocOperation) {
-    let Some(security) = operation.security.as_mut() else {
-        return;
-    };
-    let uses_session = security.iter().any(|r| {
-        serde_json::to_value(r)
-            .ok()
-            .and_then(|v| v.get(SESSION_SCHEME).cloned())
-            .is_some()
-    });
-    if uses_session {
-        security.push(utoipa::openapi::security::SecurityRequirement::new(
-            TOKEN_SCHEME,
-            Vec::<String>::new(),
-        ));
-    }
 }
 
 /// The document, for tools and for the reference page.

@@ -284,3 +284,36 @@ async fn bad_token_input_is_422_naming_each_field() {
         assert_eq!(res.invalid_fields(), fields, "{body}");
     }
 }
+
+/// Found by schemathesis (`ignored_auth`): beside a good token it sent a made-up session
+/// cookie, and the token was served because the cookie did not have the shape of one.
+#[actix_web::test]
+async fn a_bad_session_cookie_beside_a_good_token_is_refused() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let made = make_token(&app, &admin, json!({ "name": "CRM sync", "role": "admin" })).await;
+    let secret = made["token"].as_str().expect("secret");
+    for cookie in [
+        "not a session",
+        "",
+        "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE",
+    ] {
+        for (method, body) in [
+            (Method::GET, None),
+            (Method::POST, Some(event_body("forged"))),
+        ] {
+            let req = app
+                .raw(method, "/api/v1/events")
+                .insert_header(("authorization", format!("Bearer {secret}")))
+                .insert_header((
+                    "cookie",
+                    format!("{}={cookie}", convene::auth::SESSION_COOKIE),
+                ));
+            let res = app.send(req, body.as_ref().map(json_body)).await;
+            res.problem(401);
+        }
+    }
+    // The token alone still works.
+    let res = with_token(&app, secret, Method::GET, "/api/v1/auth/me", None).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}

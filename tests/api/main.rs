@@ -40,6 +40,7 @@ mod privacy;
 mod real_mta;
 mod registration;
 mod reminders;
+mod request_shapes;
 mod scholarships;
 mod secrets;
 mod smtp;

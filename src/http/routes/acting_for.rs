@@ -135,7 +135,11 @@ pub async fn update(
 #[serde(default)]
 pub struct CancelRequest {
     /// Why, for the other organizers (the audit log); not sent to the person.
-    #[schema(example = "Phoned: a council meeting was moved to that week.")]
+    #[schema(
+        example = "Phoned: a council meeting was moved to that week.",
+        format = "paragraph",
+        max_length = 2000
+    )]
     note: Option<String>,
 }
 

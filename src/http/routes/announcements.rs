@@ -40,11 +40,15 @@ pub struct AudienceRequest {
 #[derive(Deserialize, ToSchema)]
 pub struct AnnouncementRequest {
     /// One line, at most 200 characters.
-    #[schema(example = "The programme is out")]
+    #[schema(example = "The programme is out", format = "line", max_length = 200)]
     subject: String,
     /// Markdown, at most 20,000 characters; the email's HTML part is rendered from it
     /// (raw HTML, scripts and `javascript:` links never pass), its text part is as written.
-    #[schema(example = "The **full programme** is now on the event page.")]
+    #[schema(
+        example = "The **full programme** is now on the event page.",
+        format = "paragraph",
+        max_length = 20000
+    )]
     body: String,
     #[schema(value_type = AudienceRequest)]
     audience: Audience,

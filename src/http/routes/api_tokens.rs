@@ -80,7 +80,7 @@ pub struct ApiTokenList {
 #[derive(Deserialize, ToSchema)]
 pub struct CreateApiToken {
     /// What the token is for, 1 to 100 characters.
-    #[schema(example = "CRM sync", min_length = 1, max_length = 100)]
+    #[schema(example = "CRM sync", format = "line", max_length = 100)]
     name: String,
     /// At most the role of the admin making it. Read as text, so that a wrong value
     /// (even `null`, which serde reads as no JSON value at all for an enum) is a 422 naming it.

@@ -38,6 +38,7 @@ pub struct AuditQuery {
     #[param(minimum = 1)]
     before: Option<i64>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 

@@ -18,9 +18,15 @@ use crate::workflows::choose_notices::choose_notices;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
-    #[schema(example = "admin@example.org")]
+    /// Any text but blank (at most 254 bytes): an unknown address is a 401 like a wrong password.
+    #[schema(example = "admin@example.org", format = "line", max_length = 254)]
     email: String,
-    #[schema(example = "correct horse battery staple")]
+    /// Not empty, at most 1024 bytes.
+    #[schema(
+        example = "correct horse battery staple",
+        min_length = 1,
+        max_length = 1024
+    )]
     password: String,
 }
 

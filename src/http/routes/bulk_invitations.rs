@@ -139,6 +139,31 @@ fn too_many_rows() -> AppError {
     ))
 }
 
+/// The JSON body of a bulk upload as the document gives it: an array of at least one row.
+/// Each row is read as `InvitationFields` on its own, and one that does not fit is refused
+/// in the 200 answer with its errors, not the whole upload: so the document cannot say more
+/// of a row than that it is one.
+struct BulkRows;
+
+impl utoipa::PartialSchema for BulkRows {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType};
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::AnyValue)
+                    .description(Some(
+                    "An invitation, as `InvitationFields`; a row that does not fit is refused in \
+                 the answer.",
+                )),
+            )
+            .min_items(Some(1))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BulkRows {}
+
 fn read_json_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
     check_json_depth(body)?;
     let value: serde_json::Value = serde_json::from_slice(body)
@@ -325,7 +350,7 @@ fn csv_names(errors: FieldErrors) -> FieldErrors {
     path = "/api/v1/events/{slug}/invitations/bulk",
     params(EventPath),
     request_body(content(
-        (Vec<InvitationFields> = "application/json"),
+        (BulkRows = "application/json"),
         (String = "text/csv", example = "email,full_name,title,community_name,community_state\nada@example.org,Ada Lovelace,Mayor,Springfield,IL\n"),
     )),
     security(("session" = [])),

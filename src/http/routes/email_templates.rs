@@ -66,10 +66,18 @@ pub struct EmailTemplateList {
 #[derive(Deserialize, ToSchema)]
 pub struct EmailTemplateRequest {
     /// One line, at most 200 characters, with placeholders.
-    #[schema(example = "See you soon, {{ recipient_name }}")]
+    #[schema(
+        example = "See you soon, {{ recipient_name }}",
+        format = "line",
+        max_length = 200
+    )]
     subject: String,
     /// Markdown, at most 20,000 characters, with placeholders.
-    #[schema(example = "Your place is confirmed. [Your registration]({{ manage_link }})")]
+    #[schema(
+        example = "Your place is confirmed. [Your registration]({{ manage_link }})",
+        format = "paragraph",
+        max_length = 20000
+    )]
     body: String,
 }
 
@@ -77,8 +85,10 @@ pub struct EmailTemplateRequest {
 #[serde(default)]
 pub struct PreviewRequest {
     /// The current subject when left out.
+    #[schema(format = "line", max_length = 200)]
     subject: Option<String>,
     /// The current body when left out.
+    #[schema(format = "paragraph", max_length = 20000)]
     body: Option<String>,
 }
 

@@ -10,7 +10,7 @@ use crate::db::models::event;
 use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, CurrentOrganizer};
+use crate::http::extract::{paging, query_filter, CurrentOrganizer};
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::views::rfc3339;
 use crate::http::AppState;
@@ -19,11 +19,14 @@ use crate::workflows::resend_email;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EmailsQuery {
-    /// `pending`, `sent`, `failed` or `bounced`.
+    /// `pending`, `sent`, `failed` or `bounced`; empty: any.
+    #[param(pattern = r"^(?:pending|sent|failed|bounced)?$")]
     status: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -100,11 +103,14 @@ pub async fn list(
     } = q.into_inner();
     let mut errors = FieldErrors::new();
     let (limit, offset) = paging(&mut errors, limit, offset);
-    if let Some(s) = &status {
-        if !STATUSES.contains(&s.as_str()) {
-            errors.add("status", format!("must be one of {}", STATUSES.join(", ")));
-        }
-    }
+    // Empty is no filter, as with the other lists' filters (`?status=`, from a form).
+    let status = query_filter(
+        &mut errors,
+        "status",
+        status.as_deref(),
+        |s| STATUSES.contains(&s).then(|| s.to_owned()),
+        &format!("must be one of {}", STATUSES.join(", ")),
+    );
     errors.into_result()?;
     let slug = slug.into_inner();
     let (items, total) = crate::db::run(&state.pool, move |conn| {

@@ -19,13 +19,22 @@ use crate::http::AppState;
 #[derive(Deserialize, ToSchema)]
 pub struct CreateEventRequest {
     /// Lowercase letters, digits and dashes; part of the event's public address.
-    #[schema(example = "summit-2027")]
+    #[schema(
+        example = "summit-2027",
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     slug: String,
-    #[schema(example = "Community Leaders Summit 2027")]
+    #[schema(
+        example = "Community Leaders Summit 2027",
+        format = "line",
+        max_length = 200
+    )]
     name: String,
-    #[schema(example = "Convention Center")]
+    #[schema(example = "Convention Center", format = "line", max_length = 200)]
     venue: String,
-    #[schema(example = "Springfield")]
+    #[schema(example = "Springfield", format = "line", max_length = 120)]
     city: String,
     #[schema(example = "2027-05-12")]
     starts_on: NaiveDate,
@@ -35,9 +44,9 @@ pub struct CreateEventRequest {
     #[schema(example = "America/Chicago")]
     timezone: String,
     /// Seats, 1 to 100,000.
-    #[schema(example = 250)]
+    #[schema(example = 250, minimum = 1, maximum = 100000)]
     capacity: i64,
-    #[schema(example = 5000000)]
+    #[schema(example = 5000000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     scholarship_budget_cents: i64,
     /// ISO 4217 code.
     #[schema(example = "USD")]
@@ -49,14 +58,24 @@ pub struct CreateEventRequest {
     /// When registration closes; by default the start of the event's first day.
     registration_closes_at: Option<DateTime<Utc>>,
     /// Default 30.
+    #[schema(minimum = 1, maximum = 365)]
     invitation_ttl_days: Option<i64>,
     /// Default 1.
+    #[schema(minimum = 0, maximum = 10)]
     nominations_per_executive: Option<i64>,
     /// Markdown, at most 20,000 characters: what the convening is.
-    #[schema(example = "Two days with the chief executives of forty communities.")]
+    #[schema(
+        example = "Two days with the chief executives of forty communities.",
+        format = "paragraph",
+        max_length = 20000
+    )]
     description: Option<String>,
     /// Markdown, at most 20,000 characters: travel, accommodation, meals.
-    #[schema(example = "Meals are covered. Travel is at your own expense.")]
+    #[schema(
+        example = "Meals are covered. Travel is at your own expense.",
+        format = "paragraph",
+        max_length = 20000
+    )]
     practical_info: Option<String>,
     /// The organizing team's address: the `Reply-To` of the event's emails, and the
     /// address its pages give.
@@ -84,14 +103,24 @@ fn default_reminder() -> Option<Option<i64>> {
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct UpdateEventRequest {
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+    )]
     slug: Option<String>,
+    #[schema(format = "line", max_length = 200)]
     name: Option<String>,
+    #[schema(format = "line", max_length = 200)]
     venue: Option<String>,
+    #[schema(format = "line", max_length = 120)]
     city: Option<String>,
     starts_on: Option<NaiveDate>,
     ends_on: Option<NaiveDate>,
     timezone: Option<String>,
+    #[schema(minimum = 1, maximum = 100000)]
     capacity: Option<i64>,
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
     scholarship_budget_cents: Option<i64>,
     currency: Option<String>,
     status: Option<EventStatus>,
@@ -99,9 +128,13 @@ pub struct UpdateEventRequest {
     #[schema(value_type = Option<DateTime<Utc>>)]
     registration_opens_at: Option<Option<DateTime<Utc>>>,
     registration_closes_at: Option<DateTime<Utc>>,
+    #[schema(minimum = 1, maximum = 365)]
     invitation_ttl_days: Option<i64>,
+    #[schema(minimum = 0, maximum = 10)]
     nominations_per_executive: Option<i64>,
+    #[schema(format = "paragraph", max_length = 20000)]
     description: Option<String>,
+    #[schema(format = "paragraph", max_length = 20000)]
     practical_info: Option<String>,
     /// `null` removes the address.
     #[serde(deserialize_with = "present")]

@@ -17,8 +17,11 @@ use crate::workflows::impact::{self, Report};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImpactQuery {
-    /// A programme's slug; left out: every event.
-    #[param(example = "future-city")]
+    /// A programme's slug; left out or empty: every event.
+    #[param(
+        example = "future-city",
+        pattern = r"^ *(?:[a-z0-9](?:-?[a-z0-9]){2,31})? *$"
+    )]
     program: Option<String>,
 }
 

@@ -24,24 +24,45 @@ use crate::workflows::request_invitation::{request_invitation, Requested};
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct RequestBody {
-    /// Required.
-    #[schema(example = "Ada Lovelace")]
+    #[schema(example = "Ada Lovelace", value_type = String, format = "line", max_length = 200, required = true)]
     full_name: Option<String>,
-    /// Required.
-    #[schema(example = "ada@example.org")]
+    #[schema(example = "ada@example.org", value_type = String, format = Email, max_length = 254, required = true)]
     email: Option<String>,
-    /// Required.
-    #[schema(example = "Mayor")]
+    #[schema(example = "Mayor", value_type = String, format = "line", max_length = 200, required = true)]
     title: Option<String>,
-    /// Required.
-    #[schema(example = "City of Springfield")]
+    #[schema(example = "City of Springfield", value_type = String, format = "line", max_length = 200, required = true)]
     organization: Option<String>,
-    /// Required: `"Springfield, IL"` or `{name, state, country?}`.
+    #[schema(schema_with = requested_community, required = true)]
     community: Option<CommunityField>,
-    /// Required: why they would like to come.
+    /// Why they would like to come.
+    #[schema(value_type = String, format = "required-paragraph", max_length = 2000, required = true)]
     reason: Option<String>,
-    /// A honeypot: hidden from people by the page, filled in by naive bots. Leave it out.
+    /// A honeypot for the public page's form: hidden from people, filled in by naive bots,
+    /// and the request then silently dropped. Not part of the API, so not in the document.
+    #[schema(ignore)]
     website: Option<String>,
+}
+
+/// The schema of [`RequestBody::community`]: `"Name, ST"` (split at its last comma), or
+/// the parts.
+fn requested_community() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(200))
+                .pattern(Some(concat!(
+                    r"^[\t\n\x0b\x0c\r ]*[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]",
+                    r"[^\x00-\x1f\x7f-\x9f]*,[^,\x00-\x1f\x7f-\x9f]*[^\s,\x00-\x1f\x7f-\x9f]",
+                    r"[^,\x00-\x1f\x7f-\x9f]*[\t\n\x0b\x0c\r ]*$"
+                )))
+                .examples(["Springfield, IL"]),
+        )
+        .item(utoipa::openapi::Ref::from_schema_name("InvitedCommunity"))
+        .description(Some("`\"Springfield, IL\"` or `{name, state, country?}`."))
+        .build()
+        .into()
 }
 
 /// The one answer to every accepted request, known email or not.
@@ -139,8 +160,10 @@ pub async fn submit(
 pub struct ListQuery {
     status: Option<RequestStatus>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -259,6 +282,7 @@ pub async fn list(
 #[serde(default)]
 pub struct DecisionBody {
     /// Approve: a personal message for the invitation email. Decline: a note for the requester.
+    #[schema(format = "paragraph", max_length = 2000)]
     note: Option<String>,
 }
 

@@ -160,17 +160,21 @@ pub async fn create(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`.
+    /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`; empty: any.
+    #[param(pattern = r"^(?:pending|sent|accepted|declined|revoked|expired)?$")]
     status: Option<String>,
-    /// `executive` or `young_leader`.
+    /// `executive` or `young_leader`; empty: any.
+    #[param(pattern = r"^(?:executive|young_leader)?$")]
     kind: Option<String>,
     /// Only invitations to this community (its name).
     community: Option<String>,
     /// Search in names and email addresses.
     q: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 

@@ -172,6 +172,7 @@ pub async fn register(
 #[serde(default)]
 pub struct DeclineRequest {
     /// Shown to the organizers.
+    #[schema(format = "paragraph", max_length = 2000)]
     reason: Option<String>,
 }
 

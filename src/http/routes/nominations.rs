@@ -140,11 +140,14 @@ pub async fn withdraw(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `approved`, `declined` or `withdrawn`.
+    /// `pending`, `approved`, `declined` or `withdrawn`; empty: any.
+    #[param(pattern = r"^(?:pending|approved|declined|withdrawn)?$")]
     status: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
@@ -210,6 +213,7 @@ pub async fn list(
 #[serde(default)]
 pub struct DecisionRequest {
     /// Sent to the nominator.
+    #[schema(format = "paragraph", max_length = 2000)]
     note: Option<String>,
 }
 

@@ -60,13 +60,17 @@ pub async fn list(state: web::Data<AppState>, _: Admin) -> Result<HttpResponse, 
 
 #[derive(Deserialize, ToSchema)]
 pub struct CreateOrganizer {
-    #[schema(example = "rey@example.org")]
+    #[schema(example = "rey@example.org", format = Email, max_length = 254)]
     email: String,
-    #[schema(example = "Rey Reviewer")]
+    #[schema(example = "Rey Reviewer", format = "line", max_length = 200)]
     name: String,
     role: Role,
     /// 12 to 256 characters.
-    #[schema(example = "a long passphrase of words")]
+    #[schema(
+        example = "a long passphrase of words",
+        min_length = 12,
+        max_length = 256
+    )]
     password: String,
 }
 

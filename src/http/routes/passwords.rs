@@ -17,7 +17,11 @@ use crate::workflows::passwords;
 pub struct ChangePassword {
     current_password: String,
     /// 12 to 256 characters.
-    #[schema(example = "a long and memorable passphrase")]
+    #[schema(
+        example = "a long and memorable passphrase",
+        min_length = 12,
+        max_length = 256
+    )]
     new_password: String,
 }
 
@@ -72,7 +76,13 @@ pub async fn change(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ResetRequest {
-    #[schema(example = "admin@example.org")]
+    /// Read as typed (any text with an `@`, at most 254 bytes): an address without an
+    /// account gets the same answer.
+    #[schema(
+        example = "admin@example.org",
+        max_length = 254,
+        pattern = r"^[\t\n\x0b\x0c\r ]*[^\x00-\x1f\x7f-\x9f]*@[^\x00-\x1f\x7f-\x9f]*[\t\n\x0b\x0c\r ]*$"
+    )]
     email: String,
 }
 
@@ -134,6 +144,7 @@ pub async fn request_reset(
 #[derive(Deserialize, ToSchema)]
 pub struct ResetPassword {
     /// 12 to 256 characters.
+    #[schema(min_length = 12, max_length = 256)]
     new_password: String,
 }
 

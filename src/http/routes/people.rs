@@ -19,7 +19,7 @@ use crate::workflows::people::{self, Erased};
 #[into_params(parameter_in = Path)]
 pub struct PersonPath {
     /// The person's email address (any case).
-    #[param(example = "dana@example.org")]
+    #[param(example = "dana@example.org", format = Email, max_length = 254)]
     email: String,
 }
 

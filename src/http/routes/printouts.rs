@@ -21,7 +21,7 @@ use crate::print::{self, Attendee, Paper};
 #[into_params(parameter_in = Query)]
 pub struct PaperQuery {
     /// `a4` (the default) or `letter` (US Letter).
-    #[param(example = "a4")]
+    #[param(example = "a4", pattern = r"^ *(?:[aA]4|[lL][eE][tT][tT][eE][rR]) *$")]
     paper: Option<String>,
 }
 

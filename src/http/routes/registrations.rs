@@ -23,17 +23,21 @@ use crate::http::AppState;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `confirmed`, `waitlisted` or `cancelled`.
+    /// `confirmed`, `waitlisted` or `cancelled`; empty: any.
+    #[param(pattern = r"^(?:confirmed|waitlisted|cancelled)?$")]
     status: Option<String>,
-    /// `executive` or `young_leader`.
+    /// `executive` or `young_leader`; empty: any.
+    #[param(pattern = r"^(?:executive|young_leader)?$")]
     kind: Option<String>,
     /// Only registrations from this community (its name).
     community: Option<String>,
     /// Search in names, email addresses and organizations.
     q: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 

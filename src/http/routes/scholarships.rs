@@ -125,13 +125,17 @@ impl ScholarshipItem {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`.
+    /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`; empty: any.
+    #[param(pattern = r"^(?:pending|approved|declined|waitlisted|withdrawn)?$")]
     status: Option<String>,
-    /// `offered`, `accepted`, `declined`, `lapsed` or `released`.
+    /// `offered`, `accepted`, `declined`, `lapsed` or `released`; empty: any.
+    #[param(pattern = r"^(?:offered|accepted|declined|lapsed|released)?$")]
     award_status: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 

@@ -28,7 +28,7 @@ pub struct SessionView {
     starts_at: String,
     #[schema(format = DateTime, example = "2027-05-12T15:30:00Z")]
     ends_at: String,
-    #[schema(example = "Memorial Hall")]
+    #[schema(example = "Memorial Hall", format = "optional-line", max_length = 200)]
     location: Option<String>,
     description: Option<String>,
 }
@@ -55,7 +55,7 @@ pub struct SessionList {
 #[derive(Deserialize, ToSchema)]
 pub struct CreateSessionRequest {
     /// At most 200 characters.
-    #[schema(example = "Opening plenary")]
+    #[schema(example = "Opening plenary", format = "line", max_length = 200)]
     title: String,
     /// Within the event's days, in its time zone.
     #[schema(example = "2027-05-12T14:00:00Z")]
@@ -66,6 +66,7 @@ pub struct CreateSessionRequest {
     #[schema(example = "Memorial Hall")]
     location: Option<String>,
     /// At most 5,000 characters.
+    #[schema(format = "paragraph", max_length = 5000)]
     description: Option<String>,
 }
 
@@ -73,14 +74,15 @@ pub struct CreateSessionRequest {
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct UpdateSessionRequest {
+    #[schema(format = "line", max_length = 200)]
     title: Option<String>,
     starts_at: Option<DateTime<Utc>>,
     ends_at: Option<DateTime<Utc>>,
     #[serde(deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "optional-line", max_length = 200)]
     location: Option<Option<String>>,
     #[serde(deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "paragraph", max_length = 5000)]
     description: Option<Option<String>>,
 }
 

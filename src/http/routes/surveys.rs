@@ -47,9 +47,9 @@ impl SurveySettingsView {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SurveySettingsRequest {
-    #[schema(example = 24)]
+    #[schema(example = 24, minimum = 0, maximum = 720)]
     send_after_hours: Option<i64>,
-    #[schema(example = 90)]
+    #[schema(example = 90, minimum = 1, maximum = 730)]
     follow_up_after_days: Option<i64>,
     #[schema(example = true)]
     open: Option<bool>,
@@ -117,7 +117,10 @@ pub async fn update_settings(
 #[derive(Deserialize, ToSchema)]
 pub struct SendWaveRequest {
     /// `post_event` or `follow_up`.
-    #[schema(example = "post_event")]
+    #[schema(
+        example = "post_event",
+        pattern = r"^[\t\n\x0b\x0c\r ]*(?:post_event|follow_up)[\t\n\x0b\x0c\r ]*$"
+    )]
     wave: String,
 }
 

@@ -67,6 +67,29 @@ pub struct WebhookList {
     items: Vec<WebhookView>,
 }
 
+/// The events a hook may subscribe to, as the document lists them (read as text, so that
+/// a wrong one is named by its place in `events`).
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+enum WebhookEventName {
+    #[serde(rename = "invitation.sent")]
+    InvitationSent,
+    #[serde(rename = "invitation.declined")]
+    InvitationDeclined,
+    #[serde(rename = "registration.created")]
+    RegistrationCreated,
+    #[serde(rename = "registration.cancelled")]
+    RegistrationCancelled,
+    #[serde(rename = "registration.promoted")]
+    RegistrationPromoted,
+    #[serde(rename = "nomination.decided")]
+    NominationDecided,
+    #[serde(rename = "scholarship.decided")]
+    ScholarshipDecided,
+    #[serde(rename = "checkin.created")]
+    CheckinCreated,
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct CreateWebhook {
     /// Where deliveries are posted: http or https, at most 2000 characters.
@@ -75,7 +98,11 @@ pub struct CreateWebhook {
     /// At least one of `invitation.sent`, `invitation.declined`, `registration.created`,
     /// `registration.cancelled`, `registration.promoted`, `nomination.decided`,
     /// `scholarship.decided`, `checkin.created`, each once.
-    #[schema(min_items = 1, example = json!(["registration.created"]))]
+    #[schema(
+        value_type = Vec<WebhookEventName>,
+        min_items = 1,
+        example = json!(["registration.created"])
+    )]
     events: Vec<String>,
     /// `whsec_` and the base64 of 24 to 64 bytes; one is made when none is given.
     #[serde(default)]
@@ -178,8 +205,10 @@ pub async fn delete(
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     offset: Option<i64>,
 }
 
