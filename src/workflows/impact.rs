@@ -89,33 +89,43 @@ fn ended_events(
 
 /// The report as of `as_of`; the attendance of an ended event not yet written down is
 /// written down first.
+///
+/// Its cost grows with the rows, not with events × rows: the answers and attendances are
+/// read once and grouped by event, which events are written down already is one query,
+/// and the testimonials' people and communities are read in one query each (a programme
+/// of 100 events and 50,000 registrations took 2 s a report before, `BENCHMARKS.md`).
 pub fn report(
     conn: &mut DbConnection,
     program: Option<&str>,
     as_of: DateTime<Utc>,
 ) -> Result<Report, AppError> {
     let events = ended_events(conn, program, as_of)?;
-    for e in &events {
+    let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+    let recorded = survey::attendance_recorded_among(conn, &ids)?;
+    for e in events.iter().filter(|e| !recorded.contains(&e.id)) {
         record_attendance(conn, e, as_of)?;
     }
-    let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
     let attendances = survey::attendances(conn, &ids)?;
     let answered = survey::answered(conn, &ids)?;
-    let total = figures(&attendances, &answered);
+    let total = figures(attendances.iter(), answered.iter());
+    let mut attended_at: HashMap<&str, Vec<&Attendance>> = HashMap::new();
+    for a in &attendances {
+        attended_at.entry(a.event_id.as_str()).or_default().push(a);
+    }
+    let mut answered_at: HashMap<&str, Vec<&SurveyResponse>> = HashMap::new();
+    for r in &answered {
+        answered_at.entry(r.event_id.as_str()).or_default().push(r);
+    }
     let per_event = events
         .into_iter()
         .map(|e| {
-            let a: Vec<Attendance> = attendances
-                .iter()
-                .filter(|a| a.event_id == e.id)
-                .cloned()
-                .collect();
-            let r: Vec<SurveyResponse> = answered
-                .iter()
-                .filter(|r| r.event_id == e.id)
-                .cloned()
-                .collect();
-            let f = figures(&a, &r);
+            let a = attended_at
+                .get(e.id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let r = answered_at
+                .get(e.id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            let f = figures(a.iter().copied(), r.iter().copied());
             (e, f)
         })
         .collect::<Vec<_>>();
@@ -128,28 +138,33 @@ pub fn report(
     })
 }
 
-fn figures(attendances: &[Attendance], answered: &[SurveyResponse]) -> Figures {
-    let people: BTreeSet<&str> = attendances.iter().map(|a| a.person_id.as_str()).collect();
-    let communities: BTreeSet<&str> = attendances
-        .iter()
-        .map(|a| a.community_id.as_str())
-        .collect();
+fn figures<'a>(
+    attendances: impl Iterator<Item = &'a Attendance>,
+    answered: impl Iterator<Item = &'a SurveyResponse> + Clone,
+) -> Figures {
+    let mut people: BTreeSet<&str> = BTreeSet::new();
+    let mut communities: BTreeSet<&str> = BTreeSet::new();
+    for a in attendances {
+        people.insert(a.person_id.as_str());
+        communities.insert(a.community_id.as_str());
+    }
     let rate = |wave: Wave, pick: fn(&SurveyResponse) -> Option<bool>| {
-        let given: Vec<bool> = answered
-            .iter()
+        let (mut yes, mut given) = (0, 0);
+        for b in answered
+            .clone()
             .filter(|r| r.wave() == wave)
             .filter_map(pick)
-            .collect();
-        Rate::of(
-            given.iter().filter(|b| **b).count() as i64,
-            given.len() as i64,
-        )
+        {
+            given += 1;
+            yes += i64::from(b);
+        }
+        Rate::of(yes, given)
     };
     Figures {
         participants: people.len() as i64,
         communities: communities.len() as i64,
         residents_engaged: answered
-            .iter()
+            .clone()
             .filter(|r| r.wave() == Wave::FollowUp)
             .filter_map(|r| r.residents_engaged)
             .sum(),
@@ -169,9 +184,11 @@ fn testimonials(
         .iter()
         .map(|a| ((a.event_id.as_str(), a.person_id.as_str()), a))
         .collect();
-    let mut out = Vec::new();
+    let events: HashMap<&str, &Event> = events.iter().map(|(e, _)| (e.id.as_str(), e)).collect();
+    // The quotes that may be shown, with the attendance that says whose they are.
+    let mut quotes = Vec::new();
     for r in answered.iter().filter(|r| r.may_quote) {
-        let Some(quote) = r.testimonial.clone().filter(|t| !t.trim().is_empty()) else {
+        let Some(quote) = r.testimonial.as_deref().filter(|t| !t.trim().is_empty()) else {
             continue;
         };
         let Some(a) = by_person.get(&(r.event_id.as_str(), r.person_id.as_str())) else {
@@ -181,15 +198,34 @@ fn testimonials(
         let Some(reg_id) = a.registration_id.as_deref() else {
             continue;
         };
-        let reg = registration::find(conn, reg_id)?;
-        let Some((e, _)) = events.iter().find(|(e, _)| e.id == r.event_id) else {
+        let Some(e) = events.get(r.event_id.as_str()) else {
             continue;
         };
+        quotes.push((quote, reg_id, a.community_id.as_str(), *e));
+    }
+    let reg_ids: Vec<&str> = quotes.iter().map(|q| q.1).collect();
+    let people: HashMap<String, registration::Registration> =
+        registration::find_many(conn, &reg_ids)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect();
+    let community_ids: Vec<&str> = quotes.iter().map(|q| q.2).collect();
+    let places: HashMap<String, Community> = community::find_many(conn, &community_ids)?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let mut out = Vec::with_capacity(quotes.len());
+    for (quote, reg_id, community_id, e) in quotes {
+        let (Some(reg), Some(place)) = (people.get(reg_id), places.get(community_id)) else {
+            return Err(AppError::not_found(
+                "the registration or community of a testimonial",
+            ));
+        };
         out.push(Testimonial {
-            quote,
-            name: reg.full_name,
-            title: reg.title,
-            community: community::find(conn, &a.community_id)?,
+            quote: quote.to_owned(),
+            name: reg.full_name.clone(),
+            title: reg.title.clone(),
+            community: place.clone(),
             event_slug: e.slug.clone(),
             event_name: e.name.clone(),
         });

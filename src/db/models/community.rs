@@ -81,6 +81,14 @@ pub fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Communit
         .optional()?)
 }
 
+/// The communities with these ids (those that exist), in no particular order.
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Community>, AppError> {
+    Ok(communities::table
+        .filter(communities::id.eq_any(ids))
+        .select(Community::as_select())
+        .load(conn)?)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Community, AppError> {
     communities::table
         .find(id)

@@ -166,6 +166,14 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError>
 }
 
 /// The event's registration `id`; 404 for another event's.
+/// The registrations with these ids (those that exist), in no particular order.
+pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registration>, AppError> {
+    Ok(registrations::table
+        .filter(registrations::id.eq_any(ids))
+        .select(Registration::as_select())
+        .load(conn)?)
+}
+
 pub fn find_in_event(
     conn: &mut DbConnection,
     event_id: &str,

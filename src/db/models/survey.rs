@@ -108,6 +108,21 @@ pub fn attendance_recorded(conn: &mut DbConnection, event_id: &str) -> Result<bo
     Ok(at.flatten().is_some())
 }
 
+/// Which of these events have their attendance written down (one query for a report's
+/// many events, instead of one each).
+pub fn attendance_recorded_among(
+    conn: &mut DbConnection,
+    event_ids: &[String],
+) -> Result<HashSet<String>, AppError> {
+    Ok(event_surveys::table
+        .filter(event_surveys::event_id.eq_any(event_ids))
+        .filter(event_surveys::attendance_recorded_at.is_not_null())
+        .select(event_surveys::event_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Who attended, as of now: those checked in (not cancelled since), or, where nobody of
 /// the event was checked in, the confirmed registrations.
 pub fn attendees_now(
