@@ -25,7 +25,7 @@
 //! (Writing the attendance down before anonymizing: `survey_waves::record_attendance`,
 //! which is idempotent.)
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -33,7 +33,7 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration;
-use crate::db::models::survey::{self, Attendance, SurveyResponse};
+use crate::db::models::survey::{self, AnswerCount, Attendance};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::survey::{Rate, Wave};
@@ -90,10 +90,10 @@ fn ended_events(
 /// The report as of `as_of`; the attendance of an ended event not yet written down is
 /// written down first.
 ///
-/// Its cost grows with the rows, not with events × rows: the answers and attendances are
-/// read once and grouped by event, which events are written down already is one query,
-/// and the testimonials' people and communities are read in one query each (a programme
-/// of 100 events and 50,000 registrations took 2 s a report before, `BENCHMARKS.md`).
+/// The database counts (distinct people and communities, answers by event, wave and
+/// answer), so a report reads tens of rows an event, not one per person: a programme of
+/// 100 events and 50,000 registrations took 2 s a report, and 500 MiB for eight at once,
+/// when every attendance and answer was read (`BENCHMARKS.md`).
 pub fn report(
     conn: &mut DbConnection,
     program: Option<&str>,
@@ -105,31 +105,27 @@ pub fn report(
     for e in events.iter().filter(|e| !recorded.contains(&e.id)) {
         record_attendance(conn, e, as_of)?;
     }
-    let attendances = survey::attendances(conn, &ids)?;
-    let answered = survey::answered(conn, &ids)?;
-    let total = figures(attendances.iter(), answered.iter());
-    let mut attended_at: HashMap<&str, Vec<&Attendance>> = HashMap::new();
-    for a in &attendances {
-        attended_at.entry(a.event_id.as_str()).or_default().push(a);
-    }
-    let mut answered_at: HashMap<&str, Vec<&SurveyResponse>> = HashMap::new();
-    for r in &answered {
-        answered_at.entry(r.event_id.as_str()).or_default().push(r);
-    }
+    let attendance = survey::attendance_counts(conn, &ids)?;
+    let answers = survey::answer_counts(conn, &ids)?;
+    let total = figures(attendance.people, attendance.communities, answers.iter());
+    let attended: HashMap<&str, (i64, i64)> = attendance
+        .by_event
+        .iter()
+        .map(|(e, people, communities)| (e.as_str(), (*people, *communities)))
+        .collect();
     let per_event = events
         .into_iter()
         .map(|e| {
-            let a = attended_at
-                .get(e.id.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let r = answered_at
-                .get(e.id.as_str())
-                .map_or(&[][..], Vec::as_slice);
-            let f = figures(a.iter().copied(), r.iter().copied());
+            let (people, communities) = attended.get(e.id.as_str()).copied().unwrap_or_default();
+            let f = figures(
+                people,
+                communities,
+                answers.iter().filter(|a| a.event_id == e.id),
+            );
             (e, f)
         })
         .collect::<Vec<_>>();
-    let testimonials = testimonials(conn, &per_event, &attendances, &answered)?;
+    let testimonials = testimonials(conn, &per_event, &ids)?;
     Ok(Report {
         program: program.map(str::to_owned),
         total,
@@ -139,47 +135,42 @@ pub fn report(
 }
 
 fn figures<'a>(
-    attendances: impl Iterator<Item = &'a Attendance>,
-    answered: impl Iterator<Item = &'a SurveyResponse> + Clone,
+    participants: i64,
+    communities: i64,
+    answers: impl Iterator<Item = &'a AnswerCount> + Clone,
 ) -> Figures {
-    let mut people: BTreeSet<&str> = BTreeSet::new();
-    let mut communities: BTreeSet<&str> = BTreeSet::new();
-    for a in attendances {
-        people.insert(a.person_id.as_str());
-        communities.insert(a.community_id.as_str());
-    }
-    let rate = |wave: Wave, pick: fn(&SurveyResponse) -> Option<bool>| {
+    let rate = |wave: Wave, pick: fn(&AnswerCount) -> Option<bool>| {
         let (mut yes, mut given) = (0, 0);
-        for b in answered
-            .clone()
-            .filter(|r| r.wave() == wave)
-            .filter_map(pick)
-        {
-            given += 1;
-            yes += i64::from(b);
+        for a in answers.clone().filter(|a| a.wave == wave.as_str()) {
+            if let Some(b) = pick(a) {
+                given += a.answers;
+                yes += if b { a.answers } else { 0 };
+            }
         }
         Rate::of(yes, given)
     };
     Figures {
-        participants: people.len() as i64,
-        communities: communities.len() as i64,
-        residents_engaged: answered
+        participants,
+        communities,
+        residents_engaged: answers
             .clone()
-            .filter(|r| r.wave() == Wave::FollowUp)
-            .filter_map(|r| r.residents_engaged)
+            .filter(|a| a.wave == Wave::FollowUp.as_str())
+            .map(|a| a.residents_engaged)
             .sum(),
-        would_recommend: rate(Wave::PostEvent, |r| r.would_recommend),
-        learned: rate(Wave::PostEvent, |r| r.learned),
-        still_applying: rate(Wave::FollowUp, |r| r.still_applying),
+        would_recommend: rate(Wave::PostEvent, |a| a.would_recommend),
+        learned: rate(Wave::PostEvent, |a| a.learned),
+        still_applying: rate(Wave::FollowUp, |a| a.still_applying),
     }
 }
 
 fn testimonials(
     conn: &mut DbConnection,
     events: &[(Event, Figures)],
-    attendances: &[Attendance],
-    answered: &[SurveyResponse],
+    event_ids: &[String],
 ) -> Result<Vec<Testimonial>, AppError> {
+    let answered = survey::quotable(conn, event_ids)?;
+    let person_ids: Vec<&str> = answered.iter().map(|r| r.person_id.as_str()).collect();
+    let attendances = survey::attendances_of(conn, event_ids, &person_ids)?;
     let by_person: HashMap<(&str, &str), &Attendance> = attendances
         .iter()
         .map(|a| ((a.event_id.as_str(), a.person_id.as_str()), a))

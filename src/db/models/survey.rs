@@ -123,6 +123,118 @@ pub fn attendance_recorded_among(
         .collect())
 }
 
+/// Distinct people and communities among these events' attendances: per event, and of
+/// all of them together (which is not the sum: one person may attend two events).
+pub struct AttendanceCounts {
+    pub by_event: Vec<(String, i64, i64)>,
+    pub people: i64,
+    pub communities: i64,
+}
+
+/// [`AttendanceCounts`], counted by the database (a programme's report reads no rows).
+pub fn attendance_counts(
+    conn: &mut DbConnection,
+    event_ids: &[String],
+) -> Result<AttendanceCounts, AppError> {
+    use diesel::dsl::count;
+    let distinct_people = || count(impact_attendances::person_id).aggregate_distinct();
+    let distinct_communities = || count(impact_attendances::community_id).aggregate_distinct();
+    // GROUP BY does not compile through the MultiConnection: the backend's own connection.
+    let by_event = crate::db::on_backend!(conn, |c| impact_attendances::table
+        .filter(impact_attendances::event_id.eq_any(event_ids))
+        .group_by(impact_attendances::event_id)
+        .select((
+            impact_attendances::event_id,
+            distinct_people(),
+            distinct_communities(),
+        ))
+        .load::<(String, i64, i64)>(c))?;
+    let (people, communities) = crate::db::on_backend!(conn, |c| impact_attendances::table
+        .filter(impact_attendances::event_id.eq_any(event_ids))
+        .select((distinct_people(), distinct_communities()))
+        .first::<(i64, i64)>(c))?;
+    Ok(AttendanceCounts {
+        by_event,
+        people,
+        communities,
+    })
+}
+
+/// How many answered surveys of an event and wave gave these three answers, and the
+/// residents they engaged in all.
+#[derive(Queryable, Debug)]
+pub struct AnswerCount {
+    pub event_id: String,
+    pub wave: String,
+    pub would_recommend: Option<bool>,
+    pub learned: Option<bool>,
+    pub still_applying: Option<bool>,
+    pub answers: i64,
+    pub residents_engaged: i64,
+}
+
+/// The answered surveys of these events, counted by the database per event, wave and
+/// combination of the yes/no answers (at most 27 rows an event and wave).
+pub fn answer_counts(
+    conn: &mut DbConnection,
+    event_ids: &[String],
+) -> Result<Vec<AnswerCount>, AppError> {
+    use diesel::dsl::{count_star, sql};
+    use diesel::sql_types::BigInt;
+    Ok(crate::db::on_backend!(conn, |c| survey_responses::table
+        .filter(survey_responses::event_id.eq_any(event_ids))
+        .filter(survey_responses::answered_at.is_not_null())
+        .group_by((
+            survey_responses::event_id,
+            survey_responses::wave,
+            survey_responses::would_recommend,
+            survey_responses::learned,
+            survey_responses::still_applying,
+        ))
+        .select((
+            survey_responses::event_id,
+            survey_responses::wave,
+            survey_responses::would_recommend,
+            survey_responses::learned,
+            survey_responses::still_applying,
+            count_star(),
+            // SUM of a BIGINT is NUMERIC on PostgreSQL: back to BIGINT on both.
+            sql::<BigInt>("CAST(COALESCE(SUM(residents_engaged), 0) AS BIGINT)"),
+        ))
+        .load::<AnswerCount>(c))?)
+}
+
+/// The answered surveys of these events whose authors allowed quoting.
+pub fn quotable(
+    conn: &mut DbConnection,
+    event_ids: &[String],
+) -> Result<Vec<SurveyResponse>, AppError> {
+    Ok(survey_responses::table
+        .filter(survey_responses::event_id.eq_any(event_ids))
+        .filter(survey_responses::answered_at.is_not_null())
+        .filter(survey_responses::may_quote.eq(true))
+        .filter(survey_responses::testimonial.is_not_null())
+        .order((
+            survey_responses::answered_at.asc(),
+            survey_responses::id.asc(),
+        ))
+        .select(SurveyResponse::as_select())
+        .load(conn)?)
+}
+
+/// The attendances of these people at these events.
+pub fn attendances_of(
+    conn: &mut DbConnection,
+    event_ids: &[String],
+    person_ids: &[&str],
+) -> Result<Vec<Attendance>, AppError> {
+    Ok(impact_attendances::table
+        .filter(impact_attendances::event_id.eq_any(event_ids))
+        .filter(impact_attendances::person_id.eq_any(person_ids))
+        .select(Attendance::as_select())
+        .load(conn)?)
+}
+
 /// Who attended, as of now: those checked in (not cancelled since), or, where nobody of
 /// the event was checked in, the confirmed registrations.
 pub fn attendees_now(
@@ -424,22 +536,6 @@ pub fn claim_reminder(
     .set(survey_responses::reminded_at.eq(Some(at)))
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// The answered surveys of these events.
-pub fn answered(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<Vec<SurveyResponse>, AppError> {
-    Ok(survey_responses::table
-        .filter(survey_responses::event_id.eq_any(event_ids))
-        .filter(survey_responses::answered_at.is_not_null())
-        .order((
-            survey_responses::answered_at.asc(),
-            survey_responses::id.asc(),
-        ))
-        .select(SurveyResponse::as_select())
-        .load(conn)?)
 }
 
 /// Makes a programme's impact page public (false if it already was).
