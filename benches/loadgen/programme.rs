@@ -66,27 +66,20 @@ pub fn seed(
     for e in 0..events {
         let starts_on = today - Days::days(400) + Days::days(e as i64 % 30);
         let spec = EventSpec::parse(EventFields {
-            slug: format!("{name}-{e}"),
             name: format!("Programme workshop {e}"),
-            venue: "Town hall".into(),
-            city: "Springfield".into(),
-            starts_on,
             ends_on: starts_on + Days::days(1),
             timezone: "Europe/Lisbon".into(),
-            capacity: i64::try_from(per_event)?,
             scholarship_budget_cents: 0,
             currency: "EUR".into(),
             status: EventStatus::Closed,
-            registration_opens_at: None,
-            registration_closes_at: None,
-            invitation_ttl_days: 30,
-            nominations_per_executive: 1,
-            description: String::new(),
-            practical_info: String::new(),
-            contact_email: None,
             program: Some(name.to_owned()),
             reminder_days_before: None,
             retention_days: 3650,
+            ..crate::seed::event_fields(
+                &format!("{name}-{e}"),
+                starts_on,
+                i64::try_from(per_event)?,
+            )
         })
         .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
         let id = write_transaction(conn, |conn| -> anyhow::Result<String> {

@@ -44,30 +44,8 @@ pub fn event_with_invitations(
 ) -> anyhow::Result<SeededEvent> {
     let capacity = i32::try_from(invitations * 9 / 10).context("capacity")?;
     let today = Utc::now().date_naive();
-    let spec = EventSpec::parse(EventFields {
-        slug: slug.to_owned(),
-        name: format!("Benchmark summit {slug}"),
-        venue: "Main hall".into(),
-        city: "Springfield".into(),
-        starts_on: today + Days::days(60),
-        ends_on: today + Days::days(62),
-        timezone: "America/Chicago".into(),
-        capacity: capacity.into(),
-        scholarship_budget_cents: 1_000_000,
-        currency: "USD".into(),
-        status: EventStatus::Open,
-        registration_opens_at: None,
-        registration_closes_at: None,
-        invitation_ttl_days: 30,
-        nominations_per_executive: 1,
-        description: String::new(),
-        practical_info: String::new(),
-        contact_email: None,
-        program: None,
-        reminder_days_before: Some(3),
-        retention_days: convene::domain::event::DEFAULT_RETENTION_DAYS,
-    })
-    .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
+    let spec = EventSpec::parse(event_fields(slug, today + Days::days(60), capacity.into()))
+        .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
     let mut tokens = Vec::with_capacity(invitations);
     let admin = match convene::db::models::organizer::find_by_email(conn, ADMIN_EMAIL)? {
         Some(admin) => admin,
@@ -125,6 +103,34 @@ pub fn event_with_invitations(
         slug: seeded.slug,
         tokens,
     })
+}
+
+/// An open event of the benchmark: three days from `starts_on` in Chicago, in dollars,
+/// with this many seats. Other scenarios change what they need.
+pub fn event_fields(slug: &str, starts_on: chrono::NaiveDate, capacity: i64) -> EventFields {
+    EventFields {
+        slug: slug.to_owned(),
+        name: format!("Benchmark summit {slug}"),
+        venue: "Main hall".into(),
+        city: "Springfield".into(),
+        starts_on,
+        ends_on: starts_on + Days::days(2),
+        timezone: "America/Chicago".into(),
+        capacity,
+        scholarship_budget_cents: 1_000_000,
+        currency: "USD".into(),
+        status: EventStatus::Open,
+        registration_opens_at: None,
+        registration_closes_at: None,
+        invitation_ttl_days: 30,
+        nominations_per_executive: 1,
+        description: String::new(),
+        practical_info: String::new(),
+        contact_email: None,
+        program: None,
+        reminder_days_before: Some(3),
+        retention_days: convene::domain::event::DEFAULT_RETENTION_DAYS,
+    }
 }
 
 /// Seats and registrations of an event after a run, to check that capacity held.

@@ -113,6 +113,10 @@ pub fn report(
         .iter()
         .map(|(e, people, communities)| (e.as_str(), (*people, *communities)))
         .collect();
+    let mut answered: HashMap<&str, Vec<&AnswerCount>> = HashMap::new();
+    for a in &answers {
+        answered.entry(a.event_id.as_str()).or_default().push(a);
+    }
     let per_event = events
         .into_iter()
         .map(|e| {
@@ -120,7 +124,11 @@ pub fn report(
             let f = figures(
                 people,
                 communities,
-                answers.iter().filter(|a| a.event_id == e.id),
+                answered
+                    .get(e.id.as_str())
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .copied(),
             );
             (e, f)
         })
