@@ -29,9 +29,10 @@ async fn registrant(
     (res.json()["registration"].clone(), manage)
 }
 
-/// Moves the event so that it ended yesterday; when it ended.
-async fn ended_yesterday(app: &TestApp, admin: &Session, slug: &str) -> DateTime<Utc> {
-    let ends = Utc::now().date_naive() - Duration::days(1);
+/// Moves the event so that it ended two days ago (yesterday is not over yet west of UTC
+/// in the first hours of a UTC day); when it ended.
+async fn ended_two_days_ago(app: &TestApp, admin: &Session, slug: &str) -> DateTime<Utc> {
+    let ends = Utc::now().date_naive() - Duration::days(2);
     let res = app
         .patch_as(
             admin,
@@ -105,7 +106,7 @@ async fn the_retention_sweep_anonymizes_an_ended_event_once_and_every_figure_sta
         )
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
-    let ended = ended_yesterday(&app, &admin, "ret-ev").await;
+    let ended = ended_two_days_ago(&app, &admin, "ret-ev").await;
     let stats = app.get_json_as(&admin, "/api/v1/events/ret-ev/stats").await;
     let check_ins = app
         .get_json_as(&admin, "/api/v1/events/ret-ev/check-ins")
