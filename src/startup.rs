@@ -108,6 +108,7 @@ impl Application {
             public_limits,
             metrics,
             group_commit,
+            impact_counts: Default::default(),
         });
         let workers = state.settings.workers;
         let server = HttpServer::new(move || {

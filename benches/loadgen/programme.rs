@@ -9,7 +9,8 @@ use anyhow::Context;
 use chrono::{Duration as Days, Utc};
 use convene::db::models::check_in::CheckIn;
 use convene::db::models::event::{self, Event};
-use convene::db::models::survey::{self, SurveyResponse};
+use convene::db::models::impact;
+use convene::db::models::survey::SurveyResponse;
 use convene::db::models::{community, invitation, registration};
 use convene::db::schema::{check_ins, events, survey_responses};
 use convene::db::{self, write_transaction, DbConnection};
@@ -179,7 +180,7 @@ pub fn seed(
 /// attendees answer the post-event survey, four in ten the follow-up. Returns how many
 /// answers were stored.
 pub fn answer_surveys(conn: &mut DbConnection, p: &Programme) -> anyhow::Result<usize> {
-    let attendances = survey::attendances(conn, &p.event_ids)?;
+    let attendances = impact::attendances(conn, &p.event_ids)?;
     anyhow::ensure!(
         !attendances.is_empty(),
         "the attendance must be written down (by a first report) before surveys are answered"
@@ -210,6 +211,11 @@ pub fn answer_surveys(conn: &mut DbConnection, p: &Programme) -> anyhow::Result<
                 .values(chunk)
                 .execute(c))
             .context("survey answers")?;
+        }
+        // Inserted behind the library's back: say so, as every write of an answer does,
+        // or the report would keep the counts of its first run.
+        for id in &p.event_ids {
+            impact::answers_changed(conn, id, at)?;
         }
         Ok(())
     })?;

@@ -320,6 +320,7 @@ diesel::table! {
         open -> Bool,
         attendance_recorded_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        answers_version -> BigInt,
     }
 }
 

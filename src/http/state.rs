@@ -25,6 +25,8 @@ pub struct AppState {
     /// Registrations and the email worker's records are committed in groups (see
     /// [`db::group_commit`]).
     pub group_commit: db::group_commit::GroupCommit,
+    /// The impact report's counts, kept between reports (see [`ImpactCounts`]).
+    pub impact_counts: Arc<crate::workflows::impact::ImpactCounts>,
 }
 
 impl AppState {

@@ -45,7 +45,7 @@ pub fn answer(
         let found = open(conn, raw_token)?;
         let parsed =
             Answers::parse(found.response.wave(), answers).map_err(AppError::Validation)?;
-        survey::save_answers(conn, &found.response.id, &parsed, db::now())?;
+        survey::save_answers(conn, &found.response, &parsed, db::now())?;
         let after = survey::find_response(conn, &found.response.id)?;
         audit::record(
             conn,

@@ -15,8 +15,9 @@ use url::Url;
 
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
+use crate::db::models::impact::{self, Attendance};
 use crate::db::models::registration::{self, Registration};
-use crate::db::models::survey::{self, Attendance, SurveyResponse};
+use crate::db::models::survey::{self, SurveyResponse};
 use crate::db::{truncate_micros, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::registration::RegistrationStatus;
@@ -40,27 +41,30 @@ pub fn record_attendance(
     e: &Event,
     at: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    if event_ended_at(e) > at || survey::attendance_recorded(conn, &e.id)? {
+    if event_ended_at(e) > at || impact::attendance_recorded(conn, &e.id)? {
         return Ok(false);
     }
     let at = truncate_micros(at.naive_utc());
     write_transaction(conn, |conn| {
-        if !survey::claim_attendance(conn, &e.id, at)? {
+        if !impact::claim_attendance(conn, &e.id, at)? {
             return Ok(false);
         }
-        let mut n = 0;
-        for reg in survey::attendees_now(conn, &e.id)? {
-            let person_id = survey::person_for_email(conn, &reg.email, at)?;
-            let row = Attendance {
-                event_id: e.id.clone(),
-                person_id,
-                community_id: reg.community_id.clone(),
-                registration_id: Some(reg.id.clone()),
-            };
-            if survey::add_attendance(conn, &row)? {
-                n += 1;
-            }
-        }
+        let attendees = impact::attendees_now(conn, &e.id)?;
+        let emails: Vec<&str> = attendees.iter().map(|r| r.email.as_str()).collect();
+        let people = impact::people_for_emails(conn, &emails, at)?;
+        let rows = attendees
+            .iter()
+            .map(|reg| {
+                let person_id = people.get(&reg.email.trim().to_lowercase()).cloned();
+                Ok(Attendance {
+                    event_id: e.id.clone(),
+                    person_id: person_id.ok_or_else(|| anyhow::anyhow!("no person id"))?,
+                    community_id: reg.community_id.clone(),
+                    registration_id: Some(reg.id.clone()),
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        let n = impact::add_attendances(conn, &rows)?;
         audit::record(
             conn,
             &Actor::system(),
@@ -265,7 +269,7 @@ fn remind(
 
 /// The registration of the person a survey was sent to, while it is kept and not cancelled.
 fn attendee(conn: &mut DbConnection, r: &SurveyResponse) -> Result<Option<Registration>, AppError> {
-    let rows = survey::attendances(conn, std::slice::from_ref(&r.event_id))?;
+    let rows = impact::attendances(conn, std::slice::from_ref(&r.event_id))?;
     let Some(reg_id) = rows
         .into_iter()
         .find(|a| a.person_id == r.person_id)

@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{run_cli, spawn_app_with, token_of, Session, TestApp, TestResponse};
+use crate::helpers::{run_cli, spawn_app_with, token_of, Api, Session, TestApp, TestResponse};
 use crate::registration::{register, registration_body};
 
 const PROGRAM: &str = "future-city";
@@ -92,7 +92,7 @@ async fn survey_token(app: &TestApp, email: &str) -> String {
     token_of(&app.wait_for_email(email).await.link_containing("/survey/"))
 }
 
-async fn answer(app: &TestApp, token: &str, answers: Value) -> TestResponse {
+async fn answer(app: &Api, token: &str, answers: Value) -> TestResponse {
     app.request(
         actix_web::http::Method::PUT,
         &format!("/api/v1/surveys/{token}"),
@@ -102,7 +102,7 @@ async fn answer(app: &TestApp, token: &str, answers: Value) -> TestResponse {
     .await
 }
 
-async fn answered(app: &TestApp, token: &str, answers: Value) {
+async fn answered(app: &Api, token: &str, answers: Value) {
     let res = answer(app, token, answers).await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
@@ -371,6 +371,51 @@ async fn a_programme_with_no_answers_has_rates_with_no_percent() {
     assert_eq!(res.invalid_fields(), ["program"]);
 }
 
+/// The report keeps its counts between reports (`workflows::impact::counts`): an answer
+/// given or changed since the last report, here or through another instance on the same
+/// database, must still show in the next one.
+#[actix_web::test]
+async fn the_next_report_counts_an_answer_given_or_changed_since_the_last_even_through_another_instance(
+) {
+    let app = spawn_app_with(&[]).await;
+    let admin = app.admin().await;
+    event(&app, &admin, "s9-ev").await;
+    attendee(&app, &admin, "s9-ev", "ida@example.org", "Dover").await;
+    attendee(&app, &admin, "s9-ev", "jon@example.org", "Dover").await;
+    end(&app, &admin, "s9-ev", 2).await;
+    assert_eq!(sent(&app, &admin, "s9-ev", "post_event").await, 2);
+    let ida = survey_token(&app, "ida@example.org").await;
+    let jon = survey_token(&app, "jon@example.org").await;
+    let recommend = |r: &Value| r["would_recommend"].clone();
+
+    assert_eq!(recommend(&impact(&app, &admin).await), rate(0, 0, None));
+    answered(&app, &ida, json!({ "would_recommend": true })).await;
+    assert_eq!(
+        recommend(&impact(&app, &admin).await),
+        rate(1, 1, Some(100))
+    );
+    answered(&app, &ida, json!({ "would_recommend": false })).await;
+    assert_eq!(recommend(&impact(&app, &admin).await), rate(0, 1, Some(0)));
+
+    let second = convene::startup::Application::build(crate::helpers::test_settings(
+        &app.db.url,
+        app.mail_dir.path(),
+        &[],
+    ))
+    .await
+    .expect("the second instance starts");
+    let other = Api::new(format!("http://127.0.0.1:{}", second.port()));
+    let handle = second.handle();
+    let running = actix_web::rt::spawn(second.run_until_stopped());
+    answered(&other, &jon, json!({ "would_recommend": true })).await;
+    let report = impact(&app, &admin).await;
+    assert_eq!(recommend(&report), rate(1, 2, Some(50)));
+    assert_eq!(report["participants"], 2);
+    assert_eq!(report["communities"], 1);
+    handle.stop(true).await;
+    running.await.ok();
+}
+
 #[actix_web::test]
 async fn an_attendee_of_two_events_and_a_community_of_two_events_are_counted_once() {
     let app = spawn_app_with(&[]).await;
@@ -396,7 +441,7 @@ async fn a_registration_cancelled_after_the_event_is_never_surveyed() {
     event(&app, &admin, "t3-ev").await;
     attendee(&app, &admin, "t3-ev", "hal@example.org", "Alton").await;
     let ivy = attendee(&app, &admin, "t3-ev", "ivy@example.org", "Bexley").await;
-    end(&app, &admin, "t3-ev", 1).await;
+    end(&app, &admin, "t3-ev", 2).await;
     // The attendance is written down (by the report), then Ivy's registration cancelled.
     assert_eq!(impact(&app, &admin).await["participants"], 2);
     let res = app

@@ -10,6 +10,7 @@ pub mod check_in;
 pub mod community;
 pub mod email_wording;
 pub mod event;
+pub mod impact;
 pub mod invitation;
 pub mod invitation_request;
 pub mod manage_token;

@@ -1,16 +1,15 @@
-//! The survey's rows: an event's settings, the attendance written down once the event
-//! ended (by pseudonymous person ids), each survey sent with its answers, and its links.
-//! Why the figures are kept this way: `workflows::impact`.
+//! The survey's rows: an event's settings, each survey sent with its answers, and its
+//! links. What the impact report counts of them is in [`super::impact`].
 
 use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::impact::Attendance;
 use super::registration::Registration;
 use crate::db::schema::{
-    check_ins, event_surveys, impact_attendances, impact_people, impact_publications,
-    registrations, survey_links, survey_responses,
+    event_surveys, impact_attendances, registrations, survey_links, survey_responses,
 };
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
@@ -42,7 +41,11 @@ pub fn settings(conn: &mut DbConnection, event_id: &str) -> Result<SurveySetting
 }
 
 /// Makes the event's settings row if there is none (with the defaults).
-fn ensure_row(conn: &mut DbConnection, event_id: &str, at: NaiveDateTime) -> Result<(), AppError> {
+pub(super) fn ensure_row(
+    conn: &mut DbConnection,
+    event_id: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     let d = SurveySettings::default();
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(event_surveys::table)
@@ -78,254 +81,6 @@ pub fn save_settings(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Claims the writing down of the event's attendance: true for the one caller that sets
-/// `attendance_recorded_at` (a conditional UPDATE, so once across instances).
-pub fn claim_attendance(
-    conn: &mut DbConnection,
-    event_id: &str,
-    at: NaiveDateTime,
-) -> Result<bool, AppError> {
-    ensure_row(conn, event_id, at)?;
-    let n = diesel::update(
-        event_surveys::table
-            .find(event_id)
-            .filter(event_surveys::attendance_recorded_at.is_null()),
-    )
-    .set(event_surveys::attendance_recorded_at.eq(at))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Whether the event's attendance was written down.
-pub fn attendance_recorded(conn: &mut DbConnection, event_id: &str) -> Result<bool, AppError> {
-    let at: Option<Option<NaiveDateTime>> = event_surveys::table
-        .find(event_id)
-        .select(event_surveys::attendance_recorded_at)
-        .first(conn)
-        .optional()?;
-    Ok(at.flatten().is_some())
-}
-
-/// Which of these events have their attendance written down (one query for a report's
-/// many events, instead of one each).
-pub fn attendance_recorded_among(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<HashSet<String>, AppError> {
-    Ok(event_surveys::table
-        .filter(event_surveys::event_id.eq_any(event_ids))
-        .filter(event_surveys::attendance_recorded_at.is_not_null())
-        .select(event_surveys::event_id)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect())
-}
-
-/// Distinct people and communities among these events' attendances: per event, and of
-/// all of them together (which is not the sum: one person may attend two events).
-pub struct AttendanceCounts {
-    pub by_event: Vec<(String, i64, i64)>,
-    pub people: i64,
-    pub communities: i64,
-}
-
-/// [`AttendanceCounts`], counted by the database (a programme's report reads no rows).
-pub fn attendance_counts(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<AttendanceCounts, AppError> {
-    use diesel::dsl::count;
-    let distinct_people = || count(impact_attendances::person_id).aggregate_distinct();
-    let distinct_communities = || count(impact_attendances::community_id).aggregate_distinct();
-    // GROUP BY does not compile through the MultiConnection: the backend's own connection.
-    let by_event = crate::db::on_backend!(conn, |c| impact_attendances::table
-        .filter(impact_attendances::event_id.eq_any(event_ids))
-        .group_by(impact_attendances::event_id)
-        .select((
-            impact_attendances::event_id,
-            distinct_people(),
-            distinct_communities(),
-        ))
-        .load::<(String, i64, i64)>(c))?;
-    let (people, communities) = crate::db::on_backend!(conn, |c| impact_attendances::table
-        .filter(impact_attendances::event_id.eq_any(event_ids))
-        .select((distinct_people(), distinct_communities()))
-        .first::<(i64, i64)>(c))?;
-    Ok(AttendanceCounts {
-        by_event,
-        people,
-        communities,
-    })
-}
-
-/// How many answered surveys of an event and wave gave these three answers, and the
-/// residents they engaged in all.
-#[derive(Queryable, Debug)]
-pub struct AnswerCount {
-    pub event_id: String,
-    pub wave: String,
-    pub would_recommend: Option<bool>,
-    pub learned: Option<bool>,
-    pub still_applying: Option<bool>,
-    pub answers: i64,
-    pub residents_engaged: i64,
-}
-
-/// The answered surveys of these events, counted by the database per event, wave and
-/// combination of the yes/no answers (at most 27 rows an event and wave).
-pub fn answer_counts(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<Vec<AnswerCount>, AppError> {
-    use diesel::dsl::{count_star, sql};
-    use diesel::sql_types::BigInt;
-    Ok(crate::db::on_backend!(conn, |c| survey_responses::table
-        .filter(survey_responses::event_id.eq_any(event_ids))
-        .filter(survey_responses::answered_at.is_not_null())
-        .group_by((
-            survey_responses::event_id,
-            survey_responses::wave,
-            survey_responses::would_recommend,
-            survey_responses::learned,
-            survey_responses::still_applying,
-        ))
-        .select((
-            survey_responses::event_id,
-            survey_responses::wave,
-            survey_responses::would_recommend,
-            survey_responses::learned,
-            survey_responses::still_applying,
-            count_star(),
-            // SUM of a BIGINT is NUMERIC on PostgreSQL: back to BIGINT on both.
-            sql::<BigInt>("CAST(COALESCE(SUM(residents_engaged), 0) AS BIGINT)"),
-        ))
-        .load::<AnswerCount>(c))?)
-}
-
-/// The answered surveys of these events whose authors allowed quoting.
-pub fn quotable(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<Vec<SurveyResponse>, AppError> {
-    Ok(survey_responses::table
-        .filter(survey_responses::event_id.eq_any(event_ids))
-        .filter(survey_responses::answered_at.is_not_null())
-        .filter(survey_responses::may_quote.eq(true))
-        .filter(survey_responses::testimonial.is_not_null())
-        .order((
-            survey_responses::answered_at.asc(),
-            survey_responses::id.asc(),
-        ))
-        .select(SurveyResponse::as_select())
-        .load(conn)?)
-}
-
-/// The attendances of these people at these events.
-pub fn attendances_of(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-    person_ids: &[&str],
-) -> Result<Vec<Attendance>, AppError> {
-    Ok(impact_attendances::table
-        .filter(impact_attendances::event_id.eq_any(event_ids))
-        .filter(impact_attendances::person_id.eq_any(person_ids))
-        .select(Attendance::as_select())
-        .load(conn)?)
-}
-
-/// Who attended, as of now: those checked in (not cancelled since), or, where nobody of
-/// the event was checked in, the confirmed registrations.
-pub fn attendees_now(
-    conn: &mut DbConnection,
-    event_id: &str,
-) -> Result<Vec<Registration>, AppError> {
-    let checked_in: Vec<Registration> = registrations::table
-        .inner_join(check_ins::table)
-        .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.ne(RegistrationStatus::Cancelled.as_str()))
-        .select(Registration::as_select())
-        .load(conn)?;
-    if !checked_in.is_empty() {
-        return Ok(checked_in);
-    }
-    Ok(registrations::table
-        .filter(registrations::event_id.eq(event_id))
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
-        .select(Registration::as_select())
-        .load(conn)?)
-}
-
-/// The person id of an address (made on first sight; addresses compared lowercased).
-pub fn person_for_email(
-    conn: &mut DbConnection,
-    email: &str,
-    at: NaiveDateTime,
-) -> Result<String, AppError> {
-    let email = email.trim().to_lowercase();
-    let find = |conn: &mut DbConnection| -> Result<Option<String>, AppError> {
-        Ok(impact_people::table
-            .filter(impact_people::email.eq(&email))
-            .select(impact_people::id)
-            .first(conn)
-            .optional()?)
-    };
-    if let Some(id) = find(conn)? {
-        return Ok(id);
-    }
-    let id = super::new_id();
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(impact_people::table)
-            .values((
-                impact_people::id.eq(&id),
-                impact_people::email.eq(&email),
-                impact_people::created_at.eq(at),
-            ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(id),
-        Err(e) if super::is_unique_violation(&e) => {
-            find(conn)?.ok_or_else(|| AppError::conflict("person id: try again"))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// One attendee of an ended event.
-#[derive(Queryable, Selectable, Insertable, Clone, Debug, serde::Serialize)]
-#[diesel(table_name = impact_attendances)]
-pub struct Attendance {
-    pub event_id: String,
-    pub person_id: String,
-    pub community_id: String,
-    pub registration_id: Option<String>,
-}
-
-/// Adds an attendance (false if the person is already counted for the event).
-pub fn add_attendance(conn: &mut DbConnection, a: &Attendance) -> Result<bool, AppError> {
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(impact_attendances::table)
-            .values(a)
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if super::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The attendances of these events.
-pub fn attendances(
-    conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<Vec<Attendance>, AppError> {
-    Ok(impact_attendances::table
-        .filter(impact_attendances::event_id.eq_any(event_ids))
-        .select(Attendance::as_select())
-        .load(conn)?)
 }
 
 /// The attendees of the event who have not had `wave` yet, with their registration
@@ -440,6 +195,11 @@ pub fn insert_response(conn: &mut DbConnection, r: &SurveyResponse) -> Result<bo
             .execute(conn)
     });
     match inserted {
+        // A survey stored with its answers (an import) is an answer given.
+        Ok(_) if r.answered_at.is_some() => {
+            super::impact::answers_changed(conn, &r.event_id, r.sent_at)?;
+            Ok(true)
+        }
         Ok(_) => Ok(true),
         Err(e) if super::is_unique_violation(&e) => Ok(false),
         Err(e) => Err(e.into()),
@@ -482,14 +242,15 @@ pub fn find_response(conn: &mut DbConnection, id: &str) -> Result<SurveyResponse
         .first(conn)?)
 }
 
-/// Replaces the answers of a survey.
+/// Replaces the answers of a survey, and makes its event's answers a new version (so
+/// that the impact report counts them again).
 pub fn save_answers(
     conn: &mut DbConnection,
-    id: &str,
+    response: &SurveyResponse,
     a: &Answers,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    diesel::update(survey_responses::table.find(id))
+    diesel::update(survey_responses::table.find(&response.id))
         .set((
             survey_responses::answered_at.eq(Some(at)),
             survey_responses::would_recommend.eq(a.would_recommend),
@@ -501,7 +262,7 @@ pub fn save_answers(
             survey_responses::may_quote.eq(a.may_quote),
         ))
         .execute(conn)?;
-    Ok(())
+    super::impact::answers_changed(conn, &response.event_id, at)
 }
 
 /// Surveys sent before `sent_before`, unanswered and not yet reminded.
@@ -536,43 +297,4 @@ pub fn claim_reminder(
     .set(survey_responses::reminded_at.eq(Some(at)))
     .execute(conn)?;
     Ok(n == 1)
-}
-
-/// Makes a programme's impact page public (false if it already was).
-pub fn publish(
-    conn: &mut DbConnection,
-    program: &str,
-    by: &str,
-    at: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(impact_publications::table)
-            .values((
-                impact_publications::program.eq(program),
-                impact_publications::published_at.eq(at),
-                impact_publications::published_by.eq(by),
-            ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if super::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub fn is_published(conn: &mut DbConnection, program: &str) -> Result<bool, AppError> {
-    let n: i64 = impact_publications::table
-        .filter(impact_publications::program.eq(program))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-pub fn published(conn: &mut DbConnection) -> Result<HashSet<String>, AppError> {
-    Ok(impact_publications::table
-        .select(impact_publications::program)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect())
 }

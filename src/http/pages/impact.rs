@@ -58,9 +58,10 @@ async fn admin_page(
         .filter(|p| !p.trim().is_empty())
         .and_then(|p| Slug::parse(p.trim()).ok())
         .map(|s| s.as_str().to_owned());
+    let counts = state.impact_counts.clone();
     let (report, programs) = db::run(&state.pool, move |conn| {
         let programs = impact::programs(conn)?;
-        let report = impact::report(conn, program.as_deref(), chrono::Utc::now())?;
+        let report = impact::report(conn, &counts, program.as_deref(), chrono::Utc::now())?;
         Ok((report, programs))
     })
     .await?;
@@ -88,8 +89,9 @@ async fn public_page(
     program: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let program = program.into_inner();
+    let counts = state.impact_counts.clone();
     let found = db::run(&state.pool, move |conn| {
-        match impact::public_report(conn, &program, chrono::Utc::now()) {
+        match impact::public_report(conn, &counts, &program, chrono::Utc::now()) {
             Ok(r) => Ok(Some(r)),
             Err(AppError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),

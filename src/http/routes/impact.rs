@@ -37,6 +37,7 @@ async fn report_for(state: &AppState, q: ImpactQuery) -> Result<Report, AppError
                 .to_owned(),
         ),
     };
+    let counts = state.impact_counts.clone();
     db::run(&state.pool, move |conn| {
         if let Some(p) = program.as_deref() {
             let known = impact::programs(conn)?.iter().any(|x| x.program == p);
@@ -44,7 +45,7 @@ async fn report_for(state: &AppState, q: ImpactQuery) -> Result<Report, AppError
                 return Err(AppError::not_found("programme"));
             }
         }
-        impact::report(conn, program.as_deref(), chrono::Utc::now())
+        impact::report(conn, &counts, program.as_deref(), chrono::Utc::now())
     })
     .await
 }

@@ -25,6 +25,8 @@
 //! (Writing the attendance down before anonymizing: `survey_waves::record_attendance`,
 //! which is idempotent.)
 
+mod counts;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -32,13 +34,15 @@ use chrono::{DateTime, Utc};
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::{self, Event};
+use crate::db::models::impact::{self, AnswerCount, Attendance};
 use crate::db::models::registration;
-use crate::db::models::survey::{self, AnswerCount, Attendance};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::survey::{Rate, Wave};
 use crate::error::AppError;
 use crate::workflows::survey_waves::{event_ended_at, record_attendance};
+
+pub use counts::ImpactCounts;
 
 /// The figures of one event, or of all of them together.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,45 +95,34 @@ fn ended_events(
 /// written down first.
 ///
 /// The database counts (distinct people and communities, answers by event, wave and
-/// answer), so a report reads tens of rows an event, not one per person: a programme of
-/// 100 events and 50,000 registrations took 2 s a report, and 500 MiB for eight at once,
-/// when every attendance and answer was read (`BENCHMARKS.md`).
+/// answer), so a report reads tens of rows an event, not one per person; and the counts
+/// are kept between reports ([`ImpactCounts`]), so a report counts again only the
+/// events answered since the last.
 pub fn report(
     conn: &mut DbConnection,
+    counts: &ImpactCounts,
     program: Option<&str>,
     as_of: DateTime<Utc>,
 ) -> Result<Report, AppError> {
     let events = ended_events(conn, program, as_of)?;
     let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-    let recorded = survey::attendance_recorded_among(conn, &ids)?;
+    let recorded = impact::attendance_recorded_among(conn, &ids)?;
     for e in events.iter().filter(|e| !recorded.contains(&e.id)) {
         record_attendance(conn, e, as_of)?;
     }
-    let attendance = survey::attendance_counts(conn, &ids)?;
-    let answers = survey::answer_counts(conn, &ids)?;
-    let total = figures(attendance.people, attendance.communities, answers.iter());
-    let attended: HashMap<&str, (i64, i64)> = attendance
-        .by_event
-        .iter()
-        .map(|(e, people, communities)| (e.as_str(), (*people, *communities)))
-        .collect();
-    let mut answered: HashMap<&str, Vec<&AnswerCount>> = HashMap::new();
-    for a in &answers {
-        answered.entry(a.event_id.as_str()).or_default().push(a);
-    }
+    let (attended, (people, communities)) = counts.attendance(conn, &ids)?;
+    let answered = counts.answers(conn, &ids)?;
+    let total = figures(
+        people,
+        communities,
+        answered.values().flat_map(|a| a.iter()),
+    );
     let per_event = events
         .into_iter()
         .map(|e| {
-            let (people, communities) = attended.get(e.id.as_str()).copied().unwrap_or_default();
-            let f = figures(
-                people,
-                communities,
-                answered
-                    .get(e.id.as_str())
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .copied(),
-            );
+            let (people, communities) = attended.get(&e.id).copied().unwrap_or_default();
+            let answers = answered.get(&e.id).map_or(&[][..], |a| &a[..]);
+            let f = figures(people, communities, answers.iter());
             (e, f)
         })
         .collect::<Vec<_>>();
@@ -176,9 +169,9 @@ fn testimonials(
     events: &[(Event, Figures)],
     event_ids: &[String],
 ) -> Result<Vec<Testimonial>, AppError> {
-    let answered = survey::quotable(conn, event_ids)?;
+    let answered = impact::quotable(conn, event_ids)?;
     let person_ids: Vec<&str> = answered.iter().map(|r| r.person_id.as_str()).collect();
-    let attendances = survey::attendances_of(conn, event_ids, &person_ids)?;
+    let attendances = impact::attendances_of(conn, event_ids, &person_ids)?;
     let by_person: HashMap<(&str, &str), &Attendance> = attendances
         .iter()
         .map(|a| ((a.event_id.as_str(), a.person_id.as_str()), a))
@@ -242,7 +235,7 @@ pub struct Program {
 
 /// Every programme named by an event, by name, each with its events, earliest first.
 pub fn programs(conn: &mut DbConnection) -> Result<Vec<Program>, AppError> {
-    let published = survey::published(conn)?;
+    let published = impact::published(conn)?;
     let mut by_name: std::collections::BTreeMap<String, Vec<Event>> = Default::default();
     for e in event::list(conn, None)? {
         if let Some(p) = e.program.clone() {
@@ -272,7 +265,7 @@ pub fn publish(conn: &mut DbConnection, program: &str, organizer_id: &str) -> Re
         if !known {
             return Err(AppError::not_found("programme"));
         }
-        if survey::publish(conn, program, organizer_id, db::now())? {
+        if impact::publish(conn, program, organizer_id, db::now())? {
             audit::record(
                 conn,
                 &Actor::organizer(organizer_id),
@@ -286,11 +279,12 @@ pub fn publish(conn: &mut DbConnection, program: &str, organizer_id: &str) -> Re
 /// The public report of a published programme; 404 before it is published.
 pub fn public_report(
     conn: &mut DbConnection,
+    counts: &ImpactCounts,
     program: &str,
     as_of: DateTime<Utc>,
 ) -> Result<Report, AppError> {
-    if !survey::is_published(conn, program)? {
+    if !impact::is_published(conn, program)? {
         return Err(AppError::not_found("published programme"));
     }
-    report(conn, Some(program), as_of)
+    report(conn, counts, Some(program), as_of)
 }

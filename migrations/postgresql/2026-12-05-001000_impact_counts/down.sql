@@ -1,0 +1,2 @@
+DROP INDEX survey_responses_quotable;
+ALTER TABLE event_surveys DROP COLUMN answers_version;
