@@ -22,6 +22,8 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
+# shellcheck source=scripts/private-postfix.sh
+source "$repo_root/scripts/private-postfix.sh"
 which_db="${1:-sqlite}"
 n="${CONVENE_OUTSIDE_INVITATIONS:-5000}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo_root/target}"
@@ -49,7 +51,7 @@ chmod 755 "$work"
 server_pid=""
 cleanup() {
     [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    /usr/sbin/postfix -c "$work/postfix/etc" abort >/dev/null 2>&1 || true
+    private_postfix_stop "$work"
     if [[ "$which_db" == postgres ]]; then pg_test_stop || true; fi
     rm -rf -- "$work"
 }
@@ -60,50 +62,8 @@ free_port() {
 
 # ---------------------------------------------------------------- Postfix
 pf="$work/postfix"
-mkdir -p "$pf/etc" "$pf/queue" "$pf/data" "$pf/mail"
-chown postfix:postfix "$pf/data"
-chown nobody:nogroup "$pf/mail"
 smtp_port="$(free_port)"
-cat >"$pf/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $pf/queue
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file_prefixes = $work
-maillog_file = $pf/postfix.log
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = localhost
-mydestination =
-mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtputf8_enable = no
-biff = no
-# Every address of outside.example into one Maildir, written as nobody.
-virtual_mailbox_domains = outside.example
-virtual_mailbox_base = $pf/mail
-virtual_mailbox_maps = static:inbox/
-virtual_uid_maps = static:$(id -u nobody)
-virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
-virtual_destination_concurrency_limit = 20
-default_process_limit = 100
-EOF
-# Debian's services, none chrooted (the private queue has no chroot tree), with one
-# plain listener in place of the `smtp inet` line.
-master="$(cat /etc/postfix/master.cf 2>/dev/null || cat /usr/share/postfix/master.cf.dist)"
-awk -v port="$smtp_port" '
-    /^[A-Za-z0-9]/ && NF >= 8 {
-        if ($1 == "smtp" && $2 == "inet") { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
-        if ($5 == "y" || $5 == "-") $5 = "n"
-        print; next
-    }
-    { print }' <<<"$master" >"$pf/etc/master.cf"
-/usr/sbin/postfix -c "$pf/etc" start >/dev/null 2>&1
-for _ in $(seq 200); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$smtp_port") 2>/dev/null && break
-    sleep 0.05
-done
+private_postfix_start "$work" "$smtp_port" maildir
 log "postfix on 127.0.0.1:$smtp_port, mail into $pf/mail/inbox"
 
 # ---------------------------------------------------------------- the service

@@ -177,8 +177,16 @@ pub fn checkin_codes(
 }
 
 pub fn pending_emails(conn: &mut DbConnection) -> anyhow::Result<i64> {
+    emails_with_status(conn, "pending")
+}
+
+pub fn failed_emails(conn: &mut DbConnection) -> anyhow::Result<i64> {
+    emails_with_status(conn, "failed")
+}
+
+fn emails_with_status(conn: &mut DbConnection, status: &str) -> anyhow::Result<i64> {
     Ok(emails::table
-        .filter(emails::status.eq("pending"))
+        .filter(emails::status.eq(status))
         .count()
         .get_result(conn)?)
 }
