@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
 use url::Url;
 
 pub use bounce_imap::BounceImapSettings;
@@ -146,7 +147,8 @@ pub struct EmailSettings {
     /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
     pub dkim: Option<DkimSettings>,
     pub mail_dir: PathBuf,
-    pub mail_from: String,
+    /// `CONVENE_MAIL_FROM`, parsed here once: the transport takes it as it is.
+    pub mail_from: Mailbox,
     /// The longest wait between two attempts to send an email (the backoff doubles up to it).
     pub retry_cap: Duration,
     /// How long an email is retried after transient failures before it is marked failed.
@@ -247,12 +249,13 @@ impl Settings {
         let bounce_imap = BounceImapSettings::from_lookup(&lookup)?;
         let dkim = DkimSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
-        let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
-        mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
-            err("CONVENE_MAIL_FROM")(format!(
-                "{e} (expected e.g. convene <no-reply@example.org>)"
-            ))
-        })?;
+        let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>")
+            .parse::<Mailbox>()
+            .map_err(|e| {
+                err("CONVENE_MAIL_FROM")(format!(
+                    "{e} (expected e.g. convene <no-reply@example.org>)"
+                ))
+            })?;
         let default_pool = match database_url {
             DatabaseUrl::Sqlite(_) => "8",
             DatabaseUrl::Postgres(_) => "16",

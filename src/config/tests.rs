@@ -16,7 +16,10 @@ fn every_variable_has_a_default() {
     assert_eq!(s.server.base_url.as_str(), "http://127.0.0.1:8080/");
     assert!(s.email.smtp.is_none());
     assert_eq!(s.email.mail_dir, PathBuf::from("mail"));
-    assert_eq!(s.email.mail_from, "convene <no-reply@localhost>");
+    assert_eq!(
+        s.email.mail_from.to_string(),
+        "convene <no-reply@localhost>"
+    );
     assert!(!s.server.secure_cookies());
     assert_eq!(s.email.retry_cap, Duration::from_secs(60));
     assert_eq!(s.email.give_up_after, Duration::from_secs(72 * 3600));
