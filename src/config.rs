@@ -94,7 +94,7 @@ pub struct Settings {
 }
 
 /// The HTTP server: where it listens, how it is reached, and how long clients may take.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ServerSettings {
     pub bind: SocketAddr,
     /// Where people reach the service: the links in pages and emails start with it.
@@ -104,17 +104,6 @@ pub struct ServerSettings {
     /// How long a client may take to send a request's head (and then its body) before
     /// the connection is answered 408 and closed: slow clients cannot hold connections.
     pub client_timeout: Duration,
-}
-
-impl std::fmt::Debug for ServerSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerSettings")
-            .field("bind", &self.bind)
-            .field("base_url", &self.base_url.as_str())
-            .field("workers", &self.workers)
-            .field("client_timeout", &self.client_timeout)
-            .finish()
-    }
 }
 
 impl ServerSettings {
