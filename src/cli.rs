@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{DatabaseSettings, Settings};
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::organizer;
 use crate::db::{self, write_transaction, DbConnection};
@@ -117,11 +117,11 @@ pub fn main() -> ExitCode {
     crate::telemetry::init(settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
-        Command::Migrate => migrate(&settings),
-        Command::Organizer(cmd) => organizer_command(&settings, cmd),
-        Command::Backup { file } => backup(&settings, &file),
-        Command::Export { event, output } => export(&settings, &event, output.as_deref()),
-        Command::Import { file } => import(&settings, &file),
+        Command::Migrate => migrate(&settings.database),
+        Command::Organizer(cmd) => organizer_command(&settings.database, cmd),
+        Command::Backup { file } => backup(&settings.database, &file),
+        Command::Export { event, output } => export(&settings.database, &event, output.as_deref()),
+        Command::Import { file } => import(&settings.database, &file),
         Command::Sweep { as_of } => sweep(&settings, as_of.unwrap_or_else(chrono::Utc::now)),
     };
     match result {
@@ -135,12 +135,12 @@ pub fn main() -> ExitCode {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let backend = settings.database_url.backend_name();
+        let backend = settings.database.url.backend_name();
         let app = Application::build(settings.clone()).await?;
         tracing::info!(
-            address = %format!("{}:{}", settings.bind.ip(), app.port()),
+            address = %format!("{}:{}", settings.server.bind.ip(), app.port()),
             database = backend,
-            base_url = %settings.base_url,
+            base_url = %settings.server.base_url,
             "convene is listening"
         );
         app.run_until_stopped().await?;
@@ -149,17 +149,15 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-fn connect(settings: &Settings) -> anyhow::Result<DbConnection> {
-    let factory =
-        db::ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+fn connect(settings: &DatabaseSettings) -> anyhow::Result<DbConnection> {
+    let factory = db::ConnectionFactory::new(settings.url.clone(), settings.sqlite_synchronous);
     let mut conn = factory.connect()?;
     db::run_migrations(&mut conn)?;
     Ok(conn)
 }
 
-fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let factory =
-        db::ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+fn migrate(settings: &DatabaseSettings) -> anyhow::Result<()> {
+    let factory = db::ConnectionFactory::new(settings.url.clone(), settings.sqlite_synchronous);
     let mut conn = factory.connect()?;
     let applied = db::run_migrations(&mut conn)?;
     println!(
@@ -173,14 +171,18 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+fn backup(settings: &DatabaseSettings, file: &std::path::Path) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
     db::backup_sqlite(&mut conn, file)?;
     println!("backed up the database to {}", file.display());
     Ok(())
 }
 
-fn export(settings: &Settings, slug: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
+fn export(
+    settings: &DatabaseSettings,
+    slug: &str,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
     let data = db::transfer::export(&mut conn, slug)?;
     let json = serde_json::to_vec_pretty(&data)?;
@@ -196,7 +198,7 @@ fn export(settings: &Settings, slug: &str, output: Option<&std::path::Path>) -> 
     Ok(())
 }
 
-fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+fn import(settings: &DatabaseSettings, file: &std::path::Path) -> anyhow::Result<()> {
     let raw = if file.as_os_str() == "-" {
         let mut raw = Vec::new();
         std::io::stdin().read_to_end(&mut raw)?;
@@ -221,10 +223,10 @@ fn import(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
 }
 
 fn sweep(settings: &Settings, as_of: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
-    let mut conn = connect(settings)?;
+    let mut conn = connect(&settings.database)?;
     let report = crate::workflows::sweep::sweep(
         &mut conn,
-        &crate::workflows::sweep::SweepSettings::of(settings),
+        &crate::workflows::sweep::SweepSettings::of(&settings.server.base_url, &settings.jobs),
         as_of,
     );
     println!("swept as of {}", as_of.to_rfc3339());
@@ -251,7 +253,7 @@ fn read_password() -> anyhow::Result<Password> {
     Password::parse(raw.to_owned()).map_err(|m| anyhow::anyhow!("password {m}"))
 }
 
-fn organizer_command(settings: &Settings, cmd: OrganizerCommand) -> anyhow::Result<()> {
+fn organizer_command(settings: &DatabaseSettings, cmd: OrganizerCommand) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
     match cmd {
         OrganizerCommand::Create(args) => {

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use lettre::message::Mailbox;
 use url::Url;
 
 pub use bounce_imap::BounceImapSettings;
@@ -74,54 +75,118 @@ pub enum LogFormat {
     Json,
 }
 
-/// Everything the service needs to run. Built by [`Settings::from_env`] or by tests.
-/// Its `Debug` hides passwords in the database and SMTP URLs.
-#[derive(Clone)]
+/// Everything the service needs to run, in the parts each layer takes: the pool takes
+/// [`DatabaseSettings`], the email transport and worker [`EmailSettings`], the rate
+/// limiter [`LimitSettings`], the sweeper [`JobSettings`], and so on. Built by
+/// [`Settings::from_env`], or by tests through [`Settings::from_lookup`]. Its `Debug`
+/// hides the passwords of the database and SMTP URLs and the bearer tokens.
+#[derive(Clone, Debug)]
 pub struct Settings {
-    pub database_url: DatabaseUrl,
-    pub bind: SocketAddr,
-    pub base_url: Url,
-    /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
-    pub smtp: Option<SmtpSettings>,
-    /// `CONVENE_BOUNCE_IMAP_URL`: the mailbox of bounces the sweeper reads, if set.
-    pub bounce_imap: Option<BounceImapSettings>,
-    /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
-    pub dkim: Option<DkimSettings>,
-    pub mail_dir: PathBuf,
-    pub mail_from: String,
-    pub db_pool_size: u32,
-    pub sqlite_synchronous: SqliteSync,
-    pub session_ttl: Duration,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub email: EmailSettings,
+    pub auth: AuthSettings,
+    pub limits: LimitSettings,
+    pub jobs: JobSettings,
+    /// Webhook deliveries: retries, polling, timeout, disabling.
+    pub webhooks: WebhookSettings,
     pub log_format: LogFormat,
+}
+
+/// The HTTP server: where it listens, how it is reached, and how long clients may take.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    /// Where people reach the service: the links in pages and emails start with it.
+    pub base_url: Url,
     /// HTTP worker threads (default: one per core).
     pub workers: usize,
-    /// The longest wait between two attempts to send an email (the backoff doubles up to it).
-    pub email_retry_cap: Duration,
-    /// How long an email is retried after transient failures before it is marked failed.
-    pub email_give_up_after: Duration,
-    /// How often the email worker looks for due mail when nothing wakes it.
-    pub email_poll_interval: Duration,
-    /// How often background jobs look for work (scholarship awards to remind or lapse).
-    pub sweep_interval: Duration,
-    /// Unknown invitation or manage tokens one client address may try per 10 minutes.
-    pub token_miss_limit: u32,
-    /// Requests for an invitation one client address may send per hour.
-    pub invitation_request_limit: u32,
-    /// Failed logins per client address per 15 minutes (`CONVENE_LOGIN_ADDRESS_LIMIT`).
-    pub login_address_limit: u32,
     /// How long a client may take to send a request's head (and then its body) before
     /// the connection is answered 408 and closed: slow clients cannot hold connections.
     pub client_timeout: Duration,
-    /// The longest one delivery may take; a claim on an email lasts half as long again.
-    pub email_send_timeout: Duration,
+}
+
+impl ServerSettings {
+    /// Cookies get `Secure` only when the service is reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// The origin (`scheme://host[:port]`) that browsers send in `Origin` for our own pages.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+}
+
+/// The database and the pool of connections to it.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    pub sqlite_synchronous: SqliteSync,
     /// How long a request waits for a database connection before it is answered 503.
-    pub db_wait: Duration,
+    pub wait: Duration,
+}
+
+/// How emails are sent, signed and retried.
+#[derive(Clone, Debug)]
+pub struct EmailSettings {
+    /// `CONVENE_SMTP_URL` and its companions; None: emails are written as `.eml` files.
+    pub smtp: Option<SmtpSettings>,
+    /// `CONVENE_DKIM_SELECTOR` and `CONVENE_DKIM_KEY_FILE`; None: mail is not signed.
+    pub dkim: Option<DkimSettings>,
+    pub mail_dir: PathBuf,
+    /// `CONVENE_MAIL_FROM`, parsed here once: the transport takes it as it is.
+    pub mail_from: Mailbox,
+    /// The longest wait between two attempts to send an email (the backoff doubles up to it).
+    pub retry_cap: Duration,
+    /// How long an email is retried after transient failures before it is marked failed.
+    pub give_up_after: Duration,
+    /// How often the email worker looks for due mail when nothing wakes it.
+    pub poll_interval: Duration,
+    /// The longest one delivery may take; a claim on an email lasts half as long again.
+    pub send_timeout: Duration,
+}
+
+/// Sessions and the bearer tokens of the endpoints for machines. Its `Debug` hides the
+/// tokens.
+#[derive(Clone)]
+pub struct AuthSettings {
+    pub session_ttl: Duration,
     /// If set, `/metrics` asks for `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
     /// If set, bounce reports may be posted to `/bounces` with `Authorization: Bearer <token>`.
     pub bounce_token: Option<String>,
-    /// Webhook deliveries: retries, polling, timeout, disabling.
-    pub webhooks: WebhookSettings,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("session_ttl", &self.session_ttl)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("bounce_token", &self.bounce_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Limits per client address, raised by load tests and fuzzers.
+#[derive(Clone, Copy, Debug)]
+pub struct LimitSettings {
+    /// Unknown invitation or manage tokens one client address may try per 10 minutes.
+    pub token_misses: u32,
+    /// Requests for an invitation one client address may send per hour.
+    pub invitation_requests: u32,
+    /// Failed logins per client address per 15 minutes (`CONVENE_LOGIN_ADDRESS_LIMIT`).
+    pub failed_logins: u32,
+}
+
+/// The sweeper of time-based work.
+#[derive(Clone, Debug)]
+pub struct JobSettings {
+    /// How often it looks for work (scholarship awards to remind or lapse, ...).
+    pub sweep_interval: Duration,
+    /// `CONVENE_BOUNCE_IMAP_URL`: the mailbox of bounces it reads, if set.
+    pub bounce_imap: Option<BounceImapSettings>,
 }
 
 /// A URL with its password, if any, replaced by `***`.
@@ -133,39 +198,6 @@ pub fn redacted(url: &str) -> String {
         }
         Ok(u) => u.to_string(),
         Err(_) => "(unparseable URL)".to_owned(),
-    }
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("database_url", &self.database_url)
-            .field("bind", &self.bind)
-            .field("base_url", &self.base_url.as_str())
-            .field("smtp", &self.smtp)
-            .field("bounce_imap", &self.bounce_imap)
-            .field("dkim", &self.dkim)
-            .field("mail_dir", &self.mail_dir)
-            .field("mail_from", &self.mail_from)
-            .field("db_pool_size", &self.db_pool_size)
-            .field("sqlite_synchronous", &self.sqlite_synchronous)
-            .field("session_ttl", &self.session_ttl)
-            .field("log_format", &self.log_format)
-            .field("workers", &self.workers)
-            .field("email_retry_cap", &self.email_retry_cap)
-            .field("email_give_up_after", &self.email_give_up_after)
-            .field("email_poll_interval", &self.email_poll_interval)
-            .field("sweep_interval", &self.sweep_interval)
-            .field("token_miss_limit", &self.token_miss_limit)
-            .field("invitation_request_limit", &self.invitation_request_limit)
-            .field("login_address_limit", &self.login_address_limit)
-            .field("client_timeout", &self.client_timeout)
-            .field("email_send_timeout", &self.email_send_timeout)
-            .field("db_wait", &self.db_wait)
-            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
-            .field("bounce_token", &self.bounce_token.as_ref().map(|_| "***"))
-            .field("webhooks", &self.webhooks)
-            .finish()
     }
 }
 
@@ -184,6 +216,7 @@ impl Settings {
     }
 
     /// Reads settings through `lookup`, so tests need not touch the process environment.
+    /// The variables are read in one order across the parts (the first bad one is named).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &'static str, default: &str| {
             lookup(name)
@@ -205,12 +238,13 @@ impl Settings {
         let bounce_imap = BounceImapSettings::from_lookup(&lookup)?;
         let dkim = DkimSettings::from_lookup(&lookup)?;
         let mail_dir = PathBuf::from(get("CONVENE_MAIL_DIR", "mail"));
-        let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>");
-        mail_from.parse::<lettre::message::Mailbox>().map_err(|e| {
-            err("CONVENE_MAIL_FROM")(format!(
-                "{e} (expected e.g. convene <no-reply@example.org>)"
-            ))
-        })?;
+        let mail_from = get("CONVENE_MAIL_FROM", "convene <no-reply@localhost>")
+            .parse::<Mailbox>()
+            .map_err(|e| {
+                err("CONVENE_MAIL_FROM")(format!(
+                    "{e} (expected e.g. convene <no-reply@example.org>)"
+                ))
+            })?;
         let default_pool = match database_url {
             DatabaseUrl::Sqlite(_) => "8",
             DatabaseUrl::Postgres(_) => "16",
@@ -317,43 +351,45 @@ impl Settings {
         let bounce_token = bearer_token(&lookup, "CONVENE_BOUNCE_TOKEN")?;
         let webhooks = WebhookSettings::from_lookup(&lookup)?;
         Ok(Self {
+            server: ServerSettings {
+                bind,
+                base_url,
+                workers,
+                client_timeout: Duration::from_millis(client_timeout_ms),
+            },
+            database: DatabaseSettings {
+                url: database_url,
+                pool_size: db_pool_size,
+                sqlite_synchronous,
+                wait: Duration::from_millis(db_wait_ms),
+            },
+            email: EmailSettings {
+                smtp,
+                dkim,
+                mail_dir,
+                mail_from,
+                retry_cap: Duration::from_secs(email_retry_cap),
+                give_up_after: Duration::from_secs(email_give_up_hours * 3600),
+                poll_interval: Duration::from_millis(email_poll_ms),
+                send_timeout: Duration::from_secs(email_send_timeout),
+            },
+            auth: AuthSettings {
+                session_ttl: Duration::from_secs(session_hours * 3600),
+                metrics_token,
+                bounce_token,
+            },
+            limits: LimitSettings {
+                token_misses: token_miss_limit,
+                invitation_requests: invitation_request_limit,
+                failed_logins: login_address_limit,
+            },
+            jobs: JobSettings {
+                sweep_interval: Duration::from_millis(sweep_ms),
+                bounce_imap,
+            },
             webhooks,
-            token_miss_limit,
-            login_address_limit,
-            invitation_request_limit,
-            client_timeout: Duration::from_millis(client_timeout_ms),
-            workers,
-            email_send_timeout: Duration::from_secs(email_send_timeout),
-            db_wait: Duration::from_millis(db_wait_ms),
-            metrics_token,
-            bounce_token,
-            sweep_interval: Duration::from_millis(sweep_ms),
-            email_retry_cap: Duration::from_secs(email_retry_cap),
-            email_give_up_after: Duration::from_secs(email_give_up_hours * 3600),
-            email_poll_interval: Duration::from_millis(email_poll_ms),
-            database_url,
-            bind,
-            base_url,
-            smtp,
-            bounce_imap,
-            dkim,
-            mail_dir,
-            mail_from,
-            db_pool_size,
-            sqlite_synchronous,
-            session_ttl: Duration::from_secs(session_hours * 3600),
             log_format,
         })
-    }
-
-    /// Cookies get `Secure` only when the service is reached over https.
-    pub fn secure_cookies(&self) -> bool {
-        self.base_url.scheme() == "https"
-    }
-
-    /// The origin (`scheme://host[:port]`) that browsers send in `Origin` for our own pages.
-    pub fn origin(&self) -> String {
-        self.base_url.origin().ascii_serialization()
     }
 }
 

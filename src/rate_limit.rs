@@ -334,18 +334,18 @@ pub struct PublicLimits {
 
 impl PublicLimits {
     /// `CONVENE_INVITATION_REQUEST_LIMIT` per hour, `CONVENE_TOKEN_MISS_LIMIT` per 10 minutes.
-    pub fn new(settings: &crate::config::Settings, store: &Store) -> Self {
+    pub fn new(limits: &crate::config::LimitSettings, store: &Store) -> Self {
         Self {
             invitation_requests: Windows::new(
                 store,
                 "invitation_requests",
-                settings.invitation_request_limit,
+                limits.invitation_requests,
                 Duration::from_secs(3600),
             ),
             token_misses: Windows::new(
                 store,
                 "token_misses",
-                settings.token_miss_limit,
+                limits.token_misses,
                 Duration::from_secs(600),
             ),
             password_resets: Windows::new(store, "password_resets", 10, Duration::from_secs(3600)),

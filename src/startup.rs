@@ -27,15 +27,15 @@ pub struct Application {
 impl Application {
     /// Applies migrations and binds the listener (port 0 picks a free port; see [`Self::port`]).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let listener = TcpListener::bind(settings.server.bind)
+            .with_context(|| format!("cannot listen on {}", settings.server.bind))?;
         Self::build_on(settings, listener).await
     }
 
     /// Like [`Self::build`] on a listener bound by the caller, who then knows the port
     /// before the service starts (tests put it into `CONVENE_BASE_URL`).
     pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
-        let pool = db::build_pool(&settings);
+        let pool = db::build_pool(&settings.database);
         let migrate_pool = pool.clone();
         let applied = web::block(move || -> anyhow::Result<Vec<String>> {
             let mut conn = migrate_pool
@@ -57,7 +57,7 @@ impl Application {
             .context("warm-up failed")?;
 
         // Built once: the SMTP connections are pooled across sends.
-        let transport = Transport::from_settings(&settings, worker::CONCURRENCY as u32)
+        let transport = Transport::from_settings(&settings.email, worker::CONCURRENCY as u32)
             .context("cannot set up email delivery")?;
         let dkim = transport.signing().unwrap_or_else(|| "off".to_owned());
         match transport.tls_mode() {
@@ -67,8 +67,8 @@ impl Application {
         let outbox = crate::email::OutboxSignal::default();
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let group_commit = db::group_commit::GroupCommit::start(db::ConnectionFactory::new(
-            settings.database_url.clone(),
-            settings.sqlite_synchronous,
+            settings.database.url.clone(),
+            settings.database.sqlite_synchronous,
         ))
         .context("cannot start the group-commit thread")?;
         let email_worker = EmailWorker::start(
@@ -76,31 +76,31 @@ impl Application {
             transport,
             outbox.clone(),
             Arc::clone(&metrics),
-            &settings,
+            &settings.email,
         );
         let webhook_worker =
             crate::webhooks::worker::WebhookWorker::start(pool.clone(), settings.webhooks.clone());
         let sweeper = Sweeper::start(
             pool.clone(),
             outbox.clone(),
-            settings.sweep_interval,
-            crate::workflows::sweep::SweepSettings::of(&settings),
+            settings.jobs.sweep_interval,
+            crate::workflows::sweep::SweepSettings::of(&settings.server.base_url, &settings.jobs),
         );
 
         // On PostgreSQL the limits hold for all instances together.
-        let limits_store = crate::rate_limit::Store::for_backend(&settings.database_url, &pool);
-        let public_limits = crate::rate_limit::PublicLimits::new(&settings, &limits_store);
+        let limits_store = crate::rate_limit::Store::for_backend(&settings.database.url, &pool);
+        let public_limits = crate::rate_limit::PublicLimits::new(&settings.limits, &limits_store);
         let login_throttle = LoginThrottle::new(
             crate::auth::throttle::Limits {
-                per_address: settings.login_address_limit,
+                per_address: settings.limits.failed_logins,
                 ..Default::default()
             },
             &limits_store,
         );
-        let client_timeout = settings.client_timeout;
+        let client_timeout = settings.server.client_timeout;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            origin: settings.origin(),
+            origin: settings.server.origin(),
             settings: Arc::new(settings),
             hasher,
             login_throttle,
@@ -110,7 +110,7 @@ impl Application {
             group_commit,
             impact_counts: Default::default(),
         });
-        let workers = state.settings.workers;
+        let workers = state.settings.server.workers;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

@@ -433,7 +433,7 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         "CONVENE_SQLITE_SYNCHRONOUS" => Some(format!("{sync:?}").to_uppercase()),
         _ => None,
     })?;
-    let pool = db::build_pool(&settings);
+    let pool = db::build_pool(&settings.database);
     let (commits, took) = actix_web::web::block({
         let (pool, n, d) = (pool.clone(), o.concurrency, o.raw_for);
         move || seed::raw_commits(&pool, n, d)
@@ -444,7 +444,7 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     rows.push(Row {
         scenario: format!(
             "raw durable commits, one insert each, pool of {}, {} threads, no HTTP",
-            settings.db_pool_size, o.concurrency
+            settings.database.pool_size, o.concurrency
         ),
         stats: None,
         figure: format!("{raw_rate:.0}/s"),

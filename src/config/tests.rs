@@ -11,21 +11,24 @@ fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
 #[test]
 fn every_variable_has_a_default() {
     let s = settings(&[]).expect("defaults are valid");
-    assert_eq!(s.database_url, DatabaseUrl::Sqlite("convene.db".into()));
-    assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
-    assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
-    assert!(s.smtp.is_none());
-    assert_eq!(s.mail_dir, PathBuf::from("mail"));
-    assert_eq!(s.mail_from, "convene <no-reply@localhost>");
-    assert!(!s.secure_cookies());
-    assert_eq!(s.email_retry_cap, Duration::from_secs(60));
-    assert_eq!(s.email_give_up_after, Duration::from_secs(72 * 3600));
-    assert_eq!(s.email_poll_interval, Duration::from_millis(1000));
-    assert_eq!(s.sweep_interval, Duration::from_secs(60));
-    assert_eq!(s.email_send_timeout, Duration::from_secs(40));
-    assert_eq!(s.db_wait, Duration::from_secs(5));
-    assert!(s.metrics_token.is_none());
-    assert!(s.bounce_token.is_none());
+    assert_eq!(s.database.url, DatabaseUrl::Sqlite("convene.db".into()));
+    assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.server.base_url.as_str(), "http://127.0.0.1:8080/");
+    assert!(s.email.smtp.is_none());
+    assert_eq!(s.email.mail_dir, PathBuf::from("mail"));
+    assert_eq!(
+        s.email.mail_from.to_string(),
+        "convene <no-reply@localhost>"
+    );
+    assert!(!s.server.secure_cookies());
+    assert_eq!(s.email.retry_cap, Duration::from_secs(60));
+    assert_eq!(s.email.give_up_after, Duration::from_secs(72 * 3600));
+    assert_eq!(s.email.poll_interval, Duration::from_millis(1000));
+    assert_eq!(s.jobs.sweep_interval, Duration::from_secs(60));
+    assert_eq!(s.email.send_timeout, Duration::from_secs(40));
+    assert_eq!(s.database.wait, Duration::from_secs(5));
+    assert!(s.auth.metrics_token.is_none());
+    assert!(s.auth.bounce_token.is_none());
 }
 
 #[test]
@@ -37,10 +40,13 @@ fn operations_settings_are_read_and_checked() {
         ("CONVENE_BOUNCE_TOKEN", "a-long-bounce-secret"),
     ])
     .unwrap();
-    assert_eq!(s.email_send_timeout, Duration::from_secs(3));
-    assert_eq!(s.db_wait, Duration::from_millis(1500));
-    assert_eq!(s.metrics_token.as_deref(), Some("a-long-scraper-secret"));
-    assert_eq!(s.bounce_token.as_deref(), Some("a-long-bounce-secret"));
+    assert_eq!(s.email.send_timeout, Duration::from_secs(3));
+    assert_eq!(s.database.wait, Duration::from_millis(1500));
+    assert_eq!(
+        s.auth.metrics_token.as_deref(),
+        Some("a-long-scraper-secret")
+    );
+    assert_eq!(s.auth.bounce_token.as_deref(), Some("a-long-bounce-secret"));
     assert!(!format!("{s:?}").contains("scraper-secret"));
     assert!(!format!("{s:?}").contains("bounce-secret"));
     for (name, bad) in [
@@ -57,7 +63,7 @@ fn operations_settings_are_read_and_checked() {
 #[test]
 fn the_sweep_interval_is_read_and_checked() {
     let s = settings(&[("CONVENE_SWEEP_INTERVAL_MS", "250")]).unwrap();
-    assert_eq!(s.sweep_interval, Duration::from_millis(250));
+    assert_eq!(s.jobs.sweep_interval, Duration::from_millis(250));
     for bad in ["0", "an hour", "86400001"] {
         let e = settings(&[("CONVENE_SWEEP_INTERVAL_MS", bad)]).unwrap_err();
         assert_eq!(e.name, "CONVENE_SWEEP_INTERVAL_MS");
@@ -72,9 +78,9 @@ fn email_settings_are_read_and_checked() {
         ("CONVENE_EMAIL_POLL_MS", "200"),
     ])
     .unwrap();
-    assert_eq!(s.email_retry_cap, Duration::from_secs(2));
-    assert_eq!(s.email_give_up_after, Duration::from_secs(3600));
-    assert_eq!(s.email_poll_interval, Duration::from_millis(200));
+    assert_eq!(s.email.retry_cap, Duration::from_secs(2));
+    assert_eq!(s.email.give_up_after, Duration::from_secs(3600));
+    assert_eq!(s.email.poll_interval, Duration::from_millis(200));
     for (name, bad) in [
         ("CONVENE_MAIL_FROM", "convene <no-reply>"),
         ("CONVENE_EMAIL_RETRY_CAP_SECS", "0"),
@@ -91,8 +97,11 @@ fn email_settings_are_read_and_checked() {
 #[test]
 fn abuse_limits_and_client_timeout_are_read_and_checked() {
     let s = settings(&[]).unwrap();
-    assert_eq!((s.token_miss_limit, s.invitation_request_limit), (30, 10));
-    assert_eq!(s.client_timeout, Duration::from_secs(10));
+    assert_eq!(
+        (s.limits.token_misses, s.limits.invitation_requests),
+        (30, 10)
+    );
+    assert_eq!(s.server.client_timeout, Duration::from_secs(10));
     let s = settings(&[
         ("CONVENE_TOKEN_MISS_LIMIT", "100000"),
         ("CONVENE_INVITATION_REQUEST_LIMIT", "500"),
@@ -100,10 +109,10 @@ fn abuse_limits_and_client_timeout_are_read_and_checked() {
     ])
     .unwrap();
     assert_eq!(
-        (s.token_miss_limit, s.invitation_request_limit),
+        (s.limits.token_misses, s.limits.invitation_requests),
         (100_000, 500)
     );
-    assert_eq!(s.client_timeout, Duration::from_millis(750));
+    assert_eq!(s.server.client_timeout, Duration::from_millis(750));
     for (name, bad) in [
         ("CONVENE_TOKEN_MISS_LIMIT", "0"),
         ("CONVENE_TOKEN_MISS_LIMIT", "many"),
@@ -141,8 +150,8 @@ fn postgres_and_sqlite_urls_are_told_apart() {
 #[test]
 fn https_base_url_makes_cookies_secure() {
     let s = settings(&[("CONVENE_BASE_URL", "https://events.example.org")]).unwrap();
-    assert!(s.secure_cookies());
-    assert_eq!(s.origin(), "https://events.example.org");
+    assert!(s.server.secure_cookies());
+    assert_eq!(s.server.origin(), "https://events.example.org");
 }
 
 #[test]
@@ -205,13 +214,13 @@ fn webhook_settings_have_defaults_and_bad_values_are_named() {
 #[test]
 fn dkim_needs_both_its_variables_and_a_key_that_signs() {
     let key = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dkim-test.key");
-    assert!(settings(&[]).unwrap().dkim.is_none());
+    assert!(settings(&[]).unwrap().email.dkim.is_none());
     let s = settings(&[
         ("CONVENE_DKIM_SELECTOR", "convene2026"),
         ("CONVENE_DKIM_KEY_FILE", key),
     ])
     .expect("a PKCS#8 RSA key is read");
-    let dkim = s.dkim.expect("set up");
+    let dkim = s.email.dkim.expect("set up");
     assert_eq!(dkim.selector, "convene2026");
     assert!(
         !format!("{dkim:?}").contains("PRIVATE"),

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::{DatabaseUrl, Settings, SqliteSync};
+use crate::config::{DatabaseSettings, DatabaseUrl, SqliteSync};
 use crate::error::AppError;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -153,13 +153,12 @@ pub type PooledConn = PooledConnection<ConnectionFactory>;
 
 /// Builds the pool without opening a connection first, so that a server can start
 /// (and answer `/readyz` with "not ready") while the database is down.
-pub fn build_pool(settings: &Settings) -> DbPool {
-    let factory =
-        ConnectionFactory::new(settings.database_url.clone(), settings.sqlite_synchronous);
+pub fn build_pool(settings: &DatabaseSettings) -> DbPool {
+    let factory = ConnectionFactory::new(settings.url.clone(), settings.sqlite_synchronous);
     Pool::builder()
-        .max_size(settings.db_pool_size)
+        .max_size(settings.pool_size)
         .min_idle(Some(1))
-        .connection_timeout(settings.db_wait)
+        .connection_timeout(settings.wait)
         .test_on_check_out(false)
         .build_unchecked(factory)
 }

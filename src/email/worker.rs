@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use super::outbox::{self, StoredEmail};
 use super::transport::{SendError, Transport};
 use super::OutboxSignal;
-use crate::config::Settings;
+use crate::config::EmailSettings;
 use crate::db::{self, group_commit::GroupCommit};
 use crate::error::AppError;
 
@@ -85,18 +85,18 @@ impl EmailWorker {
         transport: Transport,
         signal: OutboxSignal,
         metrics: Arc<crate::metrics::Metrics>,
-        settings: &Settings,
+        settings: &EmailSettings,
     ) -> Self {
         let worker = Arc::new(Worker {
             commits,
             transport,
-            retry_cap: settings.email_retry_cap,
-            send_timeout: settings.email_send_timeout,
+            retry_cap: settings.retry_cap,
+            send_timeout: settings.send_timeout,
             metrics,
-            max_attempts: max_attempts(settings.email_give_up_after, settings.email_retry_cap),
+            max_attempts: max_attempts(settings.give_up_after, settings.retry_cap),
         });
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(worker.run(signal, settings.email_poll_interval, stopped));
+        let task = tokio::spawn(worker.run(signal, settings.poll_interval, stopped));
         Self { stop, task }
     }
 

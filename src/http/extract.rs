@@ -97,7 +97,7 @@ fn read_body(
 ) -> impl Future<Output = Result<web::Bytes, AppError>> {
     let timeout = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.client_timeout)
+        .map(|s| s.settings.server.client_timeout)
         .unwrap_or(std::time::Duration::from_secs(10));
     let body = web::Bytes::from_request(req, payload);
     async move {

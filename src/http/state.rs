@@ -41,7 +41,7 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        match self.settings.database_url {
+        match self.settings.database.url {
             DatabaseUrl::Sqlite(_) => self.group_commit.run(write).await,
             DatabaseUrl::Postgres(_) => {
                 db::run(&self.pool, move |conn| db::write_transaction(conn, write)).await

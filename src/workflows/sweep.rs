@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::config::{BounceImapSettings, Settings};
+use crate::config::{BounceImapSettings, JobSettings};
 use crate::db::{write_transaction, DbConnection};
 use crate::email::bounce_mailbox::{self, Handled};
 use crate::email::dsn;
@@ -31,10 +31,10 @@ pub struct SweepSettings {
 }
 
 impl SweepSettings {
-    pub fn of(settings: &Settings) -> Self {
+    pub fn of(base_url: &Url, jobs: &JobSettings) -> Self {
         Self {
-            base_url: settings.base_url.clone(),
-            bounce_imap: settings.bounce_imap.clone(),
+            base_url: base_url.clone(),
+            bounce_imap: jobs.bounce_imap.clone(),
         }
     }
 }

@@ -94,7 +94,7 @@ async fn metrics_count_requests_by_route_pattern_and_report_the_outbox() {
         value(&text, r#"convene_outbox_emails{status="pending"}"#),
         Some(0.0)
     );
-    let backend = app.settings.database_url.backend_name();
+    let backend = app.settings.database.url.backend_name();
     assert_eq!(
         value(
             &text,

@@ -533,7 +533,7 @@ async fn two_servers_sharing_one_database_send_each_email_exactly_once() {
     // Both claim paths are exercised: FOR UPDATE SKIP LOCKED on PostgreSQL, and
     // BEGIN IMMEDIATE on SQLite, where two pools share one database file.
     assert_eq!(
-        first.settings.database_url.backend_name(),
+        first.settings.database.url.backend_name(),
         Backend::from_env().name()
     );
 

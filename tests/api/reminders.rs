@@ -57,7 +57,7 @@ async fn each_confirmed_registrant_is_reminded_once_however_many_instances_sweep
     // Sam is on the waiting list: no reminder. Five days before, it is too early.
     let sweep = |as_of: DateTime<Utc>| {
         let pool = app.pool.clone();
-        let base = app.settings.base_url.clone();
+        let base = app.settings.server.base_url.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
             let settings = convene::workflows::sweep::SweepSettings {

@@ -669,7 +669,7 @@ async fn a_reminder_is_sent_once_even_when_several_processes_sweep() {
 
     // Four sweeps at once, as four server processes would run them, then one more.
     let sweep = |pool: convene::db::DbPool| {
-        let base = app.settings.base_url.clone();
+        let base = app.settings.server.base_url.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
             convene::workflows::award_deadlines::sweep_scholarships(&mut conn, &base, Utc::now())

@@ -284,7 +284,7 @@ async fn three_sweepers_send_each_wave_and_its_reminder_once_and_never_to_a_canc
 
     let sweep = |at: chrono::DateTime<Utc>| {
         let pool = app.pool.clone();
-        let base = app.settings.base_url.clone();
+        let base = app.settings.server.base_url.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get().expect("connection");
             convene::workflows::survey_waves::sweep_surveys(&mut conn, &base, at).expect("sweep")

@@ -39,7 +39,7 @@ pub use error::SendError;
 pub use mime::{build_message, CALENDAR_CONTENT_TYPE};
 
 use super::outbox::StoredEmail;
-use crate::config::Settings;
+use crate::config::EmailSettings;
 use smtp::SmtpServer;
 use smtp_pool::{quit, SmtpPool, SMTP_IDLE_TIMEOUT};
 
@@ -75,13 +75,8 @@ enum Kind {
 impl Transport {
     /// Builds the transport from the SMTP settings (or `CONVENE_MAIL_DIR` without them).
     /// `pool_size` is the most connections open to the SMTP server at once.
-    pub fn from_settings(settings: &Settings, pool_size: u32) -> anyhow::Result<Self> {
-        let from: Mailbox = settings.mail_from.parse().with_context(|| {
-            format!(
-                "invalid CONVENE_MAIL_FROM '{}': expected e.g. convene <no-reply@example.org>",
-                settings.mail_from
-            )
-        })?;
+    pub fn from_settings(settings: &EmailSettings, pool_size: u32) -> anyhow::Result<Self> {
+        let from = settings.mail_from.clone();
         let kind = match &settings.smtp {
             Some(smtp) => Kind::Smtp(Box::new(SmtpPool::new(SmtpServer::new(smtp)?, pool_size))),
             None => {

@@ -84,7 +84,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let form = register_for::parse_form(fields)?;
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let (view, id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
@@ -167,7 +167,7 @@ pub async fn cancel(
     OptionalJson(body): OptionalJson<CancelRequest>,
 ) -> Result<HttpResponse, AppError> {
     let note = decision_note(body.note.as_deref()).map_err(|m| AppError::invalid("note", m))?;
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let view = act_on(
         &state,
         organizer.id,
@@ -200,7 +200,7 @@ pub async fn confirm(
     CurrentOrganizer(organizer): CurrentOrganizer,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let view = act_on(
         &state,
         organizer.id,
@@ -239,7 +239,7 @@ pub async fn manage_link(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let sent_to = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let reg = registration_of(conn, &slug, &id)?;

@@ -162,7 +162,7 @@ pub async fn create(
         .await?;
         return Ok(HttpResponse::Ok().json(RecipientCount { recipients: n }));
     }
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let actor = Actor::organizer(&organizer.id);
     let done = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {

@@ -88,7 +88,7 @@ pub async fn login(
     let (hash, organizer_id, ttl) = (
         token.hash(),
         organizer.id.clone(),
-        state.settings.session_ttl,
+        state.settings.auth.session_ttl,
     );
     crate::db::run(&state.pool, move |conn| {
         session::create(conn, &hash, &organizer_id, ttl)
@@ -110,7 +110,7 @@ fn session_cookie(state: &AppState, value: String, max_age: time::Duration) -> C
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies())
+        .secure(state.settings.server.secure_cookies())
         .max_age(max_age)
         .finish()
 }

@@ -71,7 +71,7 @@ pub async fn receive(
     req: HttpRequest,
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(expected) = &state.settings.bounce_token else {
+    let Some(expected) = &state.settings.auth.bounce_token else {
         return Err(AppError::not_found(
             "bounce endpoint: CONVENE_BOUNCE_TOKEN is not set",
         ));

@@ -420,7 +420,7 @@ pub async fn bulk(
     }
 
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let event = {
         let slug = slug.clone();
         db::run(&state.pool, move |conn| event::find_by_slug(conn, &slug)).await?

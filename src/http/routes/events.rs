@@ -383,7 +383,7 @@ pub async fn update(
     ValidJson(patch): ValidJson<UpdateEventRequest>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let (updated, mailed) = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = event::find_by_slug(conn, &slug)?;

@@ -43,6 +43,6 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     .await?;
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ready",
-        database: state.settings.database_url.backend_name(),
+        database: state.settings.database.url.backend_name(),
     }))
 }

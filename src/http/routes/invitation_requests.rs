@@ -142,7 +142,7 @@ pub async fn submit(
     })
     .map_err(AppError::Validation)?;
     let slug = slug.into_inner();
-    let base_url = state.settings.base_url.clone();
+    let base_url = state.settings.server.base_url.clone();
     let requested = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             request_invitation(conn, &base_url, &slug, &form)
@@ -317,7 +317,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, AppError> {
     let note = note_of(&body)?;
     let (slug, id) = path.into_inner();
-    let base_url = state.settings.base_url.clone();
+    let base_url = state.settings.server.base_url.clone();
     let decided = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;

@@ -133,7 +133,7 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     // Organizers' tools (a CRM sync, a script) invite many at once: on SQLite through the
     // group committer, one durable commit for all the invitations made meanwhile, instead
     // of each waiting in SQLite's busy handler for the write lock.
@@ -337,7 +337,7 @@ pub async fn resend(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
@@ -374,7 +374,7 @@ pub async fn remind(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let reminded = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;

@@ -142,7 +142,7 @@ pub async fn register(
     ValidJson(fields): ValidJson<RegistrationFields>,
 ) -> Result<HttpResponse, AppError> {
     let hash = links::invitation_token_hash(&token)?;
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let link_base = base.clone();
     let prepared = db::run(&state.pool, move |conn| {
         register::prepare(conn, &link_base, &hash, fields)
@@ -210,7 +210,7 @@ pub async fn decline(
         )
         .filter(|r| !r.is_empty()),
     };
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let declined = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             decline::decline(conn, &base, &hash, reason.as_deref())

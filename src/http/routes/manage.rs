@@ -153,7 +153,7 @@ pub async fn cancel(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let (view, cancelled_id) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = links::registration_by_manage_token(conn, &token)?;

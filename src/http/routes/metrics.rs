@@ -26,7 +26,7 @@ pub async fn metrics(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(expected) = &state.settings.metrics_token {
+    if let Some(expected) = &state.settings.auth.metrics_token {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -44,7 +44,7 @@ pub async fn metrics(
         .ok();
     let body = state
         .metrics
-        .render(depth.as_ref(), state.settings.database_url.backend_name());
+        .render(depth.as_ref(), state.settings.database.url.backend_name());
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,

@@ -92,7 +92,7 @@ pub async fn nominate(
     ValidJson(fields): ValidJson<NominationFields>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let created = db::run(&state.pool, move |conn| {
         // Judged before the form, so that a refused registrant is not met with a list of
         // fields to correct.
@@ -249,7 +249,7 @@ pub async fn approve(
     let note = body.note()?;
     let (slug, id) = path.into_inner();
     let nomination_id = id.clone();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;

@@ -127,7 +127,7 @@ pub async fn request_reset(
             .await?
             .map_err(|retry_after| AppError::TooManyRequests { retry_after })?;
     }
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let sent = crate::db::run(&state.pool, move |conn| {
         crate::db::write_transaction(conn, |conn| passwords::request_reset(conn, &email, &base))
     })

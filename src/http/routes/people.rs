@@ -193,7 +193,7 @@ pub async fn erase(
 ) -> Result<HttpResponse, AppError> {
     let email = path.address()?;
     let actor = Actor::organizer(&admin.id);
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let erased = crate::db::run(&state.pool, move |conn| {
         people::erase(conn, &base, &email, &actor)
     })

@@ -329,7 +329,7 @@ pub async fn decide(
     ValidJson(fields): ValidJson<DecisionFields>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let (answer, queued) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let decided =
@@ -381,7 +381,7 @@ pub async fn request(
     ValidJson(fields): ValidJson<ScholarshipFields>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let stored = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let reg = links::registration_by_manage_token(conn, &token)?;

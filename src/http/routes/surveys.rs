@@ -155,7 +155,7 @@ pub async fn send(
     let wave = <Wave as Choice>::parse(body.wave.trim())
         .ok_or_else(|| AppError::invalid("wave", Wave::expected()))?;
     let slug = slug.into_inner();
-    let base = state.settings.base_url.clone();
+    let base = state.settings.server.base_url.clone();
     let sent = db::run(&state.pool, move |conn| {
         let e = event::find_by_slug(conn, &slug)?;
         let actor = Actor::organizer(&organizer.id);
