@@ -843,7 +843,18 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     });
     server.stop()?;
     if let Some(mta) = &o.mta_url {
-        rows.push(into_mta(&mut conn, mta, &db.url, dir.path(), &env, &event_a.id, o.emails).await?);
+        rows.push(
+            into_mta(
+                &mut conn,
+                mta,
+                &db.url,
+                dir.path(),
+                &env,
+                &event_a.id,
+                o.emails,
+            )
+            .await?,
+        );
     }
     notes.push(format!(
         "load average (1 min) of the machine: {load_before} before, {} after",
@@ -872,7 +883,7 @@ async fn into_mta(
     let base = url::Url::parse("http://127.0.0.1/")?;
     let queued = seed::queue_confirmations(conn, event_id, &base, n)?;
     let started = Instant::now();
-    let mut server = Server::spawn(database_url, mta, &dir.join("mta.log"), env)?;
+    let server = Server::spawn(database_url, mta, &dir.join("mta.log"), env)?;
     // Asked ten times a second, not as often as `wait_until` asks: counting the pending
     // rows takes the database's time too, and the figure is seconds long.
     while seed::pending_emails(conn)? > 0 {
