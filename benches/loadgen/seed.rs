@@ -42,7 +42,7 @@ pub fn event_with_invitations(
     slug: &str,
     invitations: usize,
 ) -> anyhow::Result<SeededEvent> {
-    let capacity = i32::try_from(invitations * 9 / 10).context("capacity")?;
+    let capacity = i32::try_from((invitations * 9 / 10).max(1)).context("capacity")?;
     let today = Utc::now().date_naive();
     let spec = EventSpec::parse(event_fields(slug, today + Days::days(60), capacity.into()))
         .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
