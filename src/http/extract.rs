@@ -22,7 +22,7 @@ mod list;
 pub use json::{check_json_depth, parse_json, parse_value, MAX_JSON_DEPTH};
 pub use list::{
     bad_query, query_choice, query_filter, LimitParams, ListFilter, ListQuery, NoParams, Page,
-    PageParams,
+    PageParams, PeopleFilter,
 };
 
 /// Largest JSON body accepted (a bulk of 1,000 invitations fits comfortably).

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::domain::invitation::InvitationKind;
 use crate::domain::Choice;
 use crate::error::{AppError, FieldErrors};
 
@@ -133,6 +134,32 @@ fn check_limit(errors: &mut FieldErrors, limit: Option<i64>) -> i64 {
         errors.add("limit", "must be from 1 to 500");
     }
     limit
+}
+
+/// The filters of a list of invited people (invitations, registrations): a status of
+/// theirs (`S`), the kind of invitation, a community by name and a search.
+pub struct PeopleFilter<S> {
+    pub status: Option<S>,
+    pub kind: Option<InvitationKind>,
+    pub community: Option<String>,
+    pub q: Option<String>,
+}
+
+impl<S: Choice> PeopleFilter<S> {
+    /// Checks `status` and `kind` as they came in the query string.
+    pub fn check(
+        errors: &mut FieldErrors,
+        (status, kind): (Option<String>, Option<String>),
+        community: Option<String>,
+        q: Option<String>,
+    ) -> Self {
+        Self {
+            status: query_choice(errors, "status", status.as_deref()),
+            kind: query_choice(errors, "kind", kind.as_deref()),
+            community,
+            q,
+        }
+    }
 }
 
 /// A filter naming one of a [`Choice`]'s values; a bad one is named in `errors` with the

@@ -15,12 +15,10 @@ use crate::db::models::event::{self};
 use crate::db::models::invitation::{self, Invitation, InvitationFilter};
 use crate::db::models::registration::{self};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::invitation::{
-    InvitationFields, InvitationKind, InvitationSpec, InvitationStatus,
-};
+use crate::domain::invitation::{InvitationFields, InvitationSpec, InvitationStatus};
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
-    query_choice, CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, ValidJson,
+    CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, PeopleFilter, ValidJson,
 };
 use crate::http::openapi::{EventItemPath, EventPath};
 use crate::http::run::for_event;
@@ -175,24 +173,11 @@ pub struct ListFilters {
     q: Option<String>,
 }
 
-/// The filters as the list takes them.
-pub struct Wanted {
-    status: Option<InvitationStatus>,
-    kind: Option<InvitationKind>,
-    community: Option<String>,
-    q: Option<String>,
-}
-
 impl ListFilter for ListFilters {
-    type Checked = Wanted;
+    type Checked = PeopleFilter<InvitationStatus>;
 
-    fn check(self, errors: &mut FieldErrors) -> Wanted {
-        Wanted {
-            status: query_choice(errors, "status", self.status.as_deref()),
-            kind: query_choice(errors, "kind", self.kind.as_deref()),
-            community: self.community,
-            q: self.q,
-        }
+    fn check(self, errors: &mut FieldErrors) -> Self::Checked {
+        PeopleFilter::check(errors, (self.status, self.kind), self.community, self.q)
     }
 }
 

@@ -10,11 +10,10 @@ use crate::db::models::community::Community;
 use crate::db::models::nomination::{self, Nomination};
 use crate::db::models::registration::{self, Registration, RegistrationFilter};
 use crate::db::models::scholarship::{self, ScholarshipRequest};
-use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
-    query_choice, CurrentOrganizer, ListFilter, ListQuery, Page, PageParams,
+    CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, PeopleFilter,
 };
 use crate::http::openapi::EventPath;
 use crate::http::run::for_event;
@@ -36,24 +35,11 @@ pub struct ListFilters {
     q: Option<String>,
 }
 
-/// The filters as the list takes them.
-pub struct Wanted {
-    status: Option<RegistrationStatus>,
-    kind: Option<InvitationKind>,
-    community: Option<String>,
-    q: Option<String>,
-}
-
 impl ListFilter for ListFilters {
-    type Checked = Wanted;
+    type Checked = PeopleFilter<RegistrationStatus>;
 
-    fn check(self, errors: &mut FieldErrors) -> Wanted {
-        Wanted {
-            status: query_choice(errors, "status", self.status.as_deref()),
-            kind: query_choice(errors, "kind", self.kind.as_deref()),
-            community: self.community,
-            q: self.q,
-        }
+    fn check(self, errors: &mut FieldErrors) -> Self::Checked {
+        PeopleFilter::check(errors, (self.status, self.kind), self.community, self.q)
     }
 }
 
