@@ -13,13 +13,17 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 use crate::auth::SESSION_COOKIE;
 use crate::db::models::{api_token, organizer::Organizer, session};
 use crate::domain::api_token::ApiTokenSecret;
-use crate::domain::Choice;
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
 use crate::http::AppState;
 
 mod json;
+mod list;
 pub use json::{check_json_depth, parse_json, parse_value, MAX_JSON_DEPTH};
+pub use list::{
+    bad_query, query_choice, query_filter, LimitParams, ListFilter, ListQuery, NoParams, Page,
+    PageParams, PeopleFilter,
+};
 
 /// Largest JSON body accepted (a bulk of 1,000 invitations fits comfortably).
 pub const JSON_LIMIT: usize = 2 * 1024 * 1024;
@@ -137,48 +141,6 @@ pub(super) fn join_path(parent: &str, name: &str) -> String {
     } else {
         format!("{parent}.{name}")
     }
-}
-
-/// An optional filter from the query string (`?status=pending`): `None` when absent or
-/// empty; a value `parse` does not know is named in `errors` with `message`, so that every
-/// bad filter is reported in one answer.
-/// A filter naming one of a [`Choice`]'s values; a bad one is named in `errors` with the
-/// values it may take.
-pub fn query_choice<T: Choice>(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: Option<&str>,
-) -> Option<T> {
-    query_filter(errors, field, raw, <T as Choice>::parse, &T::expected())
-}
-
-pub fn query_filter<T>(
-    errors: &mut FieldErrors,
-    field: &str,
-    raw: Option<&str>,
-    parse: impl FnOnce(&str) -> Option<T>,
-    message: &str,
-) -> Option<T> {
-    let raw = raw.filter(|s| !s.is_empty())?;
-    let parsed = parse(raw);
-    if parsed.is_none() {
-        errors.add(field, message);
-    }
-    parsed
-}
-
-/// `limit` (1..=500, default 50) and `offset` (>= 0, default 0) from the query string.
-/// A bad one is named in `errors`; the defaults stand in, so the caller goes on collecting.
-pub fn paging(errors: &mut FieldErrors, limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
-    let limit = limit.unwrap_or(50);
-    let offset = offset.unwrap_or(0);
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be from 1 to 500");
-    }
-    if offset < 0 {
-        errors.add("offset", "must not be negative");
-    }
-    (limit, offset)
 }
 
 /// Turns `validator`'s nested errors into messages keyed by dotted JSON path.

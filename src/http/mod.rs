@@ -6,6 +6,7 @@ pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod routes;
+pub mod run;
 mod state;
 pub mod views;
 
@@ -18,9 +19,7 @@ pub use state::AppState;
 /// Registers every route. Called once by the server and by nothing else.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(extract::JSON_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            AppError::BadRequest(format!("invalid query string: {e}")).into()
-        }))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| extract::bad_query(e).into()))
         .app_data(
             web::PathConfig::default()
                 .error_handler(|e, _| AppError::BadRequest(format!("invalid path: {e}")).into()),

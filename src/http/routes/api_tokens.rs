@@ -10,6 +10,7 @@ use crate::domain::api_token::ApiTokenForm;
 use crate::domain::organizer::Role;
 use crate::error::AppError;
 use crate::http::extract::{Admin, ValidJson};
+use crate::http::run::admin_removes;
 use crate::http::views::rfc3339;
 use crate::http::AppState;
 use crate::workflows::api_tokens;
@@ -182,10 +183,5 @@ pub async fn revoke(
     Admin(admin): Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    crate::db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| api_tokens::revoke(conn, &admin, &id))
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    admin_removes(&state.pool, admin, id.into_inner(), api_tokens::revoke).await
 }

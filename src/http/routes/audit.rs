@@ -8,13 +8,13 @@ use crate::db::models::audit::{self, AuditEntry, AuditFilter};
 use crate::db::models::audit_people::{self, EventRef, Person};
 use crate::db::models::event;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::Admin;
+use crate::http::extract::{Admin, LimitParams, ListFilter, ListQuery};
 use crate::http::views::rfc3339;
 use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct AuditQuery {
+pub struct AuditFilters {
     /// Only entries about this event (its slug).
     event: Option<String>,
     /// Only entries about this kind of thing (`event`, `invitation`, `registration`, ...).
@@ -37,9 +37,66 @@ pub struct AuditQuery {
     /// Paging: entries older than this id (`next_before` of the previous page).
     #[param(minimum = 1)]
     before: Option<i64>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
+}
+
+/// The filters as the log takes them: an event by its slug (404 if unknown), the person
+/// trimmed.
+pub struct Wanted {
+    event: Option<String>,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    actor_id: Option<String>,
+    action: Option<String>,
+    person: Option<String>,
+    before: Option<i64>,
+}
+
+/// Every bad filter at once, each named: an unknown value would otherwise match nothing
+/// and look like an empty log.
+impl ListFilter for AuditFilters {
+    type Checked = Wanted;
+
+    fn check(self, errors: &mut FieldErrors) -> Wanted {
+        let word = |s: &str| {
+            (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        };
+        if self.entity_type.as_deref().is_some_and(|t| !word(t)) {
+            errors.add(
+                "entity_type",
+                "must be a kind of record, such as registration",
+            );
+        }
+        let act = |a: &str| a.split_once('.').is_some_and(|(r, v)| word(r) && word(v));
+        if self.action.as_deref().is_some_and(|a| !act(a)) {
+            errors.add(
+                "action",
+                "must be a kind of act, such as registration.cancelled",
+            );
+        }
+        let person = self.person.as_deref().map(str::trim);
+        if let Some(p) = person {
+            if p.is_empty() {
+                errors.add("person", "enter an email address or part of a name");
+            } else if p.chars().count() > 254 || p.chars().any(char::is_control) {
+                errors.add(
+                    "person",
+                    "must be an email address or a name, at most 254 characters",
+                );
+            }
+        }
+        if self.before.is_some_and(|b| b < 1) {
+            errors.add("before", "must be a positive entry id");
+        }
+        Wanted {
+            person: person.map(str::to_owned),
+            event: self.event,
+            entity_type: self.entity_type,
+            entity_id: self.entity_id,
+            actor_id: self.actor_id,
+            action: self.action,
+            before: self.before,
+        }
+    }
 }
 
 /// One change: who, what, when, and the state before and after.
@@ -131,7 +188,7 @@ impl AuditEntryView {
 #[utoipa::path(
     get,
     path = "/api/v1/audit-log",
-    params(AuditQuery),
+    params(AuditFilters, LimitParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of entries.", body = AuditPage),
@@ -143,12 +200,9 @@ impl AuditEntryView {
 pub async fn list(
     state: web::Data<AppState>,
     _: Admin,
-    q: web::Query<AuditQuery>,
+    query: ListQuery<AuditFilters, LimitParams>,
 ) -> Result<HttpResponse, AppError> {
-    let q = q.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    check(&q, limit)?;
-    let person = q.person.as_deref().map(str::trim).map(str::to_owned);
+    let (q, limit) = (query.filter, query.page);
     let (entries, subjects) = crate::db::run(&state.pool, move |conn| {
         let event_id = match q.event {
             Some(slug) => Some(event::find_by_slug(conn, &slug)?.id),
@@ -160,7 +214,7 @@ pub async fn list(
             event_id,
             actor_id: q.actor_id,
             action: q.action,
-            person,
+            person: q.person,
             before_id: q.before,
             limit,
         };
@@ -182,44 +236,4 @@ pub async fn list(
         })
         .collect();
     Ok(HttpResponse::Ok().json(AuditPage { items, next_before }))
-}
-
-/// Every bad filter at once, each named: an unknown value would otherwise match nothing
-/// and look like an empty log.
-fn check(q: &AuditQuery, limit: i64) -> Result<(), AppError> {
-    let word = |s: &str| {
-        (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-    };
-    let mut errors = FieldErrors::new();
-    if q.entity_type.as_deref().is_some_and(|t| !word(t)) {
-        errors.add(
-            "entity_type",
-            "must be a kind of record, such as registration",
-        );
-    }
-    let act = |a: &str| a.split_once('.').is_some_and(|(r, v)| word(r) && word(v));
-    if q.action.as_deref().is_some_and(|a| !act(a)) {
-        errors.add(
-            "action",
-            "must be a kind of act, such as registration.cancelled",
-        );
-    }
-    if let Some(p) = q.person.as_deref() {
-        let p = p.trim();
-        if p.is_empty() {
-            errors.add("person", "enter an email address or part of a name");
-        } else if p.chars().count() > 254 || p.chars().any(char::is_control) {
-            errors.add(
-                "person",
-                "must be an email address or a name, at most 254 characters",
-            );
-        }
-    }
-    if q.before.is_some_and(|b| b < 1) {
-        errors.add("before", "must be a positive entry id");
-    }
-    if !(1..=500).contains(&limit) {
-        errors.add("limit", "must be from 1 to 500");
-    }
-    errors.into_result()
 }

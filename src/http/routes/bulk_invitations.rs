@@ -5,22 +5,20 @@ use std::time::Instant;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db;
 use crate::db::models::audit::Actor;
-use crate::db::models::event;
-use crate::db::{self, write_transaction};
-use crate::domain::invitation::{CommunityFields, InvitationFields, InvitationSpec};
+use crate::domain::invitation::InvitationFields;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{check_json_depth, parse_value, unreadable_body, CurrentOrganizer};
 use crate::http::openapi::EventPath;
 use crate::http::AppState;
-use crate::workflows::bulk_invite::{self, invite_batch};
+use crate::workflows::bulk_invite::{
+    self, csv_rows, too_many_rows, BulkRow, Fate, Report, RowReport, Upload,
+};
 
-/// Most rows one bulk request may carry.
-pub const MAX_BULK_ROWS: usize = 5_000;
 /// Largest bulk body: 5,000 rows of a few hundred bytes each.
 pub const BULK_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
@@ -66,46 +64,32 @@ pub struct BulkAnswer {
 }
 
 impl RowOutcome {
-    fn refused(row: usize, errors: FieldErrors) -> Self {
+    fn of(r: RowReport) -> Self {
+        let (status, id, errors) = match r.fate {
+            Fate::Created(id) => ("created", Some(id), None),
+            Fate::Refused(errors) => ("refused", None, Some(errors)),
+        };
         Self {
-            row,
-            status: "refused",
-            id: None,
-            email: None,
-            full_name: None,
-            errors: Some(errors),
-        }
-    }
-}
-
-/// A bulk row as read: its fields if they could be read at all, and the problems found
-/// while reading them (reported with those of the fields' own rules).
-struct BulkRow {
-    fields: Option<InvitationFields>,
-    errors: FieldErrors,
-    /// The row's text as sent (CSV only).
-    source: Option<String>,
-}
-
-impl BulkRow {
-    fn unreadable(errors: FieldErrors) -> Self {
-        Self {
-            fields: None,
+            row: r.row,
+            status,
+            id,
+            email: r.email,
+            full_name: r.full_name,
             errors,
-            source: None,
         }
     }
 }
 
-/// The columns a bulk CSV's header row must name; `community_country`, `kind`, `message`,
-/// `organization` and `expires_at` may be added.
-const CSV_REQUIRED: [&str; 5] = [
-    "email",
-    "full_name",
-    "title",
-    "community_name",
-    "community_state",
-];
+impl BulkAnswer {
+    fn of(report: Report) -> Self {
+        Self {
+            created: report.created,
+            refused: report.refused,
+            rows: report.rows.into_iter().map(RowOutcome::of).collect(),
+            refused_csv: report.refused_csv,
+        }
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BulkFormat {
@@ -133,12 +117,6 @@ fn bulk_format(req: &HttpRequest) -> Result<BulkFormat, AppError> {
     }
 }
 
-fn too_many_rows() -> AppError {
-    AppError::PayloadTooLarge(format!(
-        "a bulk request may carry at most {MAX_BULK_ROWS} invitations"
-    ))
-}
-
 /// The JSON body of a bulk upload as the document gives it: an array of at least one row.
 /// Each row is read as `InvitationFields` on its own, and one that does not fit is refused
 /// in the 200 answer with its errors, not the whole upload: so the document cannot say more
@@ -164,177 +142,28 @@ impl utoipa::PartialSchema for BulkRows {
 
 impl utoipa::ToSchema for BulkRows {}
 
-fn read_json_rows(body: &[u8]) -> Result<Vec<BulkRow>, AppError> {
+fn read_json_rows(body: &[u8]) -> Result<Upload, AppError> {
     check_json_depth(body)?;
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("the body is not valid JSON: {e}")))?;
     let serde_json::Value::Array(items) = value else {
         return Err(AppError::invalid("body", "must be an array of invitations"));
     };
-    if items.len() > MAX_BULK_ROWS {
+    if items.len() > bulk_invite::MAX_ROWS {
         return Err(too_many_rows());
     }
-    Ok(items
+    let rows = items
         .into_iter()
         .map(|item| match parse_value::<InvitationFields>(item) {
-            Ok(f) => BulkRow {
-                fields: Some(f),
-                errors: FieldErrors::new(),
-                source: None,
-            },
+            Ok(f) => BulkRow::read(f),
             Err(AppError::Validation(e)) => BulkRow::unreadable(e),
             Err(other) => BulkRow::unreadable(FieldErrors::single("row", other.to_string())),
         })
-        .collect())
-}
-
-/// The separators a bulk CSV may use: spreadsheets save with `;` where the decimal mark is a
-/// comma, and copying cells gives tabs.
-const SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
-
-fn csv_reader(body: &[u8], separator: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(body)
-}
-
-/// A header row's column names, as the rows are matched against them.
-fn column_names(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, AppError> {
-    Ok(reader
-        .headers()
-        .map_err(|e| AppError::invalid("header", format!("cannot be read: {e}")))?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect())
-}
-
-/// The separator of the header row: the one under which it names the most required
-/// columns (a comma when none does better, so that the error names what is missing).
-fn detect_separator(body: &[u8]) -> Result<u8, AppError> {
-    let mut best = (0, b',');
-    for separator in SEPARATORS {
-        let headers = column_names(&mut csv_reader(body, separator))?;
-        let found = CSV_REQUIRED
-            .iter()
-            .filter(|c| headers.iter().any(|h| h == *c))
-            .count();
-        if found > best.0 {
-            best = (found, separator);
-        }
-    }
-    Ok(best.1)
-}
-
-/// The text of `body` from `start` to `end`, without the line break that ends it.
-fn source_text(body: &[u8], start: u64, end: u64) -> String {
-    let slice = body.get(start as usize..end as usize).unwrap_or_default();
-    String::from_utf8_lossy(slice)
-        .trim_start_matches('\u{feff}')
-        .trim_matches(['\r', '\n'])
-        .to_owned()
-}
-
-/// A CSV upload as read: the header row as sent, and the rows.
-struct CsvUpload {
-    header: String,
-    rows: Vec<BulkRow>,
-}
-
-fn read_csv_rows(body: &[u8]) -> Result<CsvUpload, AppError> {
-    let mut reader = csv_reader(body, detect_separator(body)?);
-    let headers = column_names(&mut reader)?;
-    let missing: Vec<&str> = CSV_REQUIRED
-        .into_iter()
-        .filter(|c| !headers.iter().any(|h| h == c))
         .collect();
-    if !missing.is_empty() {
-        return Err(AppError::invalid(
-            "header",
-            format!(
-                "the first row must name the columns (email,full_name,title,community_name,community_state,community_country,kind,message), separated by commas, semicolons or tabs; missing: {}",
-                missing.join(", ")
-            ),
-        ));
-    }
-    let header = source_text(body, 0, reader.position().byte());
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let start = reader.position().byte();
-        let read = reader.read_record(&mut record);
-        // Each row's own text, so that the refused ones can be offered again as they were.
-        let source = Some(source_text(body, start, reader.position().byte()));
-        if matches!(read, Ok(false)) {
-            break;
-        }
-        if rows.len() == MAX_BULK_ROWS {
-            return Err(too_many_rows());
-        }
-        if let Err(e) = read {
-            let errors = FieldErrors::single("row", format!("cannot be read: {e}"));
-            rows.push(BulkRow {
-                source,
-                ..BulkRow::unreadable(errors)
-            });
-            continue;
-        }
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let cell = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|c| record.get(c))
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let mut errors = FieldErrors::new();
-        let expires_at = cell("expires_at").and_then(|raw| {
-            chrono::DateTime::parse_from_rfc3339(&raw)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| {
-                    errors.add(
-                        "expires_at",
-                        "must be an RFC 3339 time such as 2027-04-30T23:59:00Z",
-                    )
-                })
-                .ok()
-        });
-        let fields = InvitationFields {
-            email: cell("email"),
-            full_name: cell("full_name"),
-            title: cell("title"),
-            community: Some(CommunityFields {
-                name: cell("community_name"),
-                state: cell("community_state"),
-                country: cell("community_country"),
-            }),
-            kind: cell("kind"),
-            message: cell("message"),
-            organization: cell("organization"),
-            expires_at,
-        };
-        rows.push(BulkRow {
-            fields: Some(fields),
-            errors,
-            source,
-        });
-    }
-    Ok(CsvUpload { header, rows })
-}
-
-/// CSV rows name their errors by column (`community_name`), JSON rows by path (`community.name`).
-fn csv_names(errors: FieldErrors) -> FieldErrors {
-    let mut out = FieldErrors::new();
-    for (field, messages) in errors.iter() {
-        for m in messages {
-            out.add(field.replace('.', "_"), m.clone());
-        }
-    }
-    out
+    Ok(Upload {
+        rows,
+        csv_header: None,
+    })
 }
 
 /// Invite many: a JSON array of invitations, or CSV with a header row.
@@ -371,121 +200,26 @@ pub async fn bulk(
 ) -> Result<HttpResponse, AppError> {
     let started = Instant::now();
     let body = body.map_err(|e| unreadable_body(e, BULK_BODY_LIMIT))?;
-    let format = bulk_format(&req)?;
     // Each row is parsed or refused on its own; only an unreadable body fails as a whole.
-    let (rows, csv_header) = match format {
-        BulkFormat::Json => (read_json_rows(&body)?, None),
-        BulkFormat::Csv => {
-            let upload = read_csv_rows(&body)?;
-            (upload.rows, Some(upload.header))
-        }
+    let upload = match bulk_format(&req)? {
+        BulkFormat::Json => read_json_rows(&body)?,
+        BulkFormat::Csv => csv_rows::read(&body)?,
     };
-    if rows.is_empty() {
-        return Err(AppError::invalid(
-            "body",
-            "must contain at least one invitation",
-        ));
-    }
-    let now = Utc::now();
-    let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(rows.len());
-    let mut valid: Vec<(usize, InvitationSpec)> = Vec::new();
-    let mut labels = Vec::with_capacity(rows.len());
-    for (i, row) in rows.into_iter().enumerate() {
-        let fields = row.fields.as_ref();
-        labels.push((
-            fields.and_then(|f| f.email.clone()),
-            fields.and_then(|f| f.full_name.clone()),
-            row.source,
-        ));
-        let mut errors = row.errors;
-        let parsed = row.fields.map(|f| InvitationSpec::parse(f, now));
-        match parsed {
-            Some(Ok(spec)) if errors.is_empty() => {
-                valid.push((i, spec));
-                outcomes.push(None);
-            }
-            other => {
-                if let Some(Err(e)) = other {
-                    errors.merge_prefixed("", e);
-                }
-                outcomes.push(Some(RowOutcome::refused(
-                    i + 1,
-                    match format {
-                        BulkFormat::Csv => csv_names(errors),
-                        BulkFormat::Json => errors,
-                    },
-                )));
-            }
-        }
-    }
-
-    let slug = slug.into_inner();
-    let base = state.settings.server.base_url.clone();
-    let event = {
-        let slug = slug.clone();
-        db::run(&state.pool, move |conn| event::find_by_slug(conn, &slug)).await?
-    };
+    let (slug, base) = (slug.into_inner(), state.settings.server.base_url.clone());
     let actor = Actor::organizer(&organizer.id);
-    let mut queued_any = false;
-    let mut batches = valid.into_iter().peekable();
-    while batches.peek().is_some() {
-        let batch: Vec<(usize, InvitationSpec)> =
-            batches.by_ref().take(bulk_invite::BATCH).collect();
-        let (event, actor, base) = (event.clone(), actor.clone(), base.clone());
-        let results = db::run(&state.pool, move |conn| {
-            write_transaction(conn, |conn| {
-                invite_batch(conn, &base, &event, &batch, &actor)
-            })
-        })
-        .await?;
-        for r in results {
-            match r {
-                Ok((i, id)) => {
-                    queued_any = true;
-                    outcomes[i] = Some(RowOutcome {
-                        row: i + 1,
-                        status: "created",
-                        id: Some(id),
-                        email: None,
-                        full_name: None,
-                        errors: None,
-                    });
-                }
-                Err((i, e)) => outcomes[i] = Some(RowOutcome::refused(i + 1, e)),
-            }
-        }
-    }
-    if queued_any {
+    let report = db::run(&state.pool, move |conn| {
+        bulk_invite::invite_all(conn, &base, &slug, &actor, upload)
+    })
+    .await?;
+    if report.created > 0 {
         state.outbox.notify();
     }
-    let mut rows: Vec<RowOutcome> = outcomes.into_iter().flatten().collect();
-    let mut refused_rows = Vec::new();
-    for (outcome, (email, full_name, source)) in rows.iter_mut().zip(labels) {
-        outcome.email = email;
-        outcome.full_name = full_name;
-        if outcome.status != "created" {
-            refused_rows.extend(source);
-        }
-    }
-    let created = rows.iter().filter(|r| r.status == "created").count();
-    let refused = rows.len() - created;
-    let refused_csv = csv_header.filter(|_| refused > 0).map(|header| {
-        std::iter::once(header)
-            .chain(refused_rows)
-            .collect::<Vec<_>>()
-            .join("\n")
-    });
     tracing::info!(
-        event_id = %event.id,
-        created,
-        refused,
+        event_id = %report.event_id,
+        created = report.created,
+        refused = report.refused,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "bulk invitations"
     );
-    Ok(HttpResponse::Ok().json(BulkAnswer {
-        created,
-        refused,
-        rows,
-        refused_csv,
-    }))
+    Ok(HttpResponse::Ok().json(BulkAnswer::of(report)))
 }

@@ -6,28 +6,39 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::audit::Actor;
-use crate::db::models::event;
 use crate::db::write_transaction;
 use crate::email::outbox::{self, EmailSummary, STATUSES};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_filter, CurrentOrganizer};
+use crate::http::extract::{
+    query_filter, CurrentOrganizer, ListFilter, ListQuery, Page, PageParams,
+};
 use crate::http::openapi::{EventItemPath, EventPath};
+use crate::http::run::for_event;
 use crate::http::views::rfc3339;
 use crate::http::AppState;
 use crate::workflows::resend_email;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct EmailsQuery {
+pub struct EmailFilters {
     /// `pending`, `sent`, `failed` or `bounced`; empty: any.
     #[param(pattern = r"^(?:pending|sent|failed|bounced)?$")]
     status: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for EmailFilters {
+    type Checked = Option<String>;
+
+    fn check(self, errors: &mut FieldErrors) -> Option<String> {
+        // Empty is no filter, as with the other lists' filters (`?status=`, from a form).
+        query_filter(
+            errors,
+            "status",
+            self.status.as_deref(),
+            |s| STATUSES.contains(&s).then(|| s.to_owned()),
+            &format!("must be one of {}", STATUSES.join(", ")),
+        )
+    }
 }
 
 /// One email of the outbox and how its delivery went.
@@ -82,7 +93,7 @@ impl From<EmailSummary> for EmailView {
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/emails",
-    params(EventPath, EmailsQuery),
+    params(EventPath, EmailFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of emails.", body = EmailList),
@@ -94,27 +105,10 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    q: web::Query<EmailsQuery>,
+    query: ListQuery<EmailFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let EmailsQuery {
-        status,
-        limit,
-        offset,
-    } = q.into_inner();
-    let mut errors = FieldErrors::new();
-    let (limit, offset) = paging(&mut errors, limit, offset);
-    // Empty is no filter, as with the other lists' filters (`?status=`, from a form).
-    let status = query_filter(
-        &mut errors,
-        "status",
-        status.as_deref(),
-        |s| STATUSES.contains(&s).then(|| s.to_owned()),
-        &format!("must be one of {}", STATUSES.join(", ")),
-    );
-    errors.into_result()?;
-    let slug = slug.into_inner();
-    let (items, total) = crate::db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (status, Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total)) = for_event(&state.pool, slug.into_inner(), move |conn, event| {
         outbox::list_for_event(conn, &event.id, status.as_deref(), limit, offset)
     })
     .await?;

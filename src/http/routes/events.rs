@@ -10,8 +10,10 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
 use crate::db::write_transaction;
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
-use crate::error::AppError;
-use crate::http::extract::{Admin, CurrentOrganizer, MaybeOrganizer, ValidJson};
+use crate::error::{AppError, FieldErrors};
+use crate::http::extract::{
+    Admin, CurrentOrganizer, ListFilter, ListQuery, MaybeOrganizer, NoParams, ValidJson,
+};
 use crate::http::openapi::EventPath;
 use crate::http::views::{rfc3339, PublicEventView};
 use crate::http::AppState;
@@ -307,25 +309,33 @@ pub async fn create(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     /// Only events with this status.
     status: Option<EventStatus>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = Option<EventStatus>;
+
+    fn check(self, _: &mut FieldErrors) -> Option<EventStatus> {
+        self.status
+    }
 }
 
 /// List every event (organizers).
 #[utoipa::path(
     get,
     path = "/api/v1/events",
-    params(ListQuery),
+    params(ListFilters),
     security(("session" = [])),
     responses((status = 200, description = "The events.", body = EventList))
 )]
 pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
-    query: web::Query<ListQuery>,
+    query: ListQuery<ListFilters, NoParams>,
 ) -> Result<HttpResponse, AppError> {
-    let status = query.status;
+    let status = query.filter;
     let events = crate::db::run(&state.pool, move |conn| event::list(conn, status)).await?;
     let items: Vec<EventView> = events.iter().map(EventView::of).collect();
     Ok(HttpResponse::Ok().json(EventList { items }))

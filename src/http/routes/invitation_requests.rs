@@ -13,8 +13,11 @@ use crate::domain::invitation_request::{InvitationRequestForm, RequestFields, Re
 use crate::domain::registration::CommunityField;
 use crate::domain::text;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::extract::{
+    CurrentOrganizer, ListFilter, ListQuery, OptionalJson, Page, PageParams, ValidJson,
+};
 use crate::http::openapi::{EventItemPath, EventPath};
+use crate::http::run::for_event;
 use crate::http::views::rfc3339;
 use crate::http::AppState;
 use crate::workflows::decide_request;
@@ -157,14 +160,17 @@ pub async fn submit(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     status: Option<RequestStatus>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = Option<RequestStatus>;
+
+    /// The status is read as its type: an unknown one is 400, as it has always been.
+    fn check(self, _: &mut FieldErrors) -> Option<RequestStatus> {
+        self.status
+    }
 }
 
 /// The community a requester named.
@@ -246,7 +252,7 @@ impl InvitationRequestView {
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/invitation-requests",
-    params(EventPath, ListQuery),
+    params(EventPath, ListFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of requests.", body = InvitationRequestList),
@@ -258,14 +264,10 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    q: web::Query<ListQuery>,
+    query: ListQuery<ListFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = FieldErrors::new();
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
-    let (slug, status) = (slug.into_inner(), q.status);
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (status, Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total)) = for_event(&state.pool, slug.into_inner(), move |conn, event| {
         invitation_request::list(conn, &event.id, status, limit, offset)
     })
     .await?;

@@ -15,12 +15,13 @@ use crate::db::models::event::{self};
 use crate::db::models::invitation::{self, Invitation, InvitationFilter};
 use crate::db::models::registration::{self};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::invitation::{
-    InvitationFields, InvitationKind, InvitationSpec, InvitationStatus,
-};
+use crate::domain::invitation::{InvitationFields, InvitationSpec, InvitationStatus};
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
+use crate::http::extract::{
+    CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, PeopleFilter, ValidJson,
+};
 use crate::http::openapi::{EventItemPath, EventPath};
+use crate::http::run::for_event;
 use crate::http::views::{
     csv_download, rfc3339, CommunityView, EventCsvAnswers, RegistrationRef, SheetFormat,
 };
@@ -159,7 +160,7 @@ pub async fn create(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     /// `pending`, `sent`, `accepted`, `declined`, `revoked` or `expired`; empty: any.
     #[param(pattern = r"^(?:pending|sent|accepted|declined|revoked|expired)?$")]
     status: Option<String>,
@@ -170,12 +171,14 @@ pub struct ListQuery {
     community: Option<String>,
     /// Search in names and email addresses.
     q: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = PeopleFilter<InvitationStatus>;
+
+    fn check(self, errors: &mut FieldErrors) -> Self::Checked {
+        PeopleFilter::check(errors, (self.status, self.kind), self.community, self.q)
+    }
 }
 
 /// A page of invitations, newest first.
@@ -204,7 +207,7 @@ fn registrations_of(
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/invitations",
-    params(EventPath, ListQuery),
+    params(EventPath, ListFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of invitations.", body = InvitationList),
@@ -216,23 +219,16 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: ListQuery<ListFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let mut errors = FieldErrors::new();
-    let status = query_choice::<InvitationStatus>(&mut errors, "status", q.status.as_deref());
-    let kind = query_choice::<InvitationKind>(&mut errors, "kind", q.kind.as_deref());
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
-    let slug = slug.into_inner();
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (wanted, Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total)) = for_event(&state.pool, slug.into_inner(), move |conn, event| {
         let filter = InvitationFilter {
-            event_id: event.id,
-            status,
-            kind,
-            community: q.community,
-            q: q.q,
+            event_id: event.id.clone(),
+            status: wanted.status,
+            kind: wanted.kind,
+            community: wanted.community,
+            q: wanted.q,
             limit,
             offset,
             now: db::now(),
@@ -431,9 +427,7 @@ pub async fn export(
     _: CurrentOrganizer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (event, rows, mut emails) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (event, (rows, mut emails)) = for_event(&state.pool, slug.into_inner(), |conn, event| {
         let rows = invitation::all_for_event(conn, &event.id)?;
         let ids: Vec<String> = rows.iter().map(|(i, ..)| i.id.clone()).collect();
         let mut emails = HashMap::new();
@@ -441,7 +435,7 @@ pub async fn export(
         for part in ids.chunks(1_000) {
             emails.extend(email_statuses(conn, part)?);
         }
-        Ok((event, rows, emails))
+        Ok((rows, emails))
     })
     .await?;
     let sheet = SheetFormat::of(&event);

@@ -10,12 +10,13 @@ use crate::db::models::community;
 use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::{nomination, scholarship};
-use crate::db::{self, write_transaction, DbConnection};
+use crate::db::{self, DbConnection};
 use crate::domain::nomination::{may_nominate, NominationStatus};
 use crate::domain::registration::{DetailsChange, DetailsFields, RegistrationStatus};
 use crate::error::AppError;
 use crate::http::extract::ValidJson;
 use crate::http::openapi::TokenPath;
+use crate::http::run::as_registrant;
 use crate::http::views::PublicEventView;
 use crate::http::views::{NominationView, RegistrationView, ScholarshipView};
 use crate::http::AppState;
@@ -121,13 +122,9 @@ pub async fn update(
     ValidJson(fields): ValidJson<DetailsFields>,
 ) -> Result<HttpResponse, AppError> {
     let change = DetailsChange::parse(fields).map_err(AppError::Validation)?;
-    let token = token.into_inner();
-    let view = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let before = links::registration_by_manage_token(conn, &token)?;
-            let after = update_details(conn, &before, &change, &Actor::registrant())?;
-            view(conn, &after)
-        })
+    let view = as_registrant(&state.pool, token.into_inner(), move |conn, before| {
+        let after = update_details(conn, before, &change, &Actor::registrant())?;
+        view(conn, &after)
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -152,16 +149,13 @@ pub async fn cancel(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
     let base = state.settings.server.base_url.clone();
-    let (view, cancelled_id) = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let before = links::registration_by_manage_token(conn, &token)?;
-            let after = cancel::cancel(conn, &base, &before)?;
+    let (view, cancelled_id) =
+        as_registrant(&state.pool, token.into_inner(), move |conn, before| {
+            let after = cancel::cancel(conn, &base, before)?;
             Ok((view(conn, &after)?, after.id))
         })
-    })
-    .await?;
+        .await?;
     state.outbox.notify();
     tracing::info!(registration_id = %cancelled_id, "registration cancelled");
     Ok(HttpResponse::Ok().json(view))

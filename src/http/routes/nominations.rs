@@ -24,8 +24,12 @@ use crate::domain::nomination::{
     decision_note, NominationFields, NominationForm, NominationStatus,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_choice, CurrentOrganizer, OptionalJson, ValidJson};
+use crate::http::extract::{
+    query_choice, CurrentOrganizer, ListFilter, ListQuery, OptionalJson, Page, PageParams,
+    ValidJson,
+};
 use crate::http::openapi::{EventItemPath, EventPath, TokenItemPath, TokenPath};
+use crate::http::run::{as_registrant, for_event};
 use crate::http::views::CommunityView;
 use crate::http::views::{csv_download, EventCsvAnswers, NominationView, SheetFormat};
 use crate::http::AppState;
@@ -126,11 +130,8 @@ pub async fn withdraw(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (token, id) = path.into_inner();
-    let after = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let reg = links::registration_by_manage_token(conn, &token)?;
-            nominate::withdraw(conn, &reg, &id)
-        })
+    let after = as_registrant(&state.pool, token, move |conn, reg| {
+        nominate::withdraw(conn, reg, &id)
     })
     .await?;
     tracing::info!(nomination_id = %after.id, "nomination withdrawn");
@@ -139,16 +140,18 @@ pub async fn withdraw(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     /// `pending`, `approved`, `declined` or `withdrawn`; empty: any.
     #[param(pattern = r"^(?:pending|approved|declined|withdrawn)?$")]
     status: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = Option<NominationStatus>;
+
+    fn check(self, errors: &mut FieldErrors) -> Option<NominationStatus> {
+        query_choice(errors, "status", self.status.as_deref())
+    }
 }
 
 /// A page of nominations, oldest first.
@@ -164,7 +167,7 @@ pub struct NominationList {
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/nominations",
-    params(EventPath, ListQuery),
+    params(EventPath, ListFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of nominations.", body = NominationList),
@@ -176,18 +179,12 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: ListQuery<ListFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let mut errors = FieldErrors::new();
-    let status = query_choice::<NominationStatus>(&mut errors, "status", q.status.as_deref());
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
-    let slug = slug.into_inner();
-    let (items, total) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (status, Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total)) = for_event(&state.pool, slug.into_inner(), move |conn, event| {
         let filter = NominationFilter {
-            event_id: event.id,
+            event_id: event.id.clone(),
             status,
             limit,
             offset,
@@ -347,12 +344,10 @@ pub async fn export(
     _: CurrentOrganizer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (event, rows, invitations) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
+    let (event, (rows, invitations)) = for_event(&state.pool, slug.into_inner(), |conn, event| {
         let rows = nomination::all_reviewed(conn, &event.id)?;
         let invitations = invitation::all_for_event(conn, &event.id)?;
-        Ok((event, rows, invitations))
+        Ok((rows, invitations))
     })
     .await?;
     let now = chrono::Utc::now();

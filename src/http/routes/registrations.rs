@@ -6,23 +6,23 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db;
 use crate::db::models::community::Community;
-use crate::db::models::event;
 use crate::db::models::nomination::{self, Nomination};
 use crate::db::models::registration::{self, Registration, RegistrationFilter};
 use crate::db::models::scholarship::{self, ScholarshipRequest};
-use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_choice, CurrentOrganizer};
+use crate::http::extract::{
+    CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, PeopleFilter,
+};
 use crate::http::openapi::EventPath;
+use crate::http::run::for_event;
 use crate::http::views::{csv_download, EventCsvAnswers, RegistrationView, SheetFormat};
 use crate::http::AppState;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     /// `confirmed`, `waitlisted` or `cancelled`; empty: any.
     #[param(pattern = r"^(?:confirmed|waitlisted|cancelled)?$")]
     status: Option<String>,
@@ -33,12 +33,14 @@ pub struct ListQuery {
     community: Option<String>,
     /// Search in names, email addresses and organizations.
     q: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = PeopleFilter<RegistrationStatus>;
+
+    fn check(self, errors: &mut FieldErrors) -> Self::Checked {
+        PeopleFilter::check(errors, (self.status, self.kind), self.community, self.q)
+    }
 }
 
 /// A page of registrations, with the count per status of the whole event.
@@ -57,7 +59,7 @@ pub struct RegistrationList {
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/registrations",
-    params(EventPath, ListQuery),
+    params(EventPath, ListFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of registrations.", body = RegistrationList),
@@ -69,35 +71,29 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: ListQuery<ListFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let mut errors = FieldErrors::new();
-    let status = query_choice::<RegistrationStatus>(&mut errors, "status", q.status.as_deref());
-    let kind = query_choice::<InvitationKind>(&mut errors, "kind", q.kind.as_deref());
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
-    let slug = slug.into_inner();
-    let (items, total, counts) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        let filter = RegistrationFilter {
-            event_id: event.id.clone(),
-            status,
-            kind,
-            community: q.community,
-            q: q.q,
-            limit,
-            offset,
-        };
-        let counts = registration::counts_by_status(conn, &event.id)?;
-        let (rows, total) = registration::list(conn, &filter, &counts)?;
-        let items: Vec<RegistrationView> = rows
-            .iter()
-            .map(|(r, c)| RegistrationView::of(r, c))
-            .collect();
-        Ok((items, total, counts))
-    })
-    .await?;
+    let (wanted, Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total, counts)) =
+        for_event(&state.pool, slug.into_inner(), move |conn, event| {
+            let filter = RegistrationFilter {
+                event_id: event.id.clone(),
+                status: wanted.status,
+                kind: wanted.kind,
+                community: wanted.community,
+                q: wanted.q,
+                limit,
+                offset,
+            };
+            let counts = registration::counts_by_status(conn, &event.id)?;
+            let (rows, total) = registration::list(conn, &filter, &counts)?;
+            let items: Vec<RegistrationView> = rows
+                .iter()
+                .map(|(r, c)| RegistrationView::of(r, c))
+                .collect();
+            Ok((items, total, counts))
+        })
+        .await?;
     let mut by_status = BTreeMap::new();
     for s in RegistrationStatus::ALL {
         let n = counts
@@ -207,15 +203,14 @@ pub async fn export(
     _: CurrentOrganizer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (event, rows, nominations, scholarships) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        let rows = registration::all_for_event(conn, &event.id)?;
-        let nominations = nomination::for_event(conn, &event.id)?;
-        let scholarships = scholarship::for_event(conn, &event.id)?;
-        Ok((event, rows, nominations, scholarships))
-    })
-    .await?;
+    let (event, (rows, nominations, scholarships)) =
+        for_event(&state.pool, slug.into_inner(), |conn, event| {
+            let rows = registration::all_for_event(conn, &event.id)?;
+            let nominations = nomination::for_event(conn, &event.id)?;
+            let scholarships = scholarship::for_event(conn, &event.id)?;
+            Ok((rows, nominations, scholarships))
+        })
+        .await?;
     let mut first_nomination: HashMap<&str, &Nomination> = HashMap::new();
     for n in &nominations {
         first_nomination

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::community::{self, Community};
-use crate::db::models::event::{self, Event};
+use crate::db::models::event::Event;
 use crate::db::models::registration::Registration;
 use crate::db::models::scholarship::{self, ScholarshipFilter, ScholarshipRequest};
 use crate::db::{self, write_transaction};
@@ -16,14 +16,17 @@ use crate::domain::scholarship::{
     AwardStatus, DecisionFields, ScholarshipFields, ScholarshipStatus,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, query_choice, CurrentOrganizer, ValidJson};
+use crate::http::extract::{
+    query_choice, CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, ValidJson,
+};
 use crate::http::openapi::{EventItemPath, EventPath, TokenPath};
+use crate::http::run::{as_registrant, for_event};
 use crate::http::views::rfc3339;
 use crate::http::views::CommunityView;
 use crate::http::views::{csv_download, EventCsvAnswers, ScholarshipView, SheetFormat};
 use crate::http::AppState;
 use crate::workflows::answer_award::answer_award;
-use crate::workflows::{decide_scholarship, links, request_scholarship};
+use crate::workflows::{decide_scholarship, request_scholarship};
 
 /// The event's scholarship budget: what there is, what stands awarded, what is left.
 #[derive(Serialize, ToSchema)]
@@ -124,19 +127,24 @@ impl ScholarshipItem {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ListFilters {
     /// `pending`, `approved`, `declined`, `waitlisted` or `withdrawn`; empty: any.
     #[param(pattern = r"^(?:pending|approved|declined|waitlisted|withdrawn)?$")]
     status: Option<String>,
     /// `offered`, `accepted`, `declined`, `lapsed` or `released`; empty: any.
     #[param(pattern = r"^(?:offered|accepted|declined|lapsed|released)?$")]
     award_status: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+}
+
+impl ListFilter for ListFilters {
+    type Checked = (Option<ScholarshipStatus>, Option<AwardStatus>);
+
+    fn check(self, errors: &mut FieldErrors) -> Self::Checked {
+        (
+            query_choice(errors, "status", self.status.as_deref()),
+            query_choice(errors, "award_status", self.award_status.as_deref()),
+        )
+    }
 }
 
 /// A page of scholarship requests, oldest first, with the budget.
@@ -153,7 +161,7 @@ pub struct ScholarshipList {
 #[utoipa::path(
     get,
     path = "/api/v1/events/{slug}/scholarships",
-    params(EventPath, ListQuery),
+    params(EventPath, ListFilters, PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of requests.", body = ScholarshipList),
@@ -165,33 +173,26 @@ pub async fn list(
     state: web::Data<AppState>,
     _: CurrentOrganizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: ListQuery<ListFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
-    let mut errors = FieldErrors::new();
-    let status = query_choice::<ScholarshipStatus>(&mut errors, "status", q.status.as_deref());
-    let award_status =
-        query_choice::<AwardStatus>(&mut errors, "award_status", q.award_status.as_deref());
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
-    let slug = slug.into_inner();
-    let (items, total, budget) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        let filter = ScholarshipFilter {
-            event_id: event.id.clone(),
-            status,
-            award_status,
-            limit,
-            offset,
-        };
-        let (rows, total) = scholarship::list(conn, &filter)?;
-        let items: Vec<ScholarshipItem> = rows
-            .iter()
-            .map(|(s, r, c)| ScholarshipItem::of(s, r, c))
-            .collect();
-        Ok((items, total, BudgetView::of(&event)))
-    })
-    .await?;
+    let ((status, award_status), Page { limit, offset }) = (query.filter, query.page);
+    let (_, (items, total, budget)) =
+        for_event(&state.pool, slug.into_inner(), move |conn, event| {
+            let filter = ScholarshipFilter {
+                event_id: event.id.clone(),
+                status,
+                award_status,
+                limit,
+                offset,
+            };
+            let (rows, total) = scholarship::list(conn, &filter)?;
+            let items: Vec<ScholarshipItem> = rows
+                .iter()
+                .map(|(s, r, c)| ScholarshipItem::of(s, r, c))
+                .collect();
+            Ok((items, total, BudgetView::of(event)))
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(ScholarshipList {
         items,
         total,
@@ -283,11 +284,8 @@ pub async fn export(
     _: CurrentOrganizer,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (event, rows) = db::run(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        let rows = scholarship::all_with_registrations(conn, &event.id)?;
-        Ok((event, rows))
+    let (event, rows) = for_event(&state.pool, slug.into_inner(), |conn, event| {
+        scholarship::all_with_registrations(conn, &event.id)
     })
     .await?;
     let sheet = SheetFormat::of(&event);
@@ -382,11 +380,9 @@ pub async fn request(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let base = state.settings.server.base_url.clone();
-    let stored = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let reg = links::registration_by_manage_token(conn, &token)?;
-            request_scholarship::request(conn, &base, &reg, &token, &fields)
-        })
+    let link = token.clone();
+    let stored = as_registrant(&state.pool, token, move |conn, reg| {
+        request_scholarship::request(conn, &base, reg, &link, &fields)
     })
     .await?;
     state.outbox.notify();
@@ -410,12 +406,8 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let after = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let reg = links::registration_by_manage_token(conn, &token)?;
-            request_scholarship::withdraw(conn, &reg)
-        })
+    let after = as_registrant(&state.pool, token.into_inner(), |conn, reg| {
+        request_scholarship::withdraw(conn, reg)
     })
     .await?;
     tracing::info!(scholarship_id = %after.id, "scholarship request withdrawn");
@@ -438,16 +430,7 @@ pub async fn accept(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let after = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let reg = links::registration_by_manage_token(conn, &token)?;
-            answer_award(conn, &reg, AwardStatus::Accepted)
-        })
-    })
-    .await?;
-    tracing::info!(scholarship_id = %after.id, "scholarship award accepted");
-    Ok(HttpResponse::Ok().json(ScholarshipView::of(&after)))
+    answer(&state, token.into_inner(), AwardStatus::Accepted).await
 }
 
 /// Decline an offered award; the amount goes back to the budget.
@@ -466,14 +449,19 @@ pub async fn decline(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let token = token.into_inner();
-    let after = db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| {
-            let reg = links::registration_by_manage_token(conn, &token)?;
-            answer_award(conn, &reg, AwardStatus::Declined)
-        })
+    answer(&state, token.into_inner(), AwardStatus::Declined).await
+}
+
+/// The registrant's answer to an offered award.
+async fn answer(
+    state: &AppState,
+    token: String,
+    answer: AwardStatus,
+) -> Result<HttpResponse, AppError> {
+    let after = as_registrant(&state.pool, token, move |conn, reg| {
+        answer_award(conn, reg, answer)
     })
     .await?;
-    tracing::info!(scholarship_id = %after.id, "scholarship award declined");
+    tracing::info!(scholarship_id = %after.id, "scholarship award {answer}");
     Ok(HttpResponse::Ok().json(ScholarshipView::of(&after)))
 }

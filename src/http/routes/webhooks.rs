@@ -3,13 +3,14 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::db::models::webhook::{self, Delivery, Webhook};
 use crate::db::write_transaction;
 use crate::domain::webhook::WebhookForm;
-use crate::error::{AppError, FieldErrors};
-use crate::http::extract::{paging, Admin, ValidJson};
+use crate::error::AppError;
+use crate::http::extract::{Admin, ListQuery, NoParams, Page, PageParams, ValidJson};
+use crate::http::run::admin_removes;
 use crate::http::views::rfc3339;
 use crate::http::AppState;
 use crate::workflows::webhooks;
@@ -193,23 +194,7 @@ pub async fn delete(
     Admin(admin): Admin,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    crate::db::run(&state.pool, move |conn| {
-        write_transaction(conn, |conn| webhooks::delete(conn, &admin, &id))
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveriesQuery {
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<i64>,
-    /// Default 0.
-    #[param(minimum = 0)]
-    offset: Option<i64>,
+    admin_removes(&state.pool, admin, id.into_inner(), webhooks::delete).await
 }
 
 /// One delivery of one event to a hook, and how it went.
@@ -263,7 +248,7 @@ pub struct DeliveryList {
 #[utoipa::path(
     get,
     path = "/api/v1/webhooks/{id}/deliveries",
-    params(("id" = String, Path, description = "The webhook's id."), DeliveriesQuery),
+    params(("id" = String, Path, description = "The webhook's id."), PageParams),
     security(("session" = [])),
     responses(
         (status = 200, description = "A page of deliveries.", body = DeliveryList),
@@ -276,11 +261,9 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     _: Admin,
     id: web::Path<String>,
-    q: web::Query<DeliveriesQuery>,
+    query: ListQuery<NoParams>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = FieldErrors::new();
-    let (limit, offset) = paging(&mut errors, q.limit, q.offset);
-    errors.into_result()?;
+    let Page { limit, offset } = query.page;
     let id = id.into_inner();
     let (items, total) = crate::db::run(&state.pool, move |conn| {
         webhook::find(conn, &id)?;
