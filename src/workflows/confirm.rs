@@ -25,8 +25,7 @@ pub fn confirm(
     // The event row first, as every change to the seats takes it.
     registration::lock_event(conn, &before.event_id)?;
     let from = before.status();
-    from.transition(RegistrationStatus::Confirmed)
-        .map_err(AppError::Conflict)?;
+    from.transition(RegistrationStatus::Confirmed)?;
     if !registration::claim_seat(conn, &before.event_id)? {
         return Err(AppError::conflict(
             "No seat is free: raise the capacity, or wait for someone to cancel.",

@@ -60,9 +60,7 @@ pub fn decide(
     };
     let form = DecisionForm::parse(fields, &cx).map_err(AppError::Validation)?;
     let from = before.status();
-    let to = from
-        .transition(form.decision.status())
-        .map_err(AppError::Conflict)?;
+    let to = from.transition(form.decision.status())?;
     if reg.status() == RegistrationStatus::Cancelled {
         return Err(AppError::conflict(
             "The registrant has cancelled their registration, so this request can no longer be decided.",

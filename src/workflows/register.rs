@@ -88,8 +88,7 @@ fn check_can_register(inv: &Invitation, event: &Event, now: DateTime<Utc>) -> Re
         }
         status => {
             status
-                .transition(InvitationStatus::Accepted)
-                .map_err(AppError::Conflict)?;
+                .transition(InvitationStatus::Accepted)?;
         }
     }
     if let Some(reason) = event.registration_closed_reason(now) {

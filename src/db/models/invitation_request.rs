@@ -175,7 +175,7 @@ pub fn decide(
     organizer_id: &str,
     invitation_id: Option<&str>,
 ) -> Result<InvitationRequest, AppError> {
-    request.status().decide(to).map_err(AppError::Conflict)?;
+    request.status().decide(to)?;
     let at = now();
     let changed = diesel::update(
         invitation_requests::table
