@@ -12,6 +12,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::Event;
 use crate::db::DbConnection;
 use crate::domain::invitation::InvitationSpec;
+use crate::domain::Refusal;
 use crate::error::{AppError, FieldErrors};
 
 /// Rows per transaction in a bulk request: long enough to be fast, short enough that
@@ -19,7 +20,14 @@ use crate::error::{AppError, FieldErrors};
 pub const BATCH: usize = 250;
 
 /// A row's fate: `(row index, invitation id)` or `(row index, why it was refused)`.
-pub type RowResult = Result<(usize, String), (usize, FieldErrors)>;
+pub type RowResult = Result<(usize, String), (usize, RowRefusal)>;
+
+/// Why a row was refused: its fields, or the state of things (the address has a live
+/// invitation), which `http` words under `email`.
+pub enum RowRefusal {
+    Fields(FieldErrors),
+    Refused(Refusal),
+}
 
 /// Creates one batch of a bulk upload in the caller's transaction, each row in a savepoint
 /// so that a refused row (a duplicate address) leaves the others standing, on PostgreSQL
@@ -52,8 +60,8 @@ pub fn invite_batch(
                 communities.insert(key, invited.community);
                 Ok((*i, invited.invitation.id))
             }
-            Err(AppError::Conflict(detail)) => Err((*i, FieldErrors::single("email", detail))),
-            Err(AppError::Validation(e)) => Err((*i, e)),
+            Err(AppError::Refused(r)) => Err((*i, RowRefusal::Refused(r))),
+            Err(AppError::Validation(e)) => Err((*i, RowRefusal::Fields(e))),
             Err(other) => return Err(other),
         });
     }

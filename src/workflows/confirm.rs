@@ -9,6 +9,7 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
+use crate::domain::Refusal;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::webhooks;
@@ -27,9 +28,7 @@ pub fn confirm(
     let from = before.status();
     from.transition(RegistrationStatus::Confirmed)?;
     if !registration::claim_seat(conn, &before.event_id)? {
-        return Err(AppError::conflict(
-            "No seat is free: raise the capacity, or wait for someone to cancel.",
-        ));
+        return Err(Refusal::OverCapacity.into());
     }
     let after = registration::set_status(
         conn,

@@ -16,8 +16,9 @@ use crate::domain::invitation::{CommunityFields, InvitationFields, InvitationSpe
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{check_json_depth, parse_value, unreadable_body, CurrentOrganizer};
 use crate::http::openapi::EventPath;
+use crate::http::refusal;
 use crate::http::AppState;
-use crate::workflows::bulk_invite::{self, invite_batch};
+use crate::workflows::bulk_invite::{self, invite_batch, RowRefusal};
 
 /// Most rows one bulk request may carry.
 pub const MAX_BULK_ROWS: usize = 5_000;
@@ -451,7 +452,13 @@ pub async fn bulk(
                         errors: None,
                     });
                 }
-                Err((i, e)) => outcomes[i] = Some(RowOutcome::refused(i + 1, e)),
+                Err((i, RowRefusal::Fields(e))) => {
+                    outcomes[i] = Some(RowOutcome::refused(i + 1, e))
+                }
+                Err((i, RowRefusal::Refused(r))) => {
+                    let e = FieldErrors::single("email", refusal::detail(&r));
+                    outcomes[i] = Some(RowOutcome::refused(i + 1, e));
+                }
             }
         }
     }
