@@ -115,7 +115,8 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
         .returning(invitations::all_columns)
         .get_result::<Invitation>(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
+            let live = "invitations.event_id, invitations.email";
+            if super::violates_unique(&e, "invitations_live_email", live) {
                 Refusal::AlreadyInvited.into()
             } else {
                 e.into()

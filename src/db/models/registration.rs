@@ -144,7 +144,8 @@ pub fn create(
         })
         .execute(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
+            let taken = "registrations.invitation_id";
+            if super::violates_unique(&e, "registrations_invitation_id_key", taken) {
                 Refusal::AlreadyRegistered.into()
             } else {
                 AppError::from(e)

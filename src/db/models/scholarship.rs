@@ -91,7 +91,8 @@ pub fn create(
         })
         .execute(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
+            let taken = "scholarship_requests.registration_id";
+            if super::violates_unique(&e, "scholarship_requests_registration_id_key", taken) {
                 AppError::from(Refusal::AlreadyRequestedScholarship)
             } else {
                 AppError::from(e)
