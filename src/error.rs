@@ -7,6 +7,8 @@
 //! - [`AppError::RequestTimeout`]: the client did not send its request in time (408).
 //! - [`AppError::Unauthenticated`] / [`AppError::Forbidden`]: not signed in (401) / wrong role or origin (403).
 //! - [`AppError::NotFound`], [`AppError::Conflict`], [`AppError::Gone`]: 404, 409, 410.
+//! - [`AppError::Refused`]: a change the state of things does not allow, as a typed
+//!   [`Refusal`] (409, worded in `http` only); prefer it to `Conflict` and its sentence.
 //! - [`AppError::UnknownToken`]: a secret link's token matches nothing (404 like `NotFound`,
 //!   but counted against the client's address, since only guessing produces many).
 //! - [`AppError::MethodNotAllowed`]: a known path asked with a method it does not answer
@@ -18,6 +20,8 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+use crate::domain::refusal::{Refusal, Transition};
 
 /// Messages per field, keyed by the field's JSON path (`community.name`).
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -100,6 +104,8 @@ pub enum AppError {
     UnknownToken(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("refused: {0}")]
+    Refused(Refusal),
     #[error("gone: {0}")]
     Gone(String),
     /// The methods the path answers, as `Allow` lists them (`GET, POST`).
@@ -113,6 +119,22 @@ pub enum AppError {
     StorageFull(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<Refusal> for AppError {
+    fn from(r: Refusal) -> Self {
+        Self::Refused(r)
+    }
+}
+
+/// A refused transition of any state machine is a refusal (`status.transition(to)?`).
+impl<S> From<Transition<S>> for AppError
+where
+    Refusal: From<Transition<S>>,
+{
+    fn from(t: Transition<S>) -> Self {
+        Self::Refused(t.into())
+    }
 }
 
 impl AppError {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::community::CommunitySpec;
+use super::refusal::Transition;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
@@ -115,16 +116,15 @@ impl InvitationStatus {
         )
     }
 
-    /// The next status, or a sentence saying why not (a 409 for the caller).
-    pub fn transition(self, next: Self) -> Result<Self, String> {
+    /// The next status, or the refused transition (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, Transition<Self>> {
         if self.can_become(next) {
             Ok(next)
         } else {
-            Err(format!(
-                "This invitation is {} and cannot be {}.",
-                self.as_str(),
-                next.as_str()
-            ))
+            Err(Transition {
+                from: self,
+                to: next,
+            })
         }
     }
 
@@ -343,10 +343,13 @@ mod tests {
                 );
             }
         }
-        assert!(Accepted
-            .transition(Revoked)
-            .unwrap_err()
-            .contains("accepted"));
+        assert_eq!(
+            Accepted.transition(Revoked),
+            Err(Transition {
+                from: Accepted,
+                to: Revoked
+            })
+        );
     }
 
     #[test]

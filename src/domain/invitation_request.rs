@@ -3,6 +3,7 @@
 
 use super::community::CommunitySpec;
 use super::invitation::required;
+use super::refusal::Transition;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
 
@@ -46,14 +47,10 @@ impl RequestStatus {
     }
 
     /// `pending -> approved | declined`; a request is decided once.
-    pub fn decide(self, to: RequestStatus) -> Result<RequestStatus, String> {
+    pub fn decide(self, to: RequestStatus) -> Result<RequestStatus, Transition<Self>> {
         match (self, to) {
             (Self::Pending, Self::Approved | Self::Declined) => Ok(to),
-            (from, to) => Err(format!(
-                "this request is already {}; it cannot become {}",
-                from.as_str(),
-                to.as_str()
-            )),
+            (from, to) => Err(Transition { from, to }),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod nomination;
 pub mod organizer;
 pub mod phone;
+pub mod refusal;
 pub mod registration;
 pub mod reminder;
 pub mod scholarship;
@@ -27,6 +28,7 @@ pub mod webhook;
 
 pub use email_address::EmailAddress;
 pub use money::{Cents, Currency};
+pub use refusal::{Record, Refusal, Transition};
 pub use slug::Slug;
 pub use token::SecretToken;
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::invitation::{required, InvitationKind};
+use super::refusal::Transition;
 use super::registration::RegistrationStatus;
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
@@ -222,18 +223,15 @@ impl NominationStatus {
         self == Self::Pending && next != Self::Pending
     }
 
-    /// The next status, or a sentence saying why not (a 409 for the caller).
-    pub fn transition(self, next: Self) -> Result<Self, String> {
+    /// The next status, or the refused transition (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, Transition<Self>> {
         if self.can_become(next) {
             Ok(next)
-        } else if self == next {
-            Err(format!("This nomination is already {}.", self.as_str()))
         } else {
-            Err(format!(
-                "This nomination is {}; only a pending nomination can be {}.",
-                self.as_str(),
-                next.as_str()
-            ))
+            Err(Transition {
+                from: self,
+                to: next,
+            })
         }
     }
 }
@@ -276,13 +274,12 @@ mod tests {
             }
         }
         assert_eq!(
-            Approved.transition(Approved).unwrap_err(),
-            "This nomination is already approved."
+            Declined.transition(Withdrawn),
+            Err(Transition {
+                from: Declined,
+                to: Withdrawn
+            })
         );
-        assert!(Declined
-            .transition(Withdrawn)
-            .unwrap_err()
-            .contains("only a pending nomination can be withdrawn"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::community::CommunitySpec;
 use super::invitation::{optional, required, CommunityFields, InvitationKind};
 use super::nomination::{NominationFields, NominationForm, MAX_PARAGRAPH_CHARS};
 use super::phone::Phone;
+use super::refusal::Transition;
 use super::scholarship::{ScholarshipFields, ScholarshipForm};
 use super::{text, EmailAddress};
 use crate::error::FieldErrors;
@@ -54,18 +55,15 @@ impl RegistrationStatus {
         )
     }
 
-    /// The next status, or a sentence saying why not (a 409 for the caller).
-    pub fn transition(self, next: Self) -> Result<Self, String> {
+    /// The next status, or the refused transition (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, Transition<Self>> {
         if self.can_become(next) {
             Ok(next)
-        } else if self == next {
-            Err(format!("This registration is already {}.", self.as_str()))
         } else {
-            Err(format!(
-                "This registration is {} and cannot be {}.",
-                self.as_str(),
-                next.as_str()
-            ))
+            Err(Transition {
+                from: self,
+                to: next,
+            })
         }
     }
 }
@@ -470,10 +468,13 @@ mod tests {
         assert!(Confirmed.can_become(Cancelled) && Waitlisted.can_become(Cancelled));
         assert!(Waitlisted.can_become(Confirmed));
         assert!(!Cancelled.can_become(Confirmed) && !Confirmed.can_become(Waitlisted));
-        assert!(Cancelled
-            .transition(Cancelled)
-            .unwrap_err()
-            .contains("already"));
+        assert_eq!(
+            Cancelled.transition(Cancelled),
+            Err(Transition {
+                from: Cancelled,
+                to: Cancelled
+            })
+        );
     }
 
     #[test]

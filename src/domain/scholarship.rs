@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::event::start_of_day;
 use super::invitation::required;
 use super::nomination::{paragraph, MAX_PARAGRAPH_CHARS};
+use super::refusal::Transition;
 use super::{text, Cents};
 use crate::error::FieldErrors;
 
@@ -192,24 +193,16 @@ impl ScholarshipStatus {
         )
     }
 
-    /// The next status, or a sentence saying why not (a 409 for the caller).
-    pub fn transition(self, next: Self) -> Result<Self, String> {
+    /// The next status, or the refused transition (a 409 for the caller).
+    pub fn transition(self, next: Self) -> Result<Self, Transition<Self>> {
         if self.can_become(next) {
-            return Ok(next);
+            Ok(next)
+        } else {
+            Err(Transition {
+                from: self,
+                to: next,
+            })
         }
-        Err(match (self, next) {
-            (Self::Withdrawn, _) => {
-                "This request was withdrawn; it can no longer be changed.".into()
-            }
-            (_, Self::Withdrawn) => format!(
-                "This request is already {}; only a request waiting for review can be withdrawn.",
-                self.as_str()
-            ),
-            _ => format!(
-                "This request is already {}; only a pending or waitlisted request can be decided.",
-                self.as_str()
-            ),
-        })
     }
 }
 

@@ -5,6 +5,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+mod refusal;
 pub mod routes;
 pub mod run;
 mod state;

@@ -70,6 +70,7 @@ impl AppError {
                 format!("This address answers only {allow}."),
             ),
             Self::Conflict(d) => ("conflict", "Conflict", d.clone()),
+            Self::Refused(r) => ("conflict", "Conflict", super::refusal::detail(r)),
             Self::Gone(d) => ("gone", "Gone", d.clone()),
             Self::TooManyRequests { retry_after } => (
                 "too-many-requests",
@@ -110,7 +111,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::UnknownToken(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Refused(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -15,6 +15,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::{self, Event};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::invitation::{InvitationFields, InvitationSpec};
+use crate::domain::Refusal;
 use crate::error::{AppError, FieldErrors};
 
 pub mod csv_rows;
@@ -73,8 +74,9 @@ pub struct Upload {
 pub enum Fate {
     /// The invitation's id.
     Created(String),
-    /// Why not: messages per field (JSON path, or CSV column).
-    Refused(FieldErrors),
+    /// Why not: its fields (messages per JSON path, or CSV column), or the state of
+    /// things (the address has a live invitation).
+    Refused(RowRefusal),
 }
 
 /// One row's fate, with its address and name as read, to tell the rows apart.
@@ -201,7 +203,9 @@ fn judge(rows: Vec<BulkRow>, csv: bool, now: DateTime<Utc>) -> Judged {
                 } else {
                     errors
                 };
-                judged.fates.push(Some(Fate::Refused(errors)));
+                judged
+                    .fates
+                    .push(Some(Fate::Refused(RowRefusal::Fields(errors))));
             }
         }
     }
@@ -209,7 +213,14 @@ fn judge(rows: Vec<BulkRow>, csv: bool, now: DateTime<Utc>) -> Judged {
 }
 
 /// A row's fate: `(row index, invitation id)` or `(row index, why it was refused)`.
-pub type RowResult = Result<(usize, String), (usize, FieldErrors)>;
+pub type RowResult = Result<(usize, String), (usize, RowRefusal)>;
+
+/// Why a row was refused: its fields, or the state of things (the address has a live
+/// invitation), which `http` words under `email`.
+pub enum RowRefusal {
+    Fields(FieldErrors),
+    Refused(Refusal),
+}
 
 /// Creates one batch of a bulk upload in the caller's transaction, each row in a savepoint
 /// so that a refused row (a duplicate address) leaves the others standing, on PostgreSQL
@@ -242,8 +253,8 @@ pub fn invite_batch(
                 communities.insert(key, invited.community);
                 Ok((*i, invited.invitation.id))
             }
-            Err(AppError::Conflict(detail)) => Err((*i, FieldErrors::single("email", detail))),
-            Err(AppError::Validation(e)) => Err((*i, e)),
+            Err(AppError::Refused(r)) => Err((*i, RowRefusal::Refused(r))),
+            Err(AppError::Validation(e)) => Err((*i, RowRefusal::Fields(e))),
             Err(other) => return Err(other),
         });
     }

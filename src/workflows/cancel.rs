@@ -51,8 +51,7 @@ pub fn cancel_with_note(
     // it: one order of locks, so no deadlock on PostgreSQL.
     registration::lock_event(conn, &before.event_id)?;
     let from = before.status();
-    from.transition(RegistrationStatus::Cancelled)
-        .map_err(AppError::Conflict)?;
+    from.transition(RegistrationStatus::Cancelled)?;
     let at = db::now();
     let after =
         registration::set_status(conn, &before.id, from, RegistrationStatus::Cancelled, at)?;

@@ -9,6 +9,7 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
+use crate::domain::Refusal;
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::webhooks;
@@ -25,12 +26,9 @@ pub fn confirm(
     // The event row first, as every change to the seats takes it.
     registration::lock_event(conn, &before.event_id)?;
     let from = before.status();
-    from.transition(RegistrationStatus::Confirmed)
-        .map_err(AppError::Conflict)?;
+    from.transition(RegistrationStatus::Confirmed)?;
     if !registration::claim_seat(conn, &before.event_id)? {
-        return Err(AppError::conflict(
-            "No seat is free: raise the capacity, or wait for someone to cancel.",
-        ));
+        return Err(Refusal::OverCapacity.into());
     }
     let after = registration::set_status(
         conn,

@@ -59,10 +59,7 @@ pub fn approve(
     organizer_id: &str,
 ) -> Result<Reviewed, AppError> {
     let before = nomination::find_in_event(conn, &event.id, id)?;
-    before
-        .status()
-        .transition(NominationStatus::Approved)
-        .map_err(AppError::Conflict)?;
+    before.status().transition(NominationStatus::Approved)?;
     if invitation::live_for_email(conn, &event.id, &before.email, Utc::now())? {
         return Err(AppError::conflict(
             "The nominee already has a live invitation to this event (open or accepted), so the nomination was left pending. Decline it, or revoke that invitation and approve again.",
@@ -125,10 +122,7 @@ pub fn decline(
     organizer_id: &str,
 ) -> Result<Reviewed, AppError> {
     let before = nomination::find_in_event(conn, &event.id, id)?;
-    before
-        .status()
-        .transition(NominationStatus::Declined)
-        .map_err(AppError::Conflict)?;
+    before.status().transition(NominationStatus::Declined)?;
     let after = decide(
         conn,
         &before,

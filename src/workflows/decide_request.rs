@@ -27,10 +27,7 @@ pub fn approve(
     organizer_id: &str,
 ) -> Result<InvitationRequest, AppError> {
     let before = invitation_request::find(conn, &event.id, id)?;
-    before
-        .status()
-        .decide(RequestStatus::Approved)
-        .map_err(AppError::Conflict)?;
+    before.status().decide(RequestStatus::Approved)?;
     let spec = InvitationSpec {
         // Stored only after it was parsed: a bad one is a broken row, not bad input.
         email: EmailAddress::parse(&before.email)

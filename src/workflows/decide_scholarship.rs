@@ -19,8 +19,7 @@ use crate::domain::registration::RegistrationStatus;
 use crate::domain::scholarship::{
     AwardStatus, Decision, DecisionContext, DecisionFields, DecisionForm,
 };
-use crate::domain::Cents;
-use crate::email::templates::money;
+use crate::domain::{Cents, Refusal};
 use crate::email::{outbox, scholarships as emails};
 use crate::error::AppError;
 use crate::webhooks;
@@ -60,9 +59,7 @@ pub fn decide(
     };
     let form = DecisionForm::parse(fields, &cx).map_err(AppError::Validation)?;
     let from = before.status();
-    let to = from
-        .transition(form.decision.status())
-        .map_err(AppError::Conflict)?;
+    let to = from.transition(form.decision.status())?;
     if reg.status() == RegistrationStatus::Cancelled {
         return Err(AppError::conflict(
             "The registrant has cancelled their registration, so this request can no longer be decided.",
@@ -122,17 +119,12 @@ pub fn decide(
     })
 }
 
-/// A conflict for an award larger than what is left of the budget, naming what is left.
+/// The refusal of an award larger than what is left of the budget, with what is left.
 fn over_budget(event: &Event, amount: Cents) -> AppError {
-    let left = event.scholarship_left_cents();
-    let what_next = if left == 0 {
-        "Waitlist the request, or wait for an award to be declined or to lapse."
-    } else {
-        "Award less, or waitlist the request."
-    };
-    AppError::conflict(format!(
-        "Only {} of the scholarship budget is left, less than the {} of this award. {what_next}",
-        money(left, &event.currency),
-        money(amount.value(), &event.currency),
-    ))
+    Refusal::OverBudget {
+        left_cents: event.scholarship_left_cents(),
+        amount_cents: amount.value(),
+        currency: event.currency.clone(),
+    }
+    .into()
 }

@@ -31,8 +31,7 @@ pub fn decline(
             return Err(AppError::conflict("You have already declined this invitation."))
         }
         status => status
-            .transition(InvitationStatus::Declined)
-            .map_err(AppError::Conflict)?,
+            .transition(InvitationStatus::Declined)?,
     };
     let at = db::now();
     let after = invitation::set_status(

@@ -17,7 +17,7 @@ use crate::db::models::registration::Registration;
 use crate::db::{self, truncate_micros, DbConnection};
 use crate::domain::invitation::{InvitationSpec, InvitationStatus};
 use crate::domain::webhook::EventKind;
-use crate::domain::SecretToken;
+use crate::domain::{Refusal, SecretToken};
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::AppError;
@@ -87,7 +87,7 @@ pub fn invite(
     // The index admits one open invitation per address; an accepted one counts while its
     // registration is not cancelled, which only a query can tell.
     if invitation::live_for_email(conn, &event.id, spec.email.as_str(), Utc::now())? {
-        return Err(invitation::already_invited());
+        return Err(Refusal::AlreadyInvited.into());
     }
     let community = match community {
         Some(c) => c.clone(),

@@ -74,10 +74,7 @@ pub fn withdraw(
     id: &str,
 ) -> Result<Nomination, AppError> {
     let before = nomination::find_of_registration(conn, &reg.id, id)?;
-    let to = before
-        .status()
-        .transition(NominationStatus::Withdrawn)
-        .map_err(AppError::Conflict)?;
+    let to = before.status().transition(NominationStatus::Withdrawn)?;
     let after = nomination::set_status(
         conn,
         &before.id,

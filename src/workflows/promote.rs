@@ -9,6 +9,7 @@ use crate::db::models::registration;
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
+use crate::domain::{Record, Refusal};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::webhooks;
@@ -38,7 +39,7 @@ pub fn promote_waitlisted(
         ) {
             Ok(r) => r,
             // Its registrant cancelled at this very moment: give the seat to the next.
-            Err(AppError::Conflict(_)) => {
+            Err(AppError::Refused(Refusal::Stale(Record::Registration))) => {
                 registration::release_seat(conn, event_id)?;
                 continue;
             }

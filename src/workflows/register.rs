@@ -26,7 +26,7 @@ use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::webhook::EventKind;
-use crate::domain::SecretToken;
+use crate::domain::{Refusal, SecretToken};
 use crate::email::messages::{self, Requests};
 use crate::email::{outbox, reviewers};
 use crate::error::AppError;
@@ -80,7 +80,7 @@ pub fn usable(inv: &Invitation, now: DateTime<Utc>) -> Result<InvitationStatus, 
 /// Whether the invitee may register now: 410, or 409 with a reason they can read.
 fn check_can_register(inv: &Invitation, event: &Event, now: DateTime<Utc>) -> Result<(), AppError> {
     match usable(inv, now)? {
-        InvitationStatus::Accepted => return Err(registration::already_registered()),
+        InvitationStatus::Accepted => return Err(Refusal::AlreadyRegistered.into()),
         InvitationStatus::Declined => {
             return Err(AppError::conflict(
                 "You declined this invitation. Please contact the organizers if you would like to attend after all.",
@@ -88,8 +88,7 @@ fn check_can_register(inv: &Invitation, event: &Event, now: DateTime<Utc>) -> Re
         }
         status => {
             status
-                .transition(InvitationStatus::Accepted)
-                .map_err(AppError::Conflict)?;
+                .transition(InvitationStatus::Accepted)?;
         }
     }
     if let Some(reason) = event.registration_closed_reason(now) {

@@ -77,10 +77,7 @@ pub fn withdraw(
     reg: &Registration,
 ) -> Result<ScholarshipRequest, AppError> {
     let before = request_of(conn, reg)?;
-    before
-        .status()
-        .transition(ScholarshipStatus::Withdrawn)
-        .map_err(AppError::Conflict)?;
+    before.status().transition(ScholarshipStatus::Withdrawn)?;
     let after = scholarship::withdraw(conn, &before.id, db::now())?;
     audit::record(
         conn,

@@ -19,8 +19,7 @@ pub fn revoke(
     let before = invitation::find_in_event(conn, event_id, id)?;
     before
         .status_at(Utc::now())
-        .transition(InvitationStatus::Revoked)
-        .map_err(AppError::Conflict)?;
+        .transition(InvitationStatus::Revoked)?;
     let after = invitation::set_status(
         conn,
         &before.id,

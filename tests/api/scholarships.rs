@@ -7,6 +7,11 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
+use convene::db::models::scholarship;
+use convene::domain::scholarship::{ScholarshipFields, ScholarshipForm};
+use convene::domain::Refusal;
+use convene::error::AppError;
+
 use crate::helpers::{
     run_cli, spawn_app, spawn_app_with, token_of, Session, TestApp, TestResponse,
 };
@@ -239,7 +244,7 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
     let admin = event_with_budget(&app, 2_000_000).await;
     let dana = registrant(&app, &admin, "dana@example.org").await;
     act(&app, &dana, "withdraw").await.problem(404);
-    requested(&app, &dana, "dana@example.org", 120_000).await;
+    let id = requested(&app, &dana, "dana@example.org", 120_000).await;
 
     let res = act(&app, &dana, "withdraw").await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -255,6 +260,23 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
             .contains("only one"),
         "one request per registration, withdrawn or not"
     );
+    // Stored past that check (as a race would), a second one is refused by the unique
+    // constraint, recognised as that one on both databases (by its name on PostgreSQL, by
+    // its columns on SQLite), not taken for a failure.
+    let mut conn = app.db.connect();
+    let stored = scholarship::find(&mut conn, &id).unwrap();
+    let fields: ScholarshipFields = serde_json::from_value(request_body(1_000)).unwrap();
+    let form = ScholarshipForm::parse(&fields).unwrap();
+    let (event, reg, at) = (
+        &stored.event_id,
+        &stored.registration_id,
+        convene::db::now(),
+    );
+    match scholarship::create(&mut conn, event, reg, &form, at) {
+        Err(AppError::Refused(Refusal::AlreadyRequestedScholarship)) => {}
+        Err(other) => panic!("not the refusal: {other:?}"),
+        Ok(_) => panic!("a second request was stored"),
+    }
 
     let lee = registrant(&app, &admin, "lee@example.org").await;
     let id = requested(&app, &lee, "lee@example.org", 120_000).await;

@@ -7,6 +7,7 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
+use crate::domain::{Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -87,13 +88,6 @@ pub struct NewInvitationArgs<'a> {
     pub at: NaiveDateTime,
 }
 
-/// The answer when an address already has a live invitation to the event.
-pub fn already_invited() -> AppError {
-    AppError::conflict(
-        "This address already has a live invitation to this event (open, or accepted with a registration that is not cancelled); revoke an open one first to invite again.",
-    )
-}
-
 /// Stores an invitation; 409 when the address already has a live one for the event
 /// (the partial unique index `invitations_live_email` decides, also under races).
 pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
@@ -121,8 +115,9 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
         .returning(invitations::all_columns)
         .get_result::<Invitation>(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                already_invited()
+            let live = "invitations.event_id, invitations.email";
+            if super::violates_unique(&e, "invitations_live_email", live) {
+                Refusal::AlreadyInvited.into()
             } else {
                 e.into()
             }
@@ -299,9 +294,7 @@ pub fn set_status(
     .returning(invitations::all_columns)
     .get_result::<Invitation>(conn)
     .optional()?
-    .ok_or_else(|| {
-        AppError::conflict("This invitation was changed by another request; reload and try again.")
-    })
+    .ok_or_else(|| Refusal::Stale(Record::Invitation).into())
 }
 
 /// Open invitations of the event that were sent and not answered, not yet expired.

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::invitation_requests;
 use crate::db::{now, DbConnection};
 use crate::domain::invitation_request::{InvitationRequestForm, RequestStatus};
+use crate::domain::{Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -175,7 +176,7 @@ pub fn decide(
     organizer_id: &str,
     invitation_id: Option<&str>,
 ) -> Result<InvitationRequest, AppError> {
-    request.status().decide(to).map_err(AppError::Conflict)?;
+    request.status().decide(to)?;
     let at = now();
     let changed = diesel::update(
         invitation_requests::table
@@ -192,9 +193,7 @@ pub fn decide(
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(AppError::conflict(
-            "this request was decided by someone else a moment ago",
-        ));
+        return Err(Refusal::Stale(Record::InvitationRequest).into());
     }
     find(conn, &request.event_id, &request.id)
 }

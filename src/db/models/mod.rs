@@ -57,6 +57,23 @@ pub fn is_unique_violation(e: &Error) -> bool {
     )
 }
 
+/// True when `e` violates the unique constraint `constraint`, whose columns are `columns`
+/// (`"registrations.invitation_id"`, as SQLite lists them): another constraint of the
+/// same table (a colliding random code) is not mistaken for it. PostgreSQL names the
+/// constraint; SQLite does not (diesel gives only its message, "UNIQUE constraint failed:
+/// registrations.invitation_id"), so there the columns in the message are the only way.
+pub fn violates_unique(e: &Error, constraint: &str, columns: &str) -> bool {
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            match info.constraint_name() {
+                Some(name) => name == constraint,
+                None => info.message().strip_prefix("UNIQUE constraint failed: ") == Some(columns),
+            }
+        }
+        _ => false,
+    }
+}
+
 /// A fresh random id for a new row.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

@@ -6,6 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
+use crate::domain::{Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -216,9 +217,7 @@ pub fn set_status(
     ))
     .execute(conn)?;
     if n == 0 {
-        return Err(AppError::conflict(
-            "This nomination was changed by another request; reload to see its status.",
-        ));
+        return Err(Refusal::Stale(Record::Nomination).into());
     }
     find(conn, id)
 }

@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
+use crate::domain::{Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -143,17 +144,14 @@ pub fn create(
         })
         .execute(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                already_registered()
+            let taken = "registrations.invitation_id";
+            if super::violates_unique(&e, "registrations_invitation_id_key", taken) {
+                Refusal::AlreadyRegistered.into()
             } else {
                 AppError::from(e)
             }
         })?;
     Ok(r)
-}
-
-pub fn already_registered() -> AppError {
-    AppError::conflict("You have already registered with this invitation.")
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError> {
@@ -382,9 +380,7 @@ pub fn set_status(
             .execute(conn)?,
     };
     if n == 0 {
-        return Err(AppError::conflict(
-            "This registration was changed by another request; reload and try again.",
-        ));
+        return Err(Refusal::Stale(Record::Registration).into());
     }
     find(conn, id)
 }

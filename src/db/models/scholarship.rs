@@ -6,6 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, events, registrations, scholarship_requests};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::scholarship::{AwardStatus, ScholarshipForm, ScholarshipStatus};
+use crate::domain::{Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -90,10 +91,11 @@ pub fn create(
         })
         .execute(conn)
         .map_err(|e| {
-            if super::is_unique_violation(&e) {
-                AppError::conflict("This registration already has a travel scholarship request.")
+            let taken = "scholarship_requests.registration_id";
+            if super::violates_unique(&e, "scholarship_requests_registration_id_key", taken) {
+                AppError::from(Refusal::AlreadyRequestedScholarship)
             } else {
-                e.into()
+                AppError::from(e)
             }
         })?;
     scholarship_requests::table
@@ -269,7 +271,7 @@ pub fn decide(
 }
 
 fn changed_meanwhile() -> AppError {
-    AppError::conflict("This request was changed by another request; reload and try again.")
+    Refusal::Stale(Record::ScholarshipRequest).into()
 }
 
 /// Withdraws a request that is still pending (its registrant asked); 409 otherwise.

@@ -14,9 +14,10 @@ use crate::domain::invitation::InvitationFields;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{check_json_depth, parse_value, unreadable_body, CurrentOrganizer};
 use crate::http::openapi::EventPath;
+use crate::http::refusal;
 use crate::http::AppState;
 use crate::workflows::bulk_invite::{
-    self, csv_rows, too_many_rows, BulkRow, Fate, Report, RowReport, Upload,
+    self, csv_rows, too_many_rows, BulkRow, Fate, Report, RowRefusal, RowReport, Upload,
 };
 
 /// Largest bulk body: 5,000 rows of a few hundred bytes each.
@@ -67,7 +68,12 @@ impl RowOutcome {
     fn of(r: RowReport) -> Self {
         let (status, id, errors) = match r.fate {
             Fate::Created(id) => ("created", Some(id), None),
-            Fate::Refused(errors) => ("refused", None, Some(errors)),
+            Fate::Refused(RowRefusal::Fields(errors)) => ("refused", None, Some(errors)),
+            Fate::Refused(RowRefusal::Refused(r)) => (
+                "refused",
+                None,
+                Some(FieldErrors::single("email", refusal::detail(&r))),
+            ),
         };
         Self {
             row: r.row,
