@@ -144,6 +144,16 @@ pub async fn programme(
     report(at, &p.name).await?;
     let first = first.elapsed();
     let answers = programme::answer_surveys(conn, &p)?;
+    // The answers arrived all at once, so the next report counts every event's answers
+    // again (the kept counts are of the version before): a one-off, timed on its own, as
+    // the first report above. Answers given one at a time recount one event each.
+    let recount = Instant::now();
+    report(at, &p.name).await?;
+    let recount = recount.elapsed();
+    notes.push(format!(
+        "scenario 8: the first report after the {answers} answers arrived counted them in {}",
+        ms(recount)
+    ));
     notes.push(format!(
         "scenario 8: {} events, {} registrations (nine in ten checked in: {} distinct people from {} towns) and {answers} survey answers seeded in {:.1} s through the library; the first report, which writes down the attendance of every event once, took {}",
         p.event_ids.len(),

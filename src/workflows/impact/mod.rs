@@ -171,7 +171,7 @@ fn testimonials(
 ) -> Result<Vec<Testimonial>, AppError> {
     let answered = impact::quotable(conn, event_ids)?;
     let person_ids: Vec<&str> = answered.iter().map(|r| r.person_id.as_str()).collect();
-    let attendances = impact::attendances_of(conn, event_ids, &person_ids)?;
+    let attendances = impact::attendances_of(conn, &person_ids)?;
     let by_person: HashMap<(&str, &str), &Attendance> = attendances
         .iter()
         .map(|a| ((a.event_id.as_str(), a.person_id.as_str()), a))
