@@ -309,7 +309,10 @@ pub struct EmailSummary {
 }
 
 /// The statuses an email can have.
-pub const STATUSES: &[&str] = &["pending", "sent", "failed", "bounced"];
+pub const STATUSES: &[&str] = &[PENDING, "sent", "failed", "bounced"];
+
+/// The status of an email queued and not yet sent.
+pub const PENDING: &str = "pending";
 
 /// The email whose stored Message-ID has this unique part (left of '@'): the sender's
 /// domain it went out in (see `transport::mime::message_id`) may have changed since.

@@ -16,6 +16,7 @@ use crate::db::models::invitation::{self, Invitation, InvitationFilter};
 use crate::db::models::registration::{self};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::invitation::{InvitationFields, InvitationSpec, InvitationStatus};
+use crate::email::outbox;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
     CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, PeopleFilter, ValidJson,
@@ -135,16 +136,19 @@ pub async fn create(
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base = state.settings.server.base_url.clone();
+    // The event is read before the write, so that the group committer's one thread,
+    // which runs the writes of every request, does only what must be in the transaction.
+    let event = db::run(&state.pool, move |conn| event::find_by_slug(conn, &slug)).await?;
     // Organizers' tools (a CRM sync, a script) invite many at once: on SQLite through the
     // group committer, one durable commit for all the invitations made meanwhile, instead
     // of each waiting in SQLite's busy handler for the write lock.
     let (created, view, slug) = state
         .concurrent_write(move |conn| {
-            let event = event::find_by_slug(conn, &slug)?;
             let actor = Actor::organizer(&organizer.id);
             let invited = invite(conn, &base, Invite::direct(&event, &spec, &actor))?;
-            let view = InvitationView::of(&invited.invitation, &invited.community, None)
-                .with_email_status(conn)?;
+            let mut view = InvitationView::of(&invited.invitation, &invited.community, None);
+            // Its one email was queued in this transaction: pending, as the outbox says.
+            view.email_status = Some(outbox::PENDING.to_owned());
             Ok((invited.invitation, view, event.slug))
         })
         .await?;
