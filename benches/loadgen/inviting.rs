@@ -94,13 +94,8 @@ pub async fn bulk_csv(
         ));
     }
     let started = Instant::now();
-    let res = client()
-        .post(format!(
-            "{}/api/v1/events/{}/invitations/bulk",
-            at.base, event.slug
-        ))
-        .insert_header(("Cookie", at.cookie.to_owned()))
-        .insert_header(("Origin", at.base.to_owned()))
+    let res = at
+        .post(&format!("/api/v1/events/{}/invitations/bulk", event.slug))
         .content_type("text/csv")
         .send_body(csv)
         .await;

@@ -27,7 +27,7 @@ impl Signed<'_> {
             .insert_header(("Cookie", self.cookie.to_owned()))
     }
 
-    fn post(&self, path: &str) -> awc::ClientRequest {
+    pub fn post(&self, path: &str) -> awc::ClientRequest {
         client()
             .post(format!("{}{path}", self.base))
             .insert_header(("Cookie", self.cookie.to_owned()))

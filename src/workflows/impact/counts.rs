@@ -46,10 +46,6 @@ struct Kept {
 }
 
 impl ImpactCounts {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     fn kept(&self) -> MutexGuard<'_, Kept> {
         // The counts are only ever replaced whole under the lock: a panic elsewhere
         // leaves nothing half-written, so a poisoned lock may be used.
