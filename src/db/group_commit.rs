@@ -8,6 +8,7 @@
 //! answer after its write is durable, a failing write rolls back only its savepoint,
 //! writes are applied in the order they arrived, and one flush serves the whole batch.
 
+use std::any::{Any, TypeId};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 
@@ -48,8 +49,35 @@ impl Failed {
 
 /// Called after the batch's commit: `Ok` if it committed.
 type Deliver = Box<dyn FnOnce(Result<(), Failed>) + Send>;
-/// One caller's write, run in its savepoint; returns how to answer the caller.
-type Work = Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>;
+
+/// Writes of one kind that the committer runs together when they arrive one after
+/// another (see [`GroupCommit::run_merged`]): a registration's nine statements each cost
+/// a round trip to PostgreSQL, on the one connection every registration waits for, while
+/// a run of them can be written in about as many statements as one.
+pub trait Merge: Send + Sized + 'static {
+    type Out: Send + 'static;
+    /// Writes `items` in the batch's transaction, in order, and returns one result per
+    /// item, in the same order. An `Err` must leave the transaction usable: what may fail
+    /// runs in a savepoint (a nested `transaction`), so that it takes back only its own.
+    fn write_all(conn: &mut DbConnection, items: Vec<Self>) -> Vec<Result<Self::Out, AppError>>;
+}
+
+/// A caller's item of a [`Merge`] kind, with where its answer goes.
+type Item<M> = (M, oneshot::Sender<Result<<M as Merge>::Out, AppError>>);
+/// The items of a run of one kind (each an [`Item`]), written together.
+type WriteAll = fn(&mut DbConnection, Vec<Box<dyn Any + Send>>) -> Vec<Deliver>;
+
+/// One caller's write.
+enum Work {
+    /// Run alone in its savepoint; returns how to answer the caller.
+    One(Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>),
+    /// Written with the items of the same kind queued next to it.
+    Merged {
+        kind: TypeId,
+        item: Box<dyn Any + Send>,
+        write_all: WriteAll,
+    },
+}
 
 /// The queue of writes; cloning shares the one committing thread.
 #[derive(Clone)]
@@ -77,20 +105,31 @@ impl GroupCommit {
         T: Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
-        let work: Work = Box::new(move |conn| {
+        let work = Work::One(Box::new(move |conn| {
             // Nested in the batch's transaction, diesel makes this a savepoint.
-            let result = conn.transaction(write);
-            Box::new(move |committed| {
-                let _ = answer.send(match (result, committed) {
-                    (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(failed)) => Err(failed.to_error()),
-                    // A query that failed because the database went away mid-batch is
-                    // told as the batch's failure (503), not as a bug of its own.
-                    (Err(AppError::Internal(_)), Err(failed)) => Err(failed.to_error()),
-                    (Err(e), _) => Err(e),
-                });
-            })
-        });
+            deliver(answer, conn.transaction(write))
+        }));
+        self.send(work, answered).await
+    }
+
+    /// Like [`Self::run`] for an item of a [`Merge`] kind: written with the items of its
+    /// kind that are next to it in the queue, by one call of [`Merge::write_all`].
+    pub async fn run_merged<M: Merge>(&self, item: M) -> Result<M::Out, AppError> {
+        let (answer, answered) = oneshot::channel();
+        let item: Box<dyn Any + Send> = Box::new((item, answer));
+        let work = Work::Merged {
+            kind: TypeId::of::<M>(),
+            item,
+            write_all: write_merged::<M>,
+        };
+        self.send(work, answered).await
+    }
+
+    async fn send<T>(
+        &self,
+        work: Work,
+        answered: oneshot::Receiver<Result<T, AppError>>,
+    ) -> Result<T, AppError> {
         self.queue
             .send(work)
             .map_err(|_| AppError::Internal(anyhow::anyhow!("the group-commit thread is gone")))?;
@@ -99,6 +138,69 @@ impl GroupCommit {
         answered.await.map_err(|_| {
             AppError::Unavailable("the write was abandoned before its commit".into())
         })?
+    }
+}
+
+/// How to answer a caller whose write gave `result`, once the batch is committed or not.
+fn deliver<T: Send + 'static>(
+    answer: oneshot::Sender<Result<T, AppError>>,
+    result: Result<T, AppError>,
+) -> Deliver {
+    Box::new(move |committed| {
+        let _ = answer.send(match (result, committed) {
+            (Ok(value), Ok(())) => Ok(value),
+            (Ok(_), Err(failed)) => Err(failed.to_error()),
+            // A query that failed because the database went away mid-batch is
+            // told as the batch's failure (503), not as a bug of its own.
+            (Err(AppError::Internal(_)), Err(failed)) => Err(failed.to_error()),
+            (Err(e), _) => Err(e),
+        });
+    })
+}
+
+/// [`Merge::write_all`] of `M`, over items queued as `Box<dyn Any>` ([`Item<M>`]: the
+/// committer groups them by `TypeId`, so each downcast holds).
+fn write_merged<M: Merge>(
+    conn: &mut DbConnection,
+    items: Vec<Box<dyn Any + Send>>,
+) -> Vec<Deliver> {
+    let (items, answers): (Vec<M>, Vec<_>) = items
+        .into_iter()
+        .map(|item| *item.downcast::<Item<M>>().expect("a run holds one kind"))
+        .unzip();
+    let results = M::write_all(conn, items);
+    assert_eq!(results.len(), answers.len(), "one result per item");
+    answers
+        .into_iter()
+        .zip(results)
+        .map(|(a, r)| deliver(a, r))
+        .collect()
+}
+
+/// Runs the batch's writes in order: each [`Work::One`] alone, each run of adjacent
+/// [`Work::Merged`] items of one kind together.
+fn write_batch(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Deliver>) {
+    let mut batch = batch.into_iter().peekable();
+    while let Some(work) = batch.next() {
+        match work {
+            Work::One(write) => delivers.push(write(conn)),
+            Work::Merged {
+                kind,
+                item,
+                write_all,
+            } => {
+                let mut run = vec![item];
+                while let Some(Work::Merged { kind: next, .. }) = batch.peek() {
+                    if *next != kind {
+                        break;
+                    }
+                    if let Some(Work::Merged { item, .. }) = batch.next() {
+                        run.push(item);
+                    }
+                }
+                delivers.extend(write_all(conn, run));
+            }
+        }
     }
 }
 
@@ -122,9 +224,7 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
         let mut delivers = Vec::with_capacity(batch.len());
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             write_transaction(c, |c| {
-                for work in batch {
-                    delivers.push(work(c));
-                }
+                write_batch(c, batch, &mut delivers);
                 Ok::<(), diesel::result::Error>(())
             })
         }));

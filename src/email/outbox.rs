@@ -100,37 +100,72 @@ pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
 /// event that replaced the wording of this kind of email has it rendered here, in the
 /// transaction (see [`super::wording`]).
 pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError> {
-    let at = now();
-    // The event's own wording of this kind of email, if its organizers wrote one.
-    let own = super::wording::for_email(conn, &p.email)?;
-    let rendered = own.as_ref().unwrap_or(&p.rendered);
-    let reply_to = events::table
-        .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
-        .select(events::contact_email)
-        .single_value();
-    diesel::insert_into(emails::table)
-        .values((
-            NewEmail {
-                id: &p.id,
-                event_id: p.email.event_id.as_deref(),
-                template: p.email.template,
-                recipient: &p.email.to,
-                subject: &rendered.subject,
-                body_text: Some(&rendered.text),
-                body_html: Some(&rendered.html),
-                attachments: p.attachments.as_deref(),
-                message_id: &p.message_id,
-                entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
-                entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
-                status: "pending",
-                attempts: 0,
-                next_attempt_at: at,
-                created_at: at,
-            },
-            emails::reply_to.eq(reply_to),
-        ))
-        .execute(conn)?;
+    insert_all(conn, &[p])?;
     Ok(p.id.clone())
+}
+
+/// [`insert`] of several emails in one statement, each event's own wording of each kind
+/// read once.
+pub fn insert_all(conn: &mut DbConnection, emails: &[&Prepared]) -> Result<(), AppError> {
+    let at = now();
+    let mut own = std::collections::HashMap::new();
+    let mut rendered = Vec::with_capacity(emails.len());
+    for p in emails {
+        let key = (p.email.event_id.as_deref(), p.email.template);
+        let wording = match own.get(&key) {
+            Some(w) => w,
+            None => own
+                .entry(key)
+                .or_insert(super::wording::own(conn, &p.email)?),
+        };
+        rendered.push(match wording {
+            Some(w) => Some(super::wording::render(w, &p.email.context)?),
+            None => None,
+        });
+    }
+    let rows: Vec<_> = emails
+        .iter()
+        .zip(&rendered)
+        .map(|(p, own)| {
+            let rendered = own.as_ref().unwrap_or(&p.rendered);
+            let reply_to = events::table
+                .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
+                .select(events::contact_email)
+                .single_value();
+            (
+                NewEmail {
+                    id: &p.id,
+                    event_id: p.email.event_id.as_deref(),
+                    template: p.email.template,
+                    recipient: &p.email.to,
+                    subject: &rendered.subject,
+                    body_text: Some(&rendered.text),
+                    body_html: Some(&rendered.html),
+                    attachments: p.attachments.as_deref(),
+                    message_id: &p.message_id,
+                    entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
+                    entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
+                    status: "pending",
+                    attempts: 0,
+                    next_attempt_at: at,
+                    created_at: at,
+                },
+                emails::reply_to.eq(reply_to),
+            )
+        })
+        .collect();
+    if rows.len() > 1 {
+        // A multi-row insert does not compile through the MultiConnection.
+        crate::db::on_backend!(conn, |c| diesel::insert_into(emails::table)
+            .values(&rows)
+            .execute(c))?;
+    } else if let Some(one) = rows.into_iter().next() {
+        // One row: a statement of fixed form, which diesel caches.
+        diesel::insert_into(emails::table)
+            .values(one)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Due mail: pending, its time come, and not leased to a sender (or the lease ran out,

@@ -74,19 +74,23 @@ pub fn render(w: &Wording, context: &Value) -> Result<Rendered, AppError> {
 
 /// The email rendered in its event's own wording, if the event replaced its kind's.
 pub fn for_email(conn: &mut DbConnection, email: &Outgoing) -> Result<Option<Rendered>, AppError> {
+    match own(conn, email)? {
+        Some(w) => render(&w, &email.context).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The wording the email's event chose for its kind, if it replaced the default.
+pub fn own(conn: &mut DbConnection, email: &Outgoing) -> Result<Option<Wording>, AppError> {
     let (Some(event_id), Some(kind)) = (&email.event_id, Kind::find(email.template)) else {
         return Ok(None);
     };
-    match email_wording::find(conn, event_id, kind.name)? {
-        Some(row) => {
-            let w = Wording {
-                subject: row.subject,
-                body: row.body,
-            };
-            render(&w, &email.context).map(Some)
-        }
-        None => Ok(None),
-    }
+    Ok(
+        email_wording::find(conn, event_id, kind.name)?.map(|row| Wording {
+            subject: row.subject,
+            body: row.body,
+        }),
+    )
 }
 
 /// Example values for a kind (its `example.json`), with the event's own `event`.

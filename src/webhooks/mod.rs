@@ -32,11 +32,27 @@ pub fn enqueue(
     kind: EventKind,
     data: Value,
 ) -> Result<(), AppError> {
-    let hooks: Vec<String> = webhook::active(conn)?
+    let hooks = wanting(conn, kind)?;
+    enqueue_to(conn, &hooks, event_id, kind, data)
+}
+
+/// The active hooks that want `kind`.
+fn wanting(conn: &mut DbConnection, kind: EventKind) -> Result<Vec<String>, AppError> {
+    Ok(webhook::active(conn)?
         .into_iter()
         .filter(|(_, events)| events.split(',').any(|e| e == kind.as_str()))
         .map(|(id, _)| id)
-        .collect();
+        .collect())
+}
+
+/// [`enqueue`] to `hooks`, read once for several events.
+fn enqueue_to(
+    conn: &mut DbConnection,
+    hooks: &[String],
+    event_id: &str,
+    kind: EventKind,
+    data: Value,
+) -> Result<(), AppError> {
     if hooks.is_empty() {
         return Ok(());
     }
@@ -52,7 +68,7 @@ pub fn enqueue(
             conn,
             &NewDelivery {
                 id: &id,
-                webhook_id: &hook_id,
+                webhook_id: hook_id,
                 event_id: Some(event_id),
                 event_type: kind.as_str(),
                 ordering_key: key.as_deref(),
@@ -82,6 +98,19 @@ pub fn on_registration(
     r: &Registration,
 ) -> Result<(), AppError> {
     enqueue(conn, &r.event_id, kind, registration(r))
+}
+
+/// [`on_registration`] for each of `regs`, the hooks read once.
+pub fn on_registrations(
+    conn: &mut DbConnection,
+    kind: EventKind,
+    regs: &[Registration],
+) -> Result<(), AppError> {
+    let hooks = wanting(conn, kind)?;
+    for r in regs {
+        enqueue_to(conn, &hooks, &r.event_id, kind, registration(r))?;
+    }
+    Ok(())
 }
 
 /// [`enqueue`] `nomination.decided`.

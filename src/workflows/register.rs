@@ -33,6 +33,10 @@ use crate::error::AppError;
 use crate::webhooks;
 use crate::workflows::links;
 
+mod together;
+
+pub use together::Registering;
+
 /// A registration made, with the registrant's private link.
 pub struct Registered {
     pub registration: Registration,
@@ -210,7 +214,7 @@ impl PreparedRegistration {
             Err(_) => None,
         };
         let (before, accepted) = match fast {
-            Some(accepted) => (p.inv_state, accepted),
+            Some(accepted) => (p.inv_state.clone(), accepted),
             None => {
                 // Changed meanwhile (another request answered it, or an organizer), or
                 // refused: judge it again as it is now, for the right answer.
@@ -230,8 +234,8 @@ impl PreparedRegistration {
                 (audit::state(&inv), accepted)
             }
         };
-        let community_id = match p.community {
-            Some(c) => c.id,
+        let community_id = match &p.community {
+            Some(c) => c.id.clone(),
             None => community::find_or_create(conn, &p.form.community)?.id,
         };
         let status = if registration::claim_seat(conn, &event.id)? {
@@ -242,7 +246,7 @@ impl PreparedRegistration {
         let reg = registration::create(
             conn,
             NewRegistrationArgs {
-                id: p.id,
+                id: p.id.clone(),
                 event_id: &event.id,
                 invitation_id: &accepted.id,
                 community_id: &community_id,
@@ -264,7 +268,6 @@ impl PreparedRegistration {
             ],
         )?;
         webhooks::on_registration(conn, EventKind::RegistrationCreated, &reg)?;
-        let manage_url = p.manage_url;
         let mut requests = Requests::default();
         if let Some(n) = &p.form.nomination {
             let stored = nomination::create(conn, &event.id, &reg.id, &community_id, n, at)?;
@@ -294,32 +297,49 @@ impl PreparedRegistration {
             )?;
             requests.scholarship_amount_cents = Some(stored.requested_amount_cents);
         }
-        let email = match (status, p.confirmation) {
-            // Rendered from the event as it was read before: valid while the event's
-            // settings are unchanged (seat counts do not touch `updated_at`).
-            (RegistrationStatus::Confirmed, Some(pre))
-                if event.updated_at == p.event.updated_at =>
-            {
-                pre
-            }
-            (RegistrationStatus::Confirmed, _) => outbox::prepare(
-                messages::registration_confirmed(&event, &reg, base, &manage_url, &requests),
-            )?,
-            _ => {
-                let position = registration::waitlist_position(conn, &reg)?;
-                outbox::prepare(messages::registration_waitlisted(
-                    &event,
-                    &reg,
-                    &manage_url,
-                    position,
-                    &requests,
-                ))?
-            }
+        let position = match status {
+            RegistrationStatus::Waitlisted => Some(registration::waitlist_position(conn, &reg)?),
+            _ => None,
         };
-        outbox::insert(conn, &email)?;
+        let mut fresh = None;
+        let email = p.email(&mut fresh, &event, &reg, base, position, &requests)?;
+        outbox::insert(conn, email)?;
         Ok(Registered {
             registration: reg,
-            manage_url,
+            manage_url: p.manage_url,
         })
+    }
+
+    /// The email to queue for `reg` as stored in `event` as locked: the confirmation
+    /// rendered in advance while the event's settings are unchanged since it was read
+    /// (seat counts do not touch `updated_at`), else rendered now, into `fresh`.
+    fn email<'a>(
+        &'a self,
+        fresh: &'a mut Option<outbox::Prepared>,
+        event: &Event,
+        reg: &Registration,
+        base: &Url,
+        waitlist_position: Option<i64>,
+        requests: &Requests,
+    ) -> Result<&'a outbox::Prepared, AppError> {
+        match (&self.confirmation, reg.status) {
+            (Some(pre), RegistrationStatus::Confirmed)
+                if event.updated_at == self.event.updated_at =>
+            {
+                Ok(pre)
+            }
+            (_, RegistrationStatus::Confirmed) => Ok(fresh.insert(outbox::prepare(
+                messages::registration_confirmed(event, reg, base, &self.manage_url, requests),
+            )?)),
+            _ => Ok(
+                fresh.insert(outbox::prepare(messages::registration_waitlisted(
+                    event,
+                    reg,
+                    &self.manage_url,
+                    waitlist_position.unwrap_or(1),
+                    requests,
+                ))?),
+            ),
+        }
     }
 }

@@ -39,6 +39,7 @@ mod printouts;
 mod privacy;
 mod real_mta;
 mod registration;
+mod registration_runs;
 mod reminders;
 mod request_shapes;
 mod scholarships;

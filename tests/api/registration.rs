@@ -289,6 +289,38 @@ async fn thirty_invitees_registering_at_once_fill_five_seats_and_the_rest_wait_i
     }
     positions.sort();
     assert_eq!(positions, (1..=25).collect::<Vec<i64>>());
+
+    // Registrations that reach the committer together are written together: each still
+    // gets its one email, with its own place in line, and its audit entries.
+    let mut told = Vec::new();
+    for e in &emails {
+        let mail = app.wait_for_email(e).await;
+        if mail.subject.starts_with("You're on the waiting list") {
+            let number = mail
+                .text
+                .split("you are number ")
+                .nth(1)
+                .and_then(|rest| rest.split('.').next())
+                .unwrap_or_else(|| panic!("a place in line: {}", mail.text));
+            told.push(number.parse::<i64>().expect("a number"));
+        }
+    }
+    told.sort();
+    assert_eq!(told, (1..=25).collect::<Vec<i64>>());
+    for e in &emails {
+        // The invitation, and then the confirmation or the place on the waiting list.
+        assert_eq!(app.emails_to(e).len(), 2, "{e}");
+    }
+    for action in ["invitation.accepted", "registration.created"] {
+        let log = app
+            .audit_log(&admin, &format!("action={action}&limit=100"))
+            .await;
+        assert_eq!(log.len(), 30, "{action}");
+        assert!(
+            log.iter().all(|entry| entry["actor"] == "invitee"),
+            "{action}"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -200,22 +200,47 @@ pub fn record_all<const N: usize>(
     at: NaiveDateTime,
     entries: [Entry<'_>; N],
 ) -> Result<(), AppError> {
-    let rows = entries.map(|e| OwnedAuditEntry {
-        occurred_at: at,
-        actor_id: actor.id.clone(),
-        actor: actor.kind.to_owned(),
-        action: e.action.to_owned(),
-        entity_type: e.entity_type.to_owned(),
-        entity_id: e.entity_id.to_owned(),
-        event_id: e.event_id.map(str::to_owned),
-        before_state: e.before,
-        after_state: e.after,
-    });
+    let rows = entries.map(|e| OwnedAuditEntry::of(actor, at, e));
     // A multi-row insert does not compile through the MultiConnection: use the inner one.
     crate::db::on_backend!(conn, |c| diesel::insert_into(audit_log::table)
         .values(rows)
         .execute(c))?;
     Ok(())
+}
+
+/// Records changes by several actors at several times in one statement (their number
+/// varies, so the statement is not cached: for a run of writes done together).
+pub fn record_each<'a>(
+    conn: &mut DbConnection,
+    entries: impl IntoIterator<Item = (&'a Actor, NaiveDateTime, Entry<'a>)>,
+) -> Result<(), AppError> {
+    let rows: Vec<OwnedAuditEntry> = entries
+        .into_iter()
+        .map(|(actor, at, e)| OwnedAuditEntry::of(actor, at, e))
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    crate::db::on_backend!(conn, |c| diesel::insert_into(audit_log::table)
+        .values(&rows)
+        .execute(c))?;
+    Ok(())
+}
+
+impl OwnedAuditEntry {
+    fn of(actor: &Actor, at: NaiveDateTime, e: Entry<'_>) -> Self {
+        Self {
+            occurred_at: at,
+            actor_id: actor.id.clone(),
+            actor: actor.kind.to_owned(),
+            action: e.action.to_owned(),
+            entity_type: e.entity_type.to_owned(),
+            entity_id: e.entity_id.to_owned(),
+            event_id: e.event_id.map(str::to_owned),
+            before_state: e.before,
+            after_state: e.after,
+        }
+    }
 }
 
 /// Filters for reading the log; entries come newest first.

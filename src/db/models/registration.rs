@@ -69,6 +69,31 @@ struct NewRegistration<'a> {
     checkin_code: &'a str,
 }
 
+impl<'a> NewRegistration<'a> {
+    fn of(r: &'a Registration) -> Self {
+        Self {
+            id: &r.id,
+            event_id: &r.event_id,
+            invitation_id: &r.invitation_id,
+            community_id: &r.community_id,
+            kind: r.kind.as_str(),
+            full_name: &r.full_name,
+            email: &r.email,
+            title: &r.title,
+            organization: &r.organization,
+            phone: r.phone.as_deref(),
+            dietary_requirements: r.dietary_requirements.as_deref(),
+            accessibility_needs: r.accessibility_needs.as_deref(),
+            status: r.status.as_str(),
+            manage_token_hash: &r.manage_token_hash,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            confirmed_at: r.confirmed_at,
+            checkin_code: &r.checkin_code,
+        }
+    }
+}
+
 pub struct NewRegistrationArgs<'a> {
     /// Chosen in advance (see [`super::new_id`]), so that what names the registration
     /// (the calendar entry's UID) can be made before the transaction.
@@ -122,26 +147,7 @@ pub fn create(
 ) -> Result<Registration, AppError> {
     let r = a.row();
     diesel::insert_into(registrations::table)
-        .values(NewRegistration {
-            id: &r.id,
-            event_id: &r.event_id,
-            invitation_id: &r.invitation_id,
-            community_id: &r.community_id,
-            kind: r.kind.as_str(),
-            full_name: &r.full_name,
-            email: &r.email,
-            title: &r.title,
-            organization: &r.organization,
-            phone: r.phone.as_deref(),
-            dietary_requirements: r.dietary_requirements.as_deref(),
-            accessibility_needs: r.accessibility_needs.as_deref(),
-            status: r.status.as_str(),
-            manage_token_hash: &r.manage_token_hash,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            confirmed_at: r.confirmed_at,
-            checkin_code: &r.checkin_code,
-        })
+        .values(NewRegistration::of(&r))
         .execute(conn)
         .map_err(|e| {
             let taken = "registrations.invitation_id";
@@ -288,12 +294,17 @@ pub fn accept_invitation(
         at,
     }
     .execute(conn)?;
-    Ok((n == 1).then(|| Invitation {
+    Ok((n == 1).then(|| accepted(inv, at)))
+}
+
+/// `inv` as [`accept_invitation`] leaves it.
+pub fn accepted(inv: &Invitation, at: NaiveDateTime) -> Invitation {
+    Invitation {
         status: InvitationStatus::Accepted,
         updated_at: at,
         responded_at: Some(at),
         ..inv.clone()
-    }))
+    }
 }
 
 /// Claims one seat of the event if one is free. A single conditional UPDATE: on SQLite the
@@ -443,8 +454,11 @@ pub fn counts_by_status(
         .load(conn)?)
 }
 
+mod batch;
 mod fixed;
 mod list;
+
+pub use batch::{accept_invitations, claim_seats, create_all};
 
 pub use list::{list, RegistrationFilter};
 

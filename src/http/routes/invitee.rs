@@ -155,7 +155,7 @@ pub async fn register(
         manage_url,
     } = state
         .group_commit
-        .run(move |conn| prepared.write(conn, &base))
+        .run_merged(register::Registering { prepared, base })
         .await?;
     state.outbox.notify();
     tracing::info!(registration_id = %reg.id, event_id = %reg.event_id, status = %reg.status, "registered");
