@@ -227,11 +227,11 @@ pub fn claim_due(
     })
 }
 
-/// Marks an email sent and drops its bodies and attachments: they hold secret links,
+/// Marks emails sent (those delivered meanwhile: one statement) and drops their bodies and attachments: they hold secret links,
 /// which need not stay in the database once delivered. Subject, recipient and the
 /// attempt history stay for the organizers' view.
-pub fn record_sent(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
-    diesel::update(emails::table.find(id))
+pub fn record_sent(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {
+    diesel::update(emails::table.filter(emails::id.eq_any(ids)))
         .set((
             emails::status.eq("sent"),
             emails::sent_at.eq(Some(now())),
