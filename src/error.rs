@@ -6,9 +6,11 @@
 //! - [`AppError::BadRequest`]: the body cannot be read at all (400).
 //! - [`AppError::RequestTimeout`]: the client did not send its request in time (408).
 //! - [`AppError::Unauthenticated`] / [`AppError::Forbidden`]: not signed in (401) / wrong role or origin (403).
-//! - [`AppError::NotFound`], [`AppError::Conflict`], [`AppError::Gone`]: 404, 409, 410.
+//! - [`AppError::NotFound`], [`AppError::Conflict`]: 404, 409 (`Conflict` for a handler's own
+//!   words in `http`).
 //! - [`AppError::Refused`]: a change the state of things does not allow, as a typed
-//!   [`Refusal`] (409, worded in `http` only); prefer it to `Conflict` and its sentence.
+//!   [`Refusal`] (409, or 410 for what has ended, status and words chosen in `http` only);
+//!   outside `http`, use it rather than a sentence.
 //! - [`AppError::UnknownToken`]: a secret link's token matches nothing (404 like `NotFound`,
 //!   but counted against the client's address, since only guessing produces many).
 //! - [`AppError::MethodNotAllowed`]: a known path asked with a method it does not answer
@@ -106,8 +108,6 @@ pub enum AppError {
     Conflict(String),
     #[error("refused: {0}")]
     Refused(Refusal),
-    #[error("gone: {0}")]
-    Gone(String),
     /// The methods the path answers, as `Allow` lists them (`GET, POST`).
     #[error("method not allowed; allowed: {allow}")]
     MethodNotAllowed { allow: String },

@@ -23,6 +23,7 @@ use crate::db::schema::{
     nominations, organizers, registration_manage_tokens, registrations, scholarship_requests,
 };
 use crate::db::{write_transaction, DbConnection};
+use crate::domain::refusal::Refusal;
 use crate::error::AppError;
 
 /// Names the format, so that an import can refuse anything else.
@@ -332,10 +333,7 @@ pub fn import(conn: &mut DbConnection, mut data: EventExport) -> Result<ImportSu
             .count()
             .get_result(conn)?;
         if taken > 0 {
-            return Err(AppError::conflict(format!(
-                "an event with the slug '{}' or the same id exists already in this database",
-                data.event.slug
-            )));
+            return Err(Refusal::ImportedAlready(data.event.slug.clone()).into());
         }
         let mut summary = ImportSummary::default();
 

@@ -270,25 +270,34 @@ pub fn start_of_day(tz: Tz, day: NaiveDate) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Why registration is not possible right now, in words an invitee can read.
+/// Why registration is not possible right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClosedReason {
+    /// A draft, or an event whose registration opens later.
+    NotOpenYet,
+    /// The event is closed or archived.
+    EventClosed,
+    /// The registration's closing time has passed.
+    Over,
+}
+
+/// Why registration is not possible right now, if it is not.
 pub fn registration_closed_reason(
     status: EventStatus,
     opens_at: Option<DateTime<Utc>>,
     closes_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Option<&'static str> {
+) -> Option<ClosedReason> {
     match status {
         EventStatus::Open => {}
-        EventStatus::Draft => return Some("registration for this event has not opened yet"),
-        EventStatus::Closed | EventStatus::Archived => {
-            return Some("registration for this event is closed")
-        }
+        EventStatus::Draft => return Some(ClosedReason::NotOpenYet),
+        EventStatus::Closed | EventStatus::Archived => return Some(ClosedReason::EventClosed),
     }
     if opens_at.is_some_and(|opens| now < opens) {
-        return Some("registration for this event has not opened yet");
+        return Some(ClosedReason::NotOpenYet);
     }
     if now >= closes_at {
-        return Some("registration for this event has closed");
+        return Some(ClosedReason::Over);
     }
     None
 }

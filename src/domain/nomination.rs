@@ -121,29 +121,6 @@ pub enum NominationRefusal {
     LimitReached(i32),
 }
 
-impl NominationRefusal {
-    /// A sentence for the registrant.
-    pub fn message(self) -> String {
-        match self {
-            Self::NotAnExecutive => {
-                "Only executives may nominate a young leader; a young leader cannot nominate another.".into()
-            }
-            Self::Cancelled => {
-                "This registration is cancelled; it can no longer nominate a young leader.".into()
-            }
-            Self::LimitReached(limit) if limit <= 0 => {
-                "This event is not taking young-leader nominations.".into()
-            }
-            Self::LimitReached(1) => {
-                "Each executive may nominate one young leader, and you already have. To nominate someone else, withdraw your nomination while it is pending.".into()
-            }
-            Self::LimitReached(limit) => format!(
-                "Each executive may nominate at most {limit} young leaders, and you already have. To nominate someone else, withdraw a nomination while it is pending."
-            ),
-        }
-    }
-}
-
 /// Whether a registration of `kind` in `status` may add a nomination when it already
 /// has `counted` nominations that are pending or approved and the event allows `limit`.
 pub fn may_nominate(
@@ -314,12 +291,6 @@ mod tests {
             may_nominate(Executive, Confirmed, 1, 1),
             Err(NominationRefusal::LimitReached(1))
         );
-        assert!(NominationRefusal::LimitReached(2)
-            .message()
-            .contains("at most 2"));
-        assert!(NominationRefusal::LimitReached(0)
-            .message()
-            .contains("not taking"));
     }
 
     #[test]

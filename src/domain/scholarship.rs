@@ -262,27 +262,36 @@ impl AwardStatus {
     }
 }
 
-/// Why the registrant cannot accept or decline an award now, in words they can read;
-/// `None` when they can (an offered award whose reply-by time has not passed).
+/// Why the registrant cannot accept or decline an award now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwardRefusal {
+    /// The request was not approved: there is no award.
+    NotApproved,
+    /// The reply-by time has passed.
+    TooLate,
+    AlreadyAccepted,
+    AlreadyDeclined,
+    /// The award was released, or there is none.
+    NoLongerOpen,
+}
+
+/// Why the registrant cannot accept or decline an award now; `None` when they can (an
+/// offered award whose reply-by time has not passed).
 pub fn award_answer_refusal(
     status: ScholarshipStatus,
     award: Option<AwardStatus>,
     reply_by: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Option<&'static str> {
+) -> Option<AwardRefusal> {
     if status != ScholarshipStatus::Approved {
-        return Some("This request has not been approved, so there is no award to answer.");
+        return Some(AwardRefusal::NotApproved);
     }
     match award {
         Some(AwardStatus::Offered) if reply_by.is_some_and(|by| now < by) => None,
-        Some(AwardStatus::Offered) | Some(AwardStatus::Lapsed) => {
-            Some("The time to answer this award has passed. Please contact the organizing team.")
-        }
-        Some(AwardStatus::Accepted) => Some("You have already accepted this award."),
-        Some(AwardStatus::Declined) => Some("You have already declined this award."),
-        Some(AwardStatus::Released) | None => {
-            Some("This award is no longer open. Please contact the organizing team.")
-        }
+        Some(AwardStatus::Offered) | Some(AwardStatus::Lapsed) => Some(AwardRefusal::TooLate),
+        Some(AwardStatus::Accepted) => Some(AwardRefusal::AlreadyAccepted),
+        Some(AwardStatus::Declined) => Some(AwardRefusal::AlreadyDeclined),
+        Some(AwardStatus::Released) | None => Some(AwardRefusal::NoLongerOpen),
     }
 }
 

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::{templates, Outgoing};
 use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
+use crate::domain::refusal::Refusal;
 use crate::error::AppError;
 
 // None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
@@ -450,15 +451,10 @@ pub fn requeue(
         .optional()?
         .ok_or_else(|| AppError::not_found("email"))?;
     if email.status != "failed" {
-        return Err(AppError::conflict(format!(
-            "only a failed email can be sent again; this one is {}",
-            email.status
-        )));
+        return Err(Refusal::EmailNotFailed(email.status).into());
     }
     if email.body_text.is_none() || email.body_html.is_none() {
-        return Err(AppError::conflict(
-            "the body of this email is no longer stored, so it cannot be sent again",
-        ));
+        return Err(Refusal::EmailBodyPurged.into());
     }
     diesel::update(emails::table.find(id).filter(emails::status.eq("failed")))
         .set((

@@ -70,8 +70,14 @@ impl AppError {
                 format!("This address answers only {allow}."),
             ),
             Self::Conflict(d) => ("conflict", "Conflict", d.clone()),
-            Self::Refused(r) => ("conflict", "Conflict", super::refusal::detail(r)),
-            Self::Gone(d) => ("gone", "Gone", d.clone()),
+            Self::Refused(r) => {
+                let (kind, title) = match super::refusal::status(r) {
+                    StatusCode::GONE => ("gone", "Gone"),
+                    StatusCode::FORBIDDEN => ("forbidden", "Forbidden"),
+                    _ => ("conflict", "Conflict"),
+                };
+                (kind, title, super::refusal::detail(r))
+            }
             Self::TooManyRequests { retry_after } => (
                 "too-many-requests",
                 "Too many requests",
@@ -111,8 +117,8 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) | Self::UnknownToken(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) | Self::Refused(_) => StatusCode::CONFLICT,
-            Self::Gone(_) => StatusCode::GONE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Refused(r) => super::refusal::status(r),
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::StorageFull(_) => StatusCode::INSUFFICIENT_STORAGE,

@@ -15,6 +15,7 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::DbConnection;
 use crate::domain::announcement::{AnnouncementSpec, Audience};
+use crate::domain::refusal::Refusal;
 use crate::email::{announcements, outbox};
 use crate::error::AppError;
 use crate::workflows::links;
@@ -113,9 +114,7 @@ pub fn announce(
                     .as_ref()
                     == Some(&spec.audience);
             if !same {
-                return Err(AppError::conflict(
-                    "This Idempotency-Key was used for a different announcement; use a new key for a new one.",
-                ));
+                return Err(Refusal::IdempotencyKeyReused.into());
             }
             return Ok(Announced::Replayed(earlier));
         }

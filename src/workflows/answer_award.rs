@@ -6,6 +6,7 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::db::{self, DbConnection};
+use crate::domain::refusal::{Record, Refusal};
 use crate::domain::scholarship::{award_answer_refusal, AwardStatus};
 use crate::error::AppError;
 
@@ -25,12 +26,10 @@ pub fn answer_award(
         now.and_utc(),
     );
     if let Some(why) = refusal {
-        return Err(AppError::conflict(why));
+        return Err(Refusal::Award(why).into());
     }
     if !scholarship::answer_award(conn, &before.id, answer, now)? {
-        return Err(AppError::conflict(
-            "This award was answered by another request; reload the page.",
-        ));
+        return Err(Refusal::Stale(Record::Award).into());
     }
     if answer == AwardStatus::Declined {
         scholarship::release_budget(

@@ -9,6 +9,7 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::event::{self, Event};
 use crate::db::models::survey::{self, SurveyResponse};
 use crate::db::{self, write_transaction, DbConnection};
+use crate::domain::refusal::{Ended, Refusal};
 use crate::domain::survey::Answers;
 use crate::domain::SecretToken;
 use crate::error::AppError;
@@ -28,9 +29,7 @@ pub fn open(conn: &mut DbConnection, raw_token: &str) -> Result<OpenSurvey, AppE
     let response = survey::find_by_link(conn, &hash)?.ok_or(AppError::UnknownToken("survey"))?;
     let event = event::find(conn, &response.event_id)?;
     if !survey::settings(conn, &event.id)?.open {
-        return Err(AppError::Gone(
-            "This survey is closed: answers can no longer be given or changed.".into(),
-        ));
+        return Err(Refusal::Ended(Ended::SurveyClosed).into());
     }
     Ok(OpenSurvey { event, response })
 }

@@ -12,6 +12,7 @@ use crate::db::models::event::Event;
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::check_in::{looks_like_id, readable, requirement_key, CheckInTarget};
+use crate::domain::refusal::{Record, Refusal};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::SecretToken;
 use crate::error::AppError;
@@ -99,9 +100,8 @@ pub fn check_in(
         if !check_in::insert(conn, &row)? {
             // Checked in before, or by another desk a moment ago (then its row is
             // committed: the insert waited for it).
-            let previous = check_in::find(conn, &registration.id)?.ok_or_else(|| {
-                AppError::conflict("This person was checked in and undone meanwhile; try again.")
-            })?;
+            let previous = check_in::find(conn, &registration.id)?
+                .ok_or(AppError::Refused(Refusal::Stale(Record::CheckIn)))?;
             return Err(CheckInError::AlreadyCheckedIn {
                 registration: Box::new(registration),
                 previous,

@@ -16,6 +16,7 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::{InvitationKind, InvitationSpec};
 use crate::domain::nomination::NominationStatus;
+use crate::domain::refusal::Refusal;
 use crate::domain::EmailAddress;
 use crate::email::{nominations as emails, outbox};
 use crate::error::AppError;
@@ -61,9 +62,7 @@ pub fn approve(
     let before = nomination::find_in_event(conn, &event.id, id)?;
     before.status().transition(NominationStatus::Approved)?;
     if invitation::live_for_email(conn, &event.id, &before.email, Utc::now())? {
-        return Err(AppError::conflict(
-            "The nominee already has a live invitation to this event (open or accepted), so the nomination was left pending. Decline it, or revoke that invitation and approve again.",
-        ));
+        return Err(Refusal::NomineeInvited.into());
     }
     // Decided first: a second organizer approving at the same moment waits here and then
     // finds the nomination no longer pending.

@@ -15,6 +15,7 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::registration::{self, Registration};
 use crate::db::models::scholarship::{self, DecisionChange, ScholarshipRequest};
 use crate::db::{self, truncate_micros, DbConnection};
+use crate::domain::refusal::Act;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::scholarship::{
     AwardStatus, Decision, DecisionContext, DecisionFields, DecisionForm,
@@ -61,16 +62,12 @@ pub fn decide(
     let from = before.status();
     let to = from.transition(form.decision.status())?;
     if reg.status() == RegistrationStatus::Cancelled {
-        return Err(AppError::conflict(
-            "The registrant has cancelled their registration, so this request can no longer be decided.",
-        ));
+        return Err(Refusal::RegistrationCancelled(Act::DecideScholarship).into());
     }
     let (awarded, reply_by) = match form.decision {
         Decision::Approved { amount, reply_by } => {
             if event.starts_at() <= now {
-                return Err(AppError::conflict(
-                    "The event has started, so an award could no longer be accepted in time.",
-                ));
+                return Err(Refusal::TooLateToAward.into());
             }
             if !scholarship::claim_budget(conn, &event.id, amount.value())? {
                 // Read again: the sum as it stands after the refused claim.

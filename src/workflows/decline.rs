@@ -10,6 +10,7 @@ use crate::db::models::event;
 use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::refusal::Refusal;
 use crate::domain::webhook::EventKind;
 use crate::email::reviewers;
 use crate::error::AppError;
@@ -24,14 +25,9 @@ pub fn decline(
 ) -> Result<Invitation, AppError> {
     let inv = links::invitation_by_hash(conn, token_hash)?;
     match register::usable(&inv, Utc::now())? {
-        InvitationStatus::Accepted => return Err(AppError::conflict(
-            "You have already registered with this invitation; to cancel, use the private link in your confirmation email.",
-        )),
-        InvitationStatus::Declined => {
-            return Err(AppError::conflict("You have already declined this invitation."))
-        }
-        status => status
-            .transition(InvitationStatus::Declined)?,
+        InvitationStatus::Accepted => return Err(Refusal::DeclineRegistered.into()),
+        InvitationStatus::Declined => return Err(Refusal::AlreadyDeclined.into()),
+        status => status.transition(InvitationStatus::Declined)?,
     };
     let at = db::now();
     let after = invitation::set_status(

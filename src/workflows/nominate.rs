@@ -12,9 +12,8 @@ use crate::db::models::event::{self, Event};
 use crate::db::models::nomination::{self, Decision, Nomination};
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
-use crate::domain::nomination::{
-    may_nominate, NominationForm, NominationRefusal, NominationStatus,
-};
+use crate::domain::nomination::{may_nominate, NominationForm, NominationStatus};
+use crate::domain::refusal::Refusal;
 use crate::email::{messages, nominations as emails, outbox, reviewers};
 use crate::error::AppError;
 
@@ -28,10 +27,7 @@ pub fn check_may_nominate(conn: &mut DbConnection, reg: &Registration) -> Result
         counted,
         event.nominations_per_executive,
     )
-    .map_err(|refusal| match refusal {
-        NominationRefusal::NotAnExecutive => AppError::Forbidden(refusal.message()),
-        _ => AppError::Conflict(refusal.message()),
-    })?;
+    .map_err(Refusal::MayNotNominate)?;
     Ok(event)
 }
 

@@ -11,6 +11,7 @@ use crate::db::models::organizer::{self, Organizer};
 use crate::db::models::password_reset::{self, PasswordReset};
 use crate::db::models::session;
 use crate::db::{now, DbConnection};
+use crate::domain::refusal::{Ended, Refusal};
 use crate::domain::SecretToken;
 use crate::email::{outbox, Outgoing};
 use crate::error::AppError;
@@ -96,18 +97,14 @@ pub fn reset(
         .ok_or(AppError::UnknownToken("password reset link"))?;
     let at = now();
     if link.used_at.is_some() {
-        return Err(AppError::Gone(
-            "this link was already used; ask for a new one if you need to".into(),
-        ));
+        return Err(Refusal::Ended(Ended::ResetLinkUsed).into());
     }
     if !password_reset::claim(conn, token_hash, at)? {
-        return Err(AppError::Gone(
-            "this link has run out; ask for a new one".into(),
-        ));
+        return Err(Refusal::Ended(Ended::ResetLinkRunOut).into());
     }
     let who = organizer::find(conn, &link.organizer_id)?;
     if who.disabled_at.is_some() {
-        return Err(AppError::Gone("this account is disabled".into()));
+        return Err(Refusal::Ended(Ended::AccountDisabled).into());
     }
     organizer::set_password(conn, &who.id, new_hash)?;
     session::delete_for_organizer(conn, &who.id)?;

@@ -24,6 +24,7 @@ use crate::db::models::{nomination, scholarship};
 use crate::db::{self, DbConnection};
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::refusal::Ended;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::webhook::EventKind;
 use crate::domain::{Refusal, SecretToken};
@@ -70,43 +71,25 @@ pub fn prepare(
 /// 410 for an invitation that was revoked or ran out; its status otherwise.
 pub fn usable(inv: &Invitation, now: DateTime<Utc>) -> Result<InvitationStatus, AppError> {
     match inv.status_at(now) {
-        InvitationStatus::Revoked => Err(AppError::Gone(
-            "This invitation has been withdrawn by the organizers.".into(),
-        )),
-        InvitationStatus::Expired => Err(AppError::Gone(
-            "This invitation has expired. Please contact the organizers if you would still like to attend."
-                .into(),
-        )),
+        InvitationStatus::Revoked => Err(Refusal::Ended(Ended::InvitationRevoked).into()),
+        InvitationStatus::Expired => Err(Refusal::Ended(Ended::InvitationExpired).into()),
         status => Ok(status),
     }
 }
 
-/// Whether the invitee may register now: 410, or 409 with a reason they can read.
+/// Whether the invitee may register now: an ended invitation, or why not otherwise.
 fn check_can_register(inv: &Invitation, event: &Event, now: DateTime<Utc>) -> Result<(), AppError> {
     match usable(inv, now)? {
         InvitationStatus::Accepted => return Err(Refusal::AlreadyRegistered.into()),
-        InvitationStatus::Declined => {
-            return Err(AppError::conflict(
-                "You declined this invitation. Please contact the organizers if you would like to attend after all.",
-            ))
-        }
+        InvitationStatus::Declined => return Err(Refusal::DeclinedInvitation.into()),
         status => {
-            status
-                .transition(InvitationStatus::Accepted)?;
+            status.transition(InvitationStatus::Accepted)?;
         }
     }
     if let Some(reason) = event.registration_closed_reason(now) {
-        return Err(AppError::conflict(capitalize(reason) + "."));
+        return Err(Refusal::RegistrationClosed(reason).into());
     }
     Ok(())
-}
-
-fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// A registration made ready on the request's own thread, before its batch: one thread

@@ -18,6 +18,7 @@ use crate::db::models::registration;
 use crate::db::{self, truncate_micros, DbConnection};
 use crate::domain::community::CommunitySpec;
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
+use crate::domain::refusal::Refusal;
 use crate::domain::registration::{CommunityField, RegistrationFields, RegistrationForm};
 use crate::domain::SecretToken;
 use crate::error::{AppError, FieldErrors};
@@ -61,9 +62,7 @@ pub fn register_for(
     registration::lock_event(conn, &event.id)?;
     let email = form.email.as_str().to_owned();
     if registration::active_for_email(conn, &event.id, &email)?.is_some() {
-        return Err(AppError::conflict(
-            "This address already holds a registration for this event that is not cancelled.",
-        ));
+        return Err(Refusal::AddressRegistered.into());
     }
     expire::stale_invitations(conn, event, Some(&email))?;
     let inv = match invitation::open_for_email(conn, &event.id, &email, Utc::now())? {

@@ -10,6 +10,7 @@ use crate::db::models::invitation_request::{self, Submitted};
 use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
 use crate::domain::invitation_request::InvitationRequestForm;
+use crate::domain::refusal::Refusal;
 use crate::email::{invitation_requests, outbox, reviewers};
 use crate::error::AppError;
 
@@ -30,9 +31,7 @@ fn taking_requests(conn: &mut DbConnection, slug: &str) -> Result<Event, AppErro
     let found = event::find_by_slug(conn, slug)?;
     match found.status() {
         EventStatus::Draft => Err(AppError::not_found("event")),
-        EventStatus::Closed | EventStatus::Archived => Err(AppError::conflict(
-            "This event no longer takes requests for an invitation.",
-        )),
+        EventStatus::Closed | EventStatus::Archived => Err(Refusal::RequestsClosed.into()),
         EventStatus::Open => Ok(found),
     }
 }

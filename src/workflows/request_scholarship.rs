@@ -10,6 +10,7 @@ use crate::db::models::event;
 use crate::db::models::registration::Registration;
 use crate::db::models::scholarship::{self, ScholarshipRequest};
 use crate::db::{self, DbConnection};
+use crate::domain::refusal::{Act, Refusal};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::scholarship::{ScholarshipFields, ScholarshipForm, ScholarshipStatus};
 use crate::email::{messages, outbox, reviewers, scholarships as emails};
@@ -25,20 +26,14 @@ pub fn request(
     fields: &ScholarshipFields,
 ) -> Result<ScholarshipRequest, AppError> {
     if reg.status() == RegistrationStatus::Cancelled {
-        return Err(AppError::conflict(
-            "This registration is cancelled, so a travel scholarship can no longer be requested.",
-        ));
+        return Err(Refusal::RegistrationCancelled(Act::RequestScholarship).into());
     }
     if scholarship::for_registration(conn, &reg.id)?.is_some() {
-        return Err(AppError::conflict(
-            "This registration already has a travel scholarship request; there can be only one.",
-        ));
+        return Err(Refusal::AlreadyRequestedScholarship.into());
     }
     let event = event::find(conn, &reg.event_id)?;
     if event.starts_at() <= Utc::now() {
-        return Err(AppError::conflict(
-            "The event has started, so travel scholarships can no longer be requested.",
-        ));
+        return Err(Refusal::TooLateToRequestScholarship.into());
     }
     let form = ScholarshipForm::parse(fields).map_err(AppError::Validation)?;
     let stored = scholarship::create(conn, &event.id, &reg.id, &form, db::now())?;

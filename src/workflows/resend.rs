@@ -13,6 +13,7 @@ use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::models::{nomination, registration};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
+use crate::domain::refusal::Refusal;
 use crate::domain::SecretToken;
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
@@ -29,10 +30,7 @@ pub fn resend(
     let before = invitation::find_in_event(conn, &event.id, id)?;
     let status = before.status_at(Utc::now());
     if !status.is_open() {
-        return Err(AppError::conflict(format!(
-            "This invitation is {}; only a pending or sent invitation can be sent again.",
-            status.as_str()
-        )));
+        return Err(Refusal::NotResendable(status).into());
     }
     send_again(
         conn,

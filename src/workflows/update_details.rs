@@ -3,6 +3,7 @@
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
+use crate::domain::refusal::{Act, Refusal};
 use crate::domain::registration::{DetailsChange, RegistrationStatus};
 use crate::error::AppError;
 
@@ -14,9 +15,7 @@ pub fn update_details(
     actor: &Actor,
 ) -> Result<Registration, AppError> {
     if before.status() == RegistrationStatus::Cancelled {
-        return Err(AppError::conflict(
-            "This registration is cancelled; it can no longer be changed.",
-        ));
+        return Err(Refusal::RegistrationCancelled(Act::ChangeDetails).into());
     }
     let after = registration::update_details(conn, &before.id, change, db::now())?;
     audit::record(

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::events;
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
+use crate::domain::refusal::Refusal;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -78,7 +79,10 @@ impl Event {
     }
 
     /// Why registration is refused right now, if it is.
-    pub fn registration_closed_reason(&self, at: DateTime<Utc>) -> Option<&'static str> {
+    pub fn registration_closed_reason(
+        &self,
+        at: DateTime<Utc>,
+    ) -> Option<crate::domain::event::ClosedReason> {
         crate::domain::event::registration_closed_reason(
             self.status(),
             self.opens_at(),
@@ -177,10 +181,7 @@ impl<'a> EventForm<'a> {
 fn slug_taken(spec: &EventSpec) -> impl FnOnce(diesel::result::Error) -> AppError + '_ {
     move |e| {
         if super::is_unique_violation(&e) {
-            AppError::conflict(format!(
-                "an event with the slug '{}' already exists",
-                spec.slug
-            ))
+            Refusal::SlugTaken(spec.slug.to_string()).into()
         } else {
             e.into()
         }

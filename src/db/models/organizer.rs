@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::organizers;
 use crate::db::{now, DbConnection};
 use crate::domain::organizer::Role;
+use crate::domain::refusal::Refusal;
 use crate::domain::EmailAddress;
 use crate::error::AppError;
 
@@ -68,9 +69,7 @@ pub fn create(
         .execute(conn)
         .map_err(|e| {
             if super::is_unique_violation(&e) {
-                AppError::conflict(format!(
-                    "an organizer with the email {email} already exists"
-                ))
+                AppError::from(Refusal::OrganizerEmailTaken(email.to_string()))
             } else {
                 e.into()
             }
