@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::{templates, Outgoing};
 use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 // None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
@@ -14,7 +15,7 @@ use crate::error::AppError;
 #[diesel(table_name = emails, treat_none_as_default_value = false)]
 struct NewEmail<'a> {
     id: &'a str,
-    event_id: Option<&'a str>,
+    event_id: Option<&'a EventId>,
     template: &'a str,
     recipient: &'a str,
     subject: &'a str,
@@ -35,7 +36,7 @@ struct NewEmail<'a> {
 #[diesel(table_name = emails)]
 pub struct StoredEmail {
     pub id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub template: String,
     pub recipient: String,
     pub subject: String,
@@ -105,14 +106,14 @@ pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError>
     let own = super::wording::for_email(conn, &p.email)?;
     let rendered = own.as_ref().unwrap_or(&p.rendered);
     let reply_to = events::table
-        .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
+        .filter(events::id.nullable().eq(p.email.event_id.as_ref()))
         .select(events::contact_email)
         .single_value();
     diesel::insert_into(emails::table)
         .values((
             NewEmail {
                 id: &p.id,
-                event_id: p.email.event_id.as_deref(),
+                event_id: p.email.event_id.as_ref(),
                 template: p.email.template,
                 recipient: &p.email.to,
                 subject: &rendered.subject,
@@ -296,7 +297,7 @@ pub fn depth(conn: &mut DbConnection) -> Result<crate::metrics::OutboxDepth, App
 #[diesel(table_name = emails)]
 pub struct EmailSummary {
     pub id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub template: String,
     pub recipient: String,
     pub subject: String,
@@ -375,7 +376,7 @@ pub fn latest_status_for(
 /// An event's emails, newest first, with the total count for paging.
 pub fn list_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -404,7 +405,7 @@ pub fn list_for_event(
 /// its body is gone.
 pub fn requeue(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<EmailSummary, AppError> {
     let email = emails::table
@@ -442,7 +443,10 @@ pub fn requeue(
 
 /// Puts every failed email of this event that still has its body back in the queue, as
 /// new; `(queued again, failed but without a body)`.
-pub fn requeue_failed(conn: &mut DbConnection, event_id: &str) -> Result<(usize, usize), AppError> {
+pub fn requeue_failed(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<(usize, usize), AppError> {
     let failed = || {
         emails::table
             .filter(emails::event_id.eq(event_id.to_owned()))

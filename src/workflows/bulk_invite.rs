@@ -15,7 +15,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::{self, Event};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::invitation::{InvitationFields, InvitationSpec};
-use crate::domain::Refusal;
+use crate::domain::{EventId, Refusal};
 use crate::error::{AppError, FieldErrors};
 
 pub mod csv_rows;
@@ -90,7 +90,7 @@ pub struct RowReport {
 
 /// The outcome of a bulk upload: every row, in the order sent.
 pub struct Report {
-    pub event_id: String,
+    pub event_id: EventId,
     pub created: usize,
     pub refused: usize,
     pub rows: Vec<RowReport>,

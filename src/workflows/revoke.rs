@@ -7,12 +7,13 @@ use crate::db::models::community::{self, Community};
 use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Revokes the event's invitation `id`: 409 unless it is open.
 pub fn revoke(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
     actor: &Actor,
 ) -> Result<(Invitation, Community), AppError> {

@@ -18,6 +18,7 @@ use crate::db::schema::{
     scholarship_requests,
 };
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// A condition on `audit_log` rows, built once per request.
@@ -94,7 +95,7 @@ pub struct Person {
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = events)]
 pub struct EventRef {
-    pub id: String,
+    pub id: EventId,
     pub slug: String,
     pub name: String,
     pub timezone: String,
@@ -119,7 +120,7 @@ pub struct Subjects {
     /// By (entity type, entity id).
     people: HashMap<(String, String), Person>,
     /// By event id.
-    events: HashMap<String, EventRef>,
+    events: HashMap<EventId, EventRef>,
 }
 
 impl Subjects {
@@ -142,8 +143,8 @@ pub fn people_of(conn: &mut DbConnection, entries: &[AuditEntry]) -> Result<Subj
             .map(|e| e.entity_id.clone())
             .collect()
     };
-    let event_ids: Vec<String> = entries.iter().filter_map(|e| e.event_id.clone()).collect();
-    let events: HashMap<String, EventRef> = events::table
+    let event_ids: Vec<EventId> = entries.iter().filter_map(|e| e.event_id.clone()).collect();
+    let events: HashMap<EventId, EventRef> = events::table
         .filter(events::id.eq_any(&event_ids))
         .select(EventRef::as_select())
         .load(conn)?

@@ -7,14 +7,14 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub community_id: String,
     pub kind: InvitationKind,
     pub email: String,
@@ -56,7 +56,7 @@ impl Invitation {
 #[diesel(table_name = invitations)]
 struct NewInvitation<'a> {
     id: &'a str,
-    event_id: &'a str,
+    event_id: &'a EventId,
     community_id: &'a str,
     kind: &'a str,
     email: &'a str,
@@ -76,7 +76,7 @@ struct NewInvitation<'a> {
 
 /// What a new invitation is made of besides the organizer's spec.
 pub struct NewInvitationArgs<'a> {
-    pub event_id: &'a str,
+    pub event_id: &'a EventId,
     pub community_id: &'a str,
     pub spec: &'a InvitationSpec,
     pub token_hash: &'a str,
@@ -136,7 +136,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
 /// An invitation of this event; 404 for another event's.
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<Invitation, AppError> {
     invitations::table
@@ -190,7 +190,7 @@ pub fn find_for_invitee(
 /// so that the caller can mark them expired before inviting the address again.
 pub fn stale(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Vec<Invitation>, AppError> {
@@ -210,7 +210,7 @@ pub fn stale(
 /// registration was cancelled can be invited again).
 pub fn live_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -242,7 +242,7 @@ pub fn live_for_email(
 /// The address's open invitation to the event (pending or sent, not past its expiry).
 pub fn open_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Invitation>, AppError> {
@@ -300,7 +300,7 @@ pub fn set_status(
 /// Open invitations of the event that were sent and not answered, not yet expired.
 pub fn awaiting_answer(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     now: NaiveDateTime,
 ) -> Result<Vec<Invitation>, AppError> {
     Ok(invitations::table
@@ -315,7 +315,7 @@ pub fn awaiting_answer(
 /// Filters for the organizers' list; `status` is the status as of `now`.
 #[derive(Debug, Clone)]
 pub struct InvitationFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<InvitationStatus>,
     pub kind: Option<InvitationKind>,
     /// A community id, or part of a community's name.
@@ -400,7 +400,7 @@ pub type WithRegistration = (Invitation, Community, Option<String>);
 /// Every invitation of the event, oldest first (the order they were sent in), for the export.
 pub fn all_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<WithRegistration>, AppError> {
     Ok(invitations::table
         .inner_join(communities::table)
@@ -422,7 +422,7 @@ impl crate::db::models::audit::Audited for Invitation {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

@@ -6,14 +6,14 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = nominations)]
 pub struct Nomination {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub registration_id: String,
     pub community_id: String,
     pub full_name: String,
@@ -41,7 +41,7 @@ impl Nomination {
 #[diesel(table_name = nominations)]
 struct NewNomination<'a> {
     id: &'a str,
-    event_id: &'a str,
+    event_id: &'a EventId,
     registration_id: &'a str,
     community_id: &'a str,
     full_name: &'a str,
@@ -57,7 +57,7 @@ struct NewNomination<'a> {
 /// Stores a nomination as `pending`, for the organizers to decide.
 pub fn create(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     registration_id: &str,
     community_id: &str,
     form: &NominationForm,
@@ -103,7 +103,7 @@ pub fn for_registration(
         .load(conn)?)
 }
 
-pub fn for_event(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Nomination>, AppError> {
+pub fn for_event(conn: &mut DbConnection, event_id: &EventId) -> Result<Vec<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::event_id.eq(event_id))
         .order((nominations::created_at.asc(), nominations::id.asc()))
@@ -139,7 +139,7 @@ pub fn withdraw_pending(
 /// A nomination of this event; 404 for another event's.
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<Nomination, AppError> {
     nominations::table
@@ -237,7 +237,7 @@ pub fn link_invitation(
 /// Filters for the organizers' list.
 #[derive(Debug, Clone)]
 pub struct NominationFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<NominationStatus>,
     pub limit: i64,
     pub offset: i64,
@@ -247,7 +247,7 @@ pub struct NominationFilter {
 pub type Reviewed = (Nomination, Registration, Community);
 
 /// The event's nominations with their nominators and communities, optionally of one status.
-fn reviewed_of(event_id: &str, status: Option<NominationStatus>) -> ReviewedQuery<'static> {
+fn reviewed_of(event_id: &EventId, status: Option<NominationStatus>) -> ReviewedQuery<'static> {
     let mut q = nominations::table
         .inner_join(registrations::table)
         .inner_join(communities::table.on(communities::id.eq(nominations::community_id)))
@@ -287,7 +287,10 @@ pub fn list(
 
 /// Every nomination of the event in the order they came, with its nominator and
 /// community: for the export.
-pub fn all_reviewed(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Reviewed>, AppError> {
+pub fn all_reviewed(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<Vec<Reviewed>, AppError> {
     Ok(in_order(reviewed_of(event_id, None)).load(conn)?)
 }
 
@@ -329,7 +332,7 @@ impl crate::db::models::audit::Audited for Nomination {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

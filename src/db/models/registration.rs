@@ -9,14 +9,14 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub invitation_id: String,
     pub community_id: String,
     pub kind: InvitationKind,
@@ -50,7 +50,7 @@ impl Registration {
 #[diesel(table_name = registrations, treat_none_as_default_value = false)]
 struct NewRegistration<'a> {
     id: &'a str,
-    event_id: &'a str,
+    event_id: &'a EventId,
     invitation_id: &'a str,
     community_id: &'a str,
     kind: &'a str,
@@ -73,7 +73,7 @@ pub struct NewRegistrationArgs<'a> {
     /// Chosen in advance (see [`super::new_id`]), so that what names the registration
     /// (the calendar entry's UID) can be made before the transaction.
     pub id: String,
-    pub event_id: &'a str,
+    pub event_id: &'a EventId,
     pub invitation_id: &'a str,
     pub community_id: &'a str,
     pub kind: InvitationKind,
@@ -174,7 +174,7 @@ pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registrati
 
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<Registration, AppError> {
     registrations::table
@@ -189,7 +189,7 @@ pub fn find_in_event(
 /// A registration of this address to the event that is not cancelled, if there is one.
 pub fn active_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
 ) -> Result<Option<Registration>, AppError> {
     let found = registrations::table
@@ -243,7 +243,7 @@ pub fn for_invitations(
 /// nothing, as the write transaction already excludes other writers), so that registrations for one event are
 /// made one after another: waiting-list order follows the order seats were asked for, and
 /// no two registrants are told the same place on the list.
-pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+pub fn lock_event(conn: &mut DbConnection, event_id: &EventId) -> Result<(), AppError> {
     if matches!(conn, DbConnection::Sqlite(_)) {
         return Ok(());
     }
@@ -255,7 +255,7 @@ pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppErro
 
 /// [`lock_event`] and the event's row as it is now, in one statement on PostgreSQL (one
 /// round trip fewer for each registration in a batch).
-pub fn lock_and_read_event(conn: &mut DbConnection, event_id: &str) -> Result<Event, AppError> {
+pub fn lock_and_read_event(conn: &mut DbConnection, event_id: &EventId) -> Result<Event, AppError> {
     // The returning clause does not compile through the MultiConnection: use the inner one.
     let found = match conn {
         DbConnection::Sqlite(_) => events::table
@@ -299,13 +299,13 @@ pub fn accept_invitation(
 /// Claims one seat of the event if one is free. A single conditional UPDATE: on SQLite the
 /// write transaction holds the lock; on PostgreSQL a concurrent claimant waits for the row
 /// and re-checks the condition against the committed count, so capacity holds either way.
-pub fn claim_seat(conn: &mut DbConnection, event_id: &str) -> Result<bool, AppError> {
+pub fn claim_seat(conn: &mut DbConnection, event_id: &EventId) -> Result<bool, AppError> {
     let n = fixed::ClaimSeat { event_id }.execute(conn)?;
     Ok(n == 1)
 }
 
 /// Gives a seat back (a confirmed registration was cancelled).
-pub fn release_seat(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+pub fn release_seat(conn: &mut DbConnection, event_id: &EventId) -> Result<(), AppError> {
     diesel::update(
         events::table
             .find(event_id)
@@ -319,7 +319,7 @@ pub fn release_seat(conn: &mut DbConnection, event_id: &str) -> Result<(), AppEr
 /// The first of the waiting list: the earliest registration, ties broken by id.
 pub fn next_waitlisted(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Option<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
@@ -421,7 +421,7 @@ pub fn update_details(
 /// Every registration of the event with its community, in the order they came.
 pub fn all_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(Registration, Community)>, AppError> {
     Ok(registrations::table
         .inner_join(communities::table)
@@ -434,7 +434,7 @@ pub fn all_for_event(
 /// How many registrations of the event are in each status.
 pub fn counts_by_status(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(String, i64)>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
@@ -455,7 +455,7 @@ impl crate::db::models::audit::Audited for Registration {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

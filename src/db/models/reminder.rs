@@ -10,6 +10,7 @@ use crate::db::schema::{events, registrations};
 use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Open or closed events with a reminder, starting between `from` and `to` (inclusive).
@@ -30,7 +31,7 @@ pub fn events_starting_between(
 /// Up to `limit` of the event's confirmed registrations not yet reminded, oldest first.
 pub fn not_reminded(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     limit: i64,
 ) -> Result<Vec<Registration>, AppError> {
     Ok(registrations::table

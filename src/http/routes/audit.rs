@@ -177,7 +177,7 @@ impl AuditEntryView {
             action: e.action,
             entity_type: e.entity_type,
             entity_id: e.entity_id,
-            event_id: e.event_id,
+            event_id: e.event_id.map(String::from),
             before: parse(e.before_state),
             after: parse(e.after_state),
         }
