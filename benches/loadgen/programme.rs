@@ -20,7 +20,7 @@ use convene::domain::event::{EventFields, EventSpec, EventStatus};
 use convene::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
 use convene::domain::registration::{RegistrationForm, RegistrationStatus};
 use convene::domain::survey::Wave;
-use convene::domain::{EmailAddress, EventId, SecretToken};
+use convene::domain::{EmailAddress, EventId, RegistrationId, SecretToken};
 use diesel::prelude::*;
 
 /// Runs `$body` on the backend's own connection: a multi-row INSERT does not compile
@@ -135,7 +135,7 @@ pub fn seed(
                 let reg = registration::create(
                     conn,
                     registration::NewRegistrationArgs {
-                        id: convene::db::models::new_id(),
+                        id: RegistrationId::new(),
                         event_id: &event.id,
                         invitation_id: &inv.id,
                         community_id: &community.id,

@@ -4,7 +4,7 @@
 use diesel::deserialize;
 
 use super::enums::{text_column, TextColumn};
-use crate::domain::EventId;
+use crate::domain::{EventId, RegistrationId};
 
 macro_rules! text_ids {
     ($($t:ty),* $(,)?) => {$(
@@ -22,4 +22,4 @@ macro_rules! text_ids {
     )*};
 }
 
-text_ids!(EventId);
+text_ids!(EventId, RegistrationId);

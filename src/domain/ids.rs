@@ -72,6 +72,8 @@ macro_rules! ids {
 ids!(
     /// An event's id (`events.id`, and every `event_id`).
     EventId,
+    /// A registration's id (`registrations.id`, and every `registration_id`).
+    RegistrationId,
 );
 
 #[cfg(test)]

@@ -192,7 +192,7 @@ pub fn registration_email(
         context,
         attachments,
         event_id: Some(event.id.clone()),
-        entity: Some(("registration", reg.id.clone())),
+        entity: Some(("registration", reg.id.to_string())),
     }
 }
 

@@ -96,7 +96,7 @@ fn send_again(
     let link = messages::invitation_link(base_url, token.expose());
     // A nominated young leader's invitation keeps its own wording: who nominated them
     // and why.
-    let email = match (after.kind(), after.nominated_by.as_deref()) {
+    let email = match (after.kind(), after.nominated_by.as_ref()) {
         (InvitationKind::YoungLeader, Some(nominator_id)) => {
             let nominator = registration::find(conn, nominator_id)?;
             let reason = nomination::for_invitation(conn, &after.id)?

@@ -130,7 +130,7 @@ fn send_one(
     at: NaiveDateTime,
     actor: &Actor,
 ) -> Result<bool, AppError> {
-    let Some(reg_id) = attendance.registration_id.as_deref() else {
+    let Some(reg_id) = attendance.registration_id.as_ref() else {
         return Ok(false);
     };
     write_transaction(conn, |conn| {

@@ -18,7 +18,7 @@ use crate::db::schema::{
     scholarship_requests,
 };
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::EventId;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 /// A condition on `audit_log` rows, built once per request.
@@ -88,7 +88,7 @@ pub fn entries_about(needle: &str) -> AuditCondition {
 pub struct Person {
     pub full_name: String,
     pub email: String,
-    pub registration_id: Option<String>,
+    pub registration_id: Option<RegistrationId>,
 }
 
 /// The event an entry belongs to, as a reader of the log needs it.
@@ -104,7 +104,7 @@ pub struct EventRef {
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = registrations)]
 struct Reg {
-    id: String,
+    id: RegistrationId,
     invitation_id: String,
     full_name: String,
     email: String,
@@ -192,7 +192,7 @@ pub fn people_of(conn: &mut DbConnection, entries: &[AuditEntry]) -> Result<Subj
 
     let mut out = HashMap::new();
     for r in &regs {
-        out.insert(("registration".to_owned(), r.id.clone()), person(r));
+        out.insert(("registration".to_owned(), r.id.to_string()), person(r));
     }
     for (kind, id, reg) in owned {
         if let Some(r) = by_id.get(reg.as_str()) {

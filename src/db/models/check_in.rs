@@ -10,13 +10,13 @@ use super::registration::Registration;
 use crate::db::schema::{check_ins, communities, organizers, registrations};
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::EventId;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = check_ins, treat_none_as_default_value = false)]
 pub struct CheckIn {
-    pub registration_id: String,
+    pub registration_id: RegistrationId,
     pub event_id: EventId,
     pub checked_in_at: NaiveDateTime,
     /// The organizer at the desk.
@@ -47,7 +47,10 @@ pub fn insert(conn: &mut DbConnection, row: &CheckIn) -> Result<bool, AppError> 
 }
 
 /// The registration's check-in, with who made it.
-pub fn find(conn: &mut DbConnection, registration_id: &str) -> Result<Option<CheckInBy>, AppError> {
+pub fn find(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<Option<CheckInBy>, AppError> {
     let found = check_ins::table
         .left_join(organizers::table)
         .filter(check_ins::registration_id.eq(registration_id))
@@ -61,7 +64,7 @@ pub fn find(conn: &mut DbConnection, registration_id: &str) -> Result<Option<Che
 pub fn delete(
     conn: &mut DbConnection,
     event_id: &EventId,
-    registration_id: &str,
+    registration_id: &RegistrationId,
 ) -> Result<Option<CheckIn>, AppError> {
     let target = check_ins::table
         .filter(check_ins::event_id.eq(event_id))

@@ -15,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::EventId;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 /// Claims the writing down of the event's attendance: true for the one caller that sets
@@ -307,7 +307,7 @@ pub struct Attendance {
     pub event_id: EventId,
     pub person_id: String,
     pub community_id: String,
-    pub registration_id: Option<String>,
+    pub registration_id: Option<RegistrationId>,
 }
 
 /// Adds attendances, leaving out a person already counted for the event; returns how

@@ -7,7 +7,7 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
-use crate::domain::{EventId, Record, Refusal};
+use crate::domain::{EventId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -31,7 +31,7 @@ pub struct Invitation {
     pub responded_at: Option<NaiveDateTime>,
     pub decline_reason: Option<String>,
     pub invited_by: Option<String>,
-    pub nominated_by: Option<String>,
+    pub nominated_by: Option<RegistrationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -69,7 +69,7 @@ struct NewInvitation<'a> {
     expires_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     invited_by: Option<&'a str>,
-    nominated_by: Option<&'a str>,
+    nominated_by: Option<&'a RegistrationId>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -84,7 +84,7 @@ pub struct NewInvitationArgs<'a> {
     pub expires_at: NaiveDateTime,
     pub invited_by: Option<&'a str>,
     /// The registration of the executive who nominated this young leader.
-    pub nominated_by: Option<&'a str>,
+    pub nominated_by: Option<&'a RegistrationId>,
     pub at: NaiveDateTime,
 }
 

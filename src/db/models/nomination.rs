@@ -6,7 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{EventId, Record, Refusal};
+use crate::domain::{EventId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub struct Nomination {
     pub id: String,
     pub event_id: EventId,
-    pub registration_id: String,
+    pub registration_id: RegistrationId,
     pub community_id: String,
     pub full_name: String,
     pub email: String,
@@ -42,7 +42,7 @@ impl Nomination {
 struct NewNomination<'a> {
     id: &'a str,
     event_id: &'a EventId,
-    registration_id: &'a str,
+    registration_id: &'a RegistrationId,
     community_id: &'a str,
     full_name: &'a str,
     email: &'a str,
@@ -58,7 +58,7 @@ struct NewNomination<'a> {
 pub fn create(
     conn: &mut DbConnection,
     event_id: &EventId,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     community_id: &str,
     form: &NominationForm,
     at: NaiveDateTime,
@@ -94,7 +94,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Nomination, AppError> {
 
 pub fn for_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
 ) -> Result<Vec<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::registration_id.eq(registration_id))
@@ -114,7 +114,7 @@ pub fn for_event(conn: &mut DbConnection, event_id: &EventId) -> Result<Vec<Nomi
 /// Withdraws the registration's pending nominations (its registrant cancelled); returns them.
 pub fn withdraw_pending(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Vec<Nomination>, AppError> {
     let pending: Vec<Nomination> = for_registration(conn, registration_id)?
@@ -154,7 +154,7 @@ pub fn find_in_event(
 /// A nomination made by this registration; 404 for anyone else's.
 pub fn find_of_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     id: &str,
 ) -> Result<Nomination, AppError> {
     nominations::table
@@ -167,7 +167,10 @@ pub fn find_of_registration(
 }
 
 /// How many of the registration's nominations count toward the executive's limit.
-pub fn counted_for(conn: &mut DbConnection, registration_id: &str) -> Result<i64, AppError> {
+pub fn counted_for(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<i64, AppError> {
     Ok(nominations::table
         .filter(nominations::registration_id.eq(registration_id))
         .filter(nominations::status.eq_any(NominationStatus::COUNTED.map(NominationStatus::as_str)))
@@ -179,7 +182,10 @@ pub fn counted_for(conn: &mut DbConnection, registration_id: &str) -> Result<i64
 /// SQLite's write transaction already excludes other writers), so that two nominations
 /// sent at once by one executive are counted one after the other, and a cancellation
 /// in flight is seen.
-pub fn lock_nominator(conn: &mut DbConnection, registration_id: &str) -> Result<(), AppError> {
+pub fn lock_nominator(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<(), AppError> {
     diesel::update(registrations::table.find(registration_id))
         .set(registrations::updated_at.eq(registrations::updated_at))
         .execute(conn)?;

@@ -9,13 +9,13 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
-use crate::domain::{EventId, Record, Refusal};
+use crate::domain::{EventId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
-    pub id: String,
+    pub id: RegistrationId,
     pub event_id: EventId,
     pub invitation_id: String,
     pub community_id: String,
@@ -49,7 +49,7 @@ impl Registration {
 #[derive(Insertable)]
 #[diesel(table_name = registrations, treat_none_as_default_value = false)]
 struct NewRegistration<'a> {
-    id: &'a str,
+    id: &'a RegistrationId,
     event_id: &'a EventId,
     invitation_id: &'a str,
     community_id: &'a str,
@@ -72,7 +72,7 @@ struct NewRegistration<'a> {
 pub struct NewRegistrationArgs<'a> {
     /// Chosen in advance (see [`super::new_id`]), so that what names the registration
     /// (the calendar entry's UID) can be made before the transaction.
-    pub id: String,
+    pub id: RegistrationId,
     pub event_id: &'a EventId,
     pub invitation_id: &'a str,
     pub community_id: &'a str,
@@ -154,7 +154,7 @@ pub fn create(
     Ok(r)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError> {
+pub fn find(conn: &mut DbConnection, id: &RegistrationId) -> Result<Registration, AppError> {
     registrations::table
         .find(id)
         .select(Registration::as_select())
@@ -165,7 +165,10 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError>
 
 /// The event's registration `id`; 404 for another event's.
 /// The registrations with these ids (those that exist), in no particular order.
-pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registration>, AppError> {
+pub fn find_many(
+    conn: &mut DbConnection,
+    ids: &[&RegistrationId],
+) -> Result<Vec<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::id.eq_any(ids))
         .select(Registration::as_select())
@@ -175,7 +178,7 @@ pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registrati
 pub fn find_in_event(
     conn: &mut DbConnection,
     event_id: &EventId,
-    id: &str,
+    id: &RegistrationId,
 ) -> Result<Registration, AppError> {
     registrations::table
         .find(id)
@@ -349,7 +352,7 @@ pub fn waitlist_position(conn: &mut DbConnection, r: &Registration) -> Result<i6
 /// Moves a registration from `from` to `to` only if it is still `from`; 409 otherwise.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RegistrationId,
     from: RegistrationStatus,
     to: RegistrationStatus,
     at: NaiveDateTime,
@@ -400,7 +403,7 @@ struct DetailsForm<'a> {
 /// Applies a registrant's change to their own details.
 pub fn update_details(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RegistrationId,
     c: &DetailsChange,
     at: NaiveDateTime,
 ) -> Result<Registration, AppError> {
@@ -452,7 +455,7 @@ impl crate::db::models::audit::Audited for Registration {
     const ENTITY: &'static str = "registration";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     fn event_id(&self) -> Option<&EventId> {

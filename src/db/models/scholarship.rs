@@ -6,7 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, events, registrations, scholarship_requests};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::scholarship::{AwardStatus, ScholarshipForm, ScholarshipStatus};
-use crate::domain::{EventId, Record, Refusal};
+use crate::domain::{EventId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -14,7 +14,7 @@ use crate::error::AppError;
 pub struct ScholarshipRequest {
     pub id: String,
     pub event_id: EventId,
-    pub registration_id: String,
+    pub registration_id: RegistrationId,
     pub travelers: i32,
     pub estimated_cost_cents: i64,
     pub requested_amount_cents: i64,
@@ -57,7 +57,7 @@ impl ScholarshipRequest {
 struct NewScholarshipRequest<'a> {
     id: &'a str,
     event_id: &'a EventId,
-    registration_id: &'a str,
+    registration_id: &'a RegistrationId,
     travelers: i32,
     estimated_cost_cents: i64,
     requested_amount_cents: i64,
@@ -71,7 +71,7 @@ struct NewScholarshipRequest<'a> {
 pub fn create(
     conn: &mut DbConnection,
     event_id: &EventId,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     form: &ScholarshipForm,
     at: NaiveDateTime,
 ) -> Result<ScholarshipRequest, AppError> {
@@ -107,7 +107,7 @@ pub fn create(
 
 pub fn for_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     Ok(scholarship_requests::table
         .filter(scholarship_requests::registration_id.eq(registration_id))
@@ -129,7 +129,7 @@ pub fn for_event(
 /// Withdraws the registration's request if it is still pending (its registrant cancelled).
 pub fn withdraw_pending(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     let n = diesel::update(
@@ -361,7 +361,7 @@ pub fn mark_reminded(
 /// cancelled. Returns the request as it was before, if there was one to release.
 pub fn release_award(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     let Some(before) = for_registration(conn, registration_id)? else {

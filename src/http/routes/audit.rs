@@ -168,7 +168,7 @@ impl AuditEntryView {
             person: person.map(|p| AuditPersonView {
                 full_name: p.full_name.clone(),
                 email: p.email.clone(),
-                registration_id: p.registration_id.clone(),
+                registration_id: p.registration_id.clone().map(String::from),
             }),
             id: e.id,
             occurred_at: rfc3339(e.occurred_at),

@@ -91,7 +91,7 @@ impl InvitationView {
             responded_at: i.responded_at.map(rfc3339),
             decline_reason: i.decline_reason.clone(),
             invited_by: i.invited_by.clone(),
-            nominated_by: i.nominated_by.clone(),
+            nominated_by: i.nominated_by.clone().map(String::from),
             registration,
             created_at: rfc3339(i.created_at),
             updated_at: rfc3339(i.updated_at),

@@ -64,7 +64,7 @@ impl NominationReviewView {
             nomination: NominationView::of(n),
             decided_by: n.decided_by.clone(),
             nominator: NominatorView {
-                registration_id: nominator.id.clone(),
+                registration_id: nominator.id.to_string(),
                 registration_status: nominator.status.as_str().to_owned(),
                 full_name: nominator.full_name.clone(),
                 title: nominator.title.clone(),

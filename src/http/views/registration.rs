@@ -46,7 +46,7 @@ pub struct RegistrationView {
 impl RegistrationView {
     pub fn of(r: &Registration, c: &Community) -> Self {
         Self {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             status: r.status.as_str().to_owned(),
             kind: r.kind.as_str().to_owned(),
             full_name: r.full_name.clone(),

@@ -39,7 +39,7 @@ use crate::db::models::registration;
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::survey::{Rate, Wave};
-use crate::domain::EventId;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 use crate::workflows::survey_waves::{event_ended_at, record_attendance};
 
@@ -188,7 +188,7 @@ fn testimonials(
             continue;
         };
         // Without the person's details (deleted), a quote cannot be attributed: left out.
-        let Some(reg_id) = a.registration_id.as_deref() else {
+        let Some(reg_id) = a.registration_id.as_ref() else {
             continue;
         };
         let Some(e) = events.get(r.event_id.as_str()) else {
@@ -196,8 +196,8 @@ fn testimonials(
         };
         quotes.push((quote, reg_id, a.community_id.as_str(), *e));
     }
-    let reg_ids: Vec<&str> = quotes.iter().map(|q| q.1).collect();
-    let people: HashMap<String, registration::Registration> =
+    let reg_ids: Vec<&RegistrationId> = quotes.iter().map(|q| q.1).collect();
+    let people: HashMap<RegistrationId, registration::Registration> =
         registration::find_many(conn, &reg_ids)?
             .into_iter()
             .map(|r| (r.id.clone(), r))
