@@ -74,6 +74,8 @@ ids!(
     EventId,
     /// A registration's id (`registrations.id`, and every `registration_id`).
     RegistrationId,
+    /// An invitation's id (`invitations.id`, and every `invitation_id`).
+    InvitationId,
 );
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ pub fn invitation(
         }),
         attachments: vec![],
         event_id: Some(event.id.clone()),
-        entity: Some(("invitation", inv.id.clone())),
+        entity: Some(("invitation", inv.id.to_string())),
     }
 }
 

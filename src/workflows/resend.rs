@@ -13,7 +13,7 @@ use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::models::{nomination, registration};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
-use crate::domain::SecretToken;
+use crate::domain::{InvitationId, SecretToken};
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::AppError;
@@ -23,7 +23,7 @@ pub fn resend(
     conn: &mut DbConnection,
     base_url: &Url,
     event: &Event,
-    id: &str,
+    id: &InvitationId,
     actor: &Actor,
 ) -> Result<(Invitation, Community), AppError> {
     let before = invitation::find_in_event(conn, &event.id, id)?;

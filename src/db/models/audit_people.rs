@@ -18,7 +18,7 @@ use crate::db::schema::{
     scholarship_requests,
 };
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::{EventId, RegistrationId};
+use crate::domain::{EventId, InvitationId, RegistrationId};
 use crate::error::AppError;
 
 /// A condition on `audit_log` rows, built once per request.
@@ -105,7 +105,7 @@ pub struct EventRef {
 #[diesel(table_name = registrations)]
 struct Reg {
     id: RegistrationId,
-    invitation_id: String,
+    invitation_id: InvitationId,
     full_name: String,
     email: String,
 }

@@ -7,13 +7,13 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
-use crate::domain::{EventId, Record, Refusal, RegistrationId};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: String,
+    pub id: InvitationId,
     pub event_id: EventId,
     pub community_id: String,
     pub kind: InvitationKind,
@@ -55,7 +55,7 @@ impl Invitation {
 #[derive(Insertable)]
 #[diesel(table_name = invitations)]
 struct NewInvitation<'a> {
-    id: &'a str,
+    id: &'a InvitationId,
     event_id: &'a EventId,
     community_id: &'a str,
     kind: &'a str,
@@ -91,7 +91,7 @@ pub struct NewInvitationArgs<'a> {
 /// Stores an invitation; 409 when the address already has a live one for the event
 /// (the partial unique index `invitations_live_email` decides, also under races).
 pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
-    let id = super::new_id();
+    let id = InvitationId::new();
     diesel::insert_into(invitations::table)
         .values(NewInvitation {
             id: &id,
@@ -124,7 +124,7 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
         })
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
+pub fn find(conn: &mut DbConnection, id: &InvitationId) -> Result<Invitation, AppError> {
     invitations::table
         .find(id)
         .select(Invitation::as_select())
@@ -137,7 +137,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
 pub fn find_in_event(
     conn: &mut DbConnection,
     event_id: &EventId,
-    id: &str,
+    id: &InvitationId,
 ) -> Result<Invitation, AppError> {
     invitations::table
         .find(id)
@@ -275,7 +275,7 @@ pub struct StatusChange<'a> {
 /// two requests racing on one invitation cannot both win); 409 otherwise.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &InvitationId,
     from: InvitationStatus,
     to: InvitationStatus,
     change: StatusChange<'_>,
@@ -419,7 +419,7 @@ impl crate::db::models::audit::Audited for Invitation {
     const ENTITY: &'static str = "invitation";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     fn event_id(&self) -> Option<&EventId> {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use crate::db::schema::invitation_requests;
 use crate::db::{now, DbConnection};
 use crate::domain::invitation_request::{InvitationRequestForm, RequestStatus};
-use crate::domain::{EventId, Record, Refusal};
+use crate::domain::{EventId, InvitationId, Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -25,7 +25,7 @@ pub struct InvitationRequest {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
-    pub invitation_id: Option<String>,
+    pub invitation_id: Option<InvitationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -174,7 +174,7 @@ pub fn decide(
     to: RequestStatus,
     note: Option<&str>,
     organizer_id: &str,
-    invitation_id: Option<&str>,
+    invitation_id: Option<&InvitationId>,
 ) -> Result<InvitationRequest, AppError> {
     request.status().decide(to)?;
     let at = now();

@@ -6,7 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{EventId, Record, Refusal, RegistrationId};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -25,7 +25,7 @@ pub struct Nomination {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
-    pub invitation_id: Option<String>,
+    pub invitation_id: Option<InvitationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -232,7 +232,7 @@ pub fn set_status(
 pub fn link_invitation(
     conn: &mut DbConnection,
     id: &str,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Nomination, AppError> {
     diesel::update(nominations::table.find(id))
         .set(nominations::invitation_id.eq(Some(invitation_id)))
@@ -346,7 +346,7 @@ impl crate::db::models::audit::Audited for Nomination {
 /// The nomination whose approval made this invitation, if one did.
 pub fn for_invitation(
     conn: &mut DbConnection,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Option<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::invitation_id.eq(invitation_id))

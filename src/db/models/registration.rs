@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
-use crate::domain::{EventId, Record, Refusal, RegistrationId};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub struct Registration {
     pub id: RegistrationId,
     pub event_id: EventId,
-    pub invitation_id: String,
+    pub invitation_id: InvitationId,
     pub community_id: String,
     pub kind: InvitationKind,
     pub full_name: String,
@@ -51,7 +51,7 @@ impl Registration {
 struct NewRegistration<'a> {
     id: &'a RegistrationId,
     event_id: &'a EventId,
-    invitation_id: &'a str,
+    invitation_id: &'a InvitationId,
     community_id: &'a str,
     kind: &'a str,
     full_name: &'a str,
@@ -74,7 +74,7 @@ pub struct NewRegistrationArgs<'a> {
     /// (the calendar entry's UID) can be made before the transaction.
     pub id: RegistrationId,
     pub event_id: &'a EventId,
-    pub invitation_id: &'a str,
+    pub invitation_id: &'a InvitationId,
     pub community_id: &'a str,
     pub kind: InvitationKind,
     pub form: &'a RegistrationForm,
@@ -218,7 +218,7 @@ pub fn find_by_manage_hash(
 
 pub fn find_for_invitation(
     conn: &mut DbConnection,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Option<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::invitation_id.eq(invitation_id))
@@ -230,8 +230,8 @@ pub fn find_for_invitation(
 /// `(invitation id, registration id, status)` for the given invitations.
 pub fn for_invitations(
     conn: &mut DbConnection,
-    invitation_ids: &[String],
-) -> Result<Vec<(String, String, String)>, AppError> {
+    invitation_ids: &[InvitationId],
+) -> Result<Vec<(InvitationId, RegistrationId, String)>, AppError> {
     Ok(registrations::table
         .filter(registrations::invitation_id.eq_any(invitation_ids))
         .select((

@@ -8,12 +8,12 @@ use diesel::sql_types::{Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::db::MultiBackend;
-use crate::domain::EventId;
+use crate::domain::{EventId, InvitationId};
 
 /// `UPDATE invitations SET status = 'accepted' ...` if status and `updated_at` are still
 /// the ones read.
 pub struct AcceptInvitation<'a> {
-    pub id: &'a str,
+    pub id: &'a InvitationId,
     pub status: &'a str,
     pub updated_at: NaiveDateTime,
     pub at: NaiveDateTime,
