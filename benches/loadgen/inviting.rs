@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use convene::db::schema::{emails, invitations};
 use convene::db::DbConnection;
+use convene::domain::EventId;
 use diesel::prelude::*;
 use serde_json::{json, Value};
 
@@ -15,7 +16,7 @@ use crate::part2::Signed;
 use crate::{client, ms, seed, status_of, Row};
 
 /// Invitations of the event, and emails queued for them (one each).
-fn stored(conn: &mut DbConnection, event_id: &str) -> anyhow::Result<(i64, i64)> {
+fn stored(conn: &mut DbConnection, event_id: &EventId) -> anyhow::Result<(i64, i64)> {
     let made: i64 = invitations::table
         .filter(invitations::event_id.eq(event_id))
         .count()

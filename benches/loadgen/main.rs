@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use convene::config::{DatabaseUrl, SqliteSync};
 use convene::db::{self, ConnectionFactory, DbConnection};
+use convene::domain::EventId;
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde_json::json;
@@ -886,7 +887,7 @@ async fn into_mta(
     database_url: &str,
     dir: &std::path::Path,
     env: &[(&str, &str)],
-    event_id: &str,
+    event_id: &EventId,
     n: usize,
 ) -> anyhow::Result<Row> {
     let base = url::Url::parse("http://127.0.0.1/")?;

@@ -20,7 +20,7 @@ use convene::domain::event::{EventFields, EventSpec, EventStatus};
 use convene::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
 use convene::domain::registration::{RegistrationForm, RegistrationStatus};
 use convene::domain::survey::Wave;
-use convene::domain::{EmailAddress, SecretToken};
+use convene::domain::{EmailAddress, EventId, RegistrationId, SecretToken};
 use diesel::prelude::*;
 
 /// Runs `$body` on the backend's own connection: a multi-row INSERT does not compile
@@ -41,7 +41,7 @@ const CHUNK: usize = 500;
 
 pub struct Programme {
     pub name: String,
-    pub event_ids: Vec<String>,
+    pub event_ids: Vec<EventId>,
     pub registrations: usize,
     /// Distinct addresses among the people checked in.
     pub participants: usize,
@@ -83,7 +83,7 @@ pub fn seed(
             )
         })
         .map_err(|e| anyhow::anyhow!("event spec: {e:?}"))?;
-        let id = write_transaction(conn, |conn| -> anyhow::Result<String> {
+        let id = write_transaction(conn, |conn| -> anyhow::Result<EventId> {
             let event = event::create(conn, &spec)?;
             let at = db::now();
             let mut arrivals = Vec::with_capacity(per_event);
@@ -135,7 +135,7 @@ pub fn seed(
                 let reg = registration::create(
                     conn,
                     registration::NewRegistrationArgs {
-                        id: convene::db::models::new_id(),
+                        id: RegistrationId::new(),
                         event_id: &event.id,
                         invitation_id: &inv.id,
                         community_id: &community.id,

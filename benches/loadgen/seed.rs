@@ -16,6 +16,7 @@ use convene::domain::community::CommunitySpec;
 use convene::domain::event::{EventFields, EventSpec, EventStatus};
 use convene::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
 use convene::domain::organizer::Role;
+use convene::domain::EventId;
 use convene::domain::{EmailAddress, SecretToken};
 use convene::email::messages::{self, Requests};
 use convene::email::outbox;
@@ -29,7 +30,7 @@ pub const ADMIN_PASSWORD: &str = "a long benchmark passphrase";
 const COMMUNITIES: usize = 40;
 
 pub struct SeededEvent {
-    pub id: String,
+    pub id: EventId,
     pub slug: String,
     /// The raw invitation tokens, as the invitation emails would carry them.
     pub tokens: Vec<String>,
@@ -142,7 +143,7 @@ pub struct Occupancy {
     pub waitlisted: i64,
 }
 
-pub fn occupancy(conn: &mut DbConnection, event_id: &str) -> anyhow::Result<Occupancy> {
+pub fn occupancy(conn: &mut DbConnection, event_id: &EventId) -> anyhow::Result<Occupancy> {
     let event = event::find(conn, event_id)?;
     let counts = registration::counts_by_status(conn, event_id)?;
     let count = |s: &str| {
@@ -163,7 +164,7 @@ pub fn occupancy(conn: &mut DbConnection, event_id: &str) -> anyhow::Result<Occu
 /// codes carry them (scenario 6: the door).
 pub fn checkin_codes(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     n: usize,
 ) -> anyhow::Result<Vec<String>> {
     use convene::db::schema::registrations;
@@ -195,7 +196,7 @@ fn emails_with_status(conn: &mut DbConnection, status: &str) -> anyhow::Result<i
 /// registrations of the event, in one transaction: a backlog for the delivery scenario.
 pub fn queue_confirmations(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     base: &url::Url,
     limit: usize,
 ) -> anyhow::Result<usize> {

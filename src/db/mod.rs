@@ -4,6 +4,7 @@
 
 pub mod enums;
 pub mod group_commit;
+pub mod ids;
 pub mod models;
 pub mod schema;
 pub mod transfer;

@@ -9,6 +9,7 @@ pub mod community;
 pub mod email_address;
 pub mod email_wording;
 pub mod event;
+pub mod ids;
 pub mod invitation;
 pub mod invitation_request;
 pub mod markdown;
@@ -27,6 +28,7 @@ pub mod token;
 pub mod webhook;
 
 pub use email_address::EmailAddress;
+pub use ids::{EventId, InvitationId, RegistrationId};
 pub use money::{Cents, Currency};
 pub use refusal::{Record, Refusal, Transition};
 pub use slug::Slug;

@@ -118,7 +118,7 @@ pub fn invitation(
         }),
         attachments: vec![],
         event_id: Some(event.id.clone()),
-        entity: Some(("invitation", inv.id.clone())),
+        entity: Some(("invitation", inv.id.to_string())),
     }
 }
 
@@ -192,7 +192,7 @@ pub fn registration_email(
         context,
         attachments,
         event_id: Some(event.id.clone()),
-        entity: Some(("registration", reg.id.clone())),
+        entity: Some(("registration", reg.id.to_string())),
     }
 }
 

@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use crate::domain::EventId;
+
 /// One email to queue: which template, to whom, and the template's variables.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -34,7 +36,7 @@ pub struct Outgoing {
     pub to: String,
     pub context: serde_json::Value,
     pub attachments: Vec<Attachment>,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     /// The record the email is about (`("registration", id)`), for the organizers' view.
     pub entity: Option<(&'static str, String)>,
 }

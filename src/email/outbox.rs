@@ -1,6 +1,8 @@
 //! The outbox table: emails are queued in the transaction of the change that causes
 //! them, so an email exists if and only if its change was committed.
 
+use std::collections::hash_map::{Entry, HashMap};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -8,6 +10,7 @@ use super::{templates, Outgoing};
 use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::refusal::Refusal;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 // None is stored as NULL, not DEFAULT: one statement form, which diesel can cache.
@@ -15,7 +18,7 @@ use crate::error::AppError;
 #[diesel(table_name = emails, treat_none_as_default_value = false)]
 struct NewEmail<'a> {
     id: &'a str,
-    event_id: Option<&'a str>,
+    event_id: Option<&'a EventId>,
     template: &'a str,
     recipient: &'a str,
     subject: &'a str,
@@ -36,7 +39,7 @@ struct NewEmail<'a> {
 #[diesel(table_name = emails)]
 pub struct StoredEmail {
     pub id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub template: String,
     pub recipient: String,
     pub subject: String,
@@ -109,20 +112,15 @@ pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError>
 /// read once.
 pub fn insert_all(conn: &mut DbConnection, emails: &[&Prepared]) -> Result<(), AppError> {
     let at = now();
-    let mut own = std::collections::HashMap::new();
+    let mut own = HashMap::new();
     let mut rendered = Vec::with_capacity(emails.len());
     for p in emails {
-        let key = (p.email.event_id.as_deref(), p.email.template);
-        let wording = match own.get(&key) {
-            Some(w) => w,
-            None => own
-                .entry(key)
-                .or_insert(super::wording::own(conn, &p.email)?),
-        };
-        rendered.push(match wording {
-            Some(w) => Some(super::wording::render(w, &p.email.context)?),
-            None => None,
-        });
+        let key = (p.email.event_id.as_ref(), p.email.template);
+        if let Entry::Vacant(e) = own.entry(key) {
+            e.insert(super::wording::own(conn, &p.email)?);
+        }
+        let render = |w| super::wording::render(w, &p.email.context);
+        rendered.push(own[&key].as_ref().map(render).transpose()?);
     }
     let rows: Vec<_> = emails
         .iter()
@@ -130,13 +128,13 @@ pub fn insert_all(conn: &mut DbConnection, emails: &[&Prepared]) -> Result<(), A
         .map(|(p, own)| {
             let rendered = own.as_ref().unwrap_or(&p.rendered);
             let reply_to = events::table
-                .filter(events::id.nullable().eq(p.email.event_id.as_deref()))
+                .filter(events::id.nullable().eq(p.email.event_id.as_ref()))
                 .select(events::contact_email)
                 .single_value();
             (
                 NewEmail {
                     id: &p.id,
-                    event_id: p.email.event_id.as_deref(),
+                    event_id: p.email.event_id.as_ref(),
                     template: p.email.template,
                     recipient: &p.email.to,
                     subject: &rendered.subject,
@@ -332,7 +330,7 @@ pub fn depth(conn: &mut DbConnection) -> Result<crate::metrics::OutboxDepth, App
 #[diesel(table_name = emails)]
 pub struct EmailSummary {
     pub id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub template: String,
     pub recipient: String,
     pub subject: String,
@@ -411,7 +409,7 @@ pub fn latest_status_for(
 /// An event's emails, newest first, with the total count for paging.
 pub fn list_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     status: Option<&str>,
     limit: i64,
     offset: i64,
@@ -440,7 +438,7 @@ pub fn list_for_event(
 /// its body is gone.
 pub fn requeue(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<EmailSummary, AppError> {
     let email = emails::table
@@ -473,7 +471,10 @@ pub fn requeue(
 
 /// Puts every failed email of this event that still has its body back in the queue, as
 /// new; `(queued again, failed but without a body)`.
-pub fn requeue_failed(conn: &mut DbConnection, event_id: &str) -> Result<(usize, usize), AppError> {
+pub fn requeue_failed(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<(usize, usize), AppError> {
     let failed = || {
         emails::table
             .filter(emails::event_id.eq(event_id.to_owned()))

@@ -21,6 +21,7 @@ use crate::db::models::scholarship::ScholarshipRequest;
 use crate::db::models::webhook::{self, NewDelivery};
 use crate::db::{now, DbConnection};
 use crate::domain::webhook::EventKind;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Queues `kind` with `data` for every active hook that wants it, in the caller's
@@ -28,7 +29,7 @@ use crate::error::AppError;
 /// `data.invitation_id`) to one hook are sent in the order they were queued.
 pub fn enqueue(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     kind: EventKind,
     data: Value,
 ) -> Result<(), AppError> {
@@ -49,7 +50,7 @@ fn wanting(conn: &mut DbConnection, kind: EventKind) -> Result<Vec<String>, AppE
 fn enqueue_to(
     conn: &mut DbConnection,
     hooks: &[String],
-    event_id: &str,
+    event_id: &EventId,
     kind: EventKind,
     data: Value,
 ) -> Result<(), AppError> {

@@ -15,7 +15,7 @@ use crate::db::models::community::Community;
 use crate::db::models::event::{self, Event};
 use crate::db::{write_transaction, DbConnection};
 use crate::domain::invitation::{InvitationFields, InvitationSpec};
-use crate::domain::Refusal;
+use crate::domain::{EventId, InvitationId, Refusal};
 use crate::error::{AppError, FieldErrors};
 
 pub mod csv_rows;
@@ -73,7 +73,7 @@ pub struct Upload {
 /// What became of one row.
 pub enum Fate {
     /// The invitation's id.
-    Created(String),
+    Created(InvitationId),
     /// Why not: its fields (messages per JSON path, or CSV column), or the state of
     /// things (the address has a live invitation).
     Refused(RowRefusal),
@@ -90,7 +90,7 @@ pub struct RowReport {
 
 /// The outcome of a bulk upload: every row, in the order sent.
 pub struct Report {
-    pub event_id: String,
+    pub event_id: EventId,
     pub created: usize,
     pub refused: usize,
     pub rows: Vec<RowReport>,
@@ -213,7 +213,7 @@ fn judge(rows: Vec<BulkRow>, csv: bool, now: DateTime<Utc>) -> Judged {
 }
 
 /// A row's fate: `(row index, invitation id)` or `(row index, why it was refused)`.
-pub type RowResult = Result<(usize, String), (usize, RowRefusal)>;
+pub type RowResult = Result<(usize, InvitationId), (usize, RowRefusal)>;
 
 /// Why a row was refused: its fields, or the state of things (the address has a live
 /// invitation), which `http` words under `email`.

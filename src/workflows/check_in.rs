@@ -14,7 +14,7 @@ use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::check_in::{looks_like_id, readable, requirement_key, CheckInTarget};
 use crate::domain::refusal::{Record, Refusal};
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::SecretToken;
+use crate::domain::{RegistrationId, SecretToken};
 use crate::error::AppError;
 use crate::webhooks;
 
@@ -113,7 +113,7 @@ pub fn check_in(
             Entry::new(
                 "registration.checked_in",
                 "registration",
-                &registration.id,
+                registration.id.as_str(),
                 Some(&event.id),
             )
             .after(audit::state(&row)),
@@ -132,11 +132,11 @@ pub fn check_in(
 pub fn undo(
     conn: &mut DbConnection,
     event: &Event,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     organizer_id: &str,
 ) -> Result<CheckIn, AppError> {
     let not_found = || AppError::not_found("check-in of this registration");
-    if !looks_like_id(registration_id) {
+    if !looks_like_id(registration_id.as_str()) {
         return Err(not_found());
     }
     write_transaction(conn, |conn| {
@@ -147,7 +147,7 @@ pub fn undo(
             Entry::new(
                 "registration.check_in_undone",
                 "registration",
-                registration_id,
+                registration_id.as_str(),
                 Some(&event.id),
             )
             .before(audit::state(&removed)),

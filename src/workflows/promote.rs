@@ -9,7 +9,7 @@ use crate::db::models::registration;
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, Record, Refusal};
 use crate::email::{messages, outbox};
 use crate::error::AppError;
 use crate::webhooks;
@@ -20,7 +20,7 @@ use crate::workflows::links;
 /// it. Returns how many were promoted (the caller notifies the outbox).
 pub fn promote_waitlisted(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     base_url: &Url,
 ) -> Result<usize, AppError> {
     let event = event::find(conn, event_id)?;
@@ -56,7 +56,7 @@ pub fn promote_waitlisted(
             Entry::changed("registration.promoted", &next, &confirmed),
         )?;
         webhooks::on_registration(conn, EventKind::RegistrationPromoted, &confirmed)?;
-        tracing::info!(registration_id = %confirmed.id, event_id, "promoted from the waiting list");
+        tracing::info!(registration_id = %confirmed.id, %event_id, "promoted from the waiting list");
         promoted += 1;
     }
     Ok(promoted)

@@ -58,18 +58,13 @@ pub fn record_bounce(
     audit::record(
         conn,
         &Actor::system(),
-        Entry::new(
-            "email.bounced",
-            "email",
-            &email.id,
-            email.event_id.as_deref(),
-        )
-        .before(audit::state(&serde_json::json!({ "status": "sent" })))
-        .after(audit::state(&serde_json::json!({
-            "status": "bounced",
-            "status_code": failure.status,
-            "reason": reason,
-        }))),
+        Entry::new("email.bounced", "email", &email.id, email.event_id.as_ref())
+            .before(audit::state(&serde_json::json!({ "status": "sent" })))
+            .after(audit::state(&serde_json::json!({
+                "status": "bounced",
+                "status_code": failure.status,
+                "reason": reason,
+            }))),
     )?;
     tracing::info!(email_id = %email.id, status = %failure.status, "email bounced");
     Ok(BounceOutcome::Bounced { email_id: email.id })

@@ -18,7 +18,6 @@ use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::Event;
 use crate::db::models::invitation::{self, Invitation, StatusChange};
-use crate::db::models::new_id;
 use crate::db::models::registration::{self, NewRegistrationArgs, Registration};
 use crate::db::models::{nomination, scholarship};
 use crate::db::{self, DbConnection};
@@ -27,7 +26,7 @@ use crate::domain::invitation::InvitationStatus;
 use crate::domain::refusal::Ended;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::webhook::EventKind;
-use crate::domain::{Refusal, SecretToken};
+use crate::domain::{Refusal, RegistrationId, SecretToken};
 use crate::email::messages::{self, Requests};
 use crate::email::{outbox, reviewers};
 use crate::error::AppError;
@@ -106,7 +105,7 @@ pub struct PreparedRegistration {
     /// removed); created in the batch otherwise.
     community: Option<Community>,
     form: RegistrationForm,
-    id: String,
+    id: RegistrationId,
     checkin_code: CheckInCode,
     manage: SecretToken,
     manage_url: String,
@@ -127,7 +126,7 @@ impl PreparedRegistration {
         form: RegistrationForm,
         base: &Url,
     ) -> Result<Self, AppError> {
-        let id = new_id();
+        let id = RegistrationId::new();
         let checkin_code = CheckInCode::generate();
         let manage = SecretToken::generate();
         let manage_url = messages::manage_link(base, manage.expose());

@@ -82,7 +82,7 @@ fn remind(
             Entry::new(
                 "registration.reminded",
                 "registration",
-                &after.id,
+                after.id.as_str(),
                 Some(&event.id),
             ),
         )?;

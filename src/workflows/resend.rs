@@ -14,7 +14,7 @@ use crate::db::models::{nomination, registration};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::refusal::Refusal;
-use crate::domain::SecretToken;
+use crate::domain::{InvitationId, SecretToken};
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::AppError;
@@ -24,7 +24,7 @@ pub fn resend(
     conn: &mut DbConnection,
     base_url: &Url,
     event: &Event,
-    id: &str,
+    id: &InvitationId,
     actor: &Actor,
 ) -> Result<(Invitation, Community), AppError> {
     let before = invitation::find_in_event(conn, &event.id, id)?;
@@ -94,7 +94,7 @@ fn send_again(
     let link = messages::invitation_link(base_url, token.expose());
     // A nominated young leader's invitation keeps its own wording: who nominated them
     // and why.
-    let email = match (after.kind(), after.nominated_by.as_deref()) {
+    let email = match (after.kind(), after.nominated_by.as_ref()) {
         (InvitationKind::YoungLeader, Some(nominator_id)) => {
             let nominator = registration::find(conn, nominator_id)?;
             let reason = nomination::for_invitation(conn, &after.id)?

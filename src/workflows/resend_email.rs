@@ -54,12 +54,16 @@ pub fn resend_failed(
         audit::record(
             conn,
             actor,
-            Entry::new("emails.resent_failed", "event", &event.id, Some(&event.id)).after(
-                audit::state(&serde_json::json!({
-                    "requeued": requeued,
-                    "not_resendable": not_resendable,
-                })),
-            ),
+            Entry::new(
+                "emails.resent_failed",
+                "event",
+                event.id.as_str(),
+                Some(&event.id),
+            )
+            .after(audit::state(&serde_json::json!({
+                "requeued": requeued,
+                "not_resendable": not_resendable,
+            }))),
         )?;
     }
     Ok(done)

@@ -15,6 +15,7 @@ use crate::db::models::event;
 use crate::db::models::privacy::{self, Scope};
 use crate::db::{truncate_micros, write_transaction, DbConnection};
 use crate::domain::survey::ended_at;
+use crate::domain::EventId;
 use crate::error::AppError;
 use crate::workflows::survey_waves::record_attendance;
 
@@ -54,7 +55,7 @@ pub fn sweep_retention(
 /// Anonymizes one event's people, once; true if this call did it.
 fn anonymize_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     as_of: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let e = event::find(conn, event_id)?;
@@ -70,14 +71,18 @@ fn anonymize_event(
         audit::record(
             conn,
             &Actor::system(),
-            Entry::new("event.anonymized", "event", event_id, Some(event_id)).after(audit::state(
-                &serde_json::json!({
-                    "registrations": held.registrations.len(),
-                    "invitations": held.invitations.len(),
-                    "emails": held.emails.len(),
-                    "retention_days": e.retention_days,
-                }),
-            )),
+            Entry::new(
+                "event.anonymized",
+                "event",
+                event_id.as_str(),
+                Some(event_id),
+            )
+            .after(audit::state(&serde_json::json!({
+                "registrations": held.registrations.len(),
+                "invitations": held.invitations.len(),
+                "emails": held.emails.len(),
+                "retention_days": e.retention_days,
+            }))),
         )?;
         Ok(true)
     })

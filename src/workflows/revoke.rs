@@ -7,13 +7,14 @@ use crate::db::models::community::{self, Community};
 use crate::db::models::invitation::{self, Invitation, StatusChange};
 use crate::db::{self, DbConnection};
 use crate::domain::invitation::InvitationStatus;
+use crate::domain::{EventId, InvitationId};
 use crate::error::AppError;
 
 /// Revokes the event's invitation `id`: 409 unless it is open.
 pub fn revoke(
     conn: &mut DbConnection,
-    event_id: &str,
-    id: &str,
+    event_id: &EventId,
+    id: &InvitationId,
     actor: &Actor,
 ) -> Result<(Invitation, Community), AppError> {
     let before = invitation::find_in_event(conn, event_id, id)?;

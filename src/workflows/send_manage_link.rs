@@ -28,7 +28,7 @@ pub fn send_manage_link(
         Entry::new(
             "registration.manage_link_sent",
             "registration",
-            &reg.id,
+            reg.id.as_str(),
             Some(&reg.event_id),
         ),
     )?;

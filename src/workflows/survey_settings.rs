@@ -43,7 +43,7 @@ pub fn update(
             Entry::new(
                 "survey.settings_changed",
                 "event",
-                &event.id,
+                event.id.as_str(),
                 Some(&event.id),
             )
             .before(audit::state(&before))

@@ -68,8 +68,13 @@ pub fn record_attendance(
         audit::record(
             conn,
             &Actor::system(),
-            Entry::new("event.attendance_recorded", "event", &e.id, Some(&e.id))
-                .after(audit::state(&serde_json::json!({ "attendees": n }))),
+            Entry::new(
+                "event.attendance_recorded",
+                "event",
+                e.id.as_str(),
+                Some(&e.id),
+            )
+            .after(audit::state(&serde_json::json!({ "attendees": n }))),
         )?;
         Ok(true)
     })
@@ -125,7 +130,7 @@ fn send_one(
     at: NaiveDateTime,
     actor: &Actor,
 ) -> Result<bool, AppError> {
-    let Some(reg_id) = attendance.registration_id.as_deref() else {
+    let Some(reg_id) = attendance.registration_id.as_ref() else {
         return Ok(false);
     };
     write_transaction(conn, |conn| {

@@ -235,7 +235,7 @@ async fn a_permanent_refusal_fails_the_email_and_an_organizer_can_send_it_again(
 
     app.smtp.fail_permanently_at(Stage::Rcpt);
     let mut email = test_email("dana@example.org", "Dana Whitfield");
-    email.event_id = Some(event["id"].as_str().unwrap().to_owned());
+    email.event_id = Some(event["id"].as_str().unwrap().to_owned().into());
     let id = queue(&app, vec![email]).await.remove(0);
     let row = wait_until_email(&app, &id, "failed", |e| e.status == "failed").await;
     assert_eq!(row.attempts, 1, "a 5xx is not retried");
@@ -302,7 +302,7 @@ async fn every_failed_email_of_an_event_is_sent_again_at_once_after_the_cause_is
     let other = app.create_event(&admin, "other-city").await;
     let of = |e: &serde_json::Value, to: &str| {
         let mut email = test_email(to, "Someone");
-        email.event_id = Some(e["id"].as_str().unwrap().to_owned());
+        email.event_id = Some(e["id"].as_str().unwrap().to_owned().into());
         email
     };
     // A mail server refusing everything (a wrong password would do the same).
@@ -385,7 +385,7 @@ async fn a_failed_email_whose_body_is_gone_cannot_be_sent_again() {
     let admin = app.admin().await;
     let event = app.create_event(&admin, "future-city").await;
     let mut email = test_email("dana@example.org", "Dana Whitfield");
-    email.event_id = Some(event["id"].as_str().unwrap().to_owned());
+    email.event_id = Some(event["id"].as_str().unwrap().to_owned().into());
     let id = queue(&app, vec![email]).await.remove(0);
     wait_until_email(&app, &id, "sent", is_sent).await;
     // A failure recorded by an older version, which did not keep bodies.
@@ -434,7 +434,7 @@ async fn the_outbox_of_an_event_is_listed_newest_first_in_pages() {
         ("Third", &event),
     ] {
         let mut email = test_email("dana@example.org", name);
-        email.event_id = Some(event["id"].as_str().unwrap().to_owned());
+        email.event_id = Some(event["id"].as_str().unwrap().to_owned().into());
         queue(&app, vec![email]).await;
     }
     app.drain_outbox().await;
@@ -688,7 +688,7 @@ async fn a_resend_wakes_the_worker_without_waiting_for_its_poll() {
     let admin = app.admin().await;
     let event = app.create_event(&admin, "future-city").await;
     let mut email = test_email("dana@example.org", "Dana Whitfield");
-    email.event_id = Some(event["id"].as_str().unwrap().to_owned());
+    email.event_id = Some(event["id"].as_str().unwrap().to_owned().into());
     let pool = app.pool.clone();
     let id = actix_web::web::block(move || {
         let mut conn = pool.get().expect("connection");

@@ -824,7 +824,7 @@ async fn the_audit_states_are_the_stored_rows_and_a_stale_invitation_is_not_acce
         state("invitation.accepted"),
         serde_json::to_value(&stored_inv).unwrap()
     );
-    let stored_reg = registration::find(&mut conn, &id).unwrap();
+    let stored_reg = registration::find(&mut conn, &id.clone().into()).unwrap();
     assert_eq!(
         state("registration.created"),
         serde_json::to_value(&stored_reg).unwrap()

@@ -133,7 +133,7 @@ async fn a_run_of_registrations_is_written_in_order_with_each_ones_seat_email_an
     // microsecond apart, which keeps the waiting list in the order of arrival.
     let ids: Vec<String> = answers[11..]
         .iter()
-        .map(|a| a.as_ref().unwrap().registration.id.clone())
+        .map(|a| a.as_ref().unwrap().registration.id.to_string())
         .collect();
     let mut conn = app.pool.get().unwrap();
     let mut made: Vec<(String, chrono::NaiveDateTime)> = registrations::table

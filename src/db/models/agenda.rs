@@ -6,13 +6,14 @@ use diesel::prelude::*;
 use crate::db::schema::event_sessions;
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::agenda::{SessionFields, SessionSpec};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = event_sessions)]
 pub struct AgendaSession {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub title: String,
     pub starts_at: NaiveDateTime,
     pub ends_at: NaiveDateTime,
@@ -69,7 +70,7 @@ impl<'a> SessionForm<'a> {
 
 pub fn create(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     spec: &SessionSpec,
 ) -> Result<AgendaSession, AppError> {
     let id = super::new_id();
@@ -86,7 +87,7 @@ pub fn create(
 
 pub fn update(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
     spec: &SessionSpec,
 ) -> Result<AgendaSession, AppError> {
@@ -102,7 +103,11 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> Result<(), AppError> {
 }
 
 /// One session of the event; 404 when it belongs to another event.
-pub fn find(conn: &mut DbConnection, event_id: &str, id: &str) -> Result<AgendaSession, AppError> {
+pub fn find(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+    id: &str,
+) -> Result<AgendaSession, AppError> {
     event_sessions::table
         .filter(event_sessions::id.eq(id))
         .filter(event_sessions::event_id.eq(event_id))
@@ -113,7 +118,7 @@ pub fn find(conn: &mut DbConnection, event_id: &str, id: &str) -> Result<AgendaS
 }
 
 /// The event's sessions in time order.
-pub fn list(conn: &mut DbConnection, event_id: &str) -> Result<Vec<AgendaSession>, AppError> {
+pub fn list(conn: &mut DbConnection, event_id: &EventId) -> Result<Vec<AgendaSession>, AppError> {
     Ok(event_sessions::table
         .filter(event_sessions::event_id.eq(event_id))
         .order((
@@ -132,7 +137,7 @@ impl crate::db::models::audit::Audited for AgendaSession {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

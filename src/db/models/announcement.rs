@@ -8,6 +8,7 @@ use super::invitation::Invitation;
 use super::registration::Registration;
 use crate::db::schema::{announcements, emails, invitations, registrations};
 use crate::db::{now, DbConnection};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// The outbox's `entity_type` for an announcement's emails.
@@ -17,7 +18,7 @@ pub const ENTITY: &str = "announcement";
 #[diesel(table_name = announcements)]
 pub struct Announcement {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub subject: String,
     pub body: String,
     /// The audience as asked (JSON of `domain::announcement::Audience`).
@@ -34,7 +35,7 @@ pub struct Announcement {
 #[diesel(table_name = announcements, treat_none_as_default_value = false)]
 pub struct NewAnnouncement<'a> {
     pub id: &'a str,
-    pub event_id: &'a str,
+    pub event_id: &'a EventId,
     pub subject: &'a str,
     pub body: &'a str,
     pub audience: &'a str,
@@ -56,7 +57,7 @@ pub fn create(conn: &mut DbConnection, a: NewAnnouncement<'_>) -> Result<Announc
 /// The announcement an earlier request with this `Idempotency-Key` made, if any.
 pub fn find_by_key(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     key: &str,
 ) -> Result<Option<Announcement>, AppError> {
     Ok(announcements::table
@@ -70,7 +71,7 @@ pub fn find_by_key(
 /// The event's announcements, newest first.
 pub fn list_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<Announcement>, AppError> {
     Ok(announcements::table
         .filter(announcements::event_id.eq(event_id))
@@ -103,7 +104,7 @@ pub fn delivery_counts(
 /// Every registration of the event, oldest first.
 pub fn registrations_of(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
@@ -115,7 +116,7 @@ pub fn registrations_of(
 /// Every invitation of the event, oldest first.
 pub fn invitations_of(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<Invitation>, AppError> {
     Ok(invitations::table
         .filter(invitations::event_id.eq(event_id))
@@ -131,7 +132,7 @@ impl crate::db::models::audit::Audited for Announcement {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::audit_log;
 use crate::db::{now, DbConnection};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Who caused a change: an organizer, an invitee through their token, the system, or the CLI.
@@ -69,7 +70,7 @@ struct NewAuditEntry<'a> {
     action: &'a str,
     entity_type: &'a str,
     entity_id: &'a str,
-    event_id: Option<&'a str>,
+    event_id: Option<&'a EventId>,
     before_state: Option<String>,
     after_state: Option<String>,
 }
@@ -85,7 +86,7 @@ struct OwnedAuditEntry {
     action: String,
     entity_type: String,
     entity_id: String,
-    event_id: Option<String>,
+    event_id: Option<EventId>,
     before_state: Option<String>,
     after_state: Option<String>,
 }
@@ -100,7 +101,7 @@ pub struct AuditEntry {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub before_state: Option<String>,
     pub after_state: Option<String>,
 }
@@ -110,7 +111,7 @@ pub trait Audited: serde::Serialize {
     /// The log's `entity_type` for this kind of record.
     const ENTITY: &'static str;
     fn entity_id(&self) -> &str;
-    fn event_id(&self) -> Option<&str>;
+    fn event_id(&self) -> Option<&EventId>;
 }
 
 /// One change to record, in the same transaction as the change itself. Made from the
@@ -120,7 +121,7 @@ pub struct Entry<'a> {
     action: &'a str,
     entity_type: &'a str,
     entity_id: &'a str,
-    event_id: Option<&'a str>,
+    event_id: Option<&'a EventId>,
     before: Option<String>,
     after: Option<String>,
 }
@@ -130,7 +131,7 @@ impl<'a> Entry<'a> {
         action: &'a str,
         entity_type: &'a str,
         entity_id: &'a str,
-        event_id: Option<&'a str>,
+        event_id: Option<&'a EventId>,
     ) -> Self {
         Self {
             action,
@@ -236,7 +237,7 @@ impl OwnedAuditEntry {
             action: e.action.to_owned(),
             entity_type: e.entity_type.to_owned(),
             entity_id: e.entity_id.to_owned(),
-            event_id: e.event_id.map(str::to_owned),
+            event_id: e.event_id.cloned(),
             before_state: e.before,
             after_state: e.after,
         }
@@ -248,7 +249,7 @@ impl OwnedAuditEntry {
 pub struct AuditFilter {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub actor_id: Option<String>,
     pub action: Option<String>,
     /// Entries about this person: an email address, or part of a name

@@ -18,6 +18,7 @@ use crate::db::schema::{
     scholarship_requests,
 };
 use crate::db::{DbConnection, MultiBackend};
+use crate::domain::{EventId, InvitationId, RegistrationId};
 use crate::error::AppError;
 
 /// A condition on `audit_log` rows, built once per request.
@@ -87,14 +88,14 @@ pub fn entries_about(needle: &str) -> AuditCondition {
 pub struct Person {
     pub full_name: String,
     pub email: String,
-    pub registration_id: Option<String>,
+    pub registration_id: Option<RegistrationId>,
 }
 
 /// The event an entry belongs to, as a reader of the log needs it.
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = events)]
 pub struct EventRef {
-    pub id: String,
+    pub id: EventId,
     pub slug: String,
     pub name: String,
     pub timezone: String,
@@ -103,8 +104,8 @@ pub struct EventRef {
 #[derive(Queryable, Selectable, Clone, Debug)]
 #[diesel(table_name = registrations)]
 struct Reg {
-    id: String,
-    invitation_id: String,
+    id: RegistrationId,
+    invitation_id: InvitationId,
     full_name: String,
     email: String,
 }
@@ -119,7 +120,7 @@ pub struct Subjects {
     /// By (entity type, entity id).
     people: HashMap<(String, String), Person>,
     /// By event id.
-    events: HashMap<String, EventRef>,
+    events: HashMap<EventId, EventRef>,
 }
 
 impl Subjects {
@@ -142,8 +143,8 @@ pub fn people_of(conn: &mut DbConnection, entries: &[AuditEntry]) -> Result<Subj
             .map(|e| e.entity_id.clone())
             .collect()
     };
-    let event_ids: Vec<String> = entries.iter().filter_map(|e| e.event_id.clone()).collect();
-    let events: HashMap<String, EventRef> = events::table
+    let event_ids: Vec<EventId> = entries.iter().filter_map(|e| e.event_id.clone()).collect();
+    let events: HashMap<EventId, EventRef> = events::table
         .filter(events::id.eq_any(&event_ids))
         .select(EventRef::as_select())
         .load(conn)?
@@ -191,7 +192,7 @@ pub fn people_of(conn: &mut DbConnection, entries: &[AuditEntry]) -> Result<Subj
 
     let mut out = HashMap::new();
     for r in &regs {
-        out.insert(("registration".to_owned(), r.id.clone()), person(r));
+        out.insert(("registration".to_owned(), r.id.to_string()), person(r));
     }
     for (kind, id, reg) in owned {
         if let Some(r) = by_id.get(reg.as_str()) {

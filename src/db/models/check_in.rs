@@ -10,13 +10,14 @@ use super::registration::Registration;
 use crate::db::schema::{check_ins, communities, organizers, registrations};
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = check_ins, treat_none_as_default_value = false)]
 pub struct CheckIn {
-    pub registration_id: String,
-    pub event_id: String,
+    pub registration_id: RegistrationId,
+    pub event_id: EventId,
     pub checked_in_at: NaiveDateTime,
     /// The organizer at the desk.
     pub checked_in_by: Option<String>,
@@ -46,7 +47,10 @@ pub fn insert(conn: &mut DbConnection, row: &CheckIn) -> Result<bool, AppError> 
 }
 
 /// The registration's check-in, with who made it.
-pub fn find(conn: &mut DbConnection, registration_id: &str) -> Result<Option<CheckInBy>, AppError> {
+pub fn find(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<Option<CheckInBy>, AppError> {
     let found = check_ins::table
         .left_join(organizers::table)
         .filter(check_ins::registration_id.eq(registration_id))
@@ -59,8 +63,8 @@ pub fn find(conn: &mut DbConnection, registration_id: &str) -> Result<Option<Che
 /// Removes the check-in of a registration of this event; `None` if there was none.
 pub fn delete(
     conn: &mut DbConnection,
-    event_id: &str,
-    registration_id: &str,
+    event_id: &EventId,
+    registration_id: &RegistrationId,
 ) -> Result<Option<CheckIn>, AppError> {
     let target = check_ins::table
         .filter(check_ins::event_id.eq(event_id))
@@ -86,7 +90,7 @@ macro_rules! registration_where {
 /// against a change of its status until the transaction ends (see [`with_community`]).
 pub fn registration_by_code(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     code: &str,
 ) -> Result<Option<(Registration, Community)>, AppError> {
     // The locking clause does not compile through the MultiConnection: use the inner one.
@@ -107,7 +111,7 @@ pub fn registration_by_code(
 /// The registration of this event with this id, held as [`registration_by_code`] holds it.
 pub fn registration_by_id(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<Option<(Registration, Community)>, AppError> {
     let found = match conn {
@@ -145,7 +149,7 @@ fn with_community(
 /// the organizer's name.
 pub fn list(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(CheckInBy, Registration, Community)>, AppError> {
     let rows = check_ins::table
         .inner_join(registrations::table.inner_join(communities::table))
@@ -169,7 +173,7 @@ pub fn list(
 }
 
 /// How many registrations of the event are confirmed: the people expected at the door.
-pub fn confirmed_count(conn: &mut DbConnection, event_id: &str) -> Result<i64, AppError> {
+pub fn confirmed_count(conn: &mut DbConnection, event_id: &EventId) -> Result<i64, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
@@ -182,7 +186,10 @@ pub type Needs = (Option<String>, Option<String>);
 
 /// The dietary requirements and accessibility needs of the event's confirmed registrants,
 /// one pair per registrant, as they wrote them.
-pub fn confirmed_needs(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Needs>, AppError> {
+pub fn confirmed_needs(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<Vec<Needs>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
@@ -198,7 +205,7 @@ pub fn confirmed_needs(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Ne
 /// and the sign-in sheet.
 pub fn confirmed_with_communities(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(Registration, Community)>, AppError> {
     Ok(registrations::table
         .inner_join(communities::table)

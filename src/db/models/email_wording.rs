@@ -6,12 +6,13 @@ use diesel::prelude::*;
 
 use crate::db::schema::event_email_templates as t;
 use crate::db::{now, DbConnection};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = t)]
 pub struct EmailWording {
-    pub event_id: String,
+    pub event_id: EventId,
     pub kind: String,
     pub subject: String,
     pub body: String,
@@ -22,7 +23,7 @@ pub struct EmailWording {
 /// The event's wording of `kind`, if an organizer replaced it.
 pub fn find(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     kind: &str,
 ) -> Result<Option<EmailWording>, AppError> {
     Ok(t::table
@@ -33,7 +34,10 @@ pub fn find(
 }
 
 /// Every kind the event has replaced.
-pub fn for_event(conn: &mut DbConnection, event_id: &str) -> Result<Vec<EmailWording>, AppError> {
+pub fn for_event(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<Vec<EmailWording>, AppError> {
     Ok(t::table
         .filter(t::event_id.eq(event_id))
         .select(EmailWording::as_select())
@@ -43,7 +47,7 @@ pub fn for_event(conn: &mut DbConnection, event_id: &str) -> Result<Vec<EmailWor
 /// Stores the event's wording of `kind`, replacing any before (in the caller's transaction).
 pub fn save(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     kind: &str,
     subject: &str,
     body: &str,
@@ -65,7 +69,7 @@ pub fn save(
 }
 
 /// Removes the event's wording of `kind`; false if there was none.
-pub fn remove(conn: &mut DbConnection, event_id: &str, kind: &str) -> Result<bool, AppError> {
+pub fn remove(conn: &mut DbConnection, event_id: &EventId, kind: &str) -> Result<bool, AppError> {
     Ok(diesel::delete(t::table.find((event_id, kind))).execute(conn)? == 1)
 }
 
@@ -76,7 +80,7 @@ impl crate::db::models::audit::Audited for EmailWording {
         &self.kind
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

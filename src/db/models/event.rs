@@ -5,12 +5,13 @@ use crate::db::schema::events;
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
 use crate::domain::refusal::Refusal;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = events)]
 pub struct Event {
-    pub id: String,
+    pub id: EventId,
     pub slug: String,
     pub name: String,
     pub venue: String,
@@ -190,7 +191,7 @@ fn slug_taken(spec: &EventSpec) -> impl FnOnce(diesel::result::Error) -> AppErro
 
 /// Creates an event; 409 when the slug is taken.
 pub fn create(conn: &mut DbConnection, spec: &EventSpec) -> Result<Event, AppError> {
-    let id = super::new_id();
+    let id = EventId::new();
     let created_at = now();
     diesel::insert_into(events::table)
         .values((
@@ -204,7 +205,7 @@ pub fn create(conn: &mut DbConnection, spec: &EventSpec) -> Result<Event, AppErr
 }
 
 /// Replaces an event's settings; 409 when the new slug is taken.
-pub fn update(conn: &mut DbConnection, id: &str, spec: &EventSpec) -> Result<Event, AppError> {
+pub fn update(conn: &mut DbConnection, id: &EventId, spec: &EventSpec) -> Result<Event, AppError> {
     diesel::update(events::table.find(id))
         .set(EventForm::from_spec(spec))
         .execute(conn)
@@ -212,7 +213,7 @@ pub fn update(conn: &mut DbConnection, id: &str, spec: &EventSpec) -> Result<Eve
     find(conn, id)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Event, AppError> {
+pub fn find(conn: &mut DbConnection, id: &EventId) -> Result<Event, AppError> {
     events::table
         .find(id)
         .select(Event::as_select())
@@ -246,16 +247,16 @@ impl crate::db::models::audit::Audited for Event {
     const ENTITY: &'static str = "event";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.id)
     }
 }
 
 /// Raises the SEQUENCE of the event's calendar entries by one (its dates or venue changed).
-pub fn bump_calendar_sequence(conn: &mut DbConnection, id: &str) -> Result<Event, AppError> {
+pub fn bump_calendar_sequence(conn: &mut DbConnection, id: &EventId) -> Result<Event, AppError> {
     diesel::update(events::table.find(id))
         .set(events::calendar_sequence.eq(events::calendar_sequence + 1))
         .execute(conn)?;

@@ -15,13 +15,14 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 /// Claims the writing down of the event's attendance: true for the one caller that sets
 /// `attendance_recorded_at` (a conditional UPDATE, so once across instances).
 pub fn claim_attendance(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
     ensure_row(conn, event_id, at)?;
@@ -36,7 +37,7 @@ pub fn claim_attendance(
 }
 
 /// Whether the event's attendance was written down.
-pub fn attendance_recorded(conn: &mut DbConnection, event_id: &str) -> Result<bool, AppError> {
+pub fn attendance_recorded(conn: &mut DbConnection, event_id: &EventId) -> Result<bool, AppError> {
     let at: Option<Option<NaiveDateTime>> = event_surveys::table
         .find(event_id)
         .select(event_surveys::attendance_recorded_at)
@@ -49,13 +50,13 @@ pub fn attendance_recorded(conn: &mut DbConnection, event_id: &str) -> Result<bo
 /// many events, instead of one each).
 pub fn attendance_recorded_among(
     conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<HashSet<String>, AppError> {
+    event_ids: &[EventId],
+) -> Result<HashSet<EventId>, AppError> {
     Ok(event_surveys::table
         .filter(event_surveys::event_id.eq_any(event_ids))
         .filter(event_surveys::attendance_recorded_at.is_not_null())
         .select(event_surveys::event_id)
-        .load::<String>(conn)?
+        .load::<EventId>(conn)?
         .into_iter()
         .collect())
 }
@@ -64,8 +65,8 @@ pub fn attendance_recorded_among(
 /// event's id, people, communities), counted by the database.
 pub fn attendance_by_event(
     conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<Vec<(String, i64, i64)>, AppError> {
+    event_ids: &[EventId],
+) -> Result<Vec<(EventId, i64, i64)>, AppError> {
     use diesel::dsl::count;
     // GROUP BY does not compile through the MultiConnection: the backend's own connection.
     Ok(crate::db::on_backend!(conn, |c| impact_attendances::table
@@ -76,14 +77,14 @@ pub fn attendance_by_event(
             count(impact_attendances::person_id).aggregate_distinct(),
             count(impact_attendances::community_id).aggregate_distinct(),
         ))
-        .load::<(String, i64, i64)>(c))?)
+        .load::<(EventId, i64, i64)>(c))?)
 }
 
 /// Distinct people and communities among these events' attendances all together (not
 /// the sum of the events': one person may attend two events).
 pub fn attendance_in_all(
     conn: &mut DbConnection,
-    event_ids: &[String],
+    event_ids: &[EventId],
 ) -> Result<(i64, i64), AppError> {
     use diesel::dsl::count;
     Ok(crate::db::on_backend!(conn, |c| impact_attendances::table
@@ -99,7 +100,7 @@ pub fn attendance_in_all(
 /// residents they engaged in all.
 #[derive(Queryable, Clone, Debug)]
 pub struct AnswerCount {
-    pub event_id: String,
+    pub event_id: EventId,
     pub wave: String,
     pub would_recommend: Option<bool>,
     pub learned: Option<bool>,
@@ -112,7 +113,7 @@ pub struct AnswerCount {
 /// combination of the yes/no answers (at most 27 rows an event and wave).
 pub fn answer_counts(
     conn: &mut DbConnection,
-    event_ids: &[String],
+    event_ids: &[EventId],
 ) -> Result<Vec<AnswerCount>, AppError> {
     use diesel::dsl::{count_star, sql};
     use diesel::sql_types::BigInt;
@@ -144,12 +145,12 @@ pub fn answer_counts(
 /// the next ([`answers_changed`]).
 pub fn answers_versions(
     conn: &mut DbConnection,
-    event_ids: &[String],
-) -> Result<HashMap<String, i64>, AppError> {
+    event_ids: &[EventId],
+) -> Result<HashMap<EventId, i64>, AppError> {
     Ok(event_surveys::table
         .filter(event_surveys::event_id.eq_any(event_ids))
         .select((event_surveys::event_id, event_surveys::answers_version))
-        .load::<(String, i64)>(conn)?
+        .load::<(EventId, i64)>(conn)?
         .into_iter()
         .collect())
 }
@@ -158,7 +159,7 @@ pub fn answers_versions(
 /// same transaction, so that no one keeps counts made before it ([`answers_versions`]).
 pub fn answers_changed(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     ensure_row(conn, event_id, at)?;
@@ -171,7 +172,7 @@ pub fn answers_changed(
 /// The answered surveys of these events whose authors allowed quoting.
 pub fn quotable(
     conn: &mut DbConnection,
-    event_ids: &[String],
+    event_ids: &[EventId],
 ) -> Result<Vec<SurveyResponse>, AppError> {
     // The conditions are written as the partial index `survey_responses_quotable` states
     // them (no bound parameters), so that both databases read the few quotable rows
@@ -212,7 +213,7 @@ pub fn attendances_of(
 /// the event was checked in, the confirmed registrations.
 pub fn attendees_now(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<Registration>, AppError> {
     let checked_in: Vec<Registration> = registrations::table
         .inner_join(check_ins::table)
@@ -303,10 +304,10 @@ pub fn people_for_emails(
 #[derive(Queryable, Selectable, Insertable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = impact_attendances, treat_none_as_default_value = false)]
 pub struct Attendance {
-    pub event_id: String,
+    pub event_id: EventId,
     pub person_id: String,
     pub community_id: String,
-    pub registration_id: Option<String>,
+    pub registration_id: Option<RegistrationId>,
 }
 
 /// Adds attendances, leaving out a person already counted for the event; returns how
@@ -325,7 +326,7 @@ pub fn add_attendances(conn: &mut DbConnection, rows: &[Attendance]) -> Result<u
 /// The attendances of these events.
 pub fn attendances(
     conn: &mut DbConnection,
-    event_ids: &[String],
+    event_ids: &[EventId],
 ) -> Result<Vec<Attendance>, AppError> {
     Ok(impact_attendances::table
         .filter(impact_attendances::event_id.eq_any(event_ids))

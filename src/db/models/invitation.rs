@@ -7,14 +7,14 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = invitations)]
 pub struct Invitation {
-    pub id: String,
-    pub event_id: String,
+    pub id: InvitationId,
+    pub event_id: EventId,
     pub community_id: String,
     pub kind: InvitationKind,
     pub email: String,
@@ -31,7 +31,7 @@ pub struct Invitation {
     pub responded_at: Option<NaiveDateTime>,
     pub decline_reason: Option<String>,
     pub invited_by: Option<String>,
-    pub nominated_by: Option<String>,
+    pub nominated_by: Option<RegistrationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -55,8 +55,8 @@ impl Invitation {
 #[derive(Insertable)]
 #[diesel(table_name = invitations)]
 struct NewInvitation<'a> {
-    id: &'a str,
-    event_id: &'a str,
+    id: &'a InvitationId,
+    event_id: &'a EventId,
     community_id: &'a str,
     kind: &'a str,
     email: &'a str,
@@ -69,14 +69,14 @@ struct NewInvitation<'a> {
     expires_at: NaiveDateTime,
     sent_at: Option<NaiveDateTime>,
     invited_by: Option<&'a str>,
-    nominated_by: Option<&'a str>,
+    nominated_by: Option<&'a RegistrationId>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
 
 /// What a new invitation is made of besides the organizer's spec.
 pub struct NewInvitationArgs<'a> {
-    pub event_id: &'a str,
+    pub event_id: &'a EventId,
     pub community_id: &'a str,
     pub spec: &'a InvitationSpec,
     pub token_hash: &'a str,
@@ -84,14 +84,14 @@ pub struct NewInvitationArgs<'a> {
     pub expires_at: NaiveDateTime,
     pub invited_by: Option<&'a str>,
     /// The registration of the executive who nominated this young leader.
-    pub nominated_by: Option<&'a str>,
+    pub nominated_by: Option<&'a RegistrationId>,
     pub at: NaiveDateTime,
 }
 
 /// Stores an invitation; 409 when the address already has a live one for the event
 /// (the partial unique index `invitations_live_email` decides, also under races).
 pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
-    let id = super::new_id();
+    let id = InvitationId::new();
     diesel::insert_into(invitations::table)
         .values(NewInvitation {
             id: &id,
@@ -124,7 +124,7 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
         })
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
+pub fn find(conn: &mut DbConnection, id: &InvitationId) -> Result<Invitation, AppError> {
     invitations::table
         .find(id)
         .select(Invitation::as_select())
@@ -136,8 +136,8 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Invitation, AppError> {
 /// An invitation of this event; 404 for another event's.
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
-    id: &str,
+    event_id: &EventId,
+    id: &InvitationId,
 ) -> Result<Invitation, AppError> {
     invitations::table
         .find(id)
@@ -190,7 +190,7 @@ pub fn find_for_invitee(
 /// so that the caller can mark them expired before inviting the address again.
 pub fn stale(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Vec<Invitation>, AppError> {
@@ -210,7 +210,7 @@ pub fn stale(
 /// registration was cancelled can be invited again).
 pub fn live_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -242,7 +242,7 @@ pub fn live_for_email(
 /// The address's open invitation to the event (pending or sent, not past its expiry).
 pub fn open_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Invitation>, AppError> {
@@ -275,7 +275,7 @@ pub struct StatusChange<'a> {
 /// two requests racing on one invitation cannot both win); 409 otherwise.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &InvitationId,
     from: InvitationStatus,
     to: InvitationStatus,
     change: StatusChange<'_>,
@@ -300,7 +300,7 @@ pub fn set_status(
 /// Open invitations of the event that were sent and not answered, not yet expired.
 pub fn awaiting_answer(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     now: NaiveDateTime,
 ) -> Result<Vec<Invitation>, AppError> {
     Ok(invitations::table
@@ -315,7 +315,7 @@ pub fn awaiting_answer(
 /// Filters for the organizers' list; `status` is the status as of `now`.
 #[derive(Debug, Clone)]
 pub struct InvitationFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<InvitationStatus>,
     pub kind: Option<InvitationKind>,
     /// A community id, or part of a community's name.
@@ -400,7 +400,7 @@ pub type WithRegistration = (Invitation, Community, Option<String>);
 /// Every invitation of the event, oldest first (the order they were sent in), for the export.
 pub fn all_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<WithRegistration>, AppError> {
     Ok(invitations::table
         .inner_join(communities::table)
@@ -419,10 +419,10 @@ impl crate::db::models::audit::Audited for Invitation {
     const ENTITY: &'static str = "invitation";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

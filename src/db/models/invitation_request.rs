@@ -4,14 +4,14 @@ use diesel::prelude::*;
 use crate::db::schema::invitation_requests;
 use crate::db::{now, DbConnection};
 use crate::domain::invitation_request::{InvitationRequestForm, RequestStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, InvitationId, Record, Refusal};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = invitation_requests)]
 pub struct InvitationRequest {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub full_name: String,
     pub email: String,
     pub title: String,
@@ -25,7 +25,7 @@ pub struct InvitationRequest {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
-    pub invitation_id: Option<String>,
+    pub invitation_id: Option<InvitationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -40,7 +40,7 @@ impl InvitationRequest {
 #[diesel(table_name = invitation_requests)]
 struct NewInvitationRequest<'a> {
     id: &'a str,
-    event_id: &'a str,
+    event_id: &'a EventId,
     full_name: &'a str,
     email: &'a str,
     title: &'a str,
@@ -64,7 +64,7 @@ pub enum Submitted {
 
 fn pending_for(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
 ) -> Result<Option<InvitationRequest>, AppError> {
     Ok(invitation_requests::table
@@ -80,7 +80,7 @@ fn pending_for(
 /// newest details win and the count goes up. Call inside a write transaction.
 pub fn submit(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     form: &InvitationRequestForm,
 ) -> Result<(InvitationRequest, Submitted), AppError> {
     let at = now();
@@ -124,7 +124,7 @@ pub fn submit(
 
 pub fn find(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<InvitationRequest, AppError> {
     invitation_requests::table
@@ -139,7 +139,7 @@ pub fn find(
 /// Requests of an event, oldest first (first come, first considered), with the total.
 pub fn list(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     status: Option<RequestStatus>,
     limit: i64,
     offset: i64,
@@ -174,7 +174,7 @@ pub fn decide(
     to: RequestStatus,
     note: Option<&str>,
     organizer_id: &str,
-    invitation_id: Option<&str>,
+    invitation_id: Option<&InvitationId>,
 ) -> Result<InvitationRequest, AppError> {
     request.status().decide(to)?;
     let at = now();
@@ -205,7 +205,7 @@ impl crate::db::models::audit::Audited for InvitationRequest {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

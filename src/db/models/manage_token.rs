@@ -8,20 +8,21 @@ use diesel::prelude::*;
 use super::registration::Registration;
 use crate::db::schema::{registration_manage_tokens, registrations};
 use crate::db::DbConnection;
+use crate::domain::RegistrationId;
 use crate::error::AppError;
 
 #[derive(Insertable)]
 #[diesel(table_name = registration_manage_tokens)]
 struct NewManageToken<'a> {
     token_hash: &'a str,
-    registration_id: &'a str,
+    registration_id: &'a RegistrationId,
     created_at: NaiveDateTime,
 }
 
 /// Stores one more token hash for the registration.
 pub fn add(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     token_hash: &str,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {

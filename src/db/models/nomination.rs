@@ -6,15 +6,15 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = nominations)]
 pub struct Nomination {
     pub id: String,
-    pub event_id: String,
-    pub registration_id: String,
+    pub event_id: EventId,
+    pub registration_id: RegistrationId,
     pub community_id: String,
     pub full_name: String,
     pub email: String,
@@ -25,7 +25,7 @@ pub struct Nomination {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
-    pub invitation_id: Option<String>,
+    pub invitation_id: Option<InvitationId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -41,8 +41,8 @@ impl Nomination {
 #[diesel(table_name = nominations)]
 struct NewNomination<'a> {
     id: &'a str,
-    event_id: &'a str,
-    registration_id: &'a str,
+    event_id: &'a EventId,
+    registration_id: &'a RegistrationId,
     community_id: &'a str,
     full_name: &'a str,
     email: &'a str,
@@ -57,8 +57,8 @@ struct NewNomination<'a> {
 /// Stores a nomination as `pending`, for the organizers to decide.
 pub fn create(
     conn: &mut DbConnection,
-    event_id: &str,
-    registration_id: &str,
+    event_id: &EventId,
+    registration_id: &RegistrationId,
     community_id: &str,
     form: &NominationForm,
     at: NaiveDateTime,
@@ -94,7 +94,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Nomination, AppError> {
 
 pub fn for_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
 ) -> Result<Vec<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::registration_id.eq(registration_id))
@@ -103,7 +103,7 @@ pub fn for_registration(
         .load(conn)?)
 }
 
-pub fn for_event(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Nomination>, AppError> {
+pub fn for_event(conn: &mut DbConnection, event_id: &EventId) -> Result<Vec<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::event_id.eq(event_id))
         .order((nominations::created_at.asc(), nominations::id.asc()))
@@ -114,7 +114,7 @@ pub fn for_event(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Nominati
 /// Withdraws the registration's pending nominations (its registrant cancelled); returns them.
 pub fn withdraw_pending(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Vec<Nomination>, AppError> {
     let pending: Vec<Nomination> = for_registration(conn, registration_id)?
@@ -139,7 +139,7 @@ pub fn withdraw_pending(
 /// A nomination of this event; 404 for another event's.
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<Nomination, AppError> {
     nominations::table
@@ -154,7 +154,7 @@ pub fn find_in_event(
 /// A nomination made by this registration; 404 for anyone else's.
 pub fn find_of_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     id: &str,
 ) -> Result<Nomination, AppError> {
     nominations::table
@@ -167,7 +167,10 @@ pub fn find_of_registration(
 }
 
 /// How many of the registration's nominations count toward the executive's limit.
-pub fn counted_for(conn: &mut DbConnection, registration_id: &str) -> Result<i64, AppError> {
+pub fn counted_for(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<i64, AppError> {
     Ok(nominations::table
         .filter(nominations::registration_id.eq(registration_id))
         .filter(nominations::status.eq_any(NominationStatus::COUNTED.map(NominationStatus::as_str)))
@@ -179,7 +182,10 @@ pub fn counted_for(conn: &mut DbConnection, registration_id: &str) -> Result<i64
 /// SQLite's write transaction already excludes other writers), so that two nominations
 /// sent at once by one executive are counted one after the other, and a cancellation
 /// in flight is seen.
-pub fn lock_nominator(conn: &mut DbConnection, registration_id: &str) -> Result<(), AppError> {
+pub fn lock_nominator(
+    conn: &mut DbConnection,
+    registration_id: &RegistrationId,
+) -> Result<(), AppError> {
     diesel::update(registrations::table.find(registration_id))
         .set(registrations::updated_at.eq(registrations::updated_at))
         .execute(conn)?;
@@ -226,7 +232,7 @@ pub fn set_status(
 pub fn link_invitation(
     conn: &mut DbConnection,
     id: &str,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Nomination, AppError> {
     diesel::update(nominations::table.find(id))
         .set(nominations::invitation_id.eq(Some(invitation_id)))
@@ -237,7 +243,7 @@ pub fn link_invitation(
 /// Filters for the organizers' list.
 #[derive(Debug, Clone)]
 pub struct NominationFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<NominationStatus>,
     pub limit: i64,
     pub offset: i64,
@@ -247,7 +253,7 @@ pub struct NominationFilter {
 pub type Reviewed = (Nomination, Registration, Community);
 
 /// The event's nominations with their nominators and communities, optionally of one status.
-fn reviewed_of(event_id: &str, status: Option<NominationStatus>) -> ReviewedQuery<'static> {
+fn reviewed_of(event_id: &EventId, status: Option<NominationStatus>) -> ReviewedQuery<'static> {
     let mut q = nominations::table
         .inner_join(registrations::table)
         .inner_join(communities::table.on(communities::id.eq(nominations::community_id)))
@@ -287,7 +293,10 @@ pub fn list(
 
 /// Every nomination of the event in the order they came, with its nominator and
 /// community: for the export.
-pub fn all_reviewed(conn: &mut DbConnection, event_id: &str) -> Result<Vec<Reviewed>, AppError> {
+pub fn all_reviewed(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+) -> Result<Vec<Reviewed>, AppError> {
     Ok(in_order(reviewed_of(event_id, None)).load(conn)?)
 }
 
@@ -329,7 +338,7 @@ impl crate::db::models::audit::Audited for Nomination {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }
@@ -337,7 +346,7 @@ impl crate::db::models::audit::Audited for Nomination {
 /// The nomination whose approval made this invitation, if one did.
 pub fn for_invitation(
     conn: &mut DbConnection,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Option<Nomination>, AppError> {
     Ok(nominations::table
         .filter(nominations::invitation_id.eq(invitation_id))

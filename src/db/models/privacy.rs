@@ -19,6 +19,7 @@ use crate::db::schema::{
     survey_responses, webhook_deliveries,
 };
 use crate::db::DbConnection;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// The name an anonymized person is shown under.
@@ -27,7 +28,7 @@ pub const ANONYMIZED_NAME: &str = "(anonymized)";
 /// Whose data: one event's people, or one (lowercased) address in every event.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope<'a> {
-    Event(&'a str),
+    Event(&'a EventId),
     Address(&'a str),
 }
 
@@ -340,10 +341,10 @@ fn delivered_webhooks_forget(conn: &mut DbConnection, ids: &[String]) -> Result<
 
 /// Drops the details of every audit entry about the event (its people's, and those
 /// about the event itself, which name no one but may quote a note).
-pub fn drop_event_audit_details(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+pub fn drop_event_audit_details(conn: &mut DbConnection, id: &EventId) -> Result<(), AppError> {
     diesel::update(
         audit_log::table
-            .filter(audit_log::event_id.eq(event_id))
+            .filter(audit_log::event_id.eq(id))
             .filter(audit_log::entity_type.ne("event")),
     )
     .set((
@@ -371,7 +372,7 @@ pub fn forget_address_in_audit(conn: &mut DbConnection, email: &str) -> Result<(
 /// due: `(id, ends_on, timezone, retention_days)`.
 pub fn events_kept(
     conn: &mut DbConnection,
-) -> Result<Vec<(String, chrono::NaiveDate, String, i32)>, AppError> {
+) -> Result<Vec<(EventId, chrono::NaiveDate, String, i32)>, AppError> {
     Ok(events::table
         .filter(events::anonymized_at.is_null())
         .select((
@@ -386,7 +387,7 @@ pub fn events_kept(
 /// Claims the event for anonymization: true for exactly one caller.
 pub fn claim_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     at: chrono::NaiveDateTime,
 ) -> Result<bool, AppError> {
     let n = diesel::update(

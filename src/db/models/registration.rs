@@ -9,15 +9,15 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = registrations)]
 pub struct Registration {
-    pub id: String,
-    pub event_id: String,
-    pub invitation_id: String,
+    pub id: RegistrationId,
+    pub event_id: EventId,
+    pub invitation_id: InvitationId,
     pub community_id: String,
     pub kind: InvitationKind,
     pub full_name: String,
@@ -49,9 +49,9 @@ impl Registration {
 #[derive(Insertable)]
 #[diesel(table_name = registrations, treat_none_as_default_value = false)]
 struct NewRegistration<'a> {
-    id: &'a str,
-    event_id: &'a str,
-    invitation_id: &'a str,
+    id: &'a RegistrationId,
+    event_id: &'a EventId,
+    invitation_id: &'a InvitationId,
     community_id: &'a str,
     kind: &'a str,
     full_name: &'a str,
@@ -97,9 +97,9 @@ impl<'a> NewRegistration<'a> {
 pub struct NewRegistrationArgs<'a> {
     /// Chosen in advance (see [`super::new_id`]), so that what names the registration
     /// (the calendar entry's UID) can be made before the transaction.
-    pub id: String,
-    pub event_id: &'a str,
-    pub invitation_id: &'a str,
+    pub id: RegistrationId,
+    pub event_id: &'a EventId,
+    pub invitation_id: &'a InvitationId,
     pub community_id: &'a str,
     pub kind: InvitationKind,
     pub form: &'a RegistrationForm,
@@ -160,7 +160,7 @@ pub fn create(
     Ok(r)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError> {
+pub fn find(conn: &mut DbConnection, id: &RegistrationId) -> Result<Registration, AppError> {
     registrations::table
         .find(id)
         .select(Registration::as_select())
@@ -171,7 +171,10 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<Registration, AppError>
 
 /// The event's registration `id`; 404 for another event's.
 /// The registrations with these ids (those that exist), in no particular order.
-pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registration>, AppError> {
+pub fn find_many(
+    conn: &mut DbConnection,
+    ids: &[&RegistrationId],
+) -> Result<Vec<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::id.eq_any(ids))
         .select(Registration::as_select())
@@ -180,8 +183,8 @@ pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Registrati
 
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
-    id: &str,
+    event_id: &EventId,
+    id: &RegistrationId,
 ) -> Result<Registration, AppError> {
     registrations::table
         .find(id)
@@ -195,7 +198,7 @@ pub fn find_in_event(
 /// A registration of this address to the event that is not cancelled, if there is one.
 pub fn active_for_email(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     email: &str,
 ) -> Result<Option<Registration>, AppError> {
     let found = registrations::table
@@ -221,7 +224,7 @@ pub fn find_by_manage_hash(
 
 pub fn find_for_invitation(
     conn: &mut DbConnection,
-    invitation_id: &str,
+    invitation_id: &InvitationId,
 ) -> Result<Option<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::invitation_id.eq(invitation_id))
@@ -233,8 +236,8 @@ pub fn find_for_invitation(
 /// `(invitation id, registration id, status)` for the given invitations.
 pub fn for_invitations(
     conn: &mut DbConnection,
-    invitation_ids: &[String],
-) -> Result<Vec<(String, String, String)>, AppError> {
+    invitation_ids: &[InvitationId],
+) -> Result<Vec<(InvitationId, RegistrationId, String)>, AppError> {
     Ok(registrations::table
         .filter(registrations::invitation_id.eq_any(invitation_ids))
         .select((
@@ -249,7 +252,7 @@ pub fn for_invitations(
 /// nothing, as the write transaction already excludes other writers), so that registrations for one event are
 /// made one after another: waiting-list order follows the order seats were asked for, and
 /// no two registrants are told the same place on the list.
-pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+pub fn lock_event(conn: &mut DbConnection, event_id: &EventId) -> Result<(), AppError> {
     if matches!(conn, DbConnection::Sqlite(_)) {
         return Ok(());
     }
@@ -261,7 +264,7 @@ pub fn lock_event(conn: &mut DbConnection, event_id: &str) -> Result<(), AppErro
 
 /// [`lock_event`] and the event's row as it is now, in one statement on PostgreSQL (one
 /// round trip fewer for each registration in a batch).
-pub fn lock_and_read_event(conn: &mut DbConnection, event_id: &str) -> Result<Event, AppError> {
+pub fn lock_and_read_event(conn: &mut DbConnection, event_id: &EventId) -> Result<Event, AppError> {
     // The returning clause does not compile through the MultiConnection: use the inner one.
     let found = match conn {
         DbConnection::Sqlite(_) => events::table
@@ -310,13 +313,13 @@ pub fn accepted(inv: &Invitation, at: NaiveDateTime) -> Invitation {
 /// Claims one seat of the event if one is free. A single conditional UPDATE: on SQLite the
 /// write transaction holds the lock; on PostgreSQL a concurrent claimant waits for the row
 /// and re-checks the condition against the committed count, so capacity holds either way.
-pub fn claim_seat(conn: &mut DbConnection, event_id: &str) -> Result<bool, AppError> {
+pub fn claim_seat(conn: &mut DbConnection, event_id: &EventId) -> Result<bool, AppError> {
     let n = fixed::ClaimSeat { event_id }.execute(conn)?;
     Ok(n == 1)
 }
 
 /// Gives a seat back (a confirmed registration was cancelled).
-pub fn release_seat(conn: &mut DbConnection, event_id: &str) -> Result<(), AppError> {
+pub fn release_seat(conn: &mut DbConnection, event_id: &EventId) -> Result<(), AppError> {
     diesel::update(
         events::table
             .find(event_id)
@@ -330,7 +333,7 @@ pub fn release_seat(conn: &mut DbConnection, event_id: &str) -> Result<(), AppEr
 /// The first of the waiting list: the earliest registration, ties broken by id.
 pub fn next_waitlisted(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Option<Registration>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
@@ -360,7 +363,7 @@ pub fn waitlist_position(conn: &mut DbConnection, r: &Registration) -> Result<i6
 /// Moves a registration from `from` to `to` only if it is still `from`; 409 otherwise.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RegistrationId,
     from: RegistrationStatus,
     to: RegistrationStatus,
     at: NaiveDateTime,
@@ -411,7 +414,7 @@ struct DetailsForm<'a> {
 /// Applies a registrant's change to their own details.
 pub fn update_details(
     conn: &mut DbConnection,
-    id: &str,
+    id: &RegistrationId,
     c: &DetailsChange,
     at: NaiveDateTime,
 ) -> Result<Registration, AppError> {
@@ -432,7 +435,7 @@ pub fn update_details(
 /// Every registration of the event with its community, in the order they came.
 pub fn all_for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(Registration, Community)>, AppError> {
     Ok(registrations::table
         .inner_join(communities::table)
@@ -445,7 +448,7 @@ pub fn all_for_event(
 /// How many registrations of the event are in each status.
 pub fn counts_by_status(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<(String, i64)>, AppError> {
     Ok(registrations::table
         .filter(registrations::event_id.eq(event_id))
@@ -466,10 +469,10 @@ impl crate::db::models::audit::Audited for Registration {
     const ENTITY: &'static str = "registration";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

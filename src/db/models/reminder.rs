@@ -10,6 +10,7 @@ use crate::db::schema::{events, registrations};
 use crate::db::DbConnection;
 use crate::domain::event::EventStatus;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 
 /// Open or closed events with a reminder, starting between `from` and `to` (inclusive).
@@ -30,7 +31,7 @@ pub fn events_starting_between(
 /// Up to `limit` of the event's confirmed registrations not yet reminded, oldest first.
 pub fn not_reminded(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     limit: i64,
 ) -> Result<Vec<Registration>, AppError> {
     Ok(registrations::table
@@ -45,7 +46,11 @@ pub fn not_reminded(
 
 /// Claims the reminder of one registration: true for the one caller that marks it, if it
 /// is still confirmed and not reminded; false for every other.
-pub fn claim(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, AppError> {
+pub fn claim(
+    conn: &mut DbConnection,
+    id: &RegistrationId,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
     let n = diesel::update(
         registrations::table
             .find(id)

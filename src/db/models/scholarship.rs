@@ -6,15 +6,15 @@ use super::registration::Registration;
 use crate::db::schema::{communities, events, registrations, scholarship_requests};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::scholarship::{AwardStatus, ScholarshipForm, ScholarshipStatus};
-use crate::domain::{Record, Refusal};
+use crate::domain::{EventId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = scholarship_requests)]
 pub struct ScholarshipRequest {
     pub id: String,
-    pub event_id: String,
-    pub registration_id: String,
+    pub event_id: EventId,
+    pub registration_id: RegistrationId,
     pub travelers: i32,
     pub estimated_cost_cents: i64,
     pub requested_amount_cents: i64,
@@ -56,8 +56,8 @@ impl ScholarshipRequest {
 #[diesel(table_name = scholarship_requests)]
 struct NewScholarshipRequest<'a> {
     id: &'a str,
-    event_id: &'a str,
-    registration_id: &'a str,
+    event_id: &'a EventId,
+    registration_id: &'a RegistrationId,
     travelers: i32,
     estimated_cost_cents: i64,
     requested_amount_cents: i64,
@@ -70,8 +70,8 @@ struct NewScholarshipRequest<'a> {
 /// Stores a request as `pending`; one per registration (unique `registration_id`).
 pub fn create(
     conn: &mut DbConnection,
-    event_id: &str,
-    registration_id: &str,
+    event_id: &EventId,
+    registration_id: &RegistrationId,
     form: &ScholarshipForm,
     at: NaiveDateTime,
 ) -> Result<ScholarshipRequest, AppError> {
@@ -107,7 +107,7 @@ pub fn create(
 
 pub fn for_registration(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     Ok(scholarship_requests::table
         .filter(scholarship_requests::registration_id.eq(registration_id))
@@ -118,7 +118,7 @@ pub fn for_registration(
 
 pub fn for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<ScholarshipRequest>, AppError> {
     Ok(scholarship_requests::table
         .filter(scholarship_requests::event_id.eq(event_id))
@@ -129,7 +129,7 @@ pub fn for_event(
 /// Withdraws the registration's request if it is still pending (its registrant cancelled).
 pub fn withdraw_pending(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     let n = diesel::update(
@@ -160,7 +160,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<ScholarshipRequest, App
 /// The request with this id if it belongs to the event; 404 otherwise.
 pub fn find_in_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     id: &str,
 ) -> Result<ScholarshipRequest, AppError> {
     scholarship_requests::table
@@ -173,9 +173,9 @@ pub fn find_in_event(
 }
 
 /// Filters for the organizers' list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScholarshipFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<ScholarshipStatus>,
     pub award_status: Option<AwardStatus>,
     pub limit: i64,
@@ -361,7 +361,7 @@ pub fn mark_reminded(
 /// cancelled. Returns the request as it was before, if there was one to release.
 pub fn release_award(
     conn: &mut DbConnection,
-    registration_id: &str,
+    registration_id: &RegistrationId,
     at: NaiveDateTime,
 ) -> Result<Option<ScholarshipRequest>, AppError> {
     let Some(before) = for_registration(conn, registration_id)? else {
@@ -423,7 +423,7 @@ pub fn due_for_reminder(
 /// condition against the committed sum, so the budget holds either way.
 pub fn claim_budget(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     amount: i64,
 ) -> Result<bool, AppError> {
     let n =
@@ -438,7 +438,7 @@ pub fn claim_budget(
 /// Gives an award's amount back to the budget (declined, lapsed or released).
 pub fn release_budget(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     amount: i64,
 ) -> Result<(), AppError> {
     let n = diesel::update(
@@ -452,7 +452,7 @@ pub fn release_budget(
         // The sum is kept with every award in the same transaction, so this is a bug;
         // the registrant's action still goes through.
         tracing::error!(
-            event_id,
+            %event_id,
             amount,
             "the scholarship sum was less than an award it held"
         );
@@ -463,11 +463,14 @@ pub fn release_budget(
 /// Every request of the event with its registration and community, oldest first.
 pub fn all_with_registrations(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
 ) -> Result<Vec<WithRegistration>, AppError> {
     let f = ScholarshipFilter {
         event_id: event_id.to_owned(),
-        ..Default::default()
+        status: None,
+        award_status: None,
+        limit: 0,
+        offset: 0,
     };
     Ok(filtered(&f)
         .order((
@@ -489,7 +492,7 @@ impl crate::db::models::audit::Audited for ScholarshipRequest {
         &self.id
     }
 
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }

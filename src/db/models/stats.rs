@@ -11,6 +11,7 @@ use crate::db::schema::{
     emails, invitation_requests, invitations, nominations, registrations, scholarship_requests,
 };
 use crate::db::DbConnection;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Status -> count, with every status of `all` present (zero when none).
@@ -42,7 +43,7 @@ pub struct EventCounts {
 
 pub fn for_event(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     now: NaiveDateTime,
 ) -> Result<EventCounts, AppError> {
     const REGISTRATION: &[&str] = &["confirmed", "waitlisted", "cancelled"];

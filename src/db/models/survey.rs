@@ -14,6 +14,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::survey::{Answers, SurveySettings, Wave};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug)]
@@ -25,7 +26,7 @@ struct SettingsRow {
 }
 
 /// The event's survey settings (the defaults if never set).
-pub fn settings(conn: &mut DbConnection, event_id: &str) -> Result<SurveySettings, AppError> {
+pub fn settings(conn: &mut DbConnection, event_id: &EventId) -> Result<SurveySettings, AppError> {
     let row = event_surveys::table
         .find(event_id)
         .select(SettingsRow::as_select())
@@ -43,7 +44,7 @@ pub fn settings(conn: &mut DbConnection, event_id: &str) -> Result<SurveySetting
 /// Makes the event's settings row if there is none (with the defaults).
 pub(super) fn ensure_row(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     let d = SurveySettings::default();
@@ -67,7 +68,7 @@ pub(super) fn ensure_row(
 
 pub fn save_settings(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     s: &SurveySettings,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -87,7 +88,7 @@ pub fn save_settings(
 /// (never a cancelled one).
 pub fn pending_recipients(
     conn: &mut DbConnection,
-    event_id: &str,
+    event_id: &EventId,
     wave: Wave,
 ) -> Result<Vec<(Attendance, Registration)>, AppError> {
     let sent: HashSet<String> = survey_responses::table
@@ -118,7 +119,7 @@ pub fn pending_recipients(
 #[diesel(table_name = survey_responses)]
 pub struct SurveyResponse {
     pub id: String,
-    pub event_id: String,
+    pub event_id: EventId,
     pub person_id: String,
     pub wave: String,
     pub sent_at: NaiveDateTime,
@@ -140,7 +141,7 @@ impl crate::db::models::audit::Audited for SurveyResponse {
     fn entity_id(&self) -> &str {
         &self.id
     }
-    fn event_id(&self) -> Option<&str> {
+    fn event_id(&self) -> Option<&EventId> {
         Some(&self.event_id)
     }
 }
@@ -166,7 +167,7 @@ impl SurveyResponse {
     }
 
     /// A survey just sent, not answered.
-    pub fn new(event_id: &str, person_id: &str, wave: Wave, at: NaiveDateTime) -> Self {
+    pub fn new(event_id: &EventId, person_id: &str, wave: Wave, at: NaiveDateTime) -> Self {
         Self {
             id: super::new_id(),
             event_id: event_id.to_owned(),

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::DbConnection;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// A hook. `secret` signs its deliveries; it is never shown again after creation.
@@ -46,7 +47,7 @@ pub struct Delivery {
     pub seq: i64,
     pub id: String,
     pub webhook_id: String,
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
     pub event_type: String,
     pub ordering_key: Option<String>,
     pub body: String,
@@ -68,7 +69,7 @@ pub struct Delivery {
 pub struct NewDelivery<'a> {
     pub id: &'a str,
     pub webhook_id: &'a str,
-    pub event_id: Option<&'a str>,
+    pub event_id: Option<&'a EventId>,
     pub event_type: &'a str,
     pub ordering_key: Option<&'a str>,
     pub body: &'a str,

@@ -13,6 +13,7 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::nomination::decision_note;
 use crate::domain::registration::{DetailsChange, DetailsFields, RegistrationFields};
+use crate::domain::RegistrationId;
 use crate::error::AppError;
 use crate::http::extract::{CurrentOrganizer, OptionalJson, ValidJson};
 use crate::http::openapi::{EventItemPath, EventPath};
@@ -30,7 +31,7 @@ fn view(conn: &mut DbConnection, reg: &Registration) -> Result<RegistrationView,
 fn registration_of(
     conn: &mut DbConnection,
     slug: &str,
-    id: &str,
+    id: &RegistrationId,
 ) -> Result<Registration, AppError> {
     let event = event::find_by_slug(conn, slug)?;
     registration::find_in_event(conn, &event.id, id)
@@ -47,7 +48,7 @@ async fn act_on(
         + Send
         + 'static,
 ) -> Result<RegistrationView, AppError> {
-    let (slug, id) = path;
+    let (slug, id) = (path.0, RegistrationId::from(path.1));
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let before = registration_of(conn, &slug, &id)?;
@@ -239,6 +240,7 @@ pub async fn manage_link(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let id = RegistrationId::from(id);
     let base = state.settings.server.base_url.clone();
     let sent_to = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {

@@ -168,7 +168,7 @@ impl AuditEntryView {
             person: person.map(|p| AuditPersonView {
                 full_name: p.full_name.clone(),
                 email: p.email.clone(),
-                registration_id: p.registration_id.clone(),
+                registration_id: p.registration_id.clone().map(String::from),
             }),
             id: e.id,
             occurred_at: rfc3339(e.occurred_at),
@@ -177,7 +177,7 @@ impl AuditEntryView {
             action: e.action,
             entity_type: e.entity_type,
             entity_id: e.entity_id,
-            event_id: e.event_id,
+            event_id: e.event_id.map(String::from),
             before: parse(e.before_state),
             after: parse(e.after_state),
         }

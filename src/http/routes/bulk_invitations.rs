@@ -67,7 +67,7 @@ pub struct BulkAnswer {
 impl RowOutcome {
     fn of(r: RowReport) -> Self {
         let (status, id, errors) = match r.fate {
-            Fate::Created(id) => ("created", Some(id), None),
+            Fate::Created(id) => ("created", Some(id.into()), None),
             Fate::Refused(RowRefusal::Fields(errors)) => ("refused", None, Some(errors)),
             Fate::Refused(RowRefusal::Refused(r)) => (
                 "refused",

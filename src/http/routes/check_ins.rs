@@ -15,6 +15,7 @@ use crate::db::models::registration::Registration;
 use crate::db::{self};
 use crate::domain::check_in::{qr_png, CheckInTarget};
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::RegistrationId;
 use crate::error::AppError;
 use crate::http::extract::{CurrentOrganizer, ValidJson};
 use crate::http::openapi::{EventPath, TokenPath};
@@ -61,7 +62,7 @@ pub struct CheckInPerson {
 impl CheckInPerson {
     fn of(r: &Registration, c: &Community) -> Self {
         Self {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             full_name: r.full_name.clone(),
             title: r.title.clone(),
             community: CheckInCommunity {
@@ -272,6 +273,7 @@ pub async fn undo(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, registration_id) = path.into_inner();
+    let registration_id = RegistrationId::from(registration_id);
     db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;
         workflow::undo(conn, &event, &registration_id, &organizer.id)

@@ -230,7 +230,7 @@ impl ToSchema for EventAnswer {
 impl EventView {
     pub fn of(e: &Event) -> Self {
         Self {
-            id: e.id.clone(),
+            id: e.id.to_string(),
             public: PublicEventView::of(e),
             capacity: e.capacity,
             scholarship_budget_cents: e.scholarship_budget_cents,

@@ -241,7 +241,7 @@ impl InvitationRequestView {
             decision_note: r.decision_note.clone(),
             decided_by: r.decided_by.clone(),
             decided_at: r.decided_at.map(rfc3339),
-            invitation_id: r.invitation_id.clone(),
+            invitation_id: r.invitation_id.clone().map(String::from),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
         }

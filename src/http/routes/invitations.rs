@@ -16,6 +16,7 @@ use crate::db::models::invitation::{self, Invitation, InvitationFilter};
 use crate::db::models::registration::{self};
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::invitation::{InvitationFields, InvitationSpec, InvitationStatus};
+use crate::domain::InvitationId;
 use crate::email::outbox;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
@@ -76,7 +77,7 @@ pub struct InvitationView {
 impl InvitationView {
     pub fn of(i: &Invitation, c: &Community, registration: Option<RegistrationRef>) -> Self {
         Self {
-            id: i.id.clone(),
+            id: i.id.to_string(),
             status: i.status_at(Utc::now()).as_str().to_owned(),
             email_status: None,
             kind: i.kind.as_str().to_owned(),
@@ -91,7 +92,7 @@ impl InvitationView {
             responded_at: i.responded_at.map(rfc3339),
             decline_reason: i.decline_reason.clone(),
             invited_by: i.invited_by.clone(),
-            nominated_by: i.nominated_by.clone(),
+            nominated_by: i.nominated_by.clone().map(String::from),
             registration,
             created_at: rfc3339(i.created_at),
             updated_at: rfc3339(i.updated_at),
@@ -199,11 +200,19 @@ pub struct InvitationList {
 fn registrations_of(
     conn: &mut DbConnection,
     invitations: &[&Invitation],
-) -> Result<HashMap<String, RegistrationRef>, AppError> {
-    let ids: Vec<String> = invitations.iter().map(|i| i.id.clone()).collect();
+) -> Result<HashMap<InvitationId, RegistrationRef>, AppError> {
+    let ids: Vec<InvitationId> = invitations.iter().map(|i| i.id.clone()).collect();
     Ok(registration::for_invitations(conn, &ids)?
         .into_iter()
-        .map(|(inv, id, status)| (inv, RegistrationRef { id, status }))
+        .map(|(inv, id, status)| {
+            (
+                inv,
+                RegistrationRef {
+                    id: id.into(),
+                    status,
+                },
+            )
+        })
         .collect())
 }
 
@@ -240,13 +249,13 @@ pub async fn list(
         let (rows, total) = invitation::list(conn, &filter)?;
         let invitations: Vec<&Invitation> = rows.iter().map(|(i, _)| i).collect();
         let mut regs = registrations_of(conn, &invitations)?;
-        let ids: Vec<String> = invitations.iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<String> = invitations.iter().map(|i| i.id.to_string()).collect();
         let mut emails = email_statuses(conn, &ids)?;
         let items: Vec<InvitationView> = rows
             .iter()
             .map(|(i, c)| {
                 let mut view = InvitationView::of(i, c, regs.remove(&i.id));
-                view.email_status = emails.remove(&i.id);
+                view.email_status = emails.remove(i.id.as_str());
                 view
             })
             .collect();
@@ -278,6 +287,7 @@ pub async fn show(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let id = InvitationId::from(id);
     let view = db::run(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;
         let inv = invitation::find_in_event(conn, &event.id, &id)?;
@@ -307,6 +317,7 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let id = InvitationId::from(id);
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let event = event::find_by_slug(conn, &slug)?;
@@ -337,6 +348,7 @@ pub async fn resend(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let id = InvitationId::from(id);
     let base = state.settings.server.base_url.clone();
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
@@ -433,7 +445,7 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let (event, (rows, mut emails)) = for_event(&state.pool, slug.into_inner(), |conn, event| {
         let rows = invitation::all_for_event(conn, &event.id)?;
-        let ids: Vec<String> = rows.iter().map(|(i, ..)| i.id.clone()).collect();
+        let ids: Vec<String> = rows.iter().map(|(i, ..)| i.id.to_string()).collect();
         let mut emails = HashMap::new();
         // In parts: SQLite caps the parameters of one statement.
         for part in ids.chunks(1_000) {
@@ -450,7 +462,7 @@ pub async fn export(
         &CSV_HEADER,
         rows.iter().map(|(i, c, registration)| {
             vec![
-                i.id.clone(),
+                i.id.to_string(),
                 i.status_at(now).as_str().to_owned(),
                 i.kind.as_str().to_owned(),
                 i.full_name.clone(),
@@ -461,7 +473,7 @@ pub async fn export(
                 c.state.clone(),
                 c.country.clone(),
                 opt(&i.message),
-                emails.remove(&i.id).unwrap_or_default(),
+                emails.remove(i.id.as_str()).unwrap_or_default(),
                 opt(registration),
                 opt(&i.decline_reason),
                 sheet.time(i.created_at),

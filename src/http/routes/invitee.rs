@@ -161,7 +161,7 @@ pub async fn register(
     tracing::info!(registration_id = %reg.id, event_id = %reg.event_id, status = %reg.status, "registered");
     Ok(HttpResponse::Created().json(Registered {
         registration: RegistrationRef {
-            id: reg.id,
+            id: reg.id.into(),
             status: reg.status.as_str().to_owned(),
         },
         manage_url,

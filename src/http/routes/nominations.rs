@@ -64,7 +64,7 @@ impl NominationReviewView {
             nomination: NominationView::of(n),
             decided_by: n.decided_by.clone(),
             nominator: NominatorView {
-                registration_id: nominator.id.clone(),
+                registration_id: nominator.id.to_string(),
                 registration_status: nominator.status.as_str().to_owned(),
                 full_name: nominator.full_name.clone(),
                 title: nominator.title.clone(),
@@ -72,7 +72,7 @@ impl NominationReviewView {
                 email: nominator.email.clone(),
             },
             community: CommunityView::of(community),
-            invitation_id: n.invitation_id.clone(),
+            invitation_id: n.invitation_id.clone().map(String::from),
         }
     }
 }
@@ -378,8 +378,8 @@ pub async fn export(
                 c.country.clone(),
                 n.decision_note.clone().unwrap_or_default(),
                 n.invitation_id
-                    .as_deref()
-                    .and_then(|id| invitation_status.get(id))
+                    .as_ref()
+                    .and_then(|id| invitation_status.get(id.as_str()))
                     .map(|s| (*s).to_owned())
                     .unwrap_or_default(),
                 sheet.time(n.created_at),

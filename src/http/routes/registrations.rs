@@ -152,7 +152,7 @@ fn csv_row(
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let money = |cents: Option<i64>| cents.map(|c| sheet.money(c)).unwrap_or_default();
     vec![
-        r.id.clone(),
+        r.id.to_string(),
         r.status.as_str().to_owned(),
         r.kind.as_str().to_owned(),
         r.full_name.clone(),

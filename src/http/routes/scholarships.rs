@@ -111,7 +111,7 @@ impl ScholarshipItem {
             award_answered_at: s.award_answered_at.map(rfc3339),
             reminded_at: s.reminded_at.map(rfc3339),
             registration: RegistrationSummary {
-                id: r.id.clone(),
+                id: r.id.to_string(),
                 full_name: r.full_name.clone(),
                 title: r.title.clone(),
                 organization: r.organization.clone(),
@@ -252,7 +252,7 @@ fn csv_row(
         sheet.time_opt(s.award_answered_at),
         s.justification.clone(),
         opt(&s.decision_note),
-        r.id.clone(),
+        r.id.to_string(),
         r.status.as_str().to_owned(),
         r.full_name.clone(),
         r.email.clone(),

@@ -46,7 +46,7 @@ pub struct RegistrationView {
 impl RegistrationView {
     pub fn of(r: &Registration, c: &Community) -> Self {
         Self {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             status: r.status.as_str().to_owned(),
             kind: r.kind.as_str().to_owned(),
             full_name: r.full_name.clone(),
@@ -57,7 +57,7 @@ impl RegistrationView {
             dietary_requirements: r.dietary_requirements.clone(),
             accessibility_needs: r.accessibility_needs.clone(),
             community: CommunityView::of(c),
-            invitation_id: r.invitation_id.clone(),
+            invitation_id: r.invitation_id.to_string(),
             created_at: rfc3339(r.created_at),
             updated_at: rfc3339(r.updated_at),
             confirmed_at: r.confirmed_at.map(rfc3339),

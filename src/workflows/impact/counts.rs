@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::db::models::impact::{self, AnswerCount};
 use crate::db::DbConnection;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Sets of events whose distinct people are kept; more are rare (a report per programme
@@ -37,9 +38,9 @@ pub struct ImpactCounts {
 #[derive(Default)]
 struct Kept {
     /// Per event whose attendance is written down: distinct people and communities.
-    attendance: HashMap<String, Attended>,
+    attendance: HashMap<EventId, Attended>,
     /// Per event: the version of its answers, and their counts at that version.
-    answers: HashMap<String, (i64, Arc<[AnswerCount]>)>,
+    answers: HashMap<EventId, (i64, Arc<[AnswerCount]>)>,
     /// Per set of events (their ids sorted, joined by commas): distinct people and
     /// communities in all, which is not the sum of the events'.
     in_all: HashMap<String, Attended>,
@@ -57,9 +58,9 @@ impl ImpactCounts {
     pub fn attendance(
         &self,
         conn: &mut DbConnection,
-        event_ids: &[String],
-    ) -> Result<(HashMap<String, Attended>, Attended), AppError> {
-        let missing: Vec<String> = {
+        event_ids: &[EventId],
+    ) -> Result<(HashMap<EventId, Attended>, Attended), AppError> {
+        let missing: Vec<EventId> = {
             let kept = self.kept();
             event_ids
                 .iter()
@@ -78,7 +79,7 @@ impl ImpactCounts {
                 kept.attendance.insert(id, (people, communities));
             }
         }
-        let mut key: Vec<&str> = event_ids.iter().map(String::as_str).collect();
+        let mut key: Vec<&str> = event_ids.iter().map(EventId::as_str).collect();
         key.sort_unstable();
         let key = key.join(",");
         let known = self.kept().in_all.get(&key).copied();
@@ -111,13 +112,13 @@ impl ImpactCounts {
     pub fn answers(
         &self,
         conn: &mut DbConnection,
-        event_ids: &[String],
-    ) -> Result<HashMap<String, Arc<[AnswerCount]>>, AppError> {
+        event_ids: &[EventId],
+    ) -> Result<HashMap<EventId, Arc<[AnswerCount]>>, AppError> {
         // The versions first: counts made after reading them are at least that new, so
         // keeping them under these versions never keeps an older count as a newer one.
         let versions = impact::answers_versions(conn, event_ids)?;
-        let version = |id: &str| versions.get(id).copied().unwrap_or(0);
-        let stale: Vec<String> = {
+        let version = |id: &EventId| versions.get(id).copied().unwrap_or(0);
+        let stale: Vec<EventId> = {
             let kept = self.kept();
             event_ids
                 .iter()
@@ -126,7 +127,7 @@ impl ImpactCounts {
                 .collect()
         };
         if !stale.is_empty() {
-            let mut counted: HashMap<String, Vec<AnswerCount>> =
+            let mut counted: HashMap<EventId, Vec<AnswerCount>> =
                 stale.iter().map(|id| (id.clone(), Vec::new())).collect();
             for a in impact::answer_counts(conn, &stale)? {
                 counted.entry(a.event_id.clone()).or_default().push(a);

@@ -39,6 +39,7 @@ use crate::db::models::registration;
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::survey::{Rate, Wave};
+use crate::domain::{EventId, RegistrationId};
 use crate::error::AppError;
 use crate::workflows::survey_waves::{event_ended_at, record_attendance};
 
@@ -105,7 +106,7 @@ pub fn report(
     as_of: DateTime<Utc>,
 ) -> Result<Report, AppError> {
     let events = ended_events(conn, program, as_of)?;
-    let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+    let ids: Vec<EventId> = events.iter().map(|e| e.id.clone()).collect();
     let recorded = impact::attendance_recorded_among(conn, &ids)?;
     for e in events.iter().filter(|e| !recorded.contains(&e.id)) {
         record_attendance(conn, e, as_of)?;
@@ -167,7 +168,7 @@ fn figures<'a>(
 fn testimonials(
     conn: &mut DbConnection,
     events: &[(Event, Figures)],
-    event_ids: &[String],
+    event_ids: &[EventId],
 ) -> Result<Vec<Testimonial>, AppError> {
     let answered = impact::quotable(conn, event_ids)?;
     let person_ids: Vec<&str> = answered.iter().map(|r| r.person_id.as_str()).collect();
@@ -187,7 +188,7 @@ fn testimonials(
             continue;
         };
         // Without the person's details (deleted), a quote cannot be attributed: left out.
-        let Some(reg_id) = a.registration_id.as_deref() else {
+        let Some(reg_id) = a.registration_id.as_ref() else {
             continue;
         };
         let Some(e) = events.get(r.event_id.as_str()) else {
@@ -195,8 +196,8 @@ fn testimonials(
         };
         quotes.push((quote, reg_id, a.community_id.as_str(), *e));
     }
-    let reg_ids: Vec<&str> = quotes.iter().map(|q| q.1).collect();
-    let people: HashMap<String, registration::Registration> =
+    let reg_ids: Vec<&RegistrationId> = quotes.iter().map(|q| q.1).collect();
+    let people: HashMap<RegistrationId, registration::Registration> =
         registration::find_many(conn, &reg_ids)?
             .into_iter()
             .map(|r| (r.id.clone(), r))

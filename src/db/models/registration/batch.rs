@@ -9,6 +9,7 @@ use super::{fixed, NewRegistration, Registration};
 use crate::db::models::invitation::Invitation;
 use crate::db::schema::{events, registrations};
 use crate::db::{on_backend, DbConnection};
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Each invitation accepted at its `at`, only if its row is still exactly the one read
@@ -66,7 +67,7 @@ pub fn accept_invitations(
 }
 
 /// Claims `n` seats of the event at once, only if that many are free; whether they were.
-pub fn claim_seats(conn: &mut DbConnection, event_id: &str, n: i32) -> Result<bool, AppError> {
+pub fn claim_seats(conn: &mut DbConnection, event_id: &EventId, n: i32) -> Result<bool, AppError> {
     if n == 0 {
         return Ok(true);
     }

@@ -8,11 +8,12 @@ use diesel::sql_types::{Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 
 use crate::db::MultiBackend;
+use crate::domain::{EventId, InvitationId};
 
 /// `UPDATE invitations SET status = 'accepted' ...` if status and `updated_at` are still
 /// the ones read.
 pub struct AcceptInvitation<'a> {
-    pub id: &'a str,
+    pub id: &'a InvitationId,
     pub status: &'a str,
     pub updated_at: NaiveDateTime,
     pub at: NaiveDateTime,
@@ -43,7 +44,7 @@ impl<Conn> RunQueryDsl<Conn> for AcceptInvitation<'_> {}
 
 /// `UPDATE events SET seats_taken = seats_taken + 1` if a seat is free.
 pub struct ClaimSeat<'a> {
-    pub event_id: &'a str,
+    pub event_id: &'a EventId,
 }
 
 impl QueryId for ClaimSeat<'_> {

@@ -9,12 +9,13 @@ use crate::db::schema::{communities, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::registration::RegistrationStatus;
+use crate::domain::EventId;
 use crate::error::AppError;
 
 /// Filters for the organizers' list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RegistrationFilter {
-    pub event_id: String,
+    pub event_id: EventId,
     pub status: Option<RegistrationStatus>,
     pub kind: Option<InvitationKind>,
     /// A community id, or part of a community's name.

@@ -1,0 +1,94 @@
+//! The ids of the rows, one type per table, so that an event's id cannot be passed where
+//! a registration's is expected: the compiler catches what a bare `&str` let through.
+//!
+//! An id is the UUID text the row was stored with. It is not checked for being a UUID
+//! when it comes from a client: an id that names nothing is found by the query that
+//! looks it up (a 404 as before), and rows written before or imported keep whatever id
+//! they have. Serialised as that string (`serde(transparent)`); stored as text, like the
+//! status enums (its `ToSql` and `FromSql` are in `db::ids`). The views of `http` hold an
+//! id as the `String` it is on the wire, so the OpenAPI document describes it as before:
+//! a plain string, with no schema of its own.
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $t:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(
+            Clone,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        #[serde(transparent)]
+        pub struct $t(String);
+
+        impl $t {
+            /// A fresh random (v4 UUID) id for a new row. No `Default`: an id that
+            /// appears out of nothing would hide that a row is being made.
+            #[allow(clippy::new_without_default)]
+            pub fn new() -> Self {
+                Self(uuid::Uuid::new_v4().to_string())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// An id as a client or a stored row gives it (see the module's comment).
+        impl From<String> for $t {
+            fn from(raw: String) -> Self {
+                Self(raw)
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(id: $t) -> Self {
+                id.0
+            }
+        }
+
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+
+ids!(
+    /// An event's id (`events.id`, and every `event_id`).
+    EventId,
+    /// A registration's id (`registrations.id`, and every `registration_id`).
+    RegistrationId,
+    /// An invitation's id (`invitations.id`, and every `invitation_id`).
+    InvitationId,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::EventId;
+
+    #[test]
+    fn a_new_id_is_a_fresh_uuid_and_serialises_as_its_text() {
+        let (a, b) = (EventId::new(), EventId::new());
+        assert_ne!(a, b);
+        assert!(uuid::Uuid::parse_str(a.as_str()).is_ok());
+        let json = serde_json::to_string(&a).expect("serialises");
+        assert_eq!(json, format!("\"{a}\""));
+        assert_eq!(serde_json::from_str::<EventId>(&json).expect("parses"), a);
+    }
+}
