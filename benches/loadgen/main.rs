@@ -266,6 +266,17 @@ struct Row {
     met: Option<bool>,
 }
 
+/// Adds `row` to the table, and tells when its scenario ended (seconds since the epoch,
+/// on stderr): a profile of the whole run (`perf record -k CLOCK_REALTIME`) is cut into
+/// scenarios with `perf report --time`.
+fn finished(rows: &mut Vec<Row>, row: Row) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    eprintln!("loadgen: {:.3} ended: {}", now.as_secs_f64(), row.scenario);
+    rows.push(row);
+}
+
 fn ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 10.0 {
@@ -451,17 +462,20 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     .await??;
     drop(pool);
     let raw_rate = commits as f64 / took.as_secs_f64();
-    rows.push(Row {
-        scenario: format!(
-            "raw durable commits, one insert each, pool of {}, {} threads, no HTTP",
-            settings.database.pool_size, o.concurrency
-        ),
-        stats: None,
-        figure: format!("{raw_rate:.0}/s"),
-        peak_rss: None,
-        target: "(the bound)".into(),
-        met: None,
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!(
+                "raw durable commits, one insert each, pool of {}, {} threads, no HTTP",
+                settings.database.pool_size, o.concurrency
+            ),
+            stats: None,
+            figure: format!("{raw_rate:.0}/s"),
+            peak_rss: None,
+            target: "(the bound)".into(),
+            met: None,
+        },
+    );
 
     let started = Instant::now();
     let mut server = Server::spawn(&db.url, &smtp.url(), &dir.path().join("server.log"), &env)?;
@@ -500,22 +514,25 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     let efficiency = rate / raw_rate;
     let p99 = s1.percentile(99.0);
     let (wanted, efficient) = target.registrations_target();
-    rows.push(Row {
-        scenario: format!(
-            "1. registrations into one event, concurrency {}",
-            o.concurrency
-        ),
-        figure: format!("{rate:.0}/s (efficiency {efficiency:.2})"),
-        peak_rss: Some(rss),
-        target: format!(">= {wanted:.0}/s, efficiency >= {efficient}, p99 <= 50 ms, 0 errors"),
-        met: Some(
-            rate >= wanted
-                && efficiency >= efficient
-                && p99 <= Duration::from_millis(50)
-                && s1.errors == 0,
-        ),
-        stats: Some(s1),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!(
+                "1. registrations into one event, concurrency {}",
+                o.concurrency
+            ),
+            figure: format!("{rate:.0}/s (efficiency {efficiency:.2})"),
+            peak_rss: Some(rss),
+            target: format!(">= {wanted:.0}/s, efficiency >= {efficient}, p99 <= 50 ms, 0 errors"),
+            met: Some(
+                rate >= wanted
+                    && efficiency >= efficient
+                    && p99 <= Duration::from_millis(50)
+                    && s1.errors == 0,
+            ),
+            stats: Some(s1),
+        },
+    );
 
     if let Some(dir) = &o.hold {
         hold(dir, &server, &tokens_a, &event_a.slug, &cookie).await?;
@@ -550,18 +567,21 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     };
     let rss = server.peak_rss_mib();
     peak = peak.max(rss);
-    rows.push(Row {
-        scenario: format!("2. invitation reads, concurrency {}", o.concurrency),
-        figure: format!("{:.0}/s", s2.per_second()),
-        peak_rss: Some(rss),
-        target: format!(">= {:.0}/s, p99 <= 10 ms", target.reads_target()),
-        met: Some(
-            s2.per_second() >= target.reads_target()
-                && s2.percentile(99.0) <= Duration::from_millis(10)
-                && s2.errors == 0,
-        ),
-        stats: Some(s2),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!("2. invitation reads, concurrency {}", o.concurrency),
+            figure: format!("{:.0}/s", s2.per_second()),
+            peak_rss: Some(rss),
+            target: format!(">= {:.0}/s, p99 <= 10 ms", target.reads_target()),
+            met: Some(
+                s2.per_second() >= target.reads_target()
+                    && s2.percentile(99.0) <= Duration::from_millis(10)
+                    && s2.errors == 0,
+            ),
+            stats: Some(s2),
+        },
+    );
 
     // 3. The organizer's list, page by page, and the CSV export.
     server.reset_peak();
@@ -605,28 +625,34 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         "scenario 3: the CSV export held {} rows (one per registration of scenario 1)",
         rows_seen.get()
     ));
-    rows.push(Row {
-        scenario: format!(
-            "3a. list registrations, page of 100 of {}, concurrency 8",
-            o.registrations
-        ),
-        figure: format!("{:.0}/s", s3.per_second()),
-        peak_rss: Some(rss),
-        target: "p99 <= 20 ms".into(),
-        met: Some(s3.percentile(99.0) <= Duration::from_millis(20) && s3.errors == 0),
-        stats: Some(s3),
-    });
-    rows.push(Row {
-        scenario: format!(
-            "3b. CSV export of {} registrations, one at a time",
-            o.registrations
-        ),
-        figure: format!("{:.1}/s", s3csv.per_second()),
-        peak_rss: Some(rss),
-        target: "p99 <= 300 ms".into(),
-        met: Some(s3csv.percentile(99.0) <= Duration::from_millis(300) && s3csv.errors == 0),
-        stats: Some(s3csv),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!(
+                "3a. list registrations, page of 100 of {}, concurrency 8",
+                o.registrations
+            ),
+            figure: format!("{:.0}/s", s3.per_second()),
+            peak_rss: Some(rss),
+            target: "p99 <= 20 ms".into(),
+            met: Some(s3.percentile(99.0) <= Duration::from_millis(20) && s3.errors == 0),
+            stats: Some(s3),
+        },
+    );
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!(
+                "3b. CSV export of {} registrations, one at a time",
+                o.registrations
+            ),
+            figure: format!("{:.1}/s", s3csv.per_second()),
+            peak_rss: Some(rss),
+            target: "p99 <= 300 ms".into(),
+            met: Some(s3csv.percentile(99.0) <= Duration::from_millis(300) && s3csv.errors == 0),
+            stats: Some(s3csv),
+        },
+    );
 
     // 6. The door: 8 desks scanning the QR codes of a 2,000-person event, each code once,
     // then each desk scanning again a code already in (a 409 naming when and by whom).
@@ -683,14 +709,17 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     );
     let rss = server.peak_rss_mib();
     peak = peak.max(rss);
-    rows.push(Row {
-        scenario: format!("6. check-ins at the door, {} people, 8 desks", codes.len()),
-        figure: format!("{:.0}/s", s6.per_second()),
-        peak_rss: Some(rss),
-        target: "p99 < 50 ms, each person once".into(),
-        met: Some(s6.percentile(99.0) < Duration::from_millis(50)),
-        stats: Some(s6),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!("6. check-ins at the door, {} people, 8 desks", codes.len()),
+            figure: format!("{:.0}/s", s6.per_second()),
+            peak_rss: Some(rss),
+            target: "p99 < 50 ms, each person once".into(),
+            met: Some(s6.percentile(99.0) < Duration::from_millis(50)),
+            stats: Some(s6),
+        },
+    );
 
     // 5. A login flood from many client addresses beside more registrations.
     server.reset_peak();
@@ -736,30 +765,36 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         "capacity was exceeded during the flood: {occ:?}"
     );
     let p99 = s5.percentile(99.0);
-    rows.push(Row {
-        scenario: format!(
-            "5. registrations during a login flood ({} clients, own addresses)",
-            o.flood_clients
-        ),
-        figure: format!("{:.0}/s", s5.per_second()),
-        peak_rss: Some(rss),
-        target: "p99 <= 100 ms".into(),
-        met: Some(p99 <= Duration::from_millis(100) && s5.errors == 0),
-        stats: Some(s5),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!(
+                "5. registrations during a login flood ({} clients, own addresses)",
+                o.flood_clients
+            ),
+            figure: format!("{:.0}/s", s5.per_second()),
+            peak_rss: Some(rss),
+            target: "p99 <= 100 ms".into(),
+            met: Some(p99 <= Duration::from_millis(100) && s5.errors == 0),
+            stats: Some(s5),
+        },
+    );
     let answers = answers
         .borrow()
         .iter()
         .map(|(s, n)| format!("{s}: {n}"))
         .collect::<Vec<_>>();
-    rows.push(Row {
-        scenario: "5. the flood's wrong-password logins".into(),
-        figure: format!("{:.0}/s ({})", flood.per_second(), answers.join(", ")),
-        peak_rss: Some(rss),
-        target: "401 or 429".into(),
-        met: Some(flood.errors == 0),
-        stats: Some(flood),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: "5. the flood's wrong-password logins".into(),
+            figure: format!("{:.0}/s ({})", flood.per_second(), answers.join(", ")),
+            peak_rss: Some(rss),
+            target: "401 or 429".into(),
+            met: Some(flood.errors == 0),
+            stats: Some(flood),
+        },
+    );
 
     // 4. Email delivery: let the mail of scenarios 1 and 5 go out, then a fresh backlog.
     wait_until("earlier mail delivered", Duration::from_secs(600), || {
@@ -788,14 +823,17 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
         _ => Duration::ZERO,
     };
     let email_rate = queued as f64 / span.as_secs_f64().max(1e-9);
-    rows.push(Row {
-        scenario: format!("4. email delivery of {queued} queued emails to a local SMTP server"),
-        stats: None,
-        figure: format!("{email_rate:.0} emails/s"),
-        peak_rss: Some(rss),
-        target: ">= 1,000 emails/s".into(),
-        met: Some(email_rate >= 1_000.0),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: format!("4. email delivery of {queued} queued emails to a local SMTP server"),
+            stats: None,
+            figure: format!("{email_rate:.0} emails/s"),
+            peak_rss: Some(rss),
+            target: ">= 1,000 emails/s".into(),
+            met: Some(email_rate >= 1_000.0),
+        },
+    );
 
     // 7-9. Part 2: an announcement, the impact report of a programme, retention.
     let signed = part2::Signed {
@@ -806,15 +844,15 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     server.reset_peak();
     let mut row = inviting::one_by_one(&mut conn, &signed, o.invitations, &mut notes).await?;
     row.peak_rss = Some(server.peak_rss_mib());
-    rows.push(row);
+    finished(&mut rows, row);
     server.reset_peak();
     let mut row = inviting::bulk_csv(&mut conn, &signed, o.bulk, &mut notes).await?;
     row.peak_rss = Some(server.peak_rss_mib());
-    rows.push(row);
+    finished(&mut rows, row);
     server.reset_peak();
     let mut row = part2::announcement(&mut conn, &signed, smtp, o.announce, &mut notes).await?;
     row.peak_rss = Some(server.peak_rss_mib());
-    rows.push(row);
+    finished(&mut rows, row);
     server.reset_peak();
     for mut row in part2::programme(
         &mut conn,
@@ -827,33 +865,40 @@ async fn bench(target: &Target, o: &Options, smtp: &SmtpSink) -> anyhow::Result<
     .await?
     {
         row.peak_rss = Some(server.peak_rss_mib());
-        rows.push(row);
+        finished(&mut rows, row);
     }
     peak = peak.max(server.peak_rss_mib());
 
-    rows.push(Row {
-        scenario: "cold start to /readyz 200, migrations applied on an empty database".into(),
-        stats: None,
-        figure: ms(cold),
-        peak_rss: None,
-        target: "<= 1 s".into(),
-        met: Some(cold <= Duration::from_secs(1)),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: "cold start to /readyz 200, migrations applied on an empty database".into(),
+            stats: None,
+            figure: ms(cold),
+            peak_rss: None,
+            target: "<= 1 s".into(),
+            met: Some(cold <= Duration::from_secs(1)),
+        },
+    );
     notes.push(format!(
         "restart on the seeded database to /readyz 200: {}",
         ms(warm)
     ));
-    rows.push(Row {
-        scenario: "server memory, peak over all of the above".into(),
-        stats: None,
-        figure: format!("{peak:.0} MiB"),
-        peak_rss: Some(peak),
-        target: "<= 150 MB RSS".into(),
-        met: Some(peak * 1.048_576 <= 150.0),
-    });
+    finished(
+        &mut rows,
+        Row {
+            scenario: "server memory, peak over all of the above".into(),
+            stats: None,
+            figure: format!("{peak:.0} MiB"),
+            peak_rss: Some(peak),
+            target: "<= 150 MB RSS".into(),
+            met: Some(peak * 1.048_576 <= 150.0),
+        },
+    );
     server.stop()?;
     if let Some(mta) = &o.mta_url {
-        rows.push(
+        finished(
+            &mut rows,
             into_mta(
                 &mut conn,
                 mta,
