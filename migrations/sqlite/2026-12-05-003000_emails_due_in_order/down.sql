@@ -1,0 +1,2 @@
+DROP INDEX emails_due;
+CREATE INDEX emails_due ON emails (status, next_attempt_at);
