@@ -76,6 +76,8 @@ ids!(
     RegistrationId,
     /// An invitation's id (`invitations.id`, and every `invitation_id`).
     InvitationId,
+    /// A community's id (`communities.id`, and every `community_id`).
+    CommunityId,
 );
 
 #[cfg(test)]

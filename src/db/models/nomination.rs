@@ -6,7 +6,7 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
+use crate::domain::{CommunityId, EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -15,7 +15,7 @@ pub struct Nomination {
     pub id: String,
     pub event_id: EventId,
     pub registration_id: RegistrationId,
-    pub community_id: String,
+    pub community_id: CommunityId,
     pub full_name: String,
     pub email: String,
     pub title: String,
@@ -43,7 +43,7 @@ struct NewNomination<'a> {
     id: &'a str,
     event_id: &'a EventId,
     registration_id: &'a RegistrationId,
-    community_id: &'a str,
+    community_id: &'a CommunityId,
     full_name: &'a str,
     email: &'a str,
     title: &'a str,
@@ -59,7 +59,7 @@ pub fn create(
     conn: &mut DbConnection,
     event_id: &EventId,
     registration_id: &RegistrationId,
-    community_id: &str,
+    community_id: &CommunityId,
     form: &NominationForm,
     at: NaiveDateTime,
 ) -> Result<Nomination, AppError> {
