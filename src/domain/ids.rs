@@ -78,6 +78,8 @@ ids!(
     InvitationId,
     /// A community's id (`communities.id`, and every `community_id`).
     CommunityId,
+    /// A nomination's id (`nominations.id`).
+    NominationId,
 );
 
 #[cfg(test)]
