@@ -4,7 +4,7 @@
 use diesel::deserialize;
 
 use super::enums::{text_column, TextColumn};
-use crate::domain::{EventId, InvitationId, RegistrationId};
+use crate::domain::{CommunityId, EventId, InvitationId, NominationId, RegistrationId};
 
 macro_rules! text_ids {
     ($($t:ty),* $(,)?) => {$(
@@ -22,4 +22,10 @@ macro_rules! text_ids {
     )*};
 }
 
-text_ids!(EventId, InvitationId, RegistrationId);
+text_ids!(
+    CommunityId,
+    EventId,
+    InvitationId,
+    NominationId,
+    RegistrationId
+);

@@ -76,6 +76,10 @@ ids!(
     RegistrationId,
     /// An invitation's id (`invitations.id`, and every `invitation_id`).
     InvitationId,
+    /// A community's id (`communities.id`, and every `community_id`).
+    CommunityId,
+    /// A nomination's id (`nominations.id`).
+    NominationId,
 );
 
 #[cfg(test)]

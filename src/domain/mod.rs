@@ -28,7 +28,7 @@ pub mod token;
 pub mod webhook;
 
 pub use email_address::EmailAddress;
-pub use ids::{EventId, InvitationId, RegistrationId};
+pub use ids::{CommunityId, EventId, InvitationId, NominationId, RegistrationId};
 pub use money::{Cents, Currency};
 pub use refusal::{Record, Refusal, Transition};
 pub use slug::Slug;

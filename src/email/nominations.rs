@@ -33,7 +33,7 @@ fn to_nominator(
         context,
         attachments: vec![],
         event_id: Some(event.id.clone()),
-        entity: Some(("nomination", n.id.clone())),
+        entity: Some(("nomination", n.id.to_string())),
     }
 }
 

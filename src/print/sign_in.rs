@@ -28,7 +28,7 @@ pub fn render(
     let mut groups: BTreeMap<(String, String), Vec<Attendee>> = BTreeMap::new();
     for a in attendees {
         groups
-            .entry((a.community.name.to_lowercase(), a.community.id.clone()))
+            .entry((a.community.name.to_lowercase(), a.community.id.to_string()))
             .or_default()
             .push(a);
     }

@@ -17,7 +17,7 @@ use crate::db::{self, DbConnection};
 use crate::domain::invitation::{InvitationKind, InvitationSpec};
 use crate::domain::nomination::NominationStatus;
 use crate::domain::refusal::Refusal;
-use crate::domain::EmailAddress;
+use crate::domain::{EmailAddress, NominationId};
 use crate::email::{nominations as emails, outbox};
 use crate::error::AppError;
 use crate::webhooks;
@@ -55,7 +55,7 @@ pub fn approve(
     conn: &mut DbConnection,
     base_url: &Url,
     event: &Event,
-    id: &str,
+    id: &NominationId,
     note: Option<&str>,
     organizer_id: &str,
 ) -> Result<Reviewed, AppError> {
@@ -116,7 +116,7 @@ pub fn approve(
 pub fn decline(
     conn: &mut DbConnection,
     event: &Event,
-    id: &str,
+    id: &NominationId,
     note: Option<&str>,
     organizer_id: &str,
 ) -> Result<Reviewed, AppError> {

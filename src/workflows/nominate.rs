@@ -14,6 +14,7 @@ use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::nomination::{may_nominate, NominationForm, NominationStatus};
 use crate::domain::refusal::Refusal;
+use crate::domain::NominationId;
 use crate::email::{messages, nominations as emails, outbox, reviewers};
 use crate::error::AppError;
 
@@ -67,7 +68,7 @@ pub fn nominate(
 pub fn withdraw(
     conn: &mut DbConnection,
     reg: &Registration,
-    id: &str,
+    id: &NominationId,
 ) -> Result<Nomination, AppError> {
     let before = nomination::find_of_registration(conn, &reg.id, id)?;
     let to = before.status().transition(NominationStatus::Withdrawn)?;

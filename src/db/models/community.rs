@@ -4,12 +4,13 @@ use diesel::prelude::*;
 use crate::db::schema::communities;
 use crate::db::{now, DbConnection};
 use crate::domain::community::CommunitySpec;
+use crate::domain::CommunityId;
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[diesel(table_name = communities)]
 pub struct Community {
-    pub id: String,
+    pub id: CommunityId,
     pub name: String,
     pub state: String,
     pub country: String,
@@ -30,7 +31,7 @@ impl Community {
 #[derive(Insertable)]
 #[diesel(table_name = communities)]
 struct NewCommunity<'a> {
-    id: &'a str,
+    id: &'a CommunityId,
     name: &'a str,
     state: &'a str,
     country: &'a str,
@@ -51,7 +52,7 @@ pub fn find_or_create(
     if let Some(found) = find_by_key(conn, &key)? {
         return Ok(found);
     }
-    let id = super::new_id();
+    let id = CommunityId::new();
     let inserted = conn.transaction(|conn| {
         diesel::insert_into(communities::table)
             .values(NewCommunity {
@@ -82,14 +83,17 @@ pub fn find_by_key(conn: &mut DbConnection, key: &str) -> Result<Option<Communit
 }
 
 /// The communities with these ids (those that exist), in no particular order.
-pub fn find_many(conn: &mut DbConnection, ids: &[&str]) -> Result<Vec<Community>, AppError> {
+pub fn find_many(
+    conn: &mut DbConnection,
+    ids: &[&CommunityId],
+) -> Result<Vec<Community>, AppError> {
     Ok(communities::table
         .filter(communities::id.eq_any(ids))
         .select(Community::as_select())
         .load(conn)?)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Community, AppError> {
+pub fn find(conn: &mut DbConnection, id: &CommunityId) -> Result<Community, AppError> {
     communities::table
         .find(id)
         .select(Community::as_select())

@@ -15,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::domain::registration::RegistrationStatus;
-use crate::domain::{EventId, RegistrationId};
+use crate::domain::{CommunityId, EventId, RegistrationId};
 use crate::error::AppError;
 
 /// Claims the writing down of the event's attendance: true for the one caller that sets
@@ -306,7 +306,7 @@ pub fn people_for_emails(
 pub struct Attendance {
     pub event_id: EventId,
     pub person_id: String,
-    pub community_id: String,
+    pub community_id: CommunityId,
     pub registration_id: Option<RegistrationId>,
 }
 

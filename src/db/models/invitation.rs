@@ -7,7 +7,7 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
-use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
+use crate::domain::{CommunityId, EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -15,7 +15,7 @@ use crate::error::AppError;
 pub struct Invitation {
     pub id: InvitationId,
     pub event_id: EventId,
-    pub community_id: String,
+    pub community_id: CommunityId,
     pub kind: InvitationKind,
     pub email: String,
     pub full_name: String,
@@ -57,7 +57,7 @@ impl Invitation {
 struct NewInvitation<'a> {
     id: &'a InvitationId,
     event_id: &'a EventId,
-    community_id: &'a str,
+    community_id: &'a CommunityId,
     kind: &'a str,
     email: &'a str,
     full_name: &'a str,
@@ -77,7 +77,7 @@ struct NewInvitation<'a> {
 /// What a new invitation is made of besides the organizer's spec.
 pub struct NewInvitationArgs<'a> {
     pub event_id: &'a EventId,
-    pub community_id: &'a str,
+    pub community_id: &'a CommunityId,
     pub spec: &'a InvitationSpec,
     pub token_hash: &'a str,
     pub status: InvitationStatus,

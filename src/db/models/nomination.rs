@@ -6,16 +6,18 @@ use super::registration::Registration;
 use crate::db::schema::{communities, nominations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::nomination::{NominationForm, NominationStatus};
-use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
+use crate::domain::{
+    CommunityId, EventId, InvitationId, NominationId, Record, Refusal, RegistrationId,
+};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = nominations)]
 pub struct Nomination {
-    pub id: String,
+    pub id: NominationId,
     pub event_id: EventId,
     pub registration_id: RegistrationId,
-    pub community_id: String,
+    pub community_id: CommunityId,
     pub full_name: String,
     pub email: String,
     pub title: String,
@@ -40,10 +42,10 @@ impl Nomination {
 #[derive(Insertable)]
 #[diesel(table_name = nominations)]
 struct NewNomination<'a> {
-    id: &'a str,
+    id: &'a NominationId,
     event_id: &'a EventId,
     registration_id: &'a RegistrationId,
-    community_id: &'a str,
+    community_id: &'a CommunityId,
     full_name: &'a str,
     email: &'a str,
     title: &'a str,
@@ -59,11 +61,11 @@ pub fn create(
     conn: &mut DbConnection,
     event_id: &EventId,
     registration_id: &RegistrationId,
-    community_id: &str,
+    community_id: &CommunityId,
     form: &NominationForm,
     at: NaiveDateTime,
 ) -> Result<Nomination, AppError> {
-    let id = super::new_id();
+    let id = NominationId::new();
     diesel::insert_into(nominations::table)
         .values(NewNomination {
             id: &id,
@@ -83,7 +85,7 @@ pub fn create(
     find(conn, &id)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<Nomination, AppError> {
+pub fn find(conn: &mut DbConnection, id: &NominationId) -> Result<Nomination, AppError> {
     nominations::table
         .find(id)
         .select(Nomination::as_select())
@@ -140,7 +142,7 @@ pub fn withdraw_pending(
 pub fn find_in_event(
     conn: &mut DbConnection,
     event_id: &EventId,
-    id: &str,
+    id: &NominationId,
 ) -> Result<Nomination, AppError> {
     nominations::table
         .find(id)
@@ -155,7 +157,7 @@ pub fn find_in_event(
 pub fn find_of_registration(
     conn: &mut DbConnection,
     registration_id: &RegistrationId,
-    id: &str,
+    id: &NominationId,
 ) -> Result<Nomination, AppError> {
     nominations::table
         .find(id)
@@ -205,7 +207,7 @@ pub struct Decision<'a> {
 /// organizers deciding at once cannot both win; 409 for the one that loses.
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &NominationId,
     from: NominationStatus,
     to: NominationStatus,
     decision: Decision<'_>,
@@ -231,7 +233,7 @@ pub fn set_status(
 /// Records the invitation an approval sent to the nominee.
 pub fn link_invitation(
     conn: &mut DbConnection,
-    id: &str,
+    id: &NominationId,
     invitation_id: &InvitationId,
 ) -> Result<Nomination, AppError> {
     diesel::update(nominations::table.find(id))
@@ -335,7 +337,7 @@ impl crate::db::models::audit::Audited for Nomination {
     const ENTITY: &'static str = "nomination";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     fn event_id(&self) -> Option<&EventId> {

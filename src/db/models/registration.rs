@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::{InvitationKind, InvitationStatus};
 use crate::domain::registration::{DetailsChange, RegistrationForm, RegistrationStatus};
-use crate::domain::{EventId, InvitationId, Record, Refusal, RegistrationId};
+use crate::domain::{CommunityId, EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
@@ -18,7 +18,7 @@ pub struct Registration {
     pub id: RegistrationId,
     pub event_id: EventId,
     pub invitation_id: InvitationId,
-    pub community_id: String,
+    pub community_id: CommunityId,
     pub kind: InvitationKind,
     pub full_name: String,
     pub email: String,
@@ -52,7 +52,7 @@ struct NewRegistration<'a> {
     id: &'a RegistrationId,
     event_id: &'a EventId,
     invitation_id: &'a InvitationId,
-    community_id: &'a str,
+    community_id: &'a CommunityId,
     kind: &'a str,
     full_name: &'a str,
     email: &'a str,
@@ -100,7 +100,7 @@ pub struct NewRegistrationArgs<'a> {
     pub id: RegistrationId,
     pub event_id: &'a EventId,
     pub invitation_id: &'a InvitationId,
-    pub community_id: &'a str,
+    pub community_id: &'a CommunityId,
     pub kind: InvitationKind,
     pub form: &'a RegistrationForm,
     pub status: RegistrationStatus,

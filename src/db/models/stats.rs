@@ -11,7 +11,7 @@ use crate::db::schema::{
     emails, invitation_requests, invitations, nominations, registrations, scholarship_requests,
 };
 use crate::db::DbConnection;
-use crate::domain::EventId;
+use crate::domain::{CommunityId, EventId};
 use crate::error::AppError;
 
 /// Status -> count, with every status of `all` present (zero when none).
@@ -53,14 +53,14 @@ pub fn for_event(
         .filter(invitations::event_id.eq(event_id))
         .select(invitations::community_id)
         .distinct()
-        .load::<String>(conn)?
+        .load::<CommunityId>(conn)?
         .len() as i64;
     let communities_registered = registrations::table
         .filter(registrations::event_id.eq(event_id))
         .filter(registrations::status.ne("cancelled"))
         .select(registrations::community_id)
         .distinct()
-        .load::<String>(conn)?
+        .load::<CommunityId>(conn)?
         .len() as i64;
 
     let by_kind: Vec<(String, String, i64)> = registrations::table

@@ -66,7 +66,7 @@ impl CheckInPerson {
             full_name: r.full_name.clone(),
             title: r.title.clone(),
             community: CheckInCommunity {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 name: c.name.clone(),
                 state: c.state.clone(),
                 country: c.country.clone(),

@@ -23,6 +23,7 @@ use crate::db::{self, write_transaction};
 use crate::domain::nomination::{
     decision_note, NominationFields, NominationForm, NominationStatus,
 };
+use crate::domain::NominationId;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
     query_choice, CurrentOrganizer, ListFilter, ListQuery, OptionalJson, Page, PageParams,
@@ -130,6 +131,7 @@ pub async fn withdraw(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (token, id) = path.into_inner();
+    let id = NominationId::from(id);
     let after = as_registrant(&state.pool, token, move |conn, reg| {
         nominate::withdraw(conn, reg, &id)
     })
@@ -245,6 +247,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, AppError> {
     let note = body.note()?;
     let (slug, id) = path.into_inner();
+    let id = NominationId::from(id);
     let nomination_id = id.clone();
     let base = state.settings.server.base_url.clone();
     let view = db::run(&state.pool, move |conn| {
@@ -288,6 +291,7 @@ pub async fn decline(
 ) -> Result<HttpResponse, AppError> {
     let note = body.note()?;
     let (slug, id) = path.into_inner();
+    let id = NominationId::from(id);
     let nomination_id = id.clone();
     let view = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
@@ -361,7 +365,7 @@ pub async fn export(
         &CSV_HEADER,
         rows.iter().map(|(n, r, c)| {
             vec![
-                n.id.clone(),
+                n.id.to_string(),
                 n.status.as_str().to_owned(),
                 n.full_name.clone(),
                 n.email.clone(),

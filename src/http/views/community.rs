@@ -19,7 +19,7 @@ pub struct CommunityView {
 impl CommunityView {
     pub fn of(c: &Community) -> Self {
         Self {
-            id: c.id.clone(),
+            id: c.id.to_string(),
             name: c.name.clone(),
             state: c.state.clone(),
             country: c.country.clone(),

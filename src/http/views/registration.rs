@@ -92,7 +92,7 @@ pub struct NominationView {
 impl NominationView {
     pub fn of(n: &Nomination) -> Self {
         Self {
-            id: n.id.clone(),
+            id: n.id.to_string(),
             status: n.status.as_str().to_owned(),
             full_name: n.full_name.clone(),
             email: n.email.clone(),

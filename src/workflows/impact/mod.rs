@@ -39,7 +39,7 @@ use crate::db::models::registration;
 use crate::db::{self, write_transaction, DbConnection};
 use crate::domain::event::EventStatus;
 use crate::domain::survey::{Rate, Wave};
-use crate::domain::{EventId, RegistrationId};
+use crate::domain::{CommunityId, EventId, RegistrationId};
 use crate::error::AppError;
 use crate::workflows::survey_waves::{event_ended_at, record_attendance};
 
@@ -194,7 +194,7 @@ fn testimonials(
         let Some(e) = events.get(r.event_id.as_str()) else {
             continue;
         };
-        quotes.push((quote, reg_id, a.community_id.as_str(), *e));
+        quotes.push((quote, reg_id, &a.community_id, *e));
     }
     let reg_ids: Vec<&RegistrationId> = quotes.iter().map(|q| q.1).collect();
     let people: HashMap<RegistrationId, registration::Registration> =
@@ -202,8 +202,8 @@ fn testimonials(
             .into_iter()
             .map(|r| (r.id.clone(), r))
             .collect();
-    let community_ids: Vec<&str> = quotes.iter().map(|q| q.2).collect();
-    let places: HashMap<String, Community> = community::find_many(conn, &community_ids)?
+    let community_ids: Vec<&CommunityId> = quotes.iter().map(|q| q.2).collect();
+    let places: HashMap<CommunityId, Community> = community::find_many(conn, &community_ids)?
         .into_iter()
         .map(|c| (c.id.clone(), c))
         .collect();

@@ -152,7 +152,10 @@ fn write_together(
                 id: p.id.clone(),
                 event_id: &event.id,
                 invitation_id: &p.inv.id,
-                community_id: p.community.as_ref().map_or("", |c| c.id.as_str()),
+                community_id: p
+                    .community
+                    .as_ref()
+                    .map_or(&String::new().into(), |c| &c.id),
                 kind: p.inv.kind(),
                 form: &p.form,
                 status: if j < seats {
