@@ -139,6 +139,12 @@ fn write_together(
             "the event's seats changed while it was locked"
         )));
     }
+    // Only a registration whose community exists joins a run (`fits_a_run`).
+    let communities = run
+        .iter()
+        .map(|r| r.prepared.community.as_ref().map(|c| &c.id))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("a new community in a run")))?;
     let hashes: Vec<String> = made
         .iter()
         .map(|&k| run[k].prepared.manage.hash())
@@ -152,10 +158,7 @@ fn write_together(
                 id: p.id.clone(),
                 event_id: &event.id,
                 invitation_id: &p.inv.id,
-                community_id: p
-                    .community
-                    .as_ref()
-                    .map_or(&String::new().into(), |c| &c.id),
+                community_id: communities[k],
                 kind: p.inv.kind(),
                 form: &p.form,
                 status: if j < seats {
