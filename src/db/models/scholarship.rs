@@ -321,42 +321,6 @@ pub fn answer_award(
     Ok(n == 1)
 }
 
-/// Marks an award that was not answered by its reply-by time as lapsed. One conditional
-/// UPDATE: of several sweepers (processes) only one wins the row; the others get false.
-pub fn lapse_award(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, AppError> {
-    let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-            .filter(scholarship_requests::reply_by.le(at)),
-    )
-    .set((
-        scholarship_requests::award_status.eq(AwardStatus::Lapsed.as_str()),
-        scholarship_requests::updated_at.eq(at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Notes that the reminder to answer an award is being sent, once: false when it was
-/// already noted (by another sweeper) or the award is no longer waiting for an answer.
-pub fn mark_reminded(
-    conn: &mut DbConnection,
-    id: &str,
-    at: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-            .filter(scholarship_requests::reminded_at.is_null())
-            .filter(scholarship_requests::reply_by.gt(at)),
-    )
-    .set(scholarship_requests::reminded_at.eq(Some(at)))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
 /// Releases the registration's standing award (offered or accepted): its registrant
 /// cancelled. Returns the request as it was before, if there was one to release.
 pub fn release_award(
@@ -382,39 +346,6 @@ pub fn release_award(
     ))
     .execute(conn)?;
     Ok((n == 1).then_some(before))
-}
-
-/// Offered awards that were not answered by their reply-by time, soonest first.
-pub fn unanswered_past_reply_by(
-    conn: &mut DbConnection,
-    at: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-        .filter(scholarship_requests::reply_by.le(at))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
-        .load(conn)?)
-}
-
-/// Offered awards not yet reminded whose reply-by time falls between `at` and `until`.
-pub fn due_for_reminder(
-    conn: &mut DbConnection,
-    at: NaiveDateTime,
-    until: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-        .filter(scholarship_requests::reminded_at.is_null())
-        .filter(scholarship_requests::reply_by.gt(at))
-        .filter(scholarship_requests::reply_by.le(until))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
-        .load(conn)?)
 }
 
 /// Claims `amount` of the event's scholarship budget if that much is left. A single
@@ -484,6 +415,10 @@ pub fn all_with_registrations(
         ))
         .load(conn)?)
 }
+
+mod deadlines;
+
+pub use deadlines::{due_for_reminder, lapse_award, mark_reminded, unanswered_past_reply_by};
 
 impl crate::db::models::audit::Audited for ScholarshipRequest {
     const ENTITY: &'static str = "scholarship_request";
