@@ -9,6 +9,7 @@ use super::ScholarshipRequest;
 use crate::db::schema::scholarship_requests;
 use crate::db::DbConnection;
 use crate::domain::scholarship::AwardStatus;
+use crate::domain::ScholarshipRequestId;
 use crate::error::AppError;
 
 /// Offered awards that were not answered by their reply-by time, soonest first.
@@ -46,7 +47,11 @@ pub fn due_for_reminder(
 
 /// Marks an award that was not answered by its reply-by time as lapsed. One conditional
 /// UPDATE: of several sweepers (processes) only one wins the row; the others get false.
-pub fn lapse_award(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, AppError> {
+pub fn lapse_award(
+    conn: &mut DbConnection,
+    id: &ScholarshipRequestId,
+    at: NaiveDateTime,
+) -> Result<bool, AppError> {
     let n = diesel::update(
         scholarship_requests::table
             .find(id)
@@ -65,7 +70,7 @@ pub fn lapse_award(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Resu
 /// already noted (by another sweeper) or the award is no longer waiting for an answer.
 pub fn mark_reminded(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ScholarshipRequestId,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
