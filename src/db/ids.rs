@@ -4,7 +4,9 @@
 use diesel::deserialize;
 
 use super::enums::{text_column, TextColumn};
-use crate::domain::{CommunityId, EventId, InvitationId, NominationId, RegistrationId};
+use crate::domain::{
+    CommunityId, EventId, InvitationId, NominationId, RegistrationId, ScholarshipRequestId,
+};
 
 macro_rules! text_ids {
     ($($t:ty),* $(,)?) => {$(
@@ -27,5 +29,6 @@ text_ids!(
     EventId,
     InvitationId,
     NominationId,
-    RegistrationId
+    RegistrationId,
+    ScholarshipRequestId
 );

@@ -80,6 +80,8 @@ ids!(
     CommunityId,
     /// A nomination's id (`nominations.id`).
     NominationId,
+    /// A scholarship request's id (`scholarship_requests.id`).
+    ScholarshipRequestId,
 );
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ pub mod token;
 pub mod webhook;
 
 pub use email_address::EmailAddress;
-pub use ids::{CommunityId, EventId, InvitationId, NominationId, RegistrationId};
+pub use ids::{
+    CommunityId, EventId, InvitationId, NominationId, RegistrationId, ScholarshipRequestId,
+};
 pub use money::{Cents, Currency};
 pub use refusal::{Record, Refusal, Transition};
 pub use slug::Slug;

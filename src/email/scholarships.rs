@@ -57,7 +57,7 @@ fn to_registrant(
 ) -> Outgoing {
     let mut email = registration_email(template, event, reg, extra, vec![]);
     email.context["scholarship"] = scholarship_context(event, s);
-    email.entity = Some(("scholarship_request", s.id.clone()));
+    email.entity = Some(("scholarship_request", s.id.to_string()));
     email
 }
 

@@ -20,7 +20,7 @@ use crate::domain::registration::RegistrationStatus;
 use crate::domain::scholarship::{
     AwardStatus, Decision, DecisionContext, DecisionFields, DecisionForm,
 };
-use crate::domain::{Cents, Refusal};
+use crate::domain::{Cents, Refusal, ScholarshipRequestId};
 use crate::email::{outbox, scholarships as emails};
 use crate::error::AppError;
 use crate::webhooks;
@@ -42,7 +42,7 @@ pub fn decide(
     conn: &mut DbConnection,
     base_url: &Url,
     event_slug: &str,
-    id: &str,
+    id: &ScholarshipRequestId,
     fields: &DecisionFields,
     organizer_id: &str,
 ) -> Result<Decided, AppError> {

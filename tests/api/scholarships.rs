@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use convene::db::models::scholarship;
 use convene::domain::scholarship::{ScholarshipFields, ScholarshipForm};
-use convene::domain::Refusal;
+use convene::domain::{Refusal, ScholarshipRequestId};
 use convene::error::AppError;
 
 use crate::helpers::{
@@ -264,7 +264,7 @@ async fn a_registrant_withdraws_a_pending_request_but_not_a_decided_one() {
     // constraint, recognised as that one on both databases (by its name on PostgreSQL, by
     // its columns on SQLite), not taken for a failure.
     let mut conn = app.db.connect();
-    let stored = scholarship::find(&mut conn, &id).unwrap();
+    let stored = scholarship::find(&mut conn, &ScholarshipRequestId::from(id)).unwrap();
     let fields: ScholarshipFields = serde_json::from_value(request_body(1_000)).unwrap();
     let form = ScholarshipForm::parse(&fields).unwrap();
     let (event, reg, at) = (

@@ -6,13 +6,13 @@ use super::registration::Registration;
 use crate::db::schema::{communities, events, registrations, scholarship_requests};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::scholarship::{AwardStatus, ScholarshipForm, ScholarshipStatus};
-use crate::domain::{EventId, Record, Refusal, RegistrationId};
+use crate::domain::{EventId, Record, Refusal, RegistrationId, ScholarshipRequestId};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable, Clone, Debug, serde::Serialize)]
 #[diesel(table_name = scholarship_requests)]
 pub struct ScholarshipRequest {
-    pub id: String,
+    pub id: ScholarshipRequestId,
     pub event_id: EventId,
     pub registration_id: RegistrationId,
     pub travelers: i32,
@@ -55,7 +55,7 @@ impl ScholarshipRequest {
 #[derive(Insertable)]
 #[diesel(table_name = scholarship_requests)]
 struct NewScholarshipRequest<'a> {
-    id: &'a str,
+    id: &'a ScholarshipRequestId,
     event_id: &'a EventId,
     registration_id: &'a RegistrationId,
     travelers: i32,
@@ -75,7 +75,7 @@ pub fn create(
     form: &ScholarshipForm,
     at: NaiveDateTime,
 ) -> Result<ScholarshipRequest, AppError> {
-    let id = super::new_id();
+    let id = ScholarshipRequestId::new();
     diesel::insert_into(scholarship_requests::table)
         .values(NewScholarshipRequest {
             id: &id,
@@ -148,7 +148,10 @@ pub fn withdraw_pending(
     for_registration(conn, registration_id)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<ScholarshipRequest, AppError> {
+pub fn find(
+    conn: &mut DbConnection,
+    id: &ScholarshipRequestId,
+) -> Result<ScholarshipRequest, AppError> {
     scholarship_requests::table
         .find(id)
         .select(ScholarshipRequest::as_select())
@@ -161,7 +164,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> Result<ScholarshipRequest, App
 pub fn find_in_event(
     conn: &mut DbConnection,
     event_id: &EventId,
-    id: &str,
+    id: &ScholarshipRequestId,
 ) -> Result<ScholarshipRequest, AppError> {
     scholarship_requests::table
         .find(id)
@@ -242,7 +245,7 @@ pub struct DecisionChange<'a> {
 /// it meanwhile: 409). A new decision starts the award afresh.
 pub fn decide(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ScholarshipRequestId,
     from: ScholarshipStatus,
     c: DecisionChange<'_>,
 ) -> Result<ScholarshipRequest, AppError> {
@@ -277,7 +280,7 @@ fn changed_meanwhile() -> AppError {
 /// Withdraws a request that is still pending (its registrant asked); 409 otherwise.
 pub fn withdraw(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ScholarshipRequestId,
     at: NaiveDateTime,
 ) -> Result<ScholarshipRequest, AppError> {
     let n = diesel::update(
@@ -301,7 +304,7 @@ pub fn withdraw(
 /// it is no longer so (answered by another request, or lapsed).
 pub fn answer_award(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ScholarshipRequestId,
     answer: AwardStatus,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
@@ -317,42 +320,6 @@ pub fn answer_award(
         scholarship_requests::award_answered_at.eq(Some(at)),
         scholarship_requests::updated_at.eq(at),
     ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Marks an award that was not answered by its reply-by time as lapsed. One conditional
-/// UPDATE: of several sweepers (processes) only one wins the row; the others get false.
-pub fn lapse_award(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, AppError> {
-    let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-            .filter(scholarship_requests::reply_by.le(at)),
-    )
-    .set((
-        scholarship_requests::award_status.eq(AwardStatus::Lapsed.as_str()),
-        scholarship_requests::updated_at.eq(at),
-    ))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-/// Notes that the reminder to answer an award is being sent, once: false when it was
-/// already noted (by another sweeper) or the award is no longer waiting for an answer.
-pub fn mark_reminded(
-    conn: &mut DbConnection,
-    id: &str,
-    at: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-            .filter(scholarship_requests::reminded_at.is_null())
-            .filter(scholarship_requests::reply_by.gt(at)),
-    )
-    .set(scholarship_requests::reminded_at.eq(Some(at)))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -382,39 +349,6 @@ pub fn release_award(
     ))
     .execute(conn)?;
     Ok((n == 1).then_some(before))
-}
-
-/// Offered awards that were not answered by their reply-by time, soonest first.
-pub fn unanswered_past_reply_by(
-    conn: &mut DbConnection,
-    at: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-        .filter(scholarship_requests::reply_by.le(at))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
-        .load(conn)?)
-}
-
-/// Offered awards not yet reminded whose reply-by time falls between `at` and `until`.
-pub fn due_for_reminder(
-    conn: &mut DbConnection,
-    at: NaiveDateTime,
-    until: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-        .filter(scholarship_requests::reminded_at.is_null())
-        .filter(scholarship_requests::reply_by.gt(at))
-        .filter(scholarship_requests::reply_by.le(until))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
-        .load(conn)?)
 }
 
 /// Claims `amount` of the event's scholarship budget if that much is left. A single
@@ -485,11 +419,15 @@ pub fn all_with_registrations(
         .load(conn)?)
 }
 
+mod deadlines;
+
+pub use deadlines::{due_for_reminder, lapse_award, mark_reminded, unanswered_past_reply_by};
+
 impl crate::db::models::audit::Audited for ScholarshipRequest {
     const ENTITY: &'static str = "scholarship_request";
 
     fn entity_id(&self) -> &str {
-        &self.id
+        self.id.as_str()
     }
 
     fn event_id(&self) -> Option<&EventId> {

@@ -15,6 +15,7 @@ use crate::db::{self, write_transaction};
 use crate::domain::scholarship::{
     AwardStatus, DecisionFields, ScholarshipFields, ScholarshipStatus,
 };
+use crate::domain::ScholarshipRequestId;
 use crate::error::{AppError, FieldErrors};
 use crate::http::extract::{
     query_choice, CurrentOrganizer, ListFilter, ListQuery, Page, PageParams, ValidJson,
@@ -97,7 +98,7 @@ pub struct ScholarshipItem {
 impl ScholarshipItem {
     fn of(s: &ScholarshipRequest, r: &Registration, c: &Community) -> Self {
         Self {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             status: s.status.as_str().to_owned(),
             travelers: s.travelers,
             estimated_cost_cents: s.estimated_cost_cents,
@@ -236,7 +237,7 @@ fn csv_row(
 ) -> Vec<String> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
-        s.id.clone(),
+        s.id.to_string(),
         s.status.as_str().to_owned(),
         s.travelers.to_string(),
         sheet.money(s.estimated_cost_cents),
@@ -327,6 +328,7 @@ pub async fn decide(
     ValidJson(fields): ValidJson<DecisionFields>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
+    let id = ScholarshipRequestId::from(id);
     let base = state.settings.server.base_url.clone();
     let (answer, queued) = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {

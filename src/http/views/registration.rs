@@ -138,7 +138,7 @@ pub struct ScholarshipView {
 impl ScholarshipView {
     pub fn of(s: &ScholarshipRequest) -> Self {
         Self {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             status: s.status.as_str().to_owned(),
             travelers: s.travelers,
             estimated_cost_cents: s.estimated_cost_cents,
