@@ -12,18 +12,25 @@ use crate::domain::scholarship::AwardStatus;
 use crate::domain::ScholarshipRequestId;
 use crate::error::AppError;
 
+/// Up to `limit` offered awards, the soonest reply-by first: what both sweeps read.
+macro_rules! offered {
+    ($limit:expr) => {
+        scholarship_requests::table
+            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
+            .order(scholarship_requests::reply_by.asc())
+            .limit($limit)
+            .select(ScholarshipRequest::as_select())
+    };
+}
+
 /// Offered awards that were not answered by their reply-by time, soonest first.
 pub fn unanswered_past_reply_by(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
+    Ok(offered!(limit)
         .filter(scholarship_requests::reply_by.le(at))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
         .load(conn)?)
 }
 
@@ -34,15 +41,20 @@ pub fn due_for_reminder(
     until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<ScholarshipRequest>, AppError> {
-    Ok(scholarship_requests::table
-        .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
+    Ok(offered!(limit)
         .filter(scholarship_requests::reminded_at.is_null())
         .filter(scholarship_requests::reply_by.gt(at))
         .filter(scholarship_requests::reply_by.le(until))
-        .order(scholarship_requests::reply_by.asc())
-        .limit(limit)
-        .select(ScholarshipRequest::as_select())
         .load(conn)?)
+}
+
+/// The award `id` while it is offered: what both sweeps change, each under its condition.
+macro_rules! still_offered {
+    ($id:expr) => {
+        scholarship_requests::table
+            .find($id)
+            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
+    };
 }
 
 /// Marks an award that was not answered by its reply-by time as lapsed. One conditional
@@ -52,17 +64,12 @@ pub fn lapse_award(
     id: &ScholarshipRequestId,
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
-            .filter(scholarship_requests::reply_by.le(at)),
-    )
-    .set((
-        scholarship_requests::award_status.eq(AwardStatus::Lapsed.as_str()),
-        scholarship_requests::updated_at.eq(at),
-    ))
-    .execute(conn)?;
+    let n = diesel::update(still_offered!(id).filter(scholarship_requests::reply_by.le(at)))
+        .set((
+            scholarship_requests::award_status.eq(AwardStatus::Lapsed.as_str()),
+            scholarship_requests::updated_at.eq(at),
+        ))
+        .execute(conn)?;
     Ok(n == 1)
 }
 
@@ -74,9 +81,7 @@ pub fn mark_reminded(
     at: NaiveDateTime,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
-        scholarship_requests::table
-            .find(id)
-            .filter(scholarship_requests::award_status.eq(AwardStatus::Offered.as_str()))
+        still_offered!(id)
             .filter(scholarship_requests::reminded_at.is_null())
             .filter(scholarship_requests::reply_by.gt(at)),
     )
