@@ -226,7 +226,8 @@ pub fn claim_due(
     })
 }
 
-/// Marks emails sent (those delivered meanwhile: one statement) and drops their bodies and attachments: they hold secret links,
+/// Marks emails sent (those delivered meanwhile, in one statement) and drops their
+/// bodies and attachments: they hold secret links,
 /// which need not stay in the database once delivered. Subject, recipient and the
 /// attempt history stay for the organizers' view.
 pub fn record_sent(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {

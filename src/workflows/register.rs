@@ -11,7 +11,7 @@
 //! [`prepare`] reads, judges and renders on the request's own connection, and
 //! [`PreparedRegistration::write`] checks again and writes, in its savepoint of a batch.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use url::Url;
 
 use crate::db::models::audit::{self, Actor, Entry};
@@ -26,7 +26,7 @@ use crate::domain::invitation::InvitationStatus;
 use crate::domain::refusal::Ended;
 use crate::domain::registration::{RegistrationFields, RegistrationForm, RegistrationStatus};
 use crate::domain::webhook::EventKind;
-use crate::domain::{Refusal, RegistrationId, SecretToken};
+use crate::domain::{CommunityId, Refusal, RegistrationId, SecretToken};
 use crate::email::messages::{self, Requests};
 use crate::email::{outbox, reviewers};
 use crate::error::AppError;
@@ -224,21 +224,7 @@ impl PreparedRegistration {
         } else {
             RegistrationStatus::Waitlisted
         };
-        let reg = registration::create(
-            conn,
-            NewRegistrationArgs {
-                id: p.id.clone(),
-                event_id: &event.id,
-                invitation_id: &accepted.id,
-                community_id: &community_id,
-                kind: accepted.kind(),
-                form: &p.form,
-                status,
-                manage_token_hash: &p.manage.hash(),
-                at,
-                checkin_code: &p.checkin_code,
-            },
-        )?;
+        let reg = registration::create(conn, p.args(&community_id, status, &p.manage.hash(), at))?;
         audit::record_all(
             conn,
             actor,
@@ -289,6 +275,29 @@ impl PreparedRegistration {
             registration: reg,
             manage_url: p.manage_url,
         })
+    }
+
+    /// What stores it: in `community_id`, with `status`, at `at`, under the hash of its
+    /// manage link.
+    fn args<'a>(
+        &'a self,
+        community_id: &'a CommunityId,
+        status: RegistrationStatus,
+        manage_token_hash: &'a str,
+        at: NaiveDateTime,
+    ) -> NewRegistrationArgs<'a> {
+        NewRegistrationArgs {
+            id: self.id.clone(),
+            event_id: &self.inv.event_id,
+            invitation_id: &self.inv.id,
+            community_id,
+            kind: self.inv.kind(),
+            form: &self.form,
+            status,
+            manage_token_hash,
+            at,
+            checkin_code: &self.checkin_code,
+        }
     }
 
     /// The email to queue for `reg` as stored in `event` as locked: the confirmation

@@ -16,7 +16,7 @@ use url::Url;
 use super::{check_can_register, PreparedRegistration, Registered};
 use crate::db::group_commit::Merge;
 use crate::db::models::audit::{self, Entry};
-use crate::db::models::registration::{self, NewRegistrationArgs, Registration};
+use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
 use crate::domain::registration::RegistrationStatus;
 use crate::domain::webhook::EventKind;
@@ -154,23 +154,12 @@ fn write_together(
         .enumerate()
         .map(|(j, &k)| {
             let p = &run[k].prepared;
-            NewRegistrationArgs {
-                id: p.id.clone(),
-                event_id: &event.id,
-                invitation_id: &p.inv.id,
-                community_id: communities[k],
-                kind: p.inv.kind(),
-                form: &p.form,
-                status: if j < seats {
-                    RegistrationStatus::Confirmed
-                } else {
-                    RegistrationStatus::Waitlisted
-                },
-                manage_token_hash: &hashes[j],
-                at: ats[k],
-                checkin_code: &p.checkin_code,
-            }
-            .row()
+            let status = if j < seats {
+                RegistrationStatus::Confirmed
+            } else {
+                RegistrationStatus::Waitlisted
+            };
+            p.args(communities[k], status, &hashes[j], ats[k]).row()
         })
         .collect();
     registration::create_all(conn, &rows)?;
