@@ -106,6 +106,48 @@ pub fn event_with_invitations(
     })
 }
 
+/// What organizers write about an event (about 1.5 kB of Markdown), so that the invitee's
+/// page, which shows it as HTML, is measured with the text a real event has.
+const DESCRIPTION: &str = "\
+Two days with the chief executives of forty cities, on what they learned running \
+their communities through **three hard years**, and what they will try next.
+
+## The programme
+
+1. *Opening*: the state of cities, in the mayors' own words.
+2. Working sessions in groups of eight, each led by two of you.
+3. Site visits: the [transit hub](https://example.org/transit) and the new library.
+4. Closing: what each city commits to for the coming year.
+
+## Who comes
+
+Chief executives and the young leaders they nominate. Each executive may bring one \
+young leader from their community; scholarships cover part of the travel.
+
+> We are not here to be told what works. We are here to compare notes.
+
+| Day | Morning | Afternoon |
+|---|---|---|
+| Tuesday | Opening | Working sessions |
+| Wednesday | Site visits | Commitments |
+";
+
+const PRACTICAL_INFO: &str = "\
+## Getting there
+
+The venue is ten minutes on foot from the central station. Parking is limited: \
+please come by train if you can, and tell us in the form if you need a space.
+
+## Staying
+
+Rooms are held at the **Riverside Hotel** until four weeks before the event; mention \
+the summit when you book. See the [hotel's page](https://example.org/hotel).
+
+- Badges are printed at the door.
+- Dietary needs: tell us in the registration form.
+- Questions: write to the organizing team.
+";
+
 /// An open event of the benchmark: three days from `starts_on` in Chicago, in dollars,
 /// with this many seats. Other scenarios change what they need.
 pub fn event_fields(slug: &str, starts_on: chrono::NaiveDate, capacity: i64) -> EventFields {
@@ -125,8 +167,8 @@ pub fn event_fields(slug: &str, starts_on: chrono::NaiveDate, capacity: i64) -> 
         registration_closes_at: None,
         invitation_ttl_days: 30,
         nominations_per_executive: 1,
-        description: String::new(),
-        practical_info: String::new(),
+        description: DESCRIPTION.into(),
+        practical_info: PRACTICAL_INFO.into(),
         contact_email: None,
         program: None,
         reminder_days_before: Some(3),

@@ -8,7 +8,10 @@
 //! pulldown-cmark emits, no script, event handler or `javascript:` link gets through.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::num::NonZeroUsize;
+use std::sync::{LazyLock, Mutex};
+
+use lru::LruCache;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -24,10 +27,49 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// Markdown as HTML to embed in a page under a second-level heading: headings are moved
 /// down two levels (`#` becomes `<h3>`), so that they fit the page's outline.
+///
+/// Rendered once per text and then taken from [`RENDERED`]: the invitee's page shows the
+/// event's description and practical information on every read, and the invitation,
+/// confirmation and announcement emails render them once per recipient. Cleaning the HTML
+/// (ammonia parses it with html5ever) cost more than all the rest of a read: with 1.5 kB of
+/// text the benchmark's reads fell from 16,000 to 5,400/s (BENCHMARKS.md, session 10).
 pub fn to_safe_html(markdown: &str) -> String {
     if markdown.trim().is_empty() {
         return String::new();
     }
+    if markdown.len() > CACHED_UP_TO {
+        return render(markdown);
+    }
+    if let Some(html) = rendered().get(markdown) {
+        return html.clone();
+    }
+    let html = render(markdown);
+    rendered().put(markdown.to_owned(), html.clone());
+    html
+}
+
+/// The HTML of the texts rendered lately, by their Markdown. Keyed by the text itself, not
+/// by the event: an edited description is another key, so nothing is ever stale, and the
+/// texts that are no longer shown age out.
+static RENDERED: LazyLock<Mutex<LruCache<String, String>>> = LazyLock::new(|| {
+    Mutex::new(LruCache::new(
+        NonZeroUsize::new(CACHED_TEXTS).expect("a cache holds at least one text"),
+    ))
+});
+
+/// Texts kept: the descriptions and practical information of the events being
+/// registered for, and the announcements being sent, with room to spare.
+const CACHED_TEXTS: usize = 256;
+
+/// Longer texts are rendered each time, so that the cache stays within a few megabytes.
+const CACHED_UP_TO: usize = 16 * 1024;
+
+fn rendered() -> std::sync::MutexGuard<'static, LruCache<String, String>> {
+    // The cache holds finished entries only: whatever panicked while holding it.
+    RENDERED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn render(markdown: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let events = Parser::new_ext(markdown, options).map(|event| match event {
         // Raw HTML is shown as text.
@@ -111,6 +153,26 @@ mod tests {
         }
         // Raw HTML is kept as the text it is.
         assert!(to_safe_html("<script>alert(1)</script>").contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn a_text_is_rendered_as_it_now_reads_whether_cached_or_long() {
+        let first = to_safe_html("Arrive by **nine**.");
+        assert_eq!(to_safe_html("Arrive by **nine**."), first);
+        // An edited text is another entry: what was cached for the old one never shows.
+        let edited = to_safe_html("Arrive by **ten**.");
+        assert!(edited.contains("<strong>ten</strong>"), "{edited}");
+        assert!(!edited.contains("nine"), "{edited}");
+        // A text longer than the cache keeps renders the same way, each time.
+        let long = format!("{}\n\n# End", "word ".repeat(CACHED_UP_TO / 4));
+        let html = to_safe_html(&long);
+        assert!(
+            html.ends_with("<h3>End</h3>\n"),
+            "{}",
+            &html[html.len() - 40..]
+        );
+        assert_eq!(to_safe_html(&long), html);
+        assert!(rendered().peek(long.as_str()).is_none());
     }
 
     #[test]
