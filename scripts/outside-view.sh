@@ -123,7 +123,27 @@ end = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 202 * 86400))
 call("POST", "/api/v1/events", {
     "slug": "outside", "name": "The outside view", "venue": "Main hall", "city": "Lisbon",
     "starts_on": start, "ends_on": end, "timezone": "Europe/Lisbon",
-    "capacity": n * 9 // 10, "scholarship_budget_cents": 0, "currency": "EUR"}, headers=auth)
+    "capacity": n * 9 // 10, "scholarship_budget_cents": 0, "currency": "EUR",
+    # About 1.5 kB of Markdown, as the in-process benchmark's event (benches/loadgen/seed.rs):
+    # the invitee's page and the emails show it as HTML.
+    "description": "Two days with the chief executives of forty cities, on what they learned "
+        "running their communities through **three hard years**, and what they will try next.\n\n"
+        "## The programme\n\n1. *Opening*: the state of cities, in the mayors' own words.\n"
+        "2. Working sessions in groups of eight, each led by two of you.\n"
+        "3. Site visits: the [transit hub](https://example.org/transit) and the new library.\n"
+        "4. Closing: what each city commits to for the coming year.\n\n## Who comes\n\n"
+        "Chief executives and the young leaders they nominate. Each executive may bring one "
+        "young leader from their community; scholarships cover part of the travel.\n\n"
+        "> We are not here to be told what works. We are here to compare notes.\n\n"
+        "| Day | Morning | Afternoon |\n|---|---|---|\n| Tuesday | Opening | Working sessions |\n"
+        "| Wednesday | Site visits | Commitments |\n",
+    "practical_info": "## Getting there\n\nThe venue is ten minutes on foot from the central "
+        "station. Parking is limited: please come by train if you can, and tell us in the form "
+        "if you need a space.\n\n## Staying\n\nRooms are held at the **Riverside Hotel** until "
+        "four weeks before the event; mention the summit when you book. See the "
+        "[hotel's page](https://example.org/hotel).\n\n- Badges are printed at the door.\n"
+        "- Dietary needs: tell us in the registration form.\n"
+        "- Questions: write to the organizing team.\n"}, headers=auth)
 
 latencies, failures, lock = [], [], threading.Lock()
 def invite(worker):

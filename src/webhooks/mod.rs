@@ -92,6 +92,19 @@ pub fn on_invitation(
     enqueue(conn, &i.event_id, kind, invitation(i))
 }
 
+/// [`on_invitation`] for each of `invitations`, the hooks read once.
+pub fn on_invitations(
+    conn: &mut DbConnection,
+    kind: EventKind,
+    invitations: &[Invitation],
+) -> Result<(), AppError> {
+    let hooks = wanting(conn, kind)?;
+    for i in invitations {
+        enqueue_to(conn, &hooks, &i.event_id, kind, invitation(i))?;
+    }
+    Ok(())
+}
+
 /// [`enqueue`] for a registration's event (`registration.*`).
 pub fn on_registration(
     conn: &mut DbConnection,

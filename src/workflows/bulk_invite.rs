@@ -19,6 +19,7 @@ use crate::domain::{EventId, InvitationId, Refusal};
 use crate::error::{AppError, FieldErrors};
 
 pub mod csv_rows;
+mod together;
 
 /// Rows per transaction in a bulk request: long enough to be fast, short enough that
 /// other writers (registrations on SQLite) are not held up for long.
@@ -222,10 +223,32 @@ pub enum RowRefusal {
     Refused(Refusal),
 }
 
-/// Creates one batch of a bulk upload in the caller's transaction, each row in a savepoint
-/// so that a refused row (a duplicate address) leaves the others standing, on PostgreSQL
-/// too. Communities are looked up once per batch.
+/// Creates one batch of a bulk upload in the caller's transaction: together, with one
+/// statement per kind of row ([`together`]), in a savepoint. Should that fail (an address
+/// invited by another request since it was checked), the savepoint is taken back and the
+/// rows are made one by one, each refused or made on its own.
 pub fn invite_batch(
+    conn: &mut DbConnection,
+    base_url: &Url,
+    event: &Event,
+    batch: &[(usize, InvitationSpec)],
+    actor: &Actor,
+) -> Result<Vec<RowResult>, AppError> {
+    let together =
+        conn.transaction(|conn| together::invite_together(conn, base_url, event, batch, actor));
+    match together {
+        Ok(results) => Ok(results),
+        Err(e) => {
+            tracing::info!(error = %e, rows = batch.len(), "a bulk batch is made one row at a time");
+            one_by_one(conn, base_url, event, batch, actor)
+        }
+    }
+}
+
+/// [`invite_batch`] one row at a time, each in a savepoint so that a refused row (a
+/// duplicate address) leaves the others standing, on PostgreSQL too. Communities are
+/// looked up once per batch.
+fn one_by_one(
     conn: &mut DbConnection,
     base_url: &Url,
     event: &Event,

@@ -17,7 +17,18 @@ pub fn stale_invitations(
 ) -> Result<usize, AppError> {
     let at = db::now();
     let stale = invitation::stale(conn, &event.id, email, at)?;
-    for inv in &stale {
+    each(conn, &stale, at)?;
+    Ok(stale.len())
+}
+
+/// Marks each of `stale` (open invitations past their expiry) as `expired` at `at`,
+/// auditing each as done by the system.
+pub fn each(
+    conn: &mut DbConnection,
+    stale: &[invitation::Invitation],
+    at: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    for inv in stale {
         let expired = invitation::set_status(
             conn,
             &inv.id,
@@ -32,5 +43,32 @@ pub fn stale_invitations(
             Entry::changed("invitation.expired", inv, &expired),
         )?;
     }
-    Ok(stale.len())
+    Ok(())
+}
+
+/// Of `emails`, the addresses that hold a live invitation to the event (see
+/// [`invitation::live_among`]), once the invitations of theirs that ran out are marked
+/// `expired` as [`stale_invitations`] does, so that the index of one live invitation per
+/// address admits a new one. One query for all the addresses, and one more when some
+/// were accepted, rather than two or three for each.
+pub fn then_live(
+    conn: &mut DbConnection,
+    event: &Event,
+    emails: &[&str],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let at = db::now();
+    let found = invitation::of_emails(conn, &event.id, emails)?;
+    let stale: Vec<invitation::Invitation> = found
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.stored_status(),
+                InvitationStatus::Pending | InvitationStatus::Sent
+            ) && i.expires_at <= at
+        })
+        .cloned()
+        .collect();
+    each(conn, &stale, at)?;
+    let live = invitation::live_among(conn, &found, at.and_utc())?;
+    Ok(live.into_iter().map(str::to_owned).collect())
 }

@@ -5,7 +5,7 @@
 //! guarantees delivery attempts from then on, so an invitation is `sent` as soon as its
 //! email is queued. `pending` is kept for invitations made without an email (none yet).
 
-use chrono::Utc;
+use chrono::NaiveDateTime;
 use url::Url;
 
 use super::expire;
@@ -17,7 +17,7 @@ use crate::db::models::registration::Registration;
 use crate::db::{self, truncate_micros, DbConnection};
 use crate::domain::invitation::{InvitationSpec, InvitationStatus};
 use crate::domain::webhook::EventKind;
-use crate::domain::{Refusal, SecretToken};
+use crate::domain::{Refusal, RegistrationId, SecretToken};
 use crate::email::messages::{self, InvitationEmail};
 use crate::email::{nominations, outbox};
 use crate::error::AppError;
@@ -83,10 +83,9 @@ pub fn invite(
         origin,
         community,
     } = req;
-    expire::stale_invitations(conn, event, Some(spec.email.as_str()))?;
     // The index admits one open invitation per address; an accepted one counts while its
     // registration is not cancelled, which only a query can tell.
-    if invitation::live_for_email(conn, &event.id, spec.email.as_str(), Utc::now())? {
+    if !expire::then_live(conn, event, &[spec.email.as_str()])?.is_empty() {
         return Err(Refusal::AlreadyInvited.into());
     }
     let community = match community {
@@ -96,25 +95,21 @@ pub fn invite(
     let at = db::now();
     let token = SecretToken::generate();
     let token_hash = token.hash();
+    let nominated_by = match origin {
+        Origin::Direct => None,
+        Origin::Nomination { nominator, .. } => Some(&nominator.id),
+    };
     let created = invitation::create(
         conn,
-        NewInvitationArgs {
-            event_id: &event.id,
-            community_id: &community.id,
+        sent(
+            event,
+            &community,
             spec,
-            token_hash: &token_hash,
-            status: InvitationStatus::Sent,
-            expires_at: truncate_micros(
-                spec.expiry(at.and_utc(), event.invitation_ttl_days)
-                    .naive_utc(),
-            ),
-            invited_by: actor.id.as_deref().filter(|_| actor.kind == "organizer"),
-            nominated_by: match origin {
-                Origin::Direct => None,
-                Origin::Nomination { nominator, .. } => Some(&nominator.id),
-            },
+            &token_hash,
+            actor,
+            nominated_by,
             at,
-        },
+        ),
     )?;
     let link = messages::invitation_link(base_url, token.expose());
     let email = match origin {
@@ -142,4 +137,30 @@ pub fn invite(
         invitation: created,
         community,
     })
+}
+
+/// A new invitation of `spec` to `event`, `sent` at `at`: its email is queued with it.
+pub(super) fn sent<'a>(
+    event: &'a Event,
+    community: &'a Community,
+    spec: &'a InvitationSpec,
+    token_hash: &'a str,
+    actor: &'a Actor,
+    nominated_by: Option<&'a RegistrationId>,
+    at: NaiveDateTime,
+) -> NewInvitationArgs<'a> {
+    NewInvitationArgs {
+        event_id: &event.id,
+        community_id: &community.id,
+        spec,
+        token_hash,
+        status: InvitationStatus::Sent,
+        expires_at: truncate_micros(
+            spec.expiry(at.and_utc(), event.invitation_ttl_days)
+                .naive_utc(),
+        ),
+        invited_by: actor.id.as_deref().filter(|_| actor.kind == "organizer"),
+        nominated_by,
+        at,
+    }
 }

@@ -571,6 +571,87 @@ async fn a_json_bulk_creates_the_good_rows_and_reports_each_bad_one() {
 }
 
 #[actix_web::test]
+async fn a_bulk_upload_expires_what_ran_out_and_gives_each_new_row_its_email_link_and_audit_entry()
+{
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    invite(&app, &admin, SLUG, "lapsed@example.org").await;
+    let lapsed_before = invitation_token(&app, "lapsed@example.org").await;
+    {
+        use convene::db::schema::invitations as i;
+        let mut conn = app.pool.get().expect("connection");
+        let past = (chrono::Utc::now() - chrono::Duration::minutes(1)).naive_utc();
+        diesel::update(i::table.filter(i::email.eq("lapsed@example.org")))
+            .set(i::expires_at.eq(past))
+            .execute(&mut conn)
+            .expect("let the invitation run out");
+    }
+    let rows = json!([
+        invitation_body("a@example.org", "Ann First"),
+        invitation_body("lapsed@example.org", "Lee Lapsed"),
+        invitation_body("b@example.org", "Bo Second"),
+        invitation_body("a@example.org", "Ann Again"),
+    ]);
+    let res = post_bulk(
+        &app,
+        &admin,
+        "application/json",
+        serde_json::to_vec(&rows).unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    let fates: Vec<&str> = body["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(fates, ["created", "created", "created", "refused"]);
+    assert!(body["rows"][3]["errors"]["email"][0]
+        .as_str()
+        .unwrap()
+        .contains("live invitation"));
+
+    // The invitation that ran out is expired; the address has a new one.
+    assert_eq!(list(&app, &admin, "?status=expired").await["total"], 1);
+    assert_eq!(list(&app, &admin, "?status=sent").await["total"], 3);
+    assert_eq!(
+        app.get(&format!("/api/v1/invitations/{lapsed_before}"))
+            .await
+            .status,
+        410
+    );
+    // Each new row has its own email, whose link opens its own invitation.
+    for (email, name) in [
+        ("a@example.org", "Ann First"),
+        ("lapsed@example.org", "Lee Lapsed"),
+        ("b@example.org", "Bo Second"),
+    ] {
+        let token = invitation_token(&app, email).await;
+        let page = app.get(&format!("/api/v1/invitations/{token}")).await;
+        assert_eq!(page.status, 200, "{email}: {}", page.text());
+        assert_eq!(page.json()["invitee"]["full_name"], name);
+    }
+    assert_eq!(app.emails_to("a@example.org").len(), 1, "one email each");
+    // Each is audited as the organizer's, and the lapsed one as expired by the system.
+    let created = app.audit_log(&admin, "action=invitation.created").await;
+    assert_eq!(created.len(), 4, "{created:?}");
+    let rows = body["rows"].as_array().expect("rows");
+    for id in rows[..3].iter().map(|r| &r["id"]) {
+        assert!(
+            created
+                .iter()
+                .any(|e| &e["entity_id"] == id && e["actor"] == "organizer"),
+            "{id} in {created:?}"
+        );
+    }
+    let expired = app.audit_log(&admin, "action=invitation.expired").await;
+    assert_eq!(expired.len(), 1, "{expired:?}");
+}
+
+#[actix_web::test]
 async fn a_csv_bulk_with_a_header_row_creates_the_good_rows() {
     let app = spawn_app().await;
     let admin = app.admin().await;

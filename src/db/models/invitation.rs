@@ -7,6 +7,7 @@ use super::{contains_pattern, lower};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
+use crate::domain::registration::RegistrationStatus;
 use crate::domain::{CommunityId, EventId, InvitationId, Record, Refusal, RegistrationId};
 use crate::error::AppError;
 
@@ -88,13 +89,10 @@ pub struct NewInvitationArgs<'a> {
     pub at: NaiveDateTime,
 }
 
-/// Stores an invitation; 409 when the address already has a live one for the event
-/// (the partial unique index `invitations_live_email` decides, also under races).
-pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
-    let id = InvitationId::new();
-    diesel::insert_into(invitations::table)
-        .values(NewInvitation {
-            id: &id,
+impl<'a> NewInvitation<'a> {
+    fn of(id: &'a InvitationId, a: &'a NewInvitationArgs<'a>) -> Self {
+        Self {
+            id,
             event_id: a.event_id,
             community_id: a.community_id,
             kind: a.spec.kind.as_str(),
@@ -111,7 +109,16 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
             nominated_by: a.nominated_by,
             created_at: a.at,
             updated_at: a.at,
-        })
+        }
+    }
+}
+
+/// Stores an invitation; 409 when the address already has a live one for the event
+/// (the partial unique index `invitations_live_email` decides, also under races).
+pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invitation, AppError> {
+    let id = InvitationId::new();
+    diesel::insert_into(invitations::table)
+        .values(NewInvitation::of(&id, &a))
         .returning(invitations::all_columns)
         .get_result::<Invitation>(conn)
         .map_err(|e| {
@@ -122,6 +129,55 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
                 e.into()
             }
         })
+}
+
+/// Stores several invitations with one `INSERT` and reads them back with one `SELECT`, in
+/// the order given. A live invitation of one of the addresses fails the whole statement
+/// (the caller checked them, so only a race does that, and the caller then makes them one
+/// by one).
+pub fn create_all(
+    conn: &mut DbConnection,
+    rows: &[(InvitationId, NewInvitationArgs<'_>)],
+) -> Result<Vec<Invitation>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values: Vec<NewInvitation<'_>> = rows
+        .iter()
+        .map(|(id, a)| NewInvitation::of(id, a))
+        .collect();
+    // A multi-row insert does not compile through the MultiConnection: use the inner one.
+    crate::db::on_backend!(conn, |c| diesel::insert_into(invitations::table)
+        .values(&values)
+        .execute(c))?;
+    let ids: Vec<&InvitationId> = rows.iter().map(|(id, _)| id).collect();
+    let mut stored: std::collections::HashMap<InvitationId, Invitation> = invitations::table
+        .filter(invitations::id.eq_any(&ids))
+        .select(Invitation::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|i| (i.id.clone(), i))
+        .collect();
+    ids.iter()
+        .map(|id| {
+            stored
+                .remove(*id)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("an invitation just stored")))
+        })
+        .collect()
+}
+
+/// The event's invitations of these addresses, whatever their status.
+pub fn of_emails(
+    conn: &mut DbConnection,
+    event_id: &EventId,
+    emails: &[&str],
+) -> Result<Vec<Invitation>, AppError> {
+    Ok(invitations::table
+        .filter(invitations::event_id.eq(event_id))
+        .filter(invitations::email.eq_any(emails))
+        .select(Invitation::as_select())
+        .load(conn)?)
 }
 
 pub fn find(conn: &mut DbConnection, id: &InvitationId) -> Result<Invitation, AppError> {
@@ -214,29 +270,44 @@ pub fn live_for_email(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let found = invitations::table
-        .filter(invitations::event_id.eq(event_id))
-        .filter(invitations::email.eq(email))
-        .select(Invitation::as_select())
-        .load(conn)?;
+    let found = of_emails(conn, event_id, &[email])?;
+    Ok(!live_among(conn, &found, now)?.is_empty())
+}
+
+/// The addresses among `found` that hold an invitation that still counts as of `now`: an
+/// open one not past its expiry, or an accepted one whose registration is not cancelled
+/// (see [`live_for_email`]). One more query when some are accepted.
+pub fn live_among<'a>(
+    conn: &mut DbConnection,
+    found: &'a [Invitation],
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashSet<&'a str>, AppError> {
+    let mut live = std::collections::HashSet::new();
     let mut accepted = Vec::new();
-    for i in &found {
+    for i in found {
         match i.status_at(now) {
-            InvitationStatus::Pending | InvitationStatus::Sent => return Ok(true),
-            InvitationStatus::Accepted => accepted.push(i.id.clone()),
+            InvitationStatus::Pending | InvitationStatus::Sent => {
+                live.insert(i.email.as_str());
+            }
+            InvitationStatus::Accepted => accepted.push(&i.id),
             _ => {}
         }
     }
     if accepted.is_empty() {
-        return Ok(false);
+        return Ok(live);
     }
-    let registered = registrations::table
+    let registered: Vec<(InvitationId, RegistrationStatus)> = registrations::table
         .filter(registrations::invitation_id.eq_any(&accepted))
-        .select(super::registration::Registration::as_select())
+        .select((registrations::invitation_id, registrations::status))
         .load(conn)?;
-    Ok(registered
-        .iter()
-        .any(|r| r.status() != crate::domain::registration::RegistrationStatus::Cancelled))
+    for (invitation_id, status) in registered {
+        if status != RegistrationStatus::Cancelled {
+            if let Some(i) = found.iter().find(|i| i.id == invitation_id) {
+                live.insert(i.email.as_str());
+            }
+        }
+    }
+    Ok(live)
 }
 
 /// The address's open invitation to the event (pending or sent, not past its expiry).
