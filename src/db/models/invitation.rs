@@ -173,11 +173,19 @@ pub fn of_emails(
     event_id: &EventId,
     emails: &[&str],
 ) -> Result<Vec<Invitation>, AppError> {
-    Ok(invitations::table
-        .filter(invitations::event_id.eq(event_id))
-        .filter(invitations::email.eq_any(emails))
-        .select(Invitation::as_select())
-        .load(conn)?)
+    let of_event = invitations::table.filter(invitations::event_id.eq(event_id));
+    Ok(match emails {
+        // One address (each invitation made on its own): a fixed statement, which the
+        // connection keeps prepared; SQLite prepares an `IN (…)` list anew each time.
+        [email] => of_event
+            .filter(invitations::email.eq(*email))
+            .select(Invitation::as_select())
+            .load(conn)?,
+        _ => of_event
+            .filter(invitations::email.eq_any(emails))
+            .select(Invitation::as_select())
+            .load(conn)?,
+    })
 }
 
 pub fn find(conn: &mut DbConnection, id: &InvitationId) -> Result<Invitation, AppError> {
