@@ -347,10 +347,19 @@ pub fn configure_api(cfg: &mut web::ServiceConfig) {
     register(cfg, |path| path.strip_prefix(API_PREFIX));
 }
 
+/// The tags whose routes are registered first (see [`register`]).
+const BUSIEST: &[&str] = &["invitee"];
+
 fn register(cfg: &mut web::ServiceConfig, relative: impl Fn(&str) -> Option<&str>) {
     // Each path with the methods it answers, in the order of first registration.
     let mut allowed: Vec<(String, Vec<Method>)> = Vec::new();
-    for (_, ops) in operations() {
+    // actix-web tries the routes in order, and matching each one with a parameter is a
+    // regex run: the invitee's routes, the busiest by far, go first, instead of after 43
+    // others (3.5 % of the CPU of the invitation reads went to matching those). No other
+    // tag has a path under `/invitations/`, so no route is shadowed by this.
+    let mut groups = operations();
+    groups.sort_by_key(|(tag, _)| !BUSIEST.contains(tag));
+    for (_, ops) in groups {
         for op in ops {
             let Some(path) = relative(&op.path) else {
                 continue;
