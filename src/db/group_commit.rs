@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use diesel::Connection;
 use tokio::sync::oneshot;
 
+use super::checkpoint::Checkpointer;
 use super::{write_transaction, ConnectionFactory, DbConnection};
 use crate::error::AppError;
 
@@ -206,6 +207,9 @@ fn write_batch(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Del
 
 fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
     let mut conn: Option<DbConnection> = None;
+    // SQLite's log is checkpointed beside the commits, not in them; the thread stops
+    // with this one.
+    let _checkpointer = Checkpointer::start(factory);
     // Ends when every sender is gone (the application stopped).
     while let Ok(first) = writes.recv() {
         let mut batch = vec![first];

@@ -2,6 +2,7 @@
 //! from `DATABASE_URL`, a pool, the embedded migrations, and plain query functions
 //! per model (in [`models`]).
 
+mod checkpoint;
 pub mod enums;
 pub mod group_commit;
 pub mod ids;
@@ -118,9 +119,12 @@ impl ConnectionFactory {
                     SqliteSync::Full => "FULL",
                     SqliteSync::Normal => "NORMAL",
                 };
+                // The log is checkpointed by a thread of its own (`checkpoint`).
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync};"
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
+                     PRAGMA wal_autocheckpoint = {};",
+                    checkpoint::AUTOCHECKPOINT_PAGES
                 ))?;
                 Ok(DbConnection::Sqlite(conn))
             }
