@@ -5,12 +5,11 @@
 //! next batch waited while pages were copied and the database file flushed. Measured on
 //! the benchmark machine with no checkpoints at all: invitations through the API
 //! 1,149-1,503 -> 1,900/s, registrations during a login flood 1,210-1,285 -> 1,908/s,
-//! a bulk invite of 5,000 1.3-1.6 s -> 0.9 s. Here a checkpoint runs every
-//! [`INTERVAL`] beside the writers (100 ms gave less than 500: each checkpoint copies
-//! the seat counter's and the indexes' pages again) (a passive one: it copies what no reader still needs
-//! and never blocks a writer or a reader), so the log stays short and no commit waits
-//! for one. Every connection still checkpoints by itself past [`AUTOCHECKPOINT_PAGES`],
-//! should this thread fall behind or not run (command-line tools).
+//! a bulk invite of 5,000 1.3-1.6 s -> 0.9 s. Here a passive checkpoint (it copies what
+//! no reader still needs, and never blocks a writer or a reader) runs every [`INTERVAL`]
+//! beside the writers, so the log stays short and no commit waits for one. Every
+//! connection still checkpoints by itself past [`AUTOCHECKPOINT_PAGES`], should this
+//! thread fall behind or not run (command-line tools).
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -25,7 +24,9 @@ use crate::config::DatabaseUrl;
 pub(super) const AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 /// Time between checkpoints: each flushes the database file once, so a few commits'
-/// pages are copied together. With nothing new in the log a checkpoint does nothing.
+/// pages are copied together (100 ms gave less than 500 ms: each checkpoint copies the
+/// hot pages, the seat counter's and the indexes', again). With nothing new in the log
+/// a checkpoint does nothing.
 const INTERVAL: Duration = Duration::from_millis(500);
 
 /// Keeps the checkpointing thread running; dropping it stops the thread.
@@ -60,15 +61,12 @@ impl Checkpointer {
 fn checkpoint_loop(factory: &ConnectionFactory, stopped: &mpsc::Receiver<()>) {
     let mut conn: Option<DbConnection> = None;
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(INTERVAL) {
-        let c = match conn.as_mut() {
-            Some(c) => c,
-            None => match factory.connect() {
-                Ok(c) => conn.insert(c),
-                Err(e) => {
-                    tracing::debug!(error = %e, "checkpoint: cannot connect to the database");
-                    continue;
-                }
-            },
+        let c = match factory.reuse_or_connect(&mut conn) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(error = %e, "checkpoint: cannot connect to the database");
+                continue;
+            }
         };
         if let Err(e) = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
             tracing::warn!(error = %e, "checkpoint failed");

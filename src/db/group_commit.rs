@@ -214,16 +214,13 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
     while let Ok(first) = writes.recv() {
         let mut batch = vec![first];
         batch.extend(writes.try_iter().take(MAX_BATCH - 1));
-        let c = match conn.as_mut() {
-            Some(c) => c,
-            None => match factory.connect() {
-                Ok(c) => conn.insert(c),
-                Err(e) => {
-                    // Dropping the batch answers every caller with an error.
-                    tracing::error!(error = %e, "group commit: cannot connect to the database");
-                    continue;
-                }
-            },
+        let c = match factory.reuse_or_connect(&mut conn) {
+            Ok(c) => c,
+            Err(e) => {
+                // Dropping the batch answers every caller with an error.
+                tracing::error!(error = %e, "group commit: cannot connect to the database");
+                continue;
+            }
         };
         let mut delivers = Vec::with_capacity(batch.len());
         let outcome = catch_unwind(AssertUnwindSafe(|| {

@@ -135,6 +135,20 @@ impl ConnectionFactory {
     }
 }
 
+impl ConnectionFactory {
+    /// The connection a thread keeps for itself (`None` before the first use and after
+    /// a failure), opened if there is none.
+    fn reuse_or_connect<'c>(
+        &self,
+        conn: &'c mut Option<DbConnection>,
+    ) -> Result<&'c mut DbConnection, ConnectError> {
+        match conn {
+            Some(c) => Ok(c),
+            None => Ok(conn.insert(self.connect()?)),
+        }
+    }
+}
+
 impl ManageConnection for ConnectionFactory {
     type Connection = DbConnection;
     type Error = ConnectError;

@@ -227,9 +227,9 @@ pub fn claim_due(
 }
 
 /// Marks emails sent (those delivered meanwhile, in one statement) and drops their
-/// bodies and attachments: they hold secret links,
-/// which need not stay in the database once delivered. Subject, recipient and the
-/// attempt history stay for the organizers' view.
+/// bodies and attachments: they hold secret links, which need not stay in the database
+/// once delivered. Subject, recipient and the attempt history stay for the organizers'
+/// view.
 pub fn record_sent(conn: &mut DbConnection, ids: &[String]) -> Result<(), AppError> {
     diesel::update(emails::table.filter(emails::id.eq_any(ids)))
         .set((
