@@ -168,24 +168,30 @@ pub fn create_all(
 }
 
 /// The event's invitations of these addresses, whatever their status.
+///
+/// Asked by address alone and kept to the event here: with the event in the query,
+/// PostgreSQL may plan it from statistics taken while the event had no invitations yet,
+/// and read all of the event's invitations to find a few addresses (the index
+/// `invitations_email_event` and its migration say more).
 pub fn of_emails(
     conn: &mut DbConnection,
     event_id: &EventId,
     emails: &[&str],
 ) -> Result<Vec<Invitation>, AppError> {
-    let of_event = invitations::table.filter(invitations::event_id.eq(event_id));
-    Ok(match emails {
+    let mut found: Vec<Invitation> = match emails {
         // One address (each invitation made on its own): a fixed statement, which the
         // connection keeps prepared; SQLite prepares an `IN (…)` list anew each time.
-        [email] => of_event
+        [email] => invitations::table
             .filter(invitations::email.eq(*email))
             .select(Invitation::as_select())
             .load(conn)?,
-        _ => of_event
+        _ => invitations::table
             .filter(invitations::email.eq_any(emails))
             .select(Invitation::as_select())
             .load(conn)?,
-    })
+    };
+    found.retain(|i| &i.event_id == event_id);
+    Ok(found)
 }
 
 pub fn find(conn: &mut DbConnection, id: &InvitationId) -> Result<Invitation, AppError> {
@@ -325,11 +331,7 @@ pub fn open_for_email(
     email: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Invitation>, AppError> {
-    let found = invitations::table
-        .filter(invitations::event_id.eq(event_id))
-        .filter(invitations::email.eq(email))
-        .select(Invitation::as_select())
-        .load(conn)?;
+    let found = of_emails(conn, event_id, &[email])?;
     Ok(found.into_iter().find(|i| i.status_at(now).is_open()))
 }
 
