@@ -8,7 +8,7 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::auth::{LoginThrottle, PasswordHasher};
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::db::{self, DbPool};
 use crate::email::transport::Transport;
 use crate::email::worker::{self, EmailWorker};
@@ -71,8 +71,14 @@ impl Application {
             settings.database.sqlite_synchronous,
         ))
         .context("cannot start the group-commit thread")?;
+        // SQLite has one writer: claims too go through the group committer there.
+        let claim_pool = match settings.database.url {
+            DatabaseUrl::Postgres(_) => Some(pool.clone()),
+            DatabaseUrl::Sqlite(_) => None,
+        };
         let email_worker = EmailWorker::start(
             group_commit.clone(),
+            claim_pool,
             transport,
             outbox.clone(),
             Arc::clone(&metrics),

@@ -57,6 +57,12 @@ type Deliver = Box<dyn FnOnce(Result<(), Failed>) + Send>;
 /// a run of them can be written in about as many statements as one.
 pub trait Merge: Send + Sized + 'static {
     type Out: Send + 'static;
+    /// Whether an item of this kind may be written after writes that arrived after it, in
+    /// the same batch: true when it touches nothing another write reads or changes (the
+    /// email worker's record that an email was sent). Such items are written together at
+    /// the end of their batch, however they were interleaved with others, instead of in
+    /// one run each time another kind came between.
+    const COMMUTES: bool = false;
     /// Writes `items` in the batch's transaction, in order, and returns one result per
     /// item, in the same order. An `Err` must leave the transaction usable: what may fail
     /// runs in a savepoint (a nested `transaction`), so that it takes back only its own.
@@ -77,6 +83,8 @@ enum Work {
         kind: TypeId,
         item: Box<dyn Any + Send>,
         write_all: WriteAll,
+        /// [`Merge::COMMUTES`] of its kind.
+        commutes: bool,
     },
 }
 
@@ -122,6 +130,7 @@ impl GroupCommit {
             kind: TypeId::of::<M>(),
             item,
             write_all: write_merged::<M>,
+            commutes: M::COMMUTES,
         };
         self.send(work, answered).await
     }
@@ -179,8 +188,26 @@ fn write_merged<M: Merge>(
 }
 
 /// Runs the batch's writes in order: each [`Work::One`] alone, each run of adjacent
-/// [`Work::Merged`] items of one kind together.
+/// [`Work::Merged`] items of one kind together, and last, the items of each kind that
+/// [commutes](Merge::COMMUTES), all together.
 fn write_batch(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Deliver>) {
+    let (mut last, batch): (Vec<Work>, Vec<Work>) = batch
+        .into_iter()
+        .partition(|w| matches!(w, Work::Merged { commutes: true, .. }));
+    write_in_order(conn, batch, delivers);
+    // A stable sort: each commuting kind's items become one run, in the order they came.
+    last.sort_by_key(kind_of);
+    write_in_order(conn, last, delivers);
+}
+
+fn kind_of(work: &Work) -> Option<TypeId> {
+    match work {
+        Work::One(_) => None,
+        Work::Merged { kind, .. } => Some(*kind),
+    }
+}
+
+fn write_in_order(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Deliver>) {
     let mut batch = batch.into_iter().peekable();
     while let Some(work) = batch.next() {
         match work {
@@ -189,6 +216,7 @@ fn write_batch(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Del
                 kind,
                 item,
                 write_all,
+                ..
             } => {
                 let mut run = vec![item];
                 while let Some(Work::Merged { kind: next, .. }) = batch.peek() {

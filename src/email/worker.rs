@@ -29,8 +29,8 @@ use super::OutboxSignal;
 use crate::config::EmailSettings;
 use diesel::Connection;
 
-use crate::db;
 use crate::db::group_commit::{GroupCommit, Merge};
+use crate::db::{self, DbPool};
 use crate::error::AppError;
 
 /// Emails sent at once; also the most SMTP connections kept open.
@@ -71,6 +71,11 @@ struct Worker {
     /// Claims and outcomes are written through the group commit: the outcomes of sends
     /// that finish together, and the writes of requests meanwhile, share one flush.
     commits: GroupCommit,
+    /// On PostgreSQL, claims are made on the pool instead, each in a transaction of its
+    /// own (`FOR UPDATE SKIP LOCKED` keeps claims apart): on the committer's one
+    /// connection a claim took 0.7-2 ms of nearly every batch while mail was queued as
+    /// fast as it was sent, and every request in the batch waited for it.
+    claim_pool: Option<DbPool>,
     transport: Transport,
     retry_cap: Duration,
     send_timeout: Duration,
@@ -85,6 +90,7 @@ impl EmailWorker {
     /// queued by another process, retries coming due).
     pub fn start(
         commits: GroupCommit,
+        claim_pool: Option<DbPool>,
         transport: Transport,
         signal: OutboxSignal,
         metrics: Arc<crate::metrics::Metrics>,
@@ -92,6 +98,7 @@ impl EmailWorker {
     ) -> Self {
         let worker = Arc::new(Worker {
             commits,
+            claim_pool,
             transport,
             retry_cap: settings.retry_cap,
             send_timeout: settings.send_timeout,
@@ -164,9 +171,11 @@ impl Worker {
     async fn claim(&self, limit: usize) -> Result<Vec<StoredEmail>, AppError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let lease = lease(self.send_timeout);
-        self.commits
-            .run(move |conn| outbox::claim_due(conn, limit, lease))
-            .await
+        let claim = move |conn: &mut db::DbConnection| outbox::claim_due(conn, limit, lease);
+        match &self.claim_pool {
+            Some(pool) => db::run(pool, claim).await,
+            None => self.commits.run(claim).await,
+        }
     }
 
     /// Sends one claimed email and records what happened.
@@ -275,6 +284,9 @@ struct Sent(String);
 
 impl Merge for Sent {
     type Out = bool;
+    // Only the worker that claimed an email records its outcome, and nothing else in a
+    // batch reads it.
+    const COMMUTES: bool = true;
 
     fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<bool, AppError>> {
         let n = items.len();

@@ -11,7 +11,7 @@ use convene::db::{self, ConnectionFactory};
 use convene::AppError;
 use diesel::prelude::*;
 
-use crate::helpers::TestDatabase;
+use crate::helpers::{as_one_batch, TestDatabase};
 
 fn factory(db: &TestDatabase) -> ConnectionFactory {
     ConnectionFactory::new(DatabaseUrl::parse(&db.url).unwrap(), SqliteSync::Full)
@@ -126,4 +126,53 @@ async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_write
     }
     commits.run(|conn| record(conn, "later")).await.unwrap();
     assert_eq!(committed_actions(&db), ["first", "later"]);
+}
+
+/// A kind whose items may be written after the writes that came after them: each call of
+/// `write_all` records the items it was given, as one entry.
+struct Noted(&'static str);
+
+impl convene::db::group_commit::Merge for Noted {
+    type Out = ();
+    const COMMUTES: bool = true;
+
+    fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<(), AppError>> {
+        let names: Vec<&str> = items.iter().map(|Noted(n)| *n).collect();
+        let run = format!("run {}", names.join("+"));
+        let recorded = record(conn, &run).is_ok();
+        items
+            .iter()
+            .map(|_| {
+                recorded
+                    .then_some(())
+                    .ok_or_else(|| AppError::conflict("not recorded"))
+            })
+            .collect()
+    }
+}
+
+#[actix_web::test]
+async fn the_items_of_a_commuting_kind_are_written_together_after_the_rest_of_their_batch() {
+    let db = TestDatabase::create();
+    db::run_migrations(&mut db.connect()).unwrap();
+    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let one = |name: &'static str| commits.run(move |conn| record(conn, name));
+    let batch = futures_util::future::join_all(vec![
+        Box::pin(commits.run_merged(Noted("a"))) as std::pin::Pin<Box<dyn Future<Output = _>>>,
+        Box::pin(one("first")),
+        Box::pin(commits.run_merged(Noted("b"))),
+        Box::pin(one("second")),
+        Box::pin(commits.run_merged(Noted("c"))),
+    ]);
+    let answers = as_one_batch(&commits, batch).await;
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+
+    // In the order committed: the two writes as they came, then one run of the three.
+    let order: Vec<String> = audit_log::table
+        .filter(audit_log::entity_type.eq("test"))
+        .order(audit_log::id.asc())
+        .select(audit_log::action)
+        .load(&mut db.connect())
+        .unwrap();
+    assert_eq!(order, ["first", "second", "run a+b+c"]);
 }

@@ -141,6 +141,29 @@ const POLL: Duration = Duration::from_millis(50);
 /// Waits for an event that nothing announces: asks `check` every 50 ms until it gives
 /// `Ok`, for at most `limit`, then panics with `what` and the last `Err` (which says how
 /// things stand).
+/// Awaits `writes` (calls of `commits`' `run` or `run_merged`) as one batch of the group
+/// committer, as under load: the committer is held busy until every one of them is
+/// queued, then let go.
+pub async fn as_one_batch<T>(
+    commits: &convene::db::group_commit::GroupCommit,
+    writes: impl std::future::Future<Output = T>,
+) -> T {
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let hold = commits.run(move |_| {
+        let _ = held.recv();
+        Ok(())
+    });
+    let (held, answers) = tokio::join!(hold, async {
+        // Polled first, so that every write is queued before the hold is released.
+        let (answers, ()) = tokio::join!(writes, async {
+            release.send(()).unwrap();
+        });
+        answers
+    });
+    held.expect("the hold");
+    answers
+}
+
 pub async fn wait_until<T>(
     what: impl Display,
     limit: Duration,
