@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use url::Url;
 
-use super::invite::{invite, Invite};
+use super::invite::{invite, invite_together, Invite};
 use crate::db::models::audit::Actor;
 use crate::db::models::community::Community;
 use crate::db::models::event::{self, Event};
@@ -19,7 +19,6 @@ use crate::domain::{EventId, InvitationId, Refusal};
 use crate::error::{AppError, FieldErrors};
 
 pub mod csv_rows;
-mod together;
 
 /// Rows per transaction in a bulk request: long enough to be fast, short enough that
 /// other writers (registrations on SQLite) are not held up for long.
@@ -224,7 +223,7 @@ pub enum RowRefusal {
 }
 
 /// Creates one batch of a bulk upload in the caller's transaction: together, with one
-/// statement per kind of row ([`together`]), in a savepoint. Should that fail (an address
+/// statement per kind of row ([`invite_together`]), in a savepoint. Should that fail (an address
 /// invited by another request since it was checked), the savepoint is taken back and the
 /// rows are made one by one, each refused or made on its own.
 pub fn invite_batch(
@@ -234,10 +233,18 @@ pub fn invite_batch(
     batch: &[(usize, InvitationSpec)],
     actor: &Actor,
 ) -> Result<Vec<RowResult>, AppError> {
+    let specs: Vec<&InvitationSpec> = batch.iter().map(|(_, spec)| spec).collect();
     let together =
-        conn.transaction(|conn| together::invite_together(conn, base_url, event, batch, actor));
+        conn.transaction(|conn| invite_together(conn, base_url, event, &specs, &[], actor));
     match together {
-        Ok(results) => Ok(results),
+        Ok(results) => Ok(batch
+            .iter()
+            .zip(results)
+            .map(|((i, _), result)| match result {
+                Ok(invited) => Ok((*i, invited.invitation.id)),
+                Err(refusal) => Err((*i, RowRefusal::Refused(refusal))),
+            })
+            .collect()),
         Err(e) => {
             tracing::info!(error = %e, rows = batch.len(), "a bulk batch is made one row at a time");
             one_by_one(conn, base_url, event, batch, actor)

@@ -23,6 +23,9 @@ use crate::email::{nominations, outbox};
 use crate::error::AppError;
 use crate::webhooks;
 
+mod together;
+pub use together::{invite_together, Inviting};
+
 /// Why an invitation is made, which decides what it records and which email it sends.
 #[derive(Clone, Copy)]
 pub enum Origin<'a> {

@@ -23,6 +23,7 @@ mod group_commit;
 mod health;
 mod helpers;
 mod invitation_requests;
+mod invitation_runs;
 mod invitations;
 mod limits;
 mod manage;

@@ -13,7 +13,7 @@ use convene::AppError;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{as_one_batch, spawn_app};
 use crate::invitations::{event_with_capacity, invitation_body, invitation_token, seats_taken};
 use crate::registration::registration_body;
 
@@ -55,25 +55,13 @@ async fn a_run_of_registrations_is_written_in_order_with_each_ones_seat_email_an
     // they are then one batch, as under load.
     let url = convene::config::DatabaseUrl::parse(&app.db.url).unwrap();
     let commits = GroupCommit::start(ConnectionFactory::new(url, SqliteSync::Full)).unwrap();
-    let (release, held) = std::sync::mpsc::channel::<()>();
-    let hold = commits.run(move |_| {
-        let _ = held.recv();
-        Ok(())
-    });
     let writes = futures_util::future::join_all(prepared.into_iter().map(|p| {
         commits.run_merged(register::Registering {
             prepared: p,
             base: base.clone(),
         })
     }));
-    let (held, answers) = tokio::join!(hold, async {
-        // Polled first, so that every write is queued before the hold is released.
-        let (answers, ()) = tokio::join!(writes, async {
-            release.send(()).unwrap();
-        });
-        answers
-    });
-    held.unwrap();
+    let answers = as_one_batch(&commits, writes).await;
 
     let mut statuses = Vec::new();
     for (k, answer) in answers.iter().enumerate() {

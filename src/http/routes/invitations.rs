@@ -28,7 +28,7 @@ use crate::http::views::{
     csv_download, rfc3339, CommunityView, EventCsvAnswers, RegistrationRef, SheetFormat,
 };
 use crate::http::AppState;
-use crate::workflows::invite::{invite, Invite};
+use crate::workflows::invite::Inviting;
 use crate::workflows::{resend, revoke};
 
 /// What organizers see of an invitation. `status` is as of now (an open invitation past
@@ -137,22 +137,33 @@ pub async fn create(
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base = state.settings.server.base_url.clone();
-    // The event is read before the write, so that the group committer's one thread,
-    // which runs the writes of every request, does only what must be in the transaction.
-    let event = db::run(&state.pool, move |conn| event::find_by_slug(conn, &slug)).await?;
-    // Organizers' tools (a CRM sync, a script) invite many at once: on SQLite through the
-    // group committer, one durable commit for all the invitations made meanwhile, instead
-    // of each waiting in SQLite's busy handler for the write lock.
-    let (created, view, slug) = state
-        .concurrent_write(move |conn| {
-            let actor = Actor::organizer(&organizer.id);
-            let invited = invite(conn, &base, Invite::direct(&event, &spec, &actor))?;
-            let mut view = InvitationView::of(&invited.invitation, &invited.community, None);
-            // Its one email was queued in this transaction: pending, as the outbox says.
-            view.email_status = Some(outbox::PENDING.to_owned());
-            Ok((invited.invitation, view, event.slug))
+    // The event and the community are read before the write, so that the group
+    // committer's one thread, which runs the writes of every request, does only what must
+    // be in the transaction.
+    let key = spec.community.match_key();
+    let (event, community) = db::run(&state.pool, move |conn| {
+        let event = event::find_by_slug(conn, &slug)?;
+        Ok((event, community::find_by_key(conn, &key)?))
+    })
+    .await?;
+    let slug = event.slug.clone();
+    // Organizers' tools (a CRM sync, a script) invite many at once: through the group
+    // committer, the invitations that arrive meanwhile are written together, a statement
+    // per table for all of them, and made durable by one commit.
+    let invited = state
+        .group_commit
+        .run_merged(Inviting {
+            event,
+            spec,
+            community,
+            actor: Actor::organizer(&organizer.id),
+            base,
         })
         .await?;
+    let mut view = InvitationView::of(&invited.invitation, &invited.community, None);
+    // Its one email was queued in the same transaction: pending, as the outbox says.
+    view.email_status = Some(outbox::PENDING.to_owned());
+    let created = invited.invitation;
     state.outbox.notify();
     tracing::info!(invitation_id = %created.id, event_id = %created.event_id, "invitation created");
     Ok(HttpResponse::Created()
