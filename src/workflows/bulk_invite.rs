@@ -223,9 +223,9 @@ pub enum RowRefusal {
 }
 
 /// Creates one batch of a bulk upload in the caller's transaction: together, with one
-/// statement per kind of row ([`invite_together`]), in a savepoint. Should that fail (an address
-/// invited by another request since it was checked), the savepoint is taken back and the
-/// rows are made one by one, each refused or made on its own.
+/// statement per kind of row ([`invite_together`]), in a savepoint. Should that fail (an
+/// address invited by another request since it was checked), the savepoint is taken back
+/// and the rows are made one by one, each refused or made on its own.
 pub fn invite_batch(
     conn: &mut DbConnection,
     base_url: &Url,

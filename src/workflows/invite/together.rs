@@ -155,7 +155,7 @@ impl Inviting {
     }
 
     /// Written alone, in its own savepoint.
-    pub fn write_alone(&self, conn: &mut DbConnection) -> Result<Invited, AppError> {
+    fn write_alone(&self, conn: &mut DbConnection) -> Result<Invited, AppError> {
         conn.transaction(|c| {
             invite(
                 c,
