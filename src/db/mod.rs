@@ -133,9 +133,7 @@ impl ConnectionFactory {
             )),
         }
     }
-}
 
-impl ConnectionFactory {
     /// The connection a thread keeps for itself (`None` before the first use and after
     /// a failure), opened if there is none.
     fn reuse_or_connect<'c>(

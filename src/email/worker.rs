@@ -68,8 +68,9 @@ pub struct EmailWorker {
 }
 
 struct Worker {
-    /// Claims and outcomes are written through the group commit: the outcomes of sends
-    /// that finish together, and the writes of requests meanwhile, share one flush.
+    /// Outcomes (and on SQLite claims) are written through the group commit: the
+    /// outcomes of sends that finish together, and the writes of requests meanwhile,
+    /// share one flush.
     commits: GroupCommit,
     /// On PostgreSQL, claims are made on the pool instead, each in a transaction of its
     /// own (`FOR UPDATE SKIP LOCKED` keeps claims apart): on the committer's one

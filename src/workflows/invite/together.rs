@@ -37,9 +37,9 @@ use crate::workflows::expire;
 /// Invites everyone of `specs` to `event` who may be invited, in the caller's
 /// transaction, and refuses the others: one answer per spec, in order. `known` are
 /// communities the caller read already (those of the others are found or created). An
-/// error leaves
-/// the caller's transaction to be rolled back (the caller then invites them one by one):
-/// an address invited by another request since it was checked fails the one `INSERT`.
+/// error leaves the caller's transaction to be rolled back (the caller then invites them
+/// one by one): an address invited by another request since it was checked fails the one
+/// `INSERT`.
 pub fn invite_together(
     conn: &mut DbConnection,
     base_url: &Url,
