@@ -9,6 +9,18 @@
 //! id as the `String` it is on the wire, so the OpenAPI document describes it as before:
 //! a plain string, with no schema of its own.
 
+/// A fresh id for a new row: a version 7 UUID, which begins with the time it was made
+/// (and, in this process, sorts after every id made before it). An id is a name, never a
+/// credential (the links' secrets are tokens of their own, `domain::token`), so the time
+/// in it gives nothing away that the row's `created_at` does not. Made in order, the ids
+/// of a batch's new rows fall on the last pages of each index that holds them, instead of
+/// one random page each: every page a commit changes is written whole to the log
+/// (SQLite's WAL, and PostgreSQL's first change of a page after a checkpoint), and the
+/// random ones were most of a registration's writes (`BENCHMARKS.md`, session 12).
+pub fn fresh() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 macro_rules! ids {
     ($($(#[$doc:meta])* $t:ident),* $(,)?) => {$(
         $(#[$doc])*
@@ -30,11 +42,11 @@ macro_rules! ids {
         pub struct $t(String);
 
         impl $t {
-            /// A fresh random (v4 UUID) id for a new row. No `Default`: an id that
-            /// appears out of nothing would hide that a row is being made.
+            /// A fresh id for a new row ([`fresh`]). No `Default`: an id that appears
+            /// out of nothing would hide that a row is being made.
             #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
-                Self(uuid::Uuid::new_v4().to_string())
+                Self(fresh())
             }
 
             pub fn as_str(&self) -> &str {
@@ -96,5 +108,11 @@ mod tests {
         let json = serde_json::to_string(&a).expect("serialises");
         assert_eq!(json, format!("\"{a}\""));
         assert_eq!(serde_json::from_str::<EventId>(&json).expect("parses"), a);
+    }
+
+    #[test]
+    fn ids_made_one_after_another_sort_in_the_order_they_were_made() {
+        let ids: Vec<String> = (0..1000).map(|_| super::fresh()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "out of order: {ids:?}");
     }
 }

@@ -81,7 +81,8 @@ pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
     // Fixed at queue time so that a retried send carries the same Message-ID. Only the
     // unique part (left of '@') is used: the transport sends it in the domain of
     // CONVENE_MAIL_FROM, which is not known here (see transport::mime::message_id).
-    let message_id = format!("<{}@convene.mail>", uuid::Uuid::new_v4());
+    // Made in order like the rows' ids (its unique index takes it on its last page).
+    let message_id = format!("<{}@convene.mail>", crate::domain::ids::fresh());
     let attachments = if email.attachments.is_empty() {
         None
     } else {

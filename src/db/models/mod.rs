@@ -74,7 +74,7 @@ pub fn violates_unique(e: &Error, constraint: &str, columns: &str) -> bool {
     }
 }
 
-/// A fresh random id for a new row.
+/// A fresh id for a new row (see [`crate::domain::ids::fresh`]).
 pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    crate::domain::ids::fresh()
 }
