@@ -203,12 +203,25 @@ pub fn claim_due(
     crate::db::write_transaction(conn, |conn| {
         // The locking clause does not compile through the MultiConnection: use the inner one.
         let mut claimed = match conn {
-            DbConnection::Postgresql(pg) => due!(at)
-                .limit(limit)
-                .select(StoredEmail::as_select())
-                .for_update()
-                .skip_locked()
-                .load(pg)?,
+            DbConnection::Postgresql(pg) => {
+                // The due mail in order is the first entries of `emails_due`, read until
+                // `limit` are claimed. But right after mail was queued in a rush (an
+                // announcement, a bulk invite), PostgreSQL's statistics still say the
+                // outbox holds a few pending rows, and it plans to fetch every pending
+                // row and sort them: 20-30 ms per claim with 2,000 pending, so delivery
+                // fell from about 2,000 to 540-660 emails/s until autovacuum analyzed
+                // the table (`BENCHMARKS.md`, session 12). Without sorts the index's
+                // order is the only plan. For this transaction only: on PostgreSQL
+                // claims run in their own, on the pool (`EmailWorker::claim`).
+                use diesel::connection::SimpleConnection;
+                pg.batch_execute("SET LOCAL enable_sort = off")?;
+                due!(at)
+                    .limit(limit)
+                    .select(StoredEmail::as_select())
+                    .for_update()
+                    .skip_locked()
+                    .load(pg)?
+            }
             DbConnection::Sqlite(_) => due!(at)
                 .limit(limit)
                 .select(StoredEmail::as_select())
