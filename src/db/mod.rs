@@ -10,6 +10,8 @@ pub mod models;
 pub mod schema;
 pub mod transfer;
 
+use std::sync::Arc;
+
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
@@ -165,19 +167,48 @@ impl ManageConnection for ConnectionFactory {
     }
 }
 
-pub type DbPool = Pool<ConnectionFactory>;
 pub type PooledConn = PooledConnection<ConnectionFactory>;
+
+/// The pool of connections, and a queue in front of it for the work of [`run`].
+///
+/// r2d2 hands a returned connection to whichever thread asks next, not to the one that
+/// waited longest: a blocking thread that just gave its connection back takes the next
+/// task and asks again before the waiter it woke has run. With 64 reads in flight and 16
+/// connections some reads waited over a second (PostgreSQL, `BENCHMARKS.md` session 12).
+/// [`run`] first takes one of `pool_size` permits of a fair (first come, first served)
+/// semaphore, so the work that reaches the pool finds a connection free, and the rest
+/// waits in order without a thread each.
+#[derive(Clone)]
+pub struct DbPool {
+    connections: Pool<ConnectionFactory>,
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long [`run`] waits for a permit and then a connection (`CONVENE_DB_WAIT_MS`).
+    wait: std::time::Duration,
+}
+
+impl DbPool {
+    /// A connection now, outside the queue of [`run`] (startup, tools, tests); waits up to
+    /// `CONVENE_DB_WAIT_MS` for one.
+    pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.connections.get()
+    }
+}
 
 /// Builds the pool without opening a connection first, so that a server can start
 /// (and answer `/readyz` with "not ready") while the database is down.
 pub fn build_pool(settings: &DatabaseSettings) -> DbPool {
     let factory = ConnectionFactory::new(settings.url.clone(), settings.sqlite_synchronous);
-    Pool::builder()
+    let connections = Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(1))
         .connection_timeout(settings.wait)
         .test_on_check_out(false)
-        .build_unchecked(factory)
+        .build_unchecked(factory);
+    DbPool {
+        connections,
+        permits: Arc::new(tokio::sync::Semaphore::new(settings.pool_size as usize)),
+        wait: settings.wait,
+    }
 }
 
 /// Applies every pending migration of the connection's backend.
@@ -262,15 +293,28 @@ where
     }
 }
 
-/// Runs blocking database work off the async threads with a pooled connection.
+/// Runs blocking database work off the async threads with a pooled connection, in the
+/// order the callers came (see [`DbPool`]).
 pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
+    let permit = tokio::time::timeout(pool.wait, Arc::clone(&pool.permits).acquire_owned())
+        .await
+        .map_err(|_| {
+            AppError::Unavailable(format!(
+                "no database connection: none free within {} ms",
+                pool.wait.as_millis()
+            ))
+        })?
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let connections = pool.connections.clone();
     actix_web::web::block(move || {
-        let mut conn = pool
+        // Dropped after the connection (declared before it): the next caller in the
+        // queue finds it back in the pool.
+        let _permit = permit;
+        let mut conn = connections
             .get()
             .map_err(|e| AppError::Unavailable(format!("no database connection: {e}")))?;
         f(&mut conn)

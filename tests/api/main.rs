@@ -36,6 +36,7 @@ mod organizers;
 mod outbox;
 mod pages;
 mod passwords;
+mod pool;
 mod printouts;
 mod privacy;
 mod real_mta;
