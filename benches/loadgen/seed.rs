@@ -185,9 +185,24 @@ pub struct Occupancy {
     pub waitlisted: i64,
 }
 
+/// The event's seats and its registrations, counted row by row (not from the counts the
+/// database keeps, which must agree: an error if they do not).
 pub fn occupancy(conn: &mut DbConnection, event_id: &EventId) -> anyhow::Result<Occupancy> {
+    use convene::db::schema::registrations;
     let event = event::find(conn, event_id)?;
-    let counts = registration::counts_by_status(conn, event_id)?;
+    let mut counts: Vec<(String, i64)> = registrations::table
+        .filter(registrations::event_id.eq(event_id))
+        .group_by(registrations::status)
+        .select((registrations::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut kept = registration::counts_by_status(conn, event_id)?;
+    kept.retain(|(_, n)| *n != 0);
+    counts.sort();
+    kept.sort();
+    anyhow::ensure!(
+        kept == counts,
+        "the registration counts kept by the database {kept:?} differ from the rows {counts:?}"
+    );
     let count = |s: &str| {
         counts
             .iter()

@@ -166,6 +166,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Kept by the database's triggers (migration `registration_counts`), never written here.
+    registration_counts (event_id, status) {
+        event_id -> Text,
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     registrations (id) {
         id -> Text,
         event_id -> Text,
@@ -447,6 +456,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     communities,
     invitations,
     registrations,
+    registration_counts,
     nominations,
     scholarship_requests,
     emails,

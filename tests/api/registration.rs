@@ -840,3 +840,73 @@ async fn the_audit_states_are_the_stored_rows_and_a_stale_invitation_is_not_acce
         stored_inv.updated_at
     );
 }
+
+/// The list's counts as the database keeps them, and as the rows say when counted.
+async fn counts_listed_and_counted(
+    app: &TestApp,
+    admin: &crate::helpers::Session,
+) -> (Value, Value) {
+    use convene::db::schema::{events, registrations};
+    use diesel::prelude::*;
+    let listed = app
+        .get_as(
+            admin,
+            &format!("/api/v1/events/{SLUG}/registrations?limit=1"),
+        )
+        .await
+        .json();
+    let mut conn = app.pool.get().expect("a connection");
+    let rows: Vec<(String, i64)> = registrations::table
+        .inner_join(events::table)
+        .filter(events::slug.eq(SLUG))
+        .group_by(registrations::status)
+        .select((registrations::status, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .unwrap();
+    let mut counted = json!({ "confirmed": 0, "waitlisted": 0, "cancelled": 0 });
+    for (status, n) in rows {
+        counted[status] = json!(n);
+    }
+    (listed["counts"].clone(), counted)
+}
+
+#[actix_web::test]
+async fn the_counts_by_status_follow_each_registration_cancellation_and_promotion() {
+    let app = spawn_app().await;
+    let admin = event_with_capacity(&app, SLUG, 2).await;
+    let mut manage = Vec::new();
+    for i in 0..4 {
+        let answer = invite_and_register(&app, &admin, &format!("exec{i}@example.org")).await;
+        manage.push(token_of(answer["manage_url"].as_str().unwrap()));
+    }
+    let (listed, counted) = counts_listed_and_counted(&app, &admin).await;
+    assert_eq!(
+        listed,
+        json!({ "confirmed": 2, "waitlisted": 2, "cancelled": 0 })
+    );
+    assert_eq!(listed, counted);
+
+    // A confirmed registrant cancels: the first on the waiting list takes the seat.
+    let res = app
+        .post(&format!("/api/v1/manage/{}/cancel", manage[0]), &json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (listed, counted) = counts_listed_and_counted(&app, &admin).await;
+    assert_eq!(
+        listed,
+        json!({ "confirmed": 2, "waitlisted": 1, "cancelled": 1 })
+    );
+    assert_eq!(listed, counted);
+
+    // One still waiting cancels too.
+    let res = app
+        .post(&format!("/api/v1/manage/{}/cancel", manage[3]), &json!({}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (listed, counted) = counts_listed_and_counted(&app, &admin).await;
+    assert_eq!(
+        listed,
+        json!({ "confirmed": 2, "waitlisted": 0, "cancelled": 2 })
+    );
+    assert_eq!(listed, counted);
+}

@@ -1,0 +1,4 @@
+DROP TRIGGER registrations_counted_on_delete;
+DROP TRIGGER registrations_counted_on_update;
+DROP TRIGGER registrations_counted_on_insert;
+DROP TABLE registration_counts;
