@@ -138,9 +138,6 @@ fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), String> {
 /// How often [`wait_until`] looks again.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Waits for an event that nothing announces: asks `check` every 50 ms until it gives
-/// `Ok`, for at most `limit`, then panics with `what` and the last `Err` (which says how
-/// things stand).
 /// Awaits `writes` (calls of `commits`' `run` or `run_merged`) as one batch of the group
 /// committer, as under load: the committer is held busy until every one of them is
 /// queued, then let go.
@@ -164,6 +161,27 @@ pub async fn as_one_batch<T>(
     answers
 }
 
+/// Asserts that the rows `ids` (as `(id, created_at)` in any order in `made`) were made
+/// one microsecond apart in the order of `ids`: how a run written together keeps the order
+/// in which its writes arrived.
+pub fn assert_a_microsecond_apart<S: AsRef<str>>(
+    ids: &[S],
+    mut made: Vec<(String, chrono::NaiveDateTime)>,
+) {
+    assert_eq!(made.len(), ids.len(), "{made:?}");
+    made.sort_by_key(|(id, _)| ids.iter().position(|i| i.as_ref() == id));
+    for pair in made.windows(2) {
+        assert_eq!(
+            pair[1].1 - pair[0].1,
+            chrono::Duration::microseconds(1),
+            "{pair:?}"
+        );
+    }
+}
+
+/// Waits for an event that nothing announces: asks `check` every 50 ms until it gives
+/// `Ok`, for at most `limit`, then panics with `what` and the last `Err` (which says how
+/// things stand).
 pub async fn wait_until<T>(
     what: impl Display,
     limit: Duration,

@@ -16,7 +16,7 @@ use convene::AppError;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::helpers::{as_one_batch, spawn_app};
+use crate::helpers::{as_one_batch, assert_a_microsecond_apart, spawn_app};
 use crate::invitations::{event_with_capacity, invitation_body, invitation_token};
 
 #[actix_web::test]
@@ -99,20 +99,13 @@ async fn a_run_of_invitations_is_written_in_order_and_a_repeated_address_is_refu
     // microsecond apart, which keeps the list in the order of arrival.
     let run: Vec<&str> = made[..4].iter().map(|(_, id)| id.as_str()).collect();
     let mut conn = app.pool.get().unwrap();
-    let mut times: Vec<(String, chrono::NaiveDateTime)> = invitations::table
+    let times: Vec<(String, chrono::NaiveDateTime)> = invitations::table
         .filter(invitations::id.eq_any(&run))
         .select((invitations::id, invitations::created_at))
         .load(&mut conn)
         .unwrap();
     drop(conn);
-    times.sort_by_key(|(id, _)| run.iter().position(|i| i == id));
-    for pair in times.windows(2) {
-        assert_eq!(
-            pair[1].1 - pair[0].1,
-            chrono::Duration::microseconds(1),
-            "{pair:?}"
-        );
-    }
+    assert_a_microsecond_apart(&run, times);
 
     // Each invitation made has its one email with a link that opens it, and its audit
     // entry; exec1 has one for each event.

@@ -13,7 +13,7 @@ use convene::AppError;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::helpers::{as_one_batch, spawn_app};
+use crate::helpers::{as_one_batch, assert_a_microsecond_apart, spawn_app};
 use crate::invitations::{event_with_capacity, invitation_body, invitation_token, seats_taken};
 use crate::registration::registration_body;
 
@@ -124,17 +124,10 @@ async fn a_run_of_registrations_is_written_in_order_with_each_ones_seat_email_an
         .map(|a| a.as_ref().unwrap().registration.id.to_string())
         .collect();
     let mut conn = app.pool.get().unwrap();
-    let mut made: Vec<(String, chrono::NaiveDateTime)> = registrations::table
+    let made: Vec<(String, chrono::NaiveDateTime)> = registrations::table
         .filter(registrations::id.eq_any(&ids))
         .select((registrations::id, registrations::created_at))
         .load(&mut conn)
         .unwrap();
-    made.sort_by_key(|(id, _)| ids.iter().position(|i| i == id));
-    for pair in made.windows(2) {
-        assert_eq!(
-            pair[1].1 - pair[0].1,
-            chrono::Duration::microseconds(1),
-            "{pair:?}"
-        );
-    }
+    assert_a_microsecond_apart(&ids, made);
 }
