@@ -6,6 +6,7 @@ mod checkpoint;
 pub mod enums;
 pub mod group_commit;
 pub mod ids;
+pub mod inserts;
 pub mod models;
 pub mod schema;
 pub mod transfer;

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{templates, Outgoing};
+use crate::db::inserts::{gather, Inserts};
 use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::refusal::Refusal;
@@ -109,10 +110,61 @@ pub fn insert(conn: &mut DbConnection, p: &Prepared) -> Result<String, AppError>
     Ok(p.id.clone())
 }
 
+/// The row of `$p` (a [`Prepared`]) in `emails`, in the words of `$rendered`, queued at
+/// `$at`; its `Reply-To` read from its event in the same statement.
+macro_rules! row {
+    ($p:expr, $rendered:expr, $at:expr) => {{
+        let (p, rendered): (&Prepared, &templates::Rendered) = ($p, $rendered);
+        let reply_to = events::table
+            .filter(events::id.nullable().eq(p.email.event_id.as_ref()))
+            .select(events::contact_email)
+            .single_value();
+        (
+            NewEmail {
+                id: &p.id,
+                event_id: p.email.event_id.as_ref(),
+                template: p.email.template,
+                recipient: &p.email.to,
+                subject: &rendered.subject,
+                body_text: Some(&rendered.text),
+                body_html: Some(&rendered.html),
+                attachments: p.attachments.as_deref(),
+                message_id: &p.message_id,
+                entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
+                entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
+                status: "pending",
+                attempts: 0,
+                next_attempt_at: $at,
+                created_at: $at,
+            },
+            emails::reply_to.eq(reply_to),
+        )
+    }};
+}
+
 /// [`insert`] of several emails in one statement, each event's own wording of each kind
 /// read once.
 pub fn insert_all(conn: &mut DbConnection, emails: &[&Prepared]) -> Result<(), AppError> {
-    let at = now();
+    let own = own_wordings(conn, emails)?;
+    if let ([p], [own]) = (emails, own.as_slice()) {
+        // One row: a statement of fixed form, which diesel caches.
+        diesel::insert_into(emails::table)
+            .values(row!(p, own.as_ref().unwrap_or(&p.rendered), now()))
+            .execute(conn)?;
+        return Ok(());
+    }
+    let mut inserts = Inserts::on(conn);
+    gather_all(&mut inserts, emails, &own);
+    inserts.write(conn)
+}
+
+/// Each email rendered in its event's own wording of its kind, if the event replaced the
+/// default (else `None`: as prepared); each event's wording of each kind read once. For
+/// [`gather_all`].
+pub fn own_wordings(
+    conn: &mut DbConnection,
+    emails: &[&Prepared],
+) -> Result<Vec<Option<templates::Rendered>>, AppError> {
     let mut own = HashMap::new();
     let mut rendered = Vec::with_capacity(emails.len());
     for p in emails {
@@ -123,49 +175,25 @@ pub fn insert_all(conn: &mut DbConnection, emails: &[&Prepared]) -> Result<(), A
         let render = |w| super::wording::render(w, &p.email.context);
         rendered.push(own[&key].as_ref().map(render).transpose()?);
     }
+    Ok(rendered)
+}
+
+/// [`insert_all`] gathered into `inserts`, to be written with them: `own` is what
+/// [`own_wordings`] gave for `emails`.
+pub fn gather_all<'a>(
+    inserts: &mut Inserts<'a>,
+    emails: &'a [&'a Prepared],
+    own: &'a [Option<templates::Rendered>],
+) {
+    let at = now();
     let rows: Vec<_> = emails
         .iter()
-        .zip(&rendered)
-        .map(|(p, own)| {
-            let rendered = own.as_ref().unwrap_or(&p.rendered);
-            let reply_to = events::table
-                .filter(events::id.nullable().eq(p.email.event_id.as_ref()))
-                .select(events::contact_email)
-                .single_value();
-            (
-                NewEmail {
-                    id: &p.id,
-                    event_id: p.email.event_id.as_ref(),
-                    template: p.email.template,
-                    recipient: &p.email.to,
-                    subject: &rendered.subject,
-                    body_text: Some(&rendered.text),
-                    body_html: Some(&rendered.html),
-                    attachments: p.attachments.as_deref(),
-                    message_id: &p.message_id,
-                    entity_type: p.email.entity.as_ref().map(|(t, _)| *t),
-                    entity_id: p.email.entity.as_ref().map(|(_, id)| id.as_str()),
-                    status: "pending",
-                    attempts: 0,
-                    next_attempt_at: at,
-                    created_at: at,
-                },
-                emails::reply_to.eq(reply_to),
-            )
-        })
+        .zip(own)
+        .map(|(p, own)| row!(p, own.as_ref().unwrap_or(&p.rendered), at))
         .collect();
-    if rows.len() > 1 {
-        // A multi-row insert does not compile through the MultiConnection.
-        crate::db::on_backend!(conn, |c| diesel::insert_into(emails::table)
-            .values(&rows)
-            .execute(c))?;
-    } else if let Some(one) = rows.into_iter().next() {
-        // One row: a statement of fixed form, which diesel caches.
-        diesel::insert_into(emails::table)
-            .values(one)
-            .execute(conn)?;
+    if !rows.is_empty() {
+        gather!(inserts, diesel::insert_into(emails::table).values(rows));
     }
-    Ok(())
 }
 
 /// Due mail: pending, its time come, and not leased to a sender (or the lease ran out,

@@ -7,6 +7,7 @@ use convene::config::SqliteSync;
 use convene::db::group_commit::GroupCommit;
 use convene::db::models::audit::Actor;
 use convene::db::models::event;
+use convene::db::models::invitation::Invitation;
 use convene::db::schema::invitations;
 use convene::db::ConnectionFactory;
 use convene::domain::invitation::InvitationSpec;
@@ -104,8 +105,21 @@ async fn a_run_of_invitations_is_written_in_order_and_a_repeated_address_is_refu
         .select((invitations::id, invitations::created_at))
         .load(&mut conn)
         .unwrap();
-    drop(conn);
     assert_a_microsecond_apart(&run, times);
+    // Each answer is the row as stored (the run's rows are built, not read back).
+    for answer in answers.iter().flatten() {
+        let stored: Invitation = invitations::table
+            .find(&answer.invitation.id)
+            .select(Invitation::as_select())
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&answer.invitation).unwrap(),
+            serde_json::to_value(&stored).unwrap()
+        );
+        assert_eq!(answer.invitation.token_hash, stored.token_hash);
+    }
+    drop(conn);
 
     // Each invitation made has its one email with a link that opens it, and its audit
     // entry; exec1 has one for each event.

@@ -1,6 +1,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::inserts::{gather, Inserts};
 use crate::db::schema::audit_log;
 use crate::db::{now, DbConnection};
 use crate::domain::EventId;
@@ -215,17 +216,23 @@ pub fn record_each<'a>(
     conn: &mut DbConnection,
     entries: impl IntoIterator<Item = (&'a Actor, NaiveDateTime, Entry<'a>)>,
 ) -> Result<(), AppError> {
+    let mut inserts = Inserts::on(conn);
+    gather_each(&mut inserts, entries);
+    inserts.write(conn)
+}
+
+/// [`record_each`] gathered into `inserts`, to be written with them.
+pub fn gather_each<'a>(
+    inserts: &mut Inserts<'_>,
+    entries: impl IntoIterator<Item = (&'a Actor, NaiveDateTime, Entry<'a>)>,
+) {
     let rows: Vec<OwnedAuditEntry> = entries
         .into_iter()
         .map(|(actor, at, e)| OwnedAuditEntry::of(actor, at, e))
         .collect();
-    if rows.is_empty() {
-        return Ok(());
+    if !rows.is_empty() {
+        gather!(inserts, diesel::insert_into(audit_log::table).values(rows));
     }
-    crate::db::on_backend!(conn, |c| diesel::insert_into(audit_log::table)
-        .values(&rows)
-        .execute(c))?;
-    Ok(())
 }
 
 impl OwnedAuditEntry {

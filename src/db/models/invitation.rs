@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use super::community::Community;
 use super::event::Event;
 use super::{contains_pattern, lower};
+use crate::db::inserts::{gather, Inserts};
 use crate::db::schema::{communities, events, invitations, registrations};
 use crate::db::{DbConnection, MultiBackend};
 use crate::domain::invitation::{InvitationKind, InvitationSpec, InvitationStatus};
@@ -131,40 +132,56 @@ pub fn create(conn: &mut DbConnection, a: NewInvitationArgs<'_>) -> Result<Invit
         })
 }
 
-/// Stores several invitations with one `INSERT` and reads them back with one `SELECT`, in
-/// the order given. A live invitation of one of the addresses fails the whole statement
-/// (the caller checked them, so only a race does that, and the caller then makes them one
-/// by one).
-pub fn create_all(
-    conn: &mut DbConnection,
-    rows: &[(InvitationId, NewInvitationArgs<'_>)],
-) -> Result<Vec<Invitation>, AppError> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+impl NewInvitationArgs<'_> {
+    /// The row as [`gather_all`] stores it under `id`.
+    fn row(&self, id: &InvitationId) -> Invitation {
+        let spec = self.spec;
+        Invitation {
+            id: id.clone(),
+            event_id: self.event_id.clone(),
+            community_id: self.community_id.clone(),
+            kind: spec.kind,
+            email: spec.email.as_str().to_owned(),
+            full_name: spec.full_name.clone(),
+            title: spec.title.clone(),
+            organization: spec.organization.clone(),
+            message: spec.message.clone(),
+            token_hash: self.token_hash.to_owned(),
+            status: self.status,
+            expires_at: self.expires_at,
+            sent_at: (self.status == InvitationStatus::Sent).then_some(self.at),
+            responded_at: None,
+            decline_reason: None,
+            invited_by: self.invited_by.map(str::to_owned),
+            nominated_by: self.nominated_by.cloned(),
+            created_at: self.at,
+            updated_at: self.at,
+        }
     }
-    let values: Vec<NewInvitation<'_>> = rows
+}
+
+/// Gathers the insert of several invitations (one statement) into `inserts`. A live
+/// invitation of one of the addresses fails the inserts' write (the caller checked them,
+/// so only a race does that, and the caller then makes them one by one).
+pub fn gather_all<'a>(
+    inserts: &mut Inserts<'a>,
+    rows: &'a [(InvitationId, NewInvitationArgs<'a>)],
+) {
+    let values: Vec<NewInvitation<'a>> = rows
         .iter()
         .map(|(id, a)| NewInvitation::of(id, a))
         .collect();
-    // A multi-row insert does not compile through the MultiConnection: use the inner one.
-    crate::db::on_backend!(conn, |c| diesel::insert_into(invitations::table)
-        .values(&values)
-        .execute(c))?;
-    let ids: Vec<&InvitationId> = rows.iter().map(|(id, _)| id).collect();
-    let mut stored: std::collections::HashMap<InvitationId, Invitation> = invitations::table
-        .filter(invitations::id.eq_any(&ids))
-        .select(Invitation::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|i| (i.id.clone(), i))
-        .collect();
-    ids.iter()
-        .map(|id| {
-            stored
-                .remove(*id)
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("an invitation just stored")))
-        })
-        .collect()
+    if !values.is_empty() {
+        gather!(
+            inserts,
+            diesel::insert_into(invitations::table).values(values)
+        );
+    }
+}
+
+/// The invitations of `rows` as [`gather_all`] stores them (not read back), in order.
+pub fn as_stored(rows: &[(InvitationId, NewInvitationArgs<'_>)]) -> Vec<Invitation> {
+    rows.iter().map(|(id, a)| a.row(id)).collect()
 }
 
 /// The event's invitations of these addresses, whatever their status.

@@ -20,6 +20,7 @@ use url::Url;
 
 use super::{invite, Invite, Invited};
 use crate::db::group_commit::Merge;
+use crate::db::inserts::Inserts;
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::Event;
@@ -88,8 +89,7 @@ pub fn invite_together(
             (InvitationId::new(), args)
         })
         .collect();
-    let created = invitation::create_all(conn, &rows)?;
-
+    let created = invitation::as_stored(&rows);
     let emails = created
         .iter()
         .zip(&tokens)
@@ -102,10 +102,14 @@ pub fn invite_together(
             outbox::prepare(email)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    outbox::insert_all(conn, &emails.iter().collect::<Vec<_>>())?;
-    webhooks::on_invitations(conn, EventKind::InvitationSent, &created)?;
-    audit::record_each(
-        conn,
+    let emails: Vec<&outbox::Prepared> = emails.iter().collect();
+    let own = outbox::own_wordings(conn, &emails)?;
+    // The invitations, their emails and audit entries: one statement on PostgreSQL.
+    let mut inserts = Inserts::on(conn);
+    invitation::gather_all(&mut inserts, &rows);
+    outbox::gather_all(&mut inserts, &emails, &own);
+    audit::gather_each(
+        &mut inserts,
         created.iter().map(|inv| {
             (
                 actor,
@@ -113,7 +117,9 @@ pub fn invite_together(
                 Entry::created("invitation.created", inv),
             )
         }),
-    )?;
+    );
+    inserts.write(conn)?;
+    webhooks::on_invitations(conn, EventKind::InvitationSent, &created)?;
 
     let mut created = created.into_iter().zip(&keys);
     Ok(stands
