@@ -185,6 +185,8 @@ pub struct DbPool {
     permits: Arc<tokio::sync::Semaphore>,
     /// How long [`run`] waits for a permit and a connection together (`CONVENE_DB_WAIT_MS`).
     wait: std::time::Duration,
+    /// Whether the connections are SQLite's (see [`read_here`]).
+    sqlite: bool,
 }
 
 impl DbPool {
@@ -209,6 +211,7 @@ pub fn build_pool(settings: &DatabaseSettings) -> DbPool {
         connections,
         permits: Arc::new(tokio::sync::Semaphore::new(settings.pool_size as usize)),
         wait: settings.wait,
+        sqlite: matches!(settings.url, DatabaseUrl::Sqlite(_)),
     }
 }
 
@@ -326,6 +329,37 @@ where
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// [`run`] for a read of a few rows by an index (a link's token): on SQLite, when a
+/// connection is free at once and no one waits for one, it runs on the calling thread.
+///
+/// On SQLite a read is a function call of some microseconds that never waits for a writer
+/// (the log is write-ahead), and the hop to a blocking thread and back cost more than
+/// the read: in the benchmark's invitation reads the blocking threads' wake-ups and the
+/// context switches were a sixth of the machine's time (`BENCHMARKS.md`, session 10).
+/// On PostgreSQL a read waits for a round trip, which would hold up every other request
+/// of the async thread: there, and whenever the pool is busy, this is [`run`].
+pub async fn read_here<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    if pool.sqlite {
+        // The permit first, as in `run`: a connection free in the pool may be promised
+        // to a caller that holds a permit and is on its way to take it.
+        if let Ok(_permit) = pool.permits.try_acquire() {
+            if let Some(mut conn) = pool.connections.try_get() {
+                return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut conn)))
+                    .unwrap_or_else(|_| {
+                        Err(AppError::Internal(anyhow::anyhow!(
+                            "a database read panicked"
+                        )))
+                    });
+            }
+        }
+    }
+    run(pool, f).await
 }
 
 /// The current time as the database stores it: UTC, truncated to microseconds

@@ -79,7 +79,8 @@ pub async fn show(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let hash = links::invitation_token_hash(&token)?;
-    let view = db::run(&state.pool, move |conn| {
+    // One statement by the token's index: on SQLite, on this thread.
+    let view = db::read_here(&state.pool, move |conn| {
         let (inv, event, community, registration) = invitation::find_for_invitee(conn, &hash)?
             .ok_or(AppError::UnknownToken("invitation"))?;
         let status = register::usable(&inv, Utc::now())?;
