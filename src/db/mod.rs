@@ -331,7 +331,7 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// [`run`] for a read of a few rows by an index (a link's token): on SQLite, when a
+/// [`run`] for a read of a few rows by an index (a token, a slug): on SQLite, when a
 /// connection is free at once and no one waits for one, it runs on the calling thread.
 ///
 /// On SQLite a read is a function call of some microseconds that never waits for a writer

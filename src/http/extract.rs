@@ -239,7 +239,8 @@ pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
     let found = if sends_session_cookie(&req) {
         match session_token(&req).map(|t| t.hash()) {
             Some(hash) => {
-                crate::db::run(&state.pool, move |conn| {
+                // Point reads by a token's index, asked by every signed-in request.
+                crate::db::read_here(&state.pool, move |conn| {
                     session::find_organizer(conn, &hash)
                 })
                 .await?
@@ -249,7 +250,7 @@ pub async fn signed_in(req: HttpRequest) -> Result<Organizer, AppError> {
     } else if let Some(raw) = bearer(&req) {
         match ApiTokenSecret::parse(raw).map(|t| t.hash()) {
             Some(hash) => {
-                crate::db::run(&state.pool, move |conn| {
+                crate::db::read_here(&state.pool, move |conn| {
                     api_token::find_organizer(conn, &hash)
                 })
                 .await?

@@ -141,7 +141,7 @@ pub async fn create(
     // committer's one thread, which runs the writes of every request, does only what must
     // be in the transaction.
     let key = spec.community.match_key();
-    let (event, community) = db::run(&state.pool, move |conn| {
+    let (event, community) = db::read_here(&state.pool, move |conn| {
         let event = event::find_by_slug(conn, &slug)?;
         Ok((event, community::find_by_key(conn, &key)?))
     })
