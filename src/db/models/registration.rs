@@ -360,6 +360,15 @@ pub fn waitlist_position(conn: &mut DbConnection, r: &Registration) -> Result<i6
         .get_result(conn)?)
 }
 
+/// [`waitlist_position`] of a registration not stored yet (about to be, as it is).
+pub fn waitlist_position_when_stored(
+    conn: &mut DbConnection,
+    r: &Registration,
+) -> Result<i64, AppError> {
+    // Those before it, and itself.
+    Ok(waitlist_position(conn, r)? + 1)
+}
+
 /// Moves a registration from `from` to `to` only if it is still `from`; 409 otherwise.
 pub fn set_status(
     conn: &mut DbConnection,
@@ -462,7 +471,7 @@ mod batch;
 mod fixed;
 mod list;
 
-pub use batch::{accept_invitations, claim_seats, create_all};
+pub use batch::{accept_invitations, claim_seats, gather_all};
 
 pub use list::{list, RegistrationFilter};
 

@@ -15,6 +15,7 @@ use url::Url;
 
 use super::{check_can_register, PreparedRegistration, Registered};
 use crate::db::group_commit::Merge;
+use crate::db::inserts::Inserts;
 use crate::db::models::audit::{self, Entry};
 use crate::db::models::registration::{self, Registration};
 use crate::db::{self, DbConnection};
@@ -162,13 +163,38 @@ fn write_together(
             p.args(communities[k], status, &hashes[j], ats[k]).row()
         })
         .collect();
-    registration::create_all(conn, &rows)?;
+    webhooks::on_registrations(conn, EventKind::RegistrationCreated, &rows)?;
+    // The first on the waiting list is counted (before the run is stored); those after it
+    // follow in order.
+    let first_waiting = match rows.get(seats) {
+        Some(reg) => registration::waitlist_position_when_stored(conn, reg)?,
+        None => 0,
+    };
+    let mut fresh: Vec<Option<outbox::Prepared>> = made.iter().map(|_| None).collect();
+    let mut emails = Vec::with_capacity(made.len());
+    for (j, (slot, reg)) in fresh.iter_mut().zip(&rows).enumerate() {
+        let item = &run[made[j]];
+        let position = (j >= seats).then(|| first_waiting + (j - seats) as i64);
+        let email = item.prepared.email(
+            slot,
+            &event,
+            reg,
+            &item.base,
+            position,
+            &Requests::default(),
+        )?;
+        emails.push(email);
+    }
+    let own = outbox::own_wordings(conn, &emails)?;
     let invitations: Vec<_> = made
         .iter()
         .map(|&k| registration::accepted(&run[k].prepared.inv, ats[k]))
         .collect();
-    audit::record_each(
-        conn,
+    // The registrations, their audit entries and emails: one statement on PostgreSQL.
+    let mut inserts = Inserts::on(conn);
+    registration::gather_all(&mut inserts, &rows);
+    audit::gather_each(
+        &mut inserts,
         made.iter()
             .zip(&invitations)
             .zip(&rows)
@@ -187,29 +213,9 @@ fn write_together(
                     ),
                 ]
             }),
-    )?;
-    webhooks::on_registrations(conn, EventKind::RegistrationCreated, &rows)?;
-    // The first on the waiting list is counted; those after it follow in order.
-    let first_waiting = match rows.get(seats) {
-        Some(reg) => registration::waitlist_position(conn, reg)?,
-        None => 0,
-    };
-    let mut fresh: Vec<Option<outbox::Prepared>> = made.iter().map(|_| None).collect();
-    let mut emails = Vec::with_capacity(made.len());
-    for (j, (slot, reg)) in fresh.iter_mut().zip(&rows).enumerate() {
-        let item = &run[made[j]];
-        let position = (j >= seats).then(|| first_waiting + (j - seats) as i64);
-        let email = item.prepared.email(
-            slot,
-            &event,
-            reg,
-            &item.base,
-            position,
-            &Requests::default(),
-        )?;
-        emails.push(email);
-    }
-    outbox::insert_all(conn, &emails)?;
+    );
+    outbox::gather_all(&mut inserts, &emails, &own);
+    inserts.write(conn)?;
     let mut written: Vec<Option<Registered>> = run.iter().map(|_| None).collect();
     for (&k, reg) in made.iter().zip(rows) {
         written[k] = Some(Registered {

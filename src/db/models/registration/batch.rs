@@ -6,9 +6,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::{fixed, NewRegistration, Registration};
+use crate::db::inserts::{gather, Inserts};
 use crate::db::models::invitation::Invitation;
 use crate::db::schema::{events, registrations};
-use crate::db::{on_backend, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::EventId;
 use crate::error::AppError;
 
@@ -81,12 +82,14 @@ pub fn claim_seats(conn: &mut DbConnection, event_id: &EventId, n: i32) -> Resul
     Ok(claimed == 1)
 }
 
-/// Stores the registrations, as [`super::create`] does one, in one statement.
-pub fn create_all(conn: &mut DbConnection, rows: &[Registration]) -> Result<(), AppError> {
-    let values: Vec<NewRegistration<'_>> = rows.iter().map(NewRegistration::of).collect();
-    // A multi-row insert does not compile through the MultiConnection: use the inner one.
-    on_backend!(conn, |c| diesel::insert_into(registrations::table)
-        .values(&values)
-        .execute(c))?;
-    Ok(())
+/// Gathers the insert of the registrations, as [`super::create`] stores one, into
+/// `inserts` (one statement).
+pub fn gather_all<'a>(inserts: &mut Inserts<'a>, rows: &'a [Registration]) {
+    let values: Vec<NewRegistration<'a>> = rows.iter().map(NewRegistration::of).collect();
+    if !values.is_empty() {
+        gather!(
+            inserts,
+            diesel::insert_into(registrations::table).values(values)
+        );
+    }
 }
