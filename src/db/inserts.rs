@@ -2,15 +2,16 @@
 //! statement, on SQLite one after another.
 //!
 //! Every statement the group committer sends to PostgreSQL is a round trip on its one
-//! connection (diesel has no pipelining), and while invitations came through the API the
-//! committer's thread spent most of its time in the socket's system calls, its batches
-//! were nine or more round trips each, and PostgreSQL's backend about a third of its own
-//! in them too (`BENCHMARKS.md`, session 13). A data-modifying `WITH` sends a run's
-//! inserts at once, `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`: PostgreSQL runs
-//! each sub-statement exactly once, with one snapshot, and checks foreign keys at the end
-//! of the whole statement, so a failure (a unique index) fails them all, as it fails the
-//! savepoint they are written in. On SQLite a statement is a function call: each runs on
-//! its own, in the order gathered.
+//! connection (diesel has no pipelining): a run of invitations was nine statements, a run
+//! of registrations ten. A data-modifying `WITH` sends a run's inserts at once,
+//! `WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`: PostgreSQL runs each sub-statement
+//! exactly once, with one snapshot, and checks foreign keys at the end of the whole
+//! statement, so a failure (a unique index) fails them all, as it fails the savepoint
+//! they are written in. On the benchmark's two cores, shared with PostgreSQL, the
+//! figures stayed within their spread (`BENCHMARKS.md`, session 13: the cores, not the
+//! round trips, bound them there); with the database on another host each round trip
+//! saved is a network's. On SQLite a statement is a function call: each runs on its own,
+//! in the order gathered.
 //!
 //! Gather with [`gather!`], write with [`Inserts::write`]. The rows are not read back:
 //! callers build what they stored (as `RETURNING` would give it) themselves.
