@@ -13,7 +13,7 @@
 //! saved is a network's. On SQLite a statement is a function call: each runs on its own,
 //! in the order gathered.
 //!
-//! Gather with [`gather!`], write with [`Inserts::write`]. The rows are not read back:
+//! Gather with `gather!`, write with [`Inserts::write`]. The rows are not read back:
 //! callers build what they stored (as `RETURNING` would give it) themselves.
 
 use diesel::pg::Pg;

@@ -1,6 +1,7 @@
 //! Invitations to one event written together: the addresses checked with one query, and
-//! the invitations, their emails, webhooks and audit entries stored with one statement
-//! each. Made one at a time, an invitation costs about nine statements (a savepoint, the
+//! the invitations, their emails and audit entries stored with one statement each (on
+//! PostgreSQL the three as one, `db::inserts`), the webhooks' deliveries after them. Made
+//! one at a time, an invitation costs about nine statements (a savepoint, the
 //! two checks of its address, the insert, the email's, the webhooks' read, the audit's),
 //! and on PostgreSQL each is a round trip: a bulk upload of 5,000 people took 5.3 s, and
 //! invitations made one a request by 8 clients queued on the group committer's one

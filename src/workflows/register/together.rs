@@ -1,6 +1,7 @@
 //! Registrations written together: the run of registrations into one event that reached
 //! the group committer one after another is written in one statement per table instead
-//! of nine statements each. On PostgreSQL each statement is a round trip on the
+//! of nine statements each (its registrations, audit entries and emails one statement on
+//! PostgreSQL, `db::inserts`). On PostgreSQL each statement is a round trip on the
 //! committer's one connection, which every registration waits for (about 8 per
 //! registration kept it near 500/s, `BENCHMARKS.md`).
 //!

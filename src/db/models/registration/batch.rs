@@ -1,5 +1,6 @@
 //! The writes of a run of registrations into one event, each in one statement for the
-//! whole run (see `workflows::register::batch`): on PostgreSQL every statement is a round
+//! whole run (see `workflows::register::together`; the insert is gathered with the run's
+//! audit entries and emails, `db::inserts`): on PostgreSQL every statement is a round
 //! trip on the group committer's one connection, which every registration waits for.
 
 use chrono::NaiveDateTime;
