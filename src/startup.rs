@@ -71,6 +71,14 @@ impl Application {
             settings.database.sqlite_synchronous,
         ))
         .context("cannot start the group-commit thread")?;
+        let invitee_pages = db::read_together::ReadTogether::start(
+            &pool,
+            db::ConnectionFactory::new(
+                settings.database.url.clone(),
+                settings.database.sqlite_synchronous,
+            ),
+        )
+        .context("cannot start the invitee pages' reading thread")?;
         // SQLite has one writer: claims too go through the group committer there.
         let claim_pool = match settings.database.url {
             DatabaseUrl::Postgres(_) => Some(pool.clone()),
@@ -114,6 +122,7 @@ impl Application {
             public_limits,
             metrics,
             group_commit,
+            invitee_pages,
             impact_counts: Default::default(),
         });
         let workers = state.settings.server.workers;

@@ -8,6 +8,7 @@ pub mod group_commit;
 pub mod ids;
 pub mod inserts;
 pub mod models;
+pub mod read_together;
 pub mod schema;
 pub mod transfer;
 

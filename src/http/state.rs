@@ -25,6 +25,9 @@ pub struct AppState {
     /// Registrations and the email worker's records are committed in groups (see
     /// [`db::group_commit`]).
     pub group_commit: db::group_commit::GroupCommit,
+    /// The invitee's page, read together with the others asked at the same moment on
+    /// PostgreSQL (see [`db::read_together`]).
+    pub invitee_pages: db::read_together::ReadTogether<db::models::invitation::InviteePages>,
     /// The impact report's counts, kept between reports (see [`ImpactCounts`]).
     pub impact_counts: Arc<crate::workflows::impact::ImpactCounts>,
 }

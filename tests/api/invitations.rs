@@ -287,6 +287,71 @@ async fn a_second_live_invitation_for_the_same_address_is_a_conflict_until_the_f
     );
 }
 
+/// On PostgreSQL the pages asked at the same moment are read by one statement
+/// (`db::read_together`); whichever way they are read, each shows its own invitation.
+#[actix_web::test]
+async fn invitation_pages_asked_at_once_each_show_their_own_invitation() {
+    use convene::db::models::invitation;
+    use convene::workflows::links::invitation_token_hash;
+
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    let people = app.invite_many(&app.smtp, &admin, SLUG, "atonce", 40).await;
+    // Some answered: their pages show the registration.
+    for (email, token) in &people[..5] {
+        crate::registration::registered(&app, token, email).await;
+    }
+    let unknown: Vec<String> = (0..3).map(|i| format!("{}{i}", "B".repeat(42))).collect();
+    let asked: Vec<&str> = people
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .chain(people[..5].iter().map(|(_, t)| t.as_str()))
+        .chain(unknown.iter().map(String::as_str))
+        .collect();
+    let paths: Vec<String> = asked
+        .iter()
+        .map(|t| format!("/api/v1/invitations/{t}"))
+        .collect();
+    let pages = futures_util::future::join_all(paths.iter().map(|p| app.get(p))).await;
+    for (token, page) in asked.iter().zip(&pages) {
+        match people.iter().position(|(_, t)| t == token) {
+            Some(i) => {
+                assert_eq!(page.status, 200, "{}", page.text());
+                let page = page.json();
+                assert_eq!(page["invitee"]["email"], people[i].0);
+                assert_eq!(page["invitee"]["full_name"], format!("Guest {i}"));
+                assert_eq!(page["event"]["slug"], SLUG);
+                assert_eq!(page["registration"].is_null(), i >= 5, "{page}");
+            }
+            None => {
+                page.problem(404);
+            }
+        }
+    }
+
+    // The statement for many reads finds what the statement for one does.
+    let hashes: Vec<String> = asked
+        .iter()
+        .map(|t| invitation_token_hash(t).unwrap())
+        .collect();
+    let mut conn = app.pool.get().unwrap();
+    let mut together = invitation::find_all_for_invitees(&mut conn, &hashes).unwrap();
+    assert_eq!(
+        together.len(),
+        40,
+        "one row per invitation, none for the unknown"
+    );
+    together.sort_by(|a, b| a.0.email.cmp(&b.0.email));
+    let mut alone: Vec<_> = hashes
+        .iter()
+        .take(40)
+        .map(|h| invitation::find_for_invitee(&mut conn, h).unwrap().unwrap())
+        .collect();
+    alone.sort_by(|a, b| a.0.email.cmp(&b.0.email));
+    assert_eq!(format!("{together:?}"), format!("{alone:?}"));
+}
+
 #[actix_web::test]
 async fn an_unknown_or_malformed_token_is_not_found() {
     let app = spawn_app().await;

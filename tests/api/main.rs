@@ -39,6 +39,7 @@ mod passwords;
 mod pool;
 mod printouts;
 mod privacy;
+mod read_together;
 mod real_mta;
 mod registration;
 mod registration_runs;

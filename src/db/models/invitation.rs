@@ -273,6 +273,48 @@ pub fn find_for_invitee(
         .optional())?)
 }
 
+/// [`find_for_invitee`] for many token hashes in one statement (`= ANY($1)` on
+/// PostgreSQL): the rows of the hashes that have one, in no particular order.
+pub fn find_all_for_invitees(
+    conn: &mut DbConnection,
+    token_hashes: &[String],
+) -> Result<Vec<ForInvitee>, AppError> {
+    Ok(crate::db::on_backend!(conn, |c| invitations::table
+        .inner_join(events::table)
+        .inner_join(communities::table)
+        .left_join(registrations::table)
+        .filter(invitations::token_hash.eq_any(token_hashes))
+        .select((
+            Invitation::as_select(),
+            Event::as_select(),
+            Community::as_select(),
+            (registrations::id, registrations::status).nullable(),
+        ))
+        .load(c))?)
+}
+
+/// The invitee's page by its token hash, as [`crate::db::read_together`] reads it: the
+/// busiest read of all, many at once read together on PostgreSQL.
+pub struct InviteePages;
+
+impl crate::db::read_together::ByKey for InviteePages {
+    type Key = String;
+    type Found = ForInvitee;
+    const THREAD: &'static str = "invitee-pages";
+
+    fn read_one(conn: &mut DbConnection, hash: &String) -> Result<Option<ForInvitee>, AppError> {
+        find_for_invitee(conn, hash)
+    }
+
+    fn read_all(conn: &mut DbConnection, hashes: &[String]) -> Result<Vec<ForInvitee>, AppError> {
+        find_all_for_invitees(conn, hashes)
+    }
+
+    fn key_of(found: &ForInvitee) -> &String {
+        &found.0.token_hash
+    }
+}
+
 /// Open invitations of the event (of one address, or of all) that are past their expiry,
 /// so that the caller can mark them expired before inviting the address again.
 pub fn stale(

@@ -7,7 +7,6 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::invitation::{self};
 use crate::db::{self, write_transaction};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::nomination::MAX_PARAGRAPH_CHARS;
@@ -79,33 +78,34 @@ pub async fn show(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let hash = links::invitation_token_hash(&token)?;
-    // One statement by the token's index: on SQLite, on this thread.
-    let view = db::read_here(&state.pool, move |conn| {
-        let (inv, event, community, registration) = invitation::find_for_invitee(conn, &hash)?
-            .ok_or(AppError::UnknownToken("invitation"))?;
-        let status = register::usable(&inv, Utc::now())?;
-        Ok(InvitationForInvitee {
-            may_nominate: inv.kind() == InvitationKind::Executive,
-            kind: inv.kind.as_str().to_owned(),
-            status: status.as_str().to_owned(),
-            event: PublicEventView::of(&event),
-            invitee: Invitee {
-                full_name: inv.full_name,
-                email: inv.email,
-                title: inv.title,
-                organization: inv.organization,
-                community: CommunityOut {
-                    name: community.name,
-                    state: community.state,
-                    country: community.country,
-                },
+    // One statement by the token's index: on SQLite on this thread, on PostgreSQL
+    // together with the other pages asked meanwhile.
+    let (inv, event, community, registration) = state
+        .invitee_pages
+        .read(hash)
+        .await?
+        .ok_or(AppError::UnknownToken("invitation"))?;
+    let status = register::usable(&inv, Utc::now())?;
+    let view = InvitationForInvitee {
+        may_nominate: inv.kind() == InvitationKind::Executive,
+        kind: inv.kind.as_str().to_owned(),
+        status: status.as_str().to_owned(),
+        event: PublicEventView::of(&event),
+        invitee: Invitee {
+            full_name: inv.full_name,
+            email: inv.email,
+            title: inv.title,
+            organization: inv.organization,
+            community: CommunityOut {
+                name: community.name,
+                state: community.state,
+                country: community.country,
             },
-            message: inv.message,
-            expires_at: rfc3339(inv.expires_at),
-            registration: registration.map(|(id, status)| RegistrationRef { id, status }),
-        })
-    })
-    .await?;
+        },
+        message: inv.message,
+        expires_at: rfc3339(inv.expires_at),
+        registration: registration.map(|(id, status)| RegistrationRef { id, status }),
+    };
     Ok(HttpResponse::Ok().json(view))
 }
 

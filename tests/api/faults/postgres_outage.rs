@@ -111,6 +111,10 @@ async fn requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by
     let tokens: Vec<String> = people.iter().map(|(_, t)| t.clone()).collect();
     let addresses = vec![server.address.clone()];
 
+    // The invitee's page, read before, while and after the database is down (on
+    // PostgreSQL by a thread with a connection of its own, `db::read_together`).
+    let page = format!("/api/v1/invitations/{}", people[45].1);
+    assert_eq!(server.get(&page).await.status, 200);
     // Load before the outage.
     let before = register_all(&addresses, &people[..20], 8).await;
     assert!(before
@@ -163,6 +167,9 @@ async fn requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by
         assert_unavailable(&res, "a registration");
         refused_while_down += 1;
     }
+    let started = Instant::now();
+    assert_unavailable(&server.get(&page).await, "an invitation page");
+    slowest = slowest.max(started.elapsed());
     let health = server.get("/healthz").await;
     assert_eq!(health.status, 200, "the process itself stays alive");
     let down_for = down_at.elapsed();
@@ -183,6 +190,10 @@ async fn requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by
     )
     .await;
     let recovered_in = back_at.elapsed();
+    // The page's reading thread kept its connection from before the outage: the first
+    // read after it finds that connection closed and reads again on a new one.
+    let again = server.get(&page).await;
+    assert_eq!(again.status, 200, "{}", again.text());
 
     // Everyone not acknowledged tries again; nothing acknowledged was lost.
     let acknowledged: Vec<String> = people[..40]
