@@ -52,7 +52,13 @@ pub struct ReadTogether<R: ByKey> {
 
 enum How<R: ByKey> {
     Here(DbPool),
-    Together(mpsc::Sender<(R::Key, Answer<R>)>),
+    Together {
+        queue: mpsc::Sender<(R::Key, Answer<R>)>,
+        /// How long a caller waits for its answer (`CONVENE_DB_WAIT_MS`, as for a
+        /// connection of the pool): a database that does not answer is a 503, not a
+        /// request that hangs.
+        wait: std::time::Duration,
+    },
 }
 
 impl<R: ByKey> ReadTogether<R> {
@@ -69,7 +75,10 @@ impl<R: ByKey> ReadTogether<R> {
             .name(R::THREAD.into())
             .spawn(move || read_loop::<R>(&factory, &reads))?;
         Ok(Self {
-            how: How::Together(queue),
+            how: How::Together {
+                queue,
+                wait: pool.wait,
+            },
         })
     }
 
@@ -77,15 +86,23 @@ impl<R: ByKey> ReadTogether<R> {
     pub async fn read(&self, key: R::Key) -> Result<Option<R::Found>, AppError> {
         match &self.how {
             How::Here(pool) => super::read_here(pool, move |conn| R::read_one(conn, &key)).await,
-            How::Together(queue) => {
+            How::Together { queue, wait } => {
                 let (answer, answered) = oneshot::channel();
                 queue.send((key, answer)).map_err(|_| {
                     AppError::Internal(anyhow::anyhow!("the thread of {} is gone", R::THREAD))
                 })?;
-                // A dropped answer means the thread gave up on the batch (a panic).
-                answered.await.map_err(|_| {
-                    AppError::Internal(anyhow::anyhow!("a read of {} was abandoned", R::THREAD))
-                })?
+                tokio::time::timeout(*wait, answered)
+                    .await
+                    .map_err(|_| {
+                        AppError::Unavailable(format!(
+                            "no answer from the database within {} ms",
+                            wait.as_millis()
+                        ))
+                    })?
+                    // A dropped answer means the thread gave up on the batch (a panic).
+                    .map_err(|_| {
+                        AppError::Internal(anyhow::anyhow!("a read of {} was abandoned", R::THREAD))
+                    })?
             }
         }
     }

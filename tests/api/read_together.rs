@@ -89,6 +89,14 @@ async fn while_one_is_out(
 
 /// A migrated database with `n` communities, and reads of them.
 async fn communities(n: usize) -> (TestDatabase, ReadTogether<Communities>, Vec<Community>) {
+    communities_waiting(n, Duration::from_secs(30)).await
+}
+
+/// [`communities`], whose reads wait at most `wait` for their answer.
+async fn communities_waiting(
+    n: usize,
+    wait: Duration,
+) -> (TestDatabase, ReadTogether<Communities>, Vec<Community>) {
     let db = TestDatabase::create();
     let mut conn = db.connect();
     db::run_migrations(&mut conn).unwrap();
@@ -107,7 +115,7 @@ async fn communities(n: usize) -> (TestDatabase, ReadTogether<Communities>, Vec<
         url: url.clone(),
         pool_size: 4,
         sqlite_synchronous: SqliteSync::Full,
-        wait: Duration::from_secs(30),
+        wait,
     });
     let reads = ReadTogether::start(&pool, ConnectionFactory::new(url, SqliteSync::Full)).unwrap();
     (db, reads, made)
@@ -187,4 +195,36 @@ async fn a_statement_that_fails_or_panics_answers_its_reads_with_the_error_and_t
     for (stored, answer) in made.iter().zip(after) {
         assert_eq!(answer.unwrap().as_ref(), Some(stored));
     }
+}
+
+#[actix_web::test]
+async fn a_read_whose_statement_does_not_come_back_within_the_wait_is_told_503() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let (db, reads, made) = communities_waiting(2, Duration::from_millis(300)).await;
+    if !on_postgres(&db) {
+        // No thread on SQLite: the pool's wait applies (tests/api/pool.rs).
+        return;
+    }
+    let (release, wait) = mpsc::channel();
+    *RELEASE.lock().unwrap() = Some(wait);
+    HOLDING.store(false, Ordering::SeqCst);
+    // The statement hangs (held by the test) past the wait.
+    let started = std::time::Instant::now();
+    let answer = actix_web::rt::time::timeout(Duration::from_secs(10), reads.read(id("hold")))
+        .await
+        .expect("an answer, not a read left hanging");
+    match answer {
+        Err(AppError::Unavailable(why)) => assert!(why.contains("300 ms"), "{why}"),
+        other => panic!("expected 503 (Unavailable), got {other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(HOLDING.load(Ordering::SeqCst));
+    // Once the database answers again, so do the reads.
+    release.send(()).unwrap();
+    let found = reads.read(made[0].id.clone()).await.unwrap();
+    assert_eq!(found.as_ref(), Some(&made[0]));
 }
