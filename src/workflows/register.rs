@@ -8,8 +8,7 @@
 //!
 //! In two steps, so that the one thread that commits registrations in groups (see
 //! `db::group_commit`) does only what must see the database as it is at the commit:
-//! [`prepare`] (or [`Judged`], given the invitation as read) judges and renders before
-//! the batch, and
+//! [`prepare`] reads, judges and renders before the batch, and
 //! [`PreparedRegistration::write`] checks again and writes, in its savepoint of a batch.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -18,10 +17,11 @@ use url::Url;
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
 use crate::db::models::event::Event;
-use crate::db::models::invitation::{self, Invitation, StatusChange};
+use crate::db::models::invitation::{self, Invitation, InviteePages, StatusChange};
 use crate::db::models::registration::{self, NewRegistrationArgs, Registration};
 use crate::db::models::{nomination, scholarship};
-use crate::db::{self, DbConnection};
+use crate::db::read_together::ReadTogether;
+use crate::db::{self, DbConnection, DbPool};
 use crate::domain::check_in::CheckInCode;
 use crate::domain::invitation::InvitationStatus;
 use crate::domain::refusal::Ended;
@@ -45,71 +45,33 @@ pub struct Registered {
 
 /// Reads the invitation behind `token_hash` and its event, judges them before the form
 /// (so that a used or closed invitation is not met with a list of fields to correct),
-/// parses the form and makes the registration ready to write: [`Judged`] on one
-/// connection.
-pub fn prepare(
-    conn: &mut DbConnection,
+/// parses the form and makes the registration ready to write.
+///
+/// The invitation is read as its page is (one statement for the three; on PostgreSQL
+/// together with the pages and forms asked meanwhile, `db::read_together`), and the
+/// confirmation is rendered on the calling thread: a hop to a blocking thread for it cost
+/// more than the rendering (`BENCHMARKS.md`, session 14).
+pub async fn prepare(
+    pages: &ReadTogether<InviteePages>,
+    pool: &DbPool,
     base_url: &Url,
-    token_hash: &str,
+    token_hash: String,
     fields: RegistrationFields,
 ) -> Result<PreparedRegistration, AppError> {
-    // One statement for the three (on PostgreSQL, one round trip instead of three).
-    let found = invitation::find_for_invitee(conn, token_hash)?
+    let (inv, event, invited, _) = pages
+        .read(token_hash)
+        .await?
         .ok_or(AppError::UnknownToken("invitation"))?;
-    let judged = Judged::of(found, fields)?;
-    let other = match judged.other_community() {
-        Some(key) => community::find_by_key(conn, &key)?,
-        None => None,
+    check_can_register(&inv, &event, Utc::now())?;
+    let form = RegistrationForm::parse(fields, inv.kind(), &invited.spec())
+        .map_err(AppError::Validation)?;
+    let key = form.community.match_key();
+    let community = if key == invited.match_key {
+        Some(invited)
+    } else {
+        db::read_here(pool, move |conn| community::find_by_key(conn, &key)).await?
     };
-    judged.prepare(other, base_url)
-}
-
-/// A registration form judged against the invitation it came through, as
-/// [`invitation::find_for_invitee`] found it (the caller reads it as it likes: the
-/// invitee's page and the form read the same row, together with others on PostgreSQL).
-pub struct Judged {
-    inv: Invitation,
-    event: Event,
-    /// The invitation's community.
-    invited: Community,
-    form: RegistrationForm,
-}
-
-impl Judged {
-    /// Judges the invitation and its event before the form, then parses the form.
-    pub fn of(found: invitation::ForInvitee, fields: RegistrationFields) -> Result<Self, AppError> {
-        let (inv, event, invited, _) = found;
-        check_can_register(&inv, &event, Utc::now())?;
-        let form = RegistrationForm::parse(fields, inv.kind(), &invited.spec())
-            .map_err(AppError::Validation)?;
-        Ok(Self {
-            inv,
-            event,
-            invited,
-            form,
-        })
-    }
-
-    /// The match key of the form's community when it is not the invitation's: the
-    /// caller reads it (`community::find_by_key`) for [`Self::prepare`].
-    pub fn other_community(&self) -> Option<String> {
-        let key = self.form.community.match_key();
-        (key != self.invited.match_key).then_some(key)
-    }
-
-    /// The registration made ready; `other` is the community of
-    /// [`Self::other_community`] if it exists already.
-    pub fn prepare(
-        self,
-        other: Option<Community>,
-        base_url: &Url,
-    ) -> Result<PreparedRegistration, AppError> {
-        let community = match self.other_community() {
-            None => Some(self.invited),
-            Some(_) => other,
-        };
-        PreparedRegistration::new(self.inv, self.event, community, self.form, base_url)
-    }
+    PreparedRegistration::new(inv, event, community, form, base_url)
 }
 
 /// 410 for an invitation that was revoked or ran out; its status otherwise.

@@ -5,6 +5,7 @@
 
 use convene::config::SqliteSync;
 use convene::db::group_commit::GroupCommit;
+use convene::db::read_together::ReadTogether;
 use convene::db::schema::registrations;
 use convene::db::ConnectionFactory;
 use convene::domain::Refusal;
@@ -38,8 +39,13 @@ async fn a_run_of_registrations_is_written_in_order_with_each_ones_seat_email_an
     // The fourth sends the third's invitation again; the eleventh names a new community.
     tokens[3] = tokens[2].clone();
     let base = app.settings.server.base_url.clone();
+    let url = convene::config::DatabaseUrl::parse(&app.db.url).unwrap();
+    let pages = ReadTogether::start(
+        &app.pool,
+        ConnectionFactory::new(url.clone(), SqliteSync::Full),
+    )
+    .unwrap();
     let mut prepared = Vec::new();
-    let mut conn = app.pool.get().expect("a connection");
     for (k, token) in tokens.iter().enumerate() {
         let mut form = registration_body(&emails[k]);
         if k == 10 {
@@ -47,13 +53,12 @@ async fn a_run_of_registrations_is_written_in_order_with_each_ones_seat_email_an
         }
         let hash = links::invitation_token_hash(token).unwrap();
         let fields = serde_json::from_value(form).unwrap();
-        prepared.push(register::prepare(&mut conn, &base, &hash, fields).expect("prepared"));
+        let ready = register::prepare(&pages, &app.pool, &base, hash, fields).await;
+        prepared.push(ready.expect("prepared"));
     }
-    drop(conn);
 
     // A committer of our own on the same database, held busy until all 30 are queued:
     // they are then one batch, as under load.
-    let url = convene::config::DatabaseUrl::parse(&app.db.url).unwrap();
     let commits = GroupCommit::start(ConnectionFactory::new(url, SqliteSync::Full)).unwrap();
     let writes = futures_util::future::join_all(prepared.into_iter().map(|p| {
         commits.run_merged(register::Registering {

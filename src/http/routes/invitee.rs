@@ -7,7 +7,6 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::community;
 use crate::db::{self, write_transaction};
 use crate::domain::invitation::InvitationKind;
 use crate::domain::nomination::MAX_PARAGRAPH_CHARS;
@@ -145,21 +144,8 @@ pub async fn register(
 ) -> Result<HttpResponse, AppError> {
     let hash = links::invitation_token_hash(&token)?;
     let base = state.settings.server.base_url.clone();
-    // The invitation read as its page is (on PostgreSQL, together with the pages and
-    // forms asked meanwhile), the form judged and the email rendered on this thread.
-    let found = state
-        .invitee_pages
-        .read(hash)
-        .await?
-        .ok_or(AppError::UnknownToken("invitation"))?;
-    let judged = register::Judged::of(found, fields)?;
-    let other = match judged.other_community() {
-        Some(key) => {
-            db::read_here(&state.pool, move |conn| community::find_by_key(conn, &key)).await?
-        }
-        None => None,
-    };
-    let prepared = judged.prepare(other, &base)?;
+    let prepared =
+        register::prepare(&state.invitee_pages, &state.pool, &base, hash, fields).await?;
     // Committed with the registrations that arrived meanwhile: one flush for them all
     // (see `db::group_commit`), answered only once durable.
     let register::Registered {
