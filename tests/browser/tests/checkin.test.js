@@ -108,6 +108,15 @@ test('a desk on a phone finds people by name, checks them in, is told why not, a
     assert.match(await page.locator('#checkin-result').innerText(), /Already checked in[\s\S]*Dana Whitfield was already checked in at \d\d:\d\d[\s\S]*by Avery Quinn/);
     await page.waitForFunction(() => document.getElementById('checkin-arrived').textContent === '2');
 
+    // A code of letters only is still a code (about one code in ninety has no digit; CI
+    // once drew one for Dana, and Enter did nothing): the desk is told the hint, Enter
+    // sends it, and a code of no one is refused as unknown.
+    await page.getByLabel('Name or check-in code').fill('zzzz-zzzz-zzzz');
+    await page.locator('#checkin-count', { hasText: 'If it is the code under their QR code, press Enter.' }).waitFor();
+    await page.getByLabel('Name or check-in code').press('Enter');
+    await page.locator('.checkin__result--no', { hasText: 'No registration of this event has this code' }).waitFor();
+    assert.match(await page.locator('#checkin-result').innerText(), /Unknown/);
+
     // Someone on the waiting list: shown, with why, and no button.
     await page.getByLabel('Name or check-in code').fill('rafael');
     const rafael = page.locator('.checkin__match', { hasText: 'Rafael Ortiz' });

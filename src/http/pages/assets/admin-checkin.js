@@ -25,10 +25,13 @@
     return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
   }
 
-  /** Whether what was typed looks like a check-in code rather than a name. */
+  /** Whether what was typed could be a check-in code: 8 to 64 letters and digits, spaces
+      and dashes aside. Not "has a digit": a code is 12 characters of Crockford base32, and
+      about one in ninety has no digit at all (22 letters of 32, twelve times). Whether it
+      is a name is told by the roster (see matching). */
   function looksLikeCode(text) {
     var t = text.replace(/[\s-]/g, '');
-    return t.length >= 8 && t.length <= 64 && /^[0-9A-Za-z]+$/.test(t) && /[0-9]/.test(t);
+    return t.length >= 8 && t.length <= 64 && /^[0-9A-Za-z]+$/.test(t);
   }
 
   A.register('check-in', function () {
@@ -75,22 +78,28 @@
       return [r.title, A.community(r.community)].filter(Boolean).join(' · ');
     }
 
+    /** The registrations whose names hold every word typed. */
+    function matching(text) {
+      var q = fold(text);
+      if (!q) return [];
+      var words = q.split(/\s+/);
+      return roster.filter(function (r) {
+        return words.every(function (w) { return r._key.indexOf(w) !== -1; });
+      });
+    }
+
     function showMatches() {
-      var q = fold(input.value);
       var list = C.byId('checkin-matches');
       list.textContent = '';
       var count = C.byId('checkin-count');
-      if (!q) { count.textContent = ''; return; }
-      var words = q.split(/\s+/);
-      var found = roster.filter(function (r) {
-        return words.every(function (w) { return r._key.indexOf(w) !== -1; });
-      });
+      if (!fold(input.value)) { count.textContent = ''; return; }
+      var found = matching(input.value);
       // Those who can still be checked in first, then by name.
       found.sort(function (a, b) {
         return (whyNot(a) ? 1 : 0) - (whyNot(b) ? 1 : 0) || a._key.localeCompare(b._key);
       });
       count.textContent = found.length === 0
-        ? (looksLikeCode(input.value) ? 'No name matches. Press Enter to check in by this code.' : 'No one by that name.')
+        ? (looksLikeCode(input.value) ? 'No one by that name. If it is the code under their QR code, press Enter.' : 'No one by that name.')
         : A.plural(found.length, 'person', 'people') + ' found' + (found.length > MAX_SHOWN ? '; the first ' + MAX_SHOWN + ' shown. Type more of the name.' : '.');
       found.slice(0, MAX_SHOWN).forEach(function (r) { list.appendChild(row(r)); });
     }
@@ -179,8 +188,8 @@
       event.preventDefault();
       var text = input.value.trim();
       if (!text) return;
-      var matches = roster.filter(function (r) { return r._key === fold(text); });
-      if (looksLikeCode(text) && matches.length === 0) checkIn({ code: text });
+      // A name that matches someone is searched, not sent as a code.
+      if (looksLikeCode(text) && matching(text).length === 0) checkIn({ code: text });
     });
     var undoButton = C.byId('checkin-undo');
     undoButton.addEventListener('click', C.guard(undoButton, function () {
