@@ -8,7 +8,7 @@ use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
 
 use crate::auth::{LoginThrottle, PasswordHasher};
-use crate::config::{DatabaseUrl, Settings};
+use crate::config::Settings;
 use crate::db::{self, DbPool};
 use crate::email::transport::Transport;
 use crate::email::worker::{self, EmailWorker};
@@ -80,13 +80,13 @@ impl Application {
         )
         .context("cannot start the invitee pages' reading thread")?;
         // SQLite has one writer: claims too go through the group committer there.
-        let claim_pool = match settings.database.url {
-            DatabaseUrl::Postgres(_) => Some(pool.clone()),
-            DatabaseUrl::Sqlite(_) => None,
-        };
+        let claims = crate::email::claims::Claims::for_postgres(db::ConnectionFactory::new(
+            settings.database.url.clone(),
+            settings.database.sqlite_synchronous,
+        ));
         let email_worker = EmailWorker::start(
             group_commit.clone(),
-            claim_pool,
+            claims,
             transport,
             outbox.clone(),
             Arc::clone(&metrics),

@@ -109,6 +109,10 @@ impl ConnectionFactory {
         Self { url, sqlite_sync }
     }
 
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.url, DatabaseUrl::Postgres(_))
+    }
+
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
@@ -140,7 +144,7 @@ impl ConnectionFactory {
 
     /// The connection a thread keeps for itself (`None` before the first use and after
     /// a failure), opened if there is none.
-    fn reuse_or_connect<'c>(
+    pub(crate) fn reuse_or_connect<'c>(
         &self,
         conn: &'c mut Option<DbConnection>,
     ) -> Result<&'c mut DbConnection, ConnectError> {

@@ -7,6 +7,7 @@
 
 pub mod announcements;
 pub mod bounce_mailbox;
+pub mod claims;
 pub mod dsn;
 pub mod ics;
 pub mod invitation_requests;

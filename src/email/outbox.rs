@@ -226,57 +226,103 @@ pub fn claim_due(
     lease: std::time::Duration,
 ) -> Result<Vec<StoredEmail>, AppError> {
     let at = now();
-    let lease = chrono::Duration::from_std(lease).map_err(|e| AppError::Internal(e.into()))?;
-    let until = truncate_micros(at + lease);
-    crate::db::write_transaction(conn, |conn| {
-        // The locking clause does not compile through the MultiConnection: use the inner one.
-        let mut claimed = match conn {
-            DbConnection::Postgresql(pg) => {
-                // The due mail in order is the first entries of `emails_due`, read until
-                // `limit` are claimed. But right after mail was queued in a rush (an
-                // announcement, a bulk invite), PostgreSQL's statistics still say the
-                // outbox holds a few pending rows, and it plans to fetch every pending
-                // row and sort them: 20-30 ms per claim with 2,000 pending, so delivery
-                // fell from about 2,000 to 540-660 emails/s until autovacuum analyzed
-                // the table (`BENCHMARKS.md`, session 12). Without sorts the index's
-                // order is the only plan. For this transaction only: on PostgreSQL
-                // claims run in their own, on the pool (`EmailWorker::claim`).
-                //
-                // Nor does the claim wait for its lease to reach the disk: the outcome's
-                // durable commit later flushes it too, and a lease lost with the server
-                // (a crash within a fraction of a second) only lets the email be claimed
-                // again at once rather than when the lease ends, a copy that delivery at
-                // least once allows. Waiting, each claim that took mail was a flush of
-                // the log of its own (1,344 in the 5 s of the benchmark's invitations
-                // through the API on PostgreSQL, beside the committer's 1,500), and the
-                // log is flushed by one backend at a time.
-                use diesel::connection::SimpleConnection;
-                pg.batch_execute(
-                    "SET LOCAL enable_sort = off; SET LOCAL synchronous_commit = off",
-                )?;
-                due!(at)
-                    .limit(limit)
-                    .select(StoredEmail::as_select())
-                    .for_update()
-                    .skip_locked()
-                    .load(pg)?
-            }
-            DbConnection::Sqlite(_) => due!(at)
+    let until = lease_until(at, lease)?;
+    match conn {
+        DbConnection::Postgresql(_) => crate::db::write_transaction(conn, |conn| {
+            let DbConnection::Postgresql(pg) = conn else {
+                unreachable!("the connection of the match")
+            };
+            // For this transaction only; see [`PG_CLAIM_SETTINGS`].
+            use diesel::connection::SimpleConnection;
+            pg.batch_execute(&PG_CLAIM_SETTINGS.replace("SET ", "SET LOCAL "))?;
+            Ok(claim_due_pg(pg, limit, until, at)?)
+        }),
+        DbConnection::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
+            let mut claimed = due!(at)
                 .limit(limit)
                 .select(StoredEmail::as_select())
-                .load(conn)?,
-        };
-        let ids: Vec<&str> = claimed.iter().map(|e| e.id.as_str()).collect();
-        if !ids.is_empty() {
-            diesel::update(emails::table.filter(emails::id.eq_any(&ids)))
-                .set(emails::locked_until.eq(Some(until)))
-                .execute(conn)?;
-        }
-        for email in &mut claimed {
-            email.locked_until = Some(until);
-        }
-        Ok(claimed)
-    })
+                .load(conn)?;
+            let ids: Vec<&str> = claimed.iter().map(|e| e.id.as_str()).collect();
+            if !ids.is_empty() {
+                diesel::update(emails::table.filter(emails::id.eq_any(&ids)))
+                    .set(emails::locked_until.eq(Some(until)))
+                    .execute(conn)?;
+            }
+            for email in &mut claimed {
+                email.locked_until = Some(until);
+            }
+            Ok(claimed)
+        }),
+    }
+}
+
+/// The settings under which [`claim_due_pg`] runs: for a claim's transaction (`SET
+/// LOCAL`), or for the session of a connection that only claims.
+///
+/// The due mail in order is the first entries of `emails_due`, read until `limit` are
+/// claimed. But right after mail was queued in a rush (an announcement, a bulk invite),
+/// PostgreSQL's statistics still say the outbox holds a few pending rows, and it plans
+/// to fetch every pending row and sort them: 20-30 ms per claim with 2,000 pending, so
+/// delivery fell from about 2,000 to 540-660 emails/s until autovacuum analyzed the
+/// table (`BENCHMARKS.md`, session 12). Without sorts the index's order is the only plan.
+///
+/// Nor does a claim wait for its lease to reach the disk: the outcome's durable commit
+/// later flushes it too, and a lease lost with the server (a crash within a fraction of
+/// a second) only lets the email be claimed again at once rather than when the lease
+/// ends, a copy that delivery at least once allows. Waiting, each claim that took mail
+/// was a flush of the log of its own (1,344 in the 5 s of the benchmark's invitations
+/// through the API on PostgreSQL, beside the committer's 1,500), and the log is flushed
+/// by one backend at a time.
+pub const PG_CLAIM_SETTINGS: &str = "SET enable_sort = off; SET synchronous_commit = off";
+
+/// [`claim_due`] on PostgreSQL as one statement, `UPDATE ... WHERE id IN (SELECT ...
+/// FOR UPDATE SKIP LOCKED) RETURNING`, so that several processes can drain one outbox
+/// without waiting on each other or sending twice. Run under [`PG_CLAIM_SETTINGS`]. The
+/// email worker runs it alone on a connection of its own (one round trip a claim,
+/// instead of five: a claim is made every two or three emails while mail is queued as
+/// fast as it is sent).
+pub fn claim_due_pg(
+    pg: &mut diesel::PgConnection,
+    limit: i64,
+    until: NaiveDateTime,
+    at: NaiveDateTime,
+) -> Result<Vec<StoredEmail>, diesel::result::Error> {
+    // The same table in the subquery, under another name for diesel.
+    let queued = diesel::alias!(emails as queued);
+    let due = queued
+        .filter(queued.field(emails::status).eq("pending"))
+        .filter(queued.field(emails::next_attempt_at).le(at))
+        .filter(
+            queued
+                .field(emails::locked_until)
+                .is_null()
+                .or(queued.field(emails::locked_until).lt(at)),
+        )
+        .order((
+            queued.field(emails::next_attempt_at).asc(),
+            queued.field(emails::created_at).asc(),
+        ))
+        .select(queued.field(emails::id))
+        .limit(limit)
+        .for_update()
+        .skip_locked();
+    let mut claimed = diesel::update(emails::table)
+        .filter(emails::id.eq_any(due))
+        .set(emails::locked_until.eq(Some(until)))
+        .returning(StoredEmail::as_returning())
+        .get_results(pg)?;
+    // RETURNING keeps no order: sent in the order they came due.
+    claimed.sort_by_key(|e| (e.next_attempt_at, e.created_at));
+    Ok(claimed)
+}
+
+/// The lease of a claim made at `at`, as stored (to the microsecond).
+pub fn lease_until(
+    at: NaiveDateTime,
+    lease: std::time::Duration,
+) -> Result<NaiveDateTime, AppError> {
+    let lease = chrono::Duration::from_std(lease).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(truncate_micros(at + lease))
 }
 
 /// Marks emails sent (those delivered meanwhile, in one statement) and drops their

@@ -23,14 +23,15 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::claims::Claims;
 use super::outbox::{self, StoredEmail};
 use super::transport::{SendError, Transport};
 use super::OutboxSignal;
 use crate::config::EmailSettings;
 use diesel::Connection;
 
+use crate::db;
 use crate::db::group_commit::{GroupCommit, Merge};
-use crate::db::{self, DbPool};
 use crate::error::AppError;
 
 /// Emails sent at once; also the most SMTP connections kept open.
@@ -59,10 +60,19 @@ const RECORD_TRIES: u32 = 5;
 /// After a send finishes, the next claim waits until this many slots are free, so that
 /// one claim (one commit) serves several emails rather than one; and it is made only if
 /// the last claim filled all the room it had (more may be due). A wake-up (new mail, the
-/// poll) claims whatever room there is, so slow sends never hold mail back. (Claiming
-/// after every send that freed enough room found nothing most of the time while mail
-/// was queued about as fast as it was sent: a transaction on the pool each time.)
+/// poll) claims whatever room there is (after [`CLAIM_GAP`]), so slow sends never hold
+/// mail back. (Claiming after every send that freed enough room found nothing most of
+/// the time while mail was queued about as fast as it was sent: a claim each time.)
 const CLAIM_AT_LEAST: usize = IN_FLIGHT / 2;
+
+/// While emails are being sent, a wake-up (new mail) claims no sooner than this after
+/// the last claim, so that mail queued one email at a time (invitations made one a
+/// request) is claimed a few at a time: a claim was made every two or three emails,
+/// each a statement and a hop to the blocking pool; 2,112 claims for 4,944 emails in the
+/// benchmark's scenario 10 on PostgreSQL, 855 with the gap (`BENCHMARKS.md`, session
+/// 16). An idle worker claims at once, and a claim that filled all its room is followed
+/// at once. The cost: mail queued while other mail is sent waits up to this long more.
+const CLAIM_GAP: Duration = Duration::from_millis(5);
 
 /// The running worker, owned by the application; stop it with [`EmailWorker::shutdown`].
 pub struct EmailWorker {
@@ -75,11 +85,12 @@ struct Worker {
     /// outcomes of sends that finish together, and the writes of requests meanwhile,
     /// share one flush.
     commits: GroupCommit,
-    /// On PostgreSQL, claims are made on the pool instead, each in a transaction of its
-    /// own (`FOR UPDATE SKIP LOCKED` keeps claims apart): on the committer's one
-    /// connection a claim took 0.7-2 ms of nearly every batch while mail was queued as
-    /// fast as it was sent, and every request in the batch waited for it.
-    claim_pool: Option<DbPool>,
+    /// On PostgreSQL, claims are made on a connection of their own instead, each a
+    /// statement committed by itself (`FOR UPDATE SKIP LOCKED` keeps claims apart): on
+    /// the committer's one connection a claim took 0.7-2 ms of nearly every batch while
+    /// mail was queued as fast as it was sent, and every request in the batch waited for
+    /// it.
+    claims: Option<Claims>,
     transport: Transport,
     retry_cap: Duration,
     send_timeout: Duration,
@@ -94,7 +105,7 @@ impl EmailWorker {
     /// queued by another process, retries coming due).
     pub fn start(
         commits: GroupCommit,
-        claim_pool: Option<DbPool>,
+        claims: Option<Claims>,
         transport: Transport,
         signal: OutboxSignal,
         metrics: Arc<crate::metrics::Metrics>,
@@ -102,7 +113,7 @@ impl EmailWorker {
     ) -> Self {
         let worker = Arc::new(Worker {
             commits,
-            claim_pool,
+            claims,
             transport,
             retry_cap: settings.retry_cap,
             send_timeout: settings.send_timeout,
@@ -135,12 +146,16 @@ impl Worker {
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stopping = false;
         let mut woken = true;
+        let mut last_claim = tokio::time::Instant::now();
         // Whether the last claim may have left due mail behind (it took all it could).
         let mut more = false;
         let mut wakeups = signal.subscribe();
         loop {
             let room = IN_FLIGHT - sending.len();
-            if !stopping && room > 0 && (woken || (more && room >= CLAIM_AT_LEAST)) {
+            let gap_over = sending.is_empty() || last_claim.elapsed() >= CLAIM_GAP;
+            if !stopping && room > 0 && ((woken && gap_over) || (more && room >= CLAIM_AT_LEAST)) {
+                woken = false;
+                last_claim = tokio::time::Instant::now();
                 wakeups.claiming();
                 match self.claim(room).await {
                     Ok(batch) => {
@@ -159,7 +174,6 @@ impl Worker {
             if stopping && sending.is_empty() {
                 break;
             }
-            woken = false;
             tokio::select! {
                 Some(done) = sending.join_next(), if !sending.is_empty() => {
                     if let Err(e) = done {
@@ -167,6 +181,8 @@ impl Worker {
                     }
                 }
                 () = wakeups.queued(), if !stopping => woken = true,
+                // A wake-up held back by the gap.
+                () = tokio::time::sleep_until(last_claim + CLAIM_GAP), if woken && !stopping => {}
                 _ = poll.tick(), if !stopping => {
                     woken = true;
                     self.transport.close_idle();
@@ -183,10 +199,12 @@ impl Worker {
     async fn claim(&self, limit: usize) -> Result<Vec<StoredEmail>, AppError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let lease = lease(self.send_timeout);
-        let claim = move |conn: &mut db::DbConnection| outbox::claim_due(conn, limit, lease);
-        match &self.claim_pool {
-            Some(pool) => db::run(pool, claim).await,
-            None => self.commits.run(claim).await,
+        match &self.claims {
+            Some(claims) => claims.claim(limit, lease).await,
+            None => {
+                let claim = move |c: &mut db::DbConnection| outbox::claim_due(c, limit, lease);
+                self.commits.run(claim).await
+            }
         }
     }
 

@@ -508,6 +508,39 @@ async fn without_an_smtp_server_each_email_is_written_as_an_eml_file() {
     assert!(app.smtp.received().is_empty(), "nothing went to SMTP");
 }
 
+/// While emails are being sent, a wake-up claims after a short gap (`worker::CLAIM_GAP`)
+/// instead of at once; none may be forgotten until the next poll.
+#[actix_web::test]
+async fn mail_queued_one_at_a_time_while_others_are_sent_goes_out_without_the_poll() {
+    // Polling every ten minutes: only wake-ups can send these in time.
+    let app = spawn_app_with(&[("CONVENE_EMAIL_POLL_MS", "600000")]).await;
+    let admin = app.admin().await;
+    app.create_event(&admin, "future-city").await;
+    // Each send takes a while, so that every invitation after the first is queued while
+    // others are in flight.
+    app.smtp.set_data_delay(Duration::from_millis(150));
+    for i in 0..12 {
+        let res = app
+            .post_as(
+                &admin,
+                "/api/v1/events/future-city/invitations",
+                &json!({
+                    "email": format!("guest{i}@example.org"), "full_name": format!("Guest {i}"),
+                    "title": "City Manager",
+                    "community": { "name": format!("Town {i}"), "state": "IL" },
+                }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    for i in 0..12 {
+        let received = app
+            .wait_for_emails(&format!("guest{i}@example.org"), 1)
+            .await;
+        assert_eq!(received.len(), 1, "guest{i} got their invitation");
+    }
+}
+
 #[actix_web::test]
 async fn stopping_the_server_lets_the_email_being_sent_finish() {
     let app = spawn_app().await;
@@ -669,6 +702,14 @@ async fn senders_claiming_at_the_same_time_never_take_the_same_email() {
         ),
     };
     assert_eq!((first.len(), second.len()), (3, 7));
+    let to = |claimed: &[StoredEmail]| -> Vec<String> {
+        claimed.iter().map(|e| e.recipient.clone()).collect()
+    };
+    assert_eq!(
+        to(&first),
+        ["g0@example.org", "g1@example.org", "g2@example.org"],
+        "claimed in the order they were queued"
+    );
     let first: HashSet<String> = first.into_iter().map(|e| e.id).collect();
     assert!(
         second.iter().all(|e| !first.contains(&e.id)),
