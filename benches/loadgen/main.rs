@@ -312,11 +312,11 @@ fn load_average() -> String {
 fn print_table(target: &Target, rows: &[Row], notes: &[String]) {
     println!("\n### {}\n", target.title());
     println!(
-        "| scenario | requests | rate | p50 | p90 | p99 | max | errors | peak RSS | target | met |"
+        "| scenario | requests | rate | p50 | p90 | p99 | max | errors | machine CPU per request (busy) | peak RSS | target | met |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|:-:|");
     for r in rows {
-        let (n, p50, p90, p99, max, errors) = match &r.stats {
+        let (n, p50, p90, p99, max, errors, cpu) = match &r.stats {
             Some(s) => (
                 s.requests.to_string(),
                 ms(s.percentile(50.0)),
@@ -324,6 +324,7 @@ fn print_table(target: &Target, rows: &[Row], notes: &[String]) {
                 ms(s.percentile(99.0)),
                 ms(s.max()),
                 s.errors.to_string(),
+                s.cpu_per_request().unwrap_or_default(),
             ),
             None => Default::default(),
         };
@@ -337,7 +338,7 @@ fn print_table(target: &Target, rows: &[Row], notes: &[String]) {
             None => "",
         };
         println!(
-            "| {} | {n} | {} | {p50} | {p90} | {p99} | {max} | {errors} | {rss} | {} | {met} |",
+            "| {} | {n} | {} | {p50} | {p90} | {p99} | {max} | {errors} | {cpu} | {rss} | {} | {met} |",
             r.scenario, r.figure, r.target
         );
     }
