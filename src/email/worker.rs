@@ -174,6 +174,11 @@ impl Worker {
             if stopping && sending.is_empty() {
                 break;
             }
+            // A wake-up that the gap holds back, with room to claim: claimed when the gap
+            // is over. Without room the next send to finish makes the claim: a timer that
+            // has run out would only spin this loop meanwhile (it did, while a backlog of
+            // mail kept every slot busy).
+            let held = woken && !stopping && sending.len() < IN_FLIGHT;
             tokio::select! {
                 Some(done) = sending.join_next(), if !sending.is_empty() => {
                     if let Err(e) = done {
@@ -181,8 +186,7 @@ impl Worker {
                     }
                 }
                 () = wakeups.queued(), if !stopping => woken = true,
-                // A wake-up held back by the gap.
-                () = tokio::time::sleep_until(last_claim + CLAIM_GAP), if woken && !stopping => {}
+                () = tokio::time::sleep_until(last_claim + CLAIM_GAP), if held => {}
                 _ = poll.tick(), if !stopping => {
                     woken = true;
                     self.transport.close_idle();
