@@ -29,8 +29,10 @@ pub struct MachineCpu {
 }
 
 impl MachineCpu {
-    /// `(busy, total)` jiffies of all cores so far.
-    fn now() -> Option<(u64, u64)> {
+    /// `(busy, total)` jiffies of all cores so far, and how many cores `/proc/stat`
+    /// counts (its `cpuN` lines: the cores the first line sums, whatever this process's
+    /// affinity or quota).
+    fn now() -> Option<(u64, u64, usize)> {
         let stat = std::fs::read_to_string("/proc/stat").ok()?;
         let line = stat.lines().next()?.strip_prefix("cpu ")?;
         let v: Vec<u64> = line
@@ -40,16 +42,22 @@ impl MachineCpu {
         // user nice system idle iowait irq softirq steal (guest time is within user)
         let total: u64 = v.iter().take(8).sum();
         let idle = v.get(3)? + v.get(4)?;
-        Some((total - idle, total))
+        let cores = stat
+            .lines()
+            .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+            .count();
+        Some((total - idle, total, cores))
     }
 
-    fn between(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<Self> {
-        let ((b0, t0), (b1, t1)) = (before?, after?);
+    fn between(
+        before: Option<(u64, u64, usize)>,
+        after: Option<(u64, u64, usize)>,
+    ) -> Option<Self> {
+        let ((b0, t0, _), (b1, t1, cores)) = (before?, after?);
         let total = t1.checked_sub(t0).filter(|t| *t > 0)?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Some(Self {
             busy: b1.saturating_sub(b0) as f64 / total as f64,
-            cores,
+            cores: cores.max(1),
         })
     }
 }
