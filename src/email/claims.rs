@@ -58,7 +58,7 @@ impl Claims {
                 )));
             };
             if fresh {
-                pg.batch_execute(outbox::PG_CLAIM_SETTINGS)?;
+                pg.batch_execute(&outbox::pg_claim_settings("SESSION"))?;
             }
             let at = db::now();
             let until = outbox::lease_until(at, lease)?;

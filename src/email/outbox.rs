@@ -232,9 +232,9 @@ pub fn claim_due(
             let DbConnection::Postgresql(pg) = conn else {
                 unreachable!("the connection of the match")
             };
-            // For this transaction only; see [`PG_CLAIM_SETTINGS`].
+            // For this transaction only.
             use diesel::connection::SimpleConnection;
-            pg.batch_execute(&PG_CLAIM_SETTINGS.replace("SET ", "SET LOCAL "))?;
+            pg.batch_execute(&pg_claim_settings("LOCAL"))?;
             Ok(claim_due_pg(pg, limit, until, at)?)
         }),
         DbConnection::Sqlite(_) => crate::db::write_transaction(conn, |conn| {
@@ -256,8 +256,8 @@ pub fn claim_due(
     }
 }
 
-/// The settings under which [`claim_due_pg`] runs: for a claim's transaction (`SET
-/// LOCAL`), or for the session of a connection that only claims.
+/// The settings under which [`claim_due_pg`] runs, as `SET {scope} ...` statements:
+/// `LOCAL` for a claim's transaction, `SESSION` for a connection that only claims.
 ///
 /// The due mail in order is the first entries of `emails_due`, read until `limit` are
 /// claimed. But right after mail was queued in a rush (an announcement, a bulk invite),
@@ -273,11 +273,15 @@ pub fn claim_due(
 /// was a flush of the log of its own (1,344 in the 5 s of the benchmark's invitations
 /// through the API on PostgreSQL, beside the committer's 1,500), and the log is flushed
 /// by one backend at a time.
-pub const PG_CLAIM_SETTINGS: &str = "SET enable_sort = off; SET synchronous_commit = off";
+pub fn pg_claim_settings(scope: &str) -> String {
+    ["enable_sort = off", "synchronous_commit = off"]
+        .map(|setting| format!("SET {scope} {setting}"))
+        .join("; ")
+}
 
 /// [`claim_due`] on PostgreSQL as one statement, `UPDATE ... WHERE id IN (SELECT ...
 /// FOR UPDATE SKIP LOCKED) RETURNING`, so that several processes can drain one outbox
-/// without waiting on each other or sending twice. Run under [`PG_CLAIM_SETTINGS`]. The
+/// without waiting on each other or sending twice. Run under [`pg_claim_settings`]. The
 /// email worker runs it alone on a connection of its own (one round trip a claim,
 /// instead of five: a claim is made every two or three emails while mail is queued as
 /// fast as it is sent).
