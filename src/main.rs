@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 /// mimalloc rather than glibc's malloc: glibc's took about a tenth of the service's CPU
 /// in the benchmark's profiles (its arenas' locks, with `M_ARENA_MAX` below, and its
-/// consolidation), and with mimalloc the machine's CPU per request fell by about a tenth
-/// in the PostgreSQL lines (`BENCHMARKS.md`, session 17). Argon2's 19 MiB per hash,
+/// consolidation); with mimalloc the machine's CPU per request in the PostgreSQL lines
+/// fell by a ninth to a sixth (`BENCHMARKS.md`, session 17). Argon2's 19 MiB per hash,
 /// which made session 10 give it up (490 MiB peak), now runs on the hashing threads alone
 /// (`auth::password`), not on every blocking thread.
 #[global_allocator]
