@@ -1,7 +1,8 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::events;
+use crate::db::models::community::Community;
+use crate::db::schema::{communities, events};
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
 use crate::domain::refusal::Refusal;
@@ -226,6 +227,23 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Event, AppErr
     events::table
         .filter(events::slug.eq(slug))
         .select(Event::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found(format!("event '{slug}'")))
+}
+
+/// The event `slug` and the community whose match key is `key`, if there is one, read by
+/// one statement: an invitation through the API needs both before its write, and on
+/// PostgreSQL each statement is a round trip.
+pub fn find_by_slug_with_community(
+    conn: &mut DbConnection,
+    slug: &str,
+    key: &str,
+) -> Result<(Event, Option<Community>), AppError> {
+    events::table
+        .left_join(communities::table.on(communities::match_key.eq(key)))
+        .filter(events::slug.eq(slug))
+        .select((Event::as_select(), Option::<Community>::as_select()))
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found(format!("event '{slug}'")))

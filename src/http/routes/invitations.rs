@@ -142,8 +142,7 @@ pub async fn create(
     // be in the transaction.
     let key = spec.community.match_key();
     let (event, community) = db::read_here(&state.pool, move |conn| {
-        let event = event::find_by_slug(conn, &slug)?;
-        Ok((event, community::find_by_key(conn, &key)?))
+        event::find_by_slug_with_community(conn, &slug, &key)
     })
     .await?;
     let slug = event.slug.clone();
