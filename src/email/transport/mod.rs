@@ -10,8 +10,9 @@
 //! implicit TLS with its own TLS settings, and authenticates.
 //!
 //! One file per job: [`smtp`] opens a connection ready to send, [`smtp_pool`] keeps them
-//! open between sends, [`tls_first`] adapts implicit TLS, [`mime`] builds the message,
-//! [`eml`] writes files, [`error`] sorts failures.
+//! open between sends, [`transaction`] sends one message on one, [`tls_first`] adapts
+//! implicit TLS, [`mime`] builds the message, [`eml`] writes files, [`error`] sorts
+//! failures.
 
 mod eml;
 mod error;
@@ -19,6 +20,7 @@ mod mime;
 mod smtp;
 mod smtp_pool;
 mod tls_first;
+mod transaction;
 
 #[cfg(test)]
 mod test_server;

@@ -7,11 +7,13 @@ use std::io;
 use anyhow::Context;
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 
 use super::error::classify;
 use super::tls_first::TlsFirst;
+use super::transaction::{offers_pipelining, Connection};
 use super::SendError;
 use crate::config::{HeloName, SmtpSettings, SmtpTls};
 
@@ -81,7 +83,7 @@ impl SmtpServer {
     }
 
     /// A connection ready for MAIL FROM: greeted, encrypted as configured, logged in.
-    pub(super) async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+    pub(super) async fn connect(&self) -> Result<Connection, SendError> {
         let socket = self.open_socket().await.map_err(|e| {
             SendError::Transient(format!("cannot connect to {}: {e}", self.describe()))
         })?;
@@ -122,11 +124,24 @@ impl SmtpServer {
                 self.describe()
             )));
         }
+        // lettre keeps of the EHLO reply only the extensions it uses, and PIPELINING is
+        // not one of them: asked again (RFC 5321 allows a second EHLO; before AUTH it
+        // resets nothing), once per connection.
+        let pipelining = match conn.command(Ehlo::new(self.hello.clone())).await {
+            Ok(reply) => offers_pipelining(reply.message()),
+            Err(e) => {
+                conn.abort().await;
+                return Err(classify(e));
+            }
+        };
         if let Some(credentials) = &self.credentials {
             conn.auth(DEFAULT_MECHANISMS, credentials)
                 .await
                 .map_err(classify)?;
         }
-        Ok(conn)
+        Ok(Connection {
+            smtp: conn,
+            pipelining,
+        })
     }
 }

@@ -14,6 +14,7 @@ pub(super) struct Offers {
     /// Advertises STARTTLS (and then answers it 454: it has no certificate).
     pub starttls: bool,
     pub auth: bool,
+    pub pipelining: bool,
     pub hang_up_after_each_message: bool,
     /// The reply to RCPT, if not 250.
     pub refuse_rcpt: Option<&'static str>,
@@ -23,6 +24,8 @@ pub(super) struct Offers {
 struct Seen {
     connections: usize,
     commands: Vec<String>,
+    /// The commands read while the next one had already arrived (pipelined).
+    followed_at_once: Vec<String>,
     messages: usize,
 }
 
@@ -103,7 +106,13 @@ impl TestServer {
                 return;
             }
             let command = line.trim_end().to_owned();
-            seen.lock().unwrap().commands.push(command.clone());
+            {
+                let mut seen = seen.lock().unwrap();
+                seen.commands.push(command.clone());
+                if !read.buffer().is_empty() {
+                    seen.followed_at_once.push(command.clone());
+                }
+            }
             let offers = *offers.lock().unwrap();
             let verb = command
                 .split(' ')
@@ -118,6 +127,9 @@ impl TestServer {
                     }
                     if offers.auth {
                         r.push_str("250-AUTH PLAIN LOGIN\r\n");
+                    }
+                    if offers.pipelining {
+                        r.push_str("250-PIPELINING\r\n");
                     }
                     r + "250 8BITMIME\r\n"
                 }
@@ -175,6 +187,11 @@ impl TestServer {
             .filter(|c| c.to_ascii_uppercase().starts_with(&prefix))
             .cloned()
             .collect()
+    }
+
+    /// The commands that arrived with the next one already behind them, in order.
+    pub fn pipelined(&self) -> Vec<String> {
+        self.seen.lock().unwrap().followed_at_once.clone()
     }
 
     pub fn count(&self, verb: &str) -> usize {

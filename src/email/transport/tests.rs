@@ -14,7 +14,15 @@ async fn consecutive_emails_share_one_connection_with_nagle_off() {
     }
     assert_eq!(smtp.connections(), 1);
     assert_eq!(smtp.messages(), 3);
-    assert_eq!(smtp.count("EHLO"), 1, "greeted once");
+    // lettre's EHLO, and ours that reads whether PIPELINING is offered.
+    assert_eq!(smtp.count("EHLO"), 2, "greeted once");
+    assert_eq!(
+        smtp.count("NOOP"),
+        0,
+        "a reused connection is not asked first"
+    );
+    // Not offered: one command at a time.
+    assert_eq!(smtp.pipelined(), Vec::<String>::new());
     // Without it each message waited 40 ms for the server's delayed ACK.
     let Kind::Smtp(pool) = &transport.kind else {
         unreachable!()
@@ -26,6 +34,28 @@ async fn consecutive_emails_share_one_connection_with_nagle_off() {
 }
 
 #[tokio::test]
+async fn the_envelope_and_data_go_in_one_write_when_the_server_offers_pipelining() {
+    let smtp = TestServer::start(Offers {
+        pipelining: true,
+        ..Offers::default()
+    })
+    .await;
+    let transport = transport(&smtp.url);
+    for _ in 0..2 {
+        transport.send(&stored(None)).await.unwrap();
+    }
+    assert_eq!((smtp.connections(), smtp.messages()), (1, 2));
+    // Each message's MAIL FROM and RCPT TO arrived with the next command behind them
+    // (DATA last, as RFC 2920 wants); the content only after DATA's reply.
+    let verbs: Vec<String> = smtp
+        .pipelined()
+        .iter()
+        .map(|c| c.chars().take(4).collect())
+        .collect();
+    assert_eq!(verbs, ["MAIL", "RCPT", "MAIL", "RCPT"]);
+}
+
+#[tokio::test]
 async fn a_connection_the_server_closed_is_replaced_without_losing_the_email() {
     let smtp = TestServer::start(Offers {
         hang_up_after_each_message: true,
@@ -34,26 +64,31 @@ async fn a_connection_the_server_closed_is_replaced_without_losing_the_email() {
     .await;
     let transport = transport(&smtp.url);
     transport.send(&stored(None)).await.unwrap();
+    // Sent on the closed connection first: its first reply fails, nothing was taken,
+    // and the same send goes on at once on a new connection.
     transport.send(&stored(None)).await.unwrap();
     assert_eq!((smtp.connections(), smtp.messages()), (2, 2));
 }
 
 #[tokio::test]
 async fn a_refusal_is_sorted_and_the_next_email_still_goes() {
-    let smtp = TestServer::start(Offers {
-        refuse_rcpt: Some("550 5.1.1 no such user\r\n"),
-        ..Offers::default()
-    })
-    .await;
-    let transport = transport(&smtp.url);
-    let error = transport.send(&stored(None)).await.unwrap_err();
-    assert!(error.is_permanent(), "{error}");
-    smtp.offers().refuse_rcpt = Some("451 4.3.0 try later\r\n");
-    let error = transport.send(&stored(None)).await.unwrap_err();
-    assert!(!error.is_permanent(), "{error}");
-    smtp.offers().refuse_rcpt = None;
-    transport.send(&stored(None)).await.unwrap();
-    assert_eq!(smtp.messages(), 1);
+    for pipelining in [false, true] {
+        let smtp = TestServer::start(Offers {
+            refuse_rcpt: Some("550 5.1.1 no such user\r\n"),
+            pipelining,
+            ..Offers::default()
+        })
+        .await;
+        let transport = transport(&smtp.url);
+        let error = transport.send(&stored(None)).await.unwrap_err();
+        assert!(error.is_permanent(), "{error}");
+        smtp.offers().refuse_rcpt = Some("451 4.3.0 try later\r\n");
+        let error = transport.send(&stored(None)).await.unwrap_err();
+        assert!(!error.is_permanent(), "{error}");
+        smtp.offers().refuse_rcpt = None;
+        transport.send(&stored(None)).await.unwrap();
+        assert_eq!(smtp.messages(), 1, "pipelining: {pipelining}");
+    }
 }
 
 #[tokio::test]
@@ -191,7 +226,10 @@ async fn the_helo_name_of_the_settings_greets_the_server() {
     .send(&stored(None))
     .await
     .unwrap();
-    assert_eq!(smtp.commands_starting("EHLO"), ["EHLO mail.example.org"]);
+    assert_eq!(
+        smtp.commands_starting("EHLO"),
+        ["EHLO mail.example.org", "EHLO mail.example.org"]
+    );
 }
 
 fn transport(url: &str) -> Transport {
