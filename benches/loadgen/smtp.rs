@@ -1,9 +1,14 @@
-//! A mail sink: speaks enough ESMTP over TCP for lettre, accepts every message and
-//! counts it with the time it arrived. Nothing is kept but the count.
+//! A mail sink: speaks enough ESMTP over TCP for lettre (with PIPELINING, as Postfix
+//! and the large mail services offer it), accepts every message and counts it with the
+//! time it arrived. Nothing is kept but the count.
+//!
+//! It can also stand for a distant server: each reply leaves a set time after its
+//! command arrived, as if the network's round trip were that long (commands that
+//! arrive together, pipelined, are answered together).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -23,6 +28,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub async fn start() -> std::io::Result<Self> {
+        Self::start_away(Duration::ZERO).await
+    }
+
+    /// A sink whose every reply leaves `round_trip` after its command arrived.
+    pub async fn start_away(round_trip: Duration) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let counts = Arc::new(Counts::default());
@@ -31,7 +41,7 @@ impl SmtpSink {
             while let Ok((stream, _)) = listener.accept().await {
                 let counts = Arc::clone(&accepted);
                 actix_rt::spawn(async move {
-                    let _ = session(stream, &counts).await;
+                    let _ = session(stream, &counts, round_trip).await;
                 });
             }
         });
@@ -57,35 +67,65 @@ impl SmtpSink {
     }
 }
 
-async fn session(stream: TcpStream, counts: &Counts) -> std::io::Result<()> {
+/// Reads a line, and when it came (a line already buffered came with the one before).
+async fn read_line(
+    lines: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    line: &mut String,
+    arrived: &mut Instant,
+) -> std::io::Result<usize> {
+    let waited = lines.buffer().is_empty();
+    let n = lines.read_line(line).await?;
+    if waited {
+        *arrived = Instant::now();
+    }
+    Ok(n)
+}
+
+async fn session(stream: TcpStream, counts: &Counts, round_trip: Duration) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 loadgen ESMTP\r\n").await?;
     let mut line = String::new();
+    let mut arrived = Instant::now();
+    // Replies to pipelined commands are written together once no command is left to
+    // read, as Postfix does: written one by one, the second waited for the client's
+    // delayed ACK of the first (Nagle's algorithm), 40 ms.
+    let mut replies: Vec<u8> = Vec::new();
+    let answer_after = |arrived: Instant| async move {
+        if !round_trip.is_zero() {
+            actix_rt::time::sleep_until((arrived + round_trip).into()).await;
+        }
+    };
     loop {
         line.clear();
-        if lines.read_line(&mut line).await? == 0 {
+        if read_line(&mut lines, &mut line, &mut arrived).await? == 0 {
             return Ok(());
         }
+        answer_after(arrived).await;
         let verb = line.get(..4).unwrap_or_default().to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
-            "EHLO" => b"250-loadgen\r\n250 8BITMIME\r\n",
+            "EHLO" => b"250-loadgen\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
             "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
             "QUIT" => {
-                write.write_all(b"221 bye\r\n").await?;
+                replies.extend_from_slice(b"221 bye\r\n");
+                write.write_all(&replies).await?;
                 return Ok(());
             }
             "DATA" => {
-                write.write_all(b"354 go ahead\r\n").await?;
+                // The last command of a pipelined group: the client waits for this.
+                replies.extend_from_slice(b"354 go ahead\r\n");
+                write.write_all(&replies).await?;
+                replies.clear();
                 loop {
                     line.clear();
-                    if lines.read_line(&mut line).await? == 0 {
+                    if read_line(&mut lines, &mut line, &mut arrived).await? == 0 {
                         return Ok(());
                     }
                     if line == ".\r\n" || line == ".\n" {
                         break;
                     }
                 }
+                answer_after(arrived).await;
                 counts.received.fetch_add(1, Ordering::SeqCst);
                 let now = Instant::now();
                 let mut window = counts.window.lock().expect("window lock");
@@ -95,6 +135,10 @@ async fn session(stream: TcpStream, counts: &Counts) -> std::io::Result<()> {
             }
             _ => b"502 not implemented\r\n",
         };
-        write.write_all(reply).await?;
+        replies.extend_from_slice(reply);
+        if lines.buffer().is_empty() {
+            write.write_all(&replies).await?;
+            replies.clear();
+        }
     }
 }
