@@ -65,8 +65,11 @@ impl SmtpPool {
                     self.lock_idle().push((conn, Instant::now()));
                     return Ok(());
                 }
-                // Not logged with its error: a server's reply may quote an address.
-                Err(failure) if reused && failure.at_first_reply => {
+                // Not logged with its error: a server's reply may quote an address. A
+                // refusal (5xx) is the server's answer, not a closed connection's.
+                Err(failure)
+                    if reused && failure.at_first_reply && !failure.error.is_permanent() =>
+                {
                     tracing::debug!("an idle SMTP connection had been closed; sending on another");
                 }
                 Err(failure) => {

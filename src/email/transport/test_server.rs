@@ -18,6 +18,8 @@ pub(super) struct Offers {
     pub hang_up_after_each_message: bool,
     /// The reply to RCPT, if not 250.
     pub refuse_rcpt: Option<&'static str>,
+    /// The reply to MAIL, if not 250.
+    pub refuse_mail: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -136,7 +138,8 @@ impl TestServer {
                 "STARTTLS" => "454 4.7.0 TLS not available\r\n".into(),
                 "AUTH" => "235 2.7.0 welcome\r\n".into(),
                 "RCPT" => offers.refuse_rcpt.unwrap_or("250 ok\r\n").into(),
-                "MAIL" | "NOOP" | "RSET" => "250 ok\r\n".into(),
+                "MAIL" => offers.refuse_mail.unwrap_or("250 ok\r\n").into(),
+                "NOOP" | "RSET" => "250 ok\r\n".into(),
                 "QUIT" => {
                     let _ = write.write_all(b"221 bye\r\n").await;
                     return;

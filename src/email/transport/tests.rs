@@ -92,6 +92,28 @@ async fn a_refusal_is_sorted_and_the_next_email_still_goes() {
 }
 
 #[tokio::test]
+async fn a_refused_sender_is_an_answer_not_a_closed_connection() {
+    let smtp = TestServer::start(Offers {
+        pipelining: true,
+        ..Offers::default()
+    })
+    .await;
+    let transport = transport(&smtp.url);
+    // Two connections open and idle (the pool's size).
+    let (first, second) = (stored(None), stored(None));
+    let (a, b) = tokio::join!(transport.send(&first), transport.send(&second));
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(smtp.connections(), 2);
+    smtp.offers().refuse_mail = Some("553 5.7.1 sender refused\r\n");
+    let error = transport.send(&stored(None)).await.unwrap_err();
+    assert!(error.is_permanent(), "{error}");
+    // Answered once, on the first idle connection: not tried again on the other.
+    assert_eq!(smtp.count("MAIL"), 3);
+    assert_eq!(smtp.connections(), 2);
+}
+
+#[tokio::test]
 async fn starttls_is_used_when_offered_and_insisted_on_when_required() {
     // Offered (and then failing here): the mail is not sent in the clear.
     let smtp = TestServer::start(Offers {
