@@ -57,17 +57,24 @@ async fn the_envelope_and_data_go_in_one_write_when_the_server_offers_pipelining
 
 #[tokio::test]
 async fn a_connection_the_server_closed_is_replaced_without_losing_the_email() {
-    let smtp = TestServer::start(Offers {
-        hang_up_after_each_message: true,
-        ..Offers::default()
-    })
-    .await;
-    let transport = transport(&smtp.url);
-    transport.send(&stored(None)).await.unwrap();
-    // Sent on the closed connection first: its first reply fails, nothing was taken,
-    // and the same send goes on at once on a new connection.
-    transport.send(&stored(None)).await.unwrap();
-    assert_eq!((smtp.connections(), smtp.messages()), (2, 2));
+    for pipelining in [false, true] {
+        let smtp = TestServer::start(Offers {
+            hang_up_after_each_message: true,
+            pipelining,
+            ..Offers::default()
+        })
+        .await;
+        let transport = transport(&smtp.url);
+        transport.send(&stored(None)).await.unwrap();
+        // Sent on the closed connection first: its first reply fails, nothing was taken,
+        // and the same send goes on at once on a new connection.
+        transport.send(&stored(None)).await.unwrap();
+        assert_eq!(
+            (smtp.connections(), smtp.messages()),
+            (2, 2),
+            "pipelining: {pipelining}"
+        );
+    }
 }
 
 #[tokio::test]
