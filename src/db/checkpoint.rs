@@ -20,22 +20,8 @@ use super::{ConnectionFactory, DbConnection};
 use crate::config::DatabaseUrl;
 
 /// Pages in the log past which a connection checkpoints at its own commit (SQLite's
-/// default is 1,000), about 200 MB at 4 KiB pages.
-///
-/// This thread's passive checkpoints copy the log beside the writers but cannot start it
-/// over while the group committer keeps appending to it, so under sustained writes the
-/// log grows until a connection's own threshold. There the committer checkpoints at its
-/// commit, while every writer of the next batch waits for the copy and the flush of the
-/// database file (10-30 ms on the benchmark machine's disk). At 10,000 pages that was
-/// every 350-500 ms during the registrations rush, and about 64 requests in flight
-/// stalled each time: a p99 of 43-60 ms. At 50,000 it comes five times more rarely, a
-/// stall of the same length (little is left to copy), and after the rush the thread's
-/// next pass lets the log start over (BENCHMARKS.md, session 20).
-pub(super) const AUTOCHECKPOINT_PAGES: u32 = 50_000;
-
-/// Bytes the log file is cut back to when it starts over: it keeps the size a rush gave
-/// it otherwise.
-pub(super) const LOG_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
+/// default is 1,000; this thread keeps the log below it).
+pub(super) const AUTOCHECKPOINT_PAGES: u32 = 10_000;
 
 /// Time between checkpoints: each flushes the database file once, so a few commits'
 /// pages are copied together (100 ms gave less than 500 ms: each checkpoint copies the
@@ -130,41 +116,6 @@ mod tests {
             file_len(&path)
         );
         drop(checkpointer);
-    }
-
-    /// Every connection checkpoints by itself only far past what the thread keeps up
-    /// with, and cuts the log file back when the log starts over.
-    #[test]
-    fn connections_get_the_log_limits() {
-        use diesel::sql_types::BigInt;
-        use diesel::{QueryableByName, RunQueryDsl};
-
-        #[derive(QueryableByName)]
-        struct Pages {
-            #[diesel(sql_type = BigInt)]
-            wal_autocheckpoint: i64,
-        }
-        #[derive(QueryableByName)]
-        struct Bytes {
-            #[diesel(sql_type = BigInt)]
-            journal_size_limit: i64,
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let factory = ConnectionFactory::new(
-            DatabaseUrl::Sqlite(dir.path().join("limits.db")),
-            SqliteSync::Full,
-        );
-        let DbConnection::Sqlite(mut conn) = factory.connect().unwrap() else {
-            panic!("a SQLite connection");
-        };
-        let pages: Pages = diesel::sql_query("PRAGMA wal_autocheckpoint")
-            .get_result(&mut conn)
-            .unwrap();
-        let bytes: Bytes = diesel::sql_query("PRAGMA journal_size_limit")
-            .get_result(&mut conn)
-            .unwrap();
-        assert_eq!(pages.wal_autocheckpoint, i64::from(AUTOCHECKPOINT_PAGES));
-        assert_eq!(bytes.journal_size_limit as u64, LOG_SIZE_LIMIT);
     }
 
     #[test]

@@ -131,9 +131,8 @@ impl ConnectionFactory {
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = {sync}; \
-                     PRAGMA wal_autocheckpoint = {}; PRAGMA journal_size_limit = {};",
-                    checkpoint::AUTOCHECKPOINT_PAGES,
-                    checkpoint::LOG_SIZE_LIMIT
+                     PRAGMA wal_autocheckpoint = {};",
+                    checkpoint::AUTOCHECKPOINT_PAGES
                 ))?;
                 Ok(DbConnection::Sqlite(conn))
             }
