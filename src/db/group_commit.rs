@@ -119,9 +119,8 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the committing threads (one on SQLite, [`LANES_ON_POSTGRES`] on PostgreSQL),
-    /// each with a connection of its own from `factory` (opened when its first batch
-    /// arrives, and again after a failure).
+    /// Starts the committing thread, with a connection of its own from `factory` (opened
+    /// when the first write arrives, and again after a failure).
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
         let (queue, writes) = mpsc::channel::<Work>();
         let lanes = if factory.is_postgres() {

@@ -138,8 +138,8 @@ pub async fn create(
     let slug = slug.into_inner();
     let base = state.settings.server.base_url.clone();
     // The event and the community are read before the write, so that the group
-    // committer, which runs the writes of every request, does only what must be in the
-    // transaction.
+    // committer's one thread, which runs the writes of every request, does only what must
+    // be in the transaction.
     let key = spec.community.match_key();
     let (event, community) = db::read_here(&state.pool, move |conn| {
         event::find_by_slug_with_community(conn, &slug, &key)
