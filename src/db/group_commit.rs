@@ -7,18 +7,10 @@
 //! commits once, and only then answers each caller. So every caller still gets its
 //! answer after its write is durable, a failing write rolls back only its savepoint,
 //! writes are applied in the order they arrived, and one flush serves the whole batch.
-//!
-//! On PostgreSQL two such threads take turns, each with its connection: one writes the
-//! next batch while the other's commit is being flushed, and the batches commit in the
-//! order they were taken (see [`LANES_ON_POSTGRES`]). A batch then runs beside the
-//! uncommitted one before it as beside any other transaction: it does not see that one's
-//! rows, and waits for its locks (an event's seat counter, a unique index's entry)
-//! until it has committed. Every write of the committer is made to run so, beside the
-//! pool's transactions. SQLite has one writer, and one thread.
 
 use std::any::{Any, TypeId};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::mpsc;
 
 use diesel::Connection;
 use tokio::sync::oneshot;
@@ -29,13 +21,6 @@ use crate::error::AppError;
 
 /// Most writes committed together (a failed commit fails them all; more gain little).
 const MAX_BATCH: usize = 128;
-
-/// Committing threads on PostgreSQL. With one, the writes queued while a batch's commit
-/// was flushed waited for it before their own statements began: about a third of each
-/// cycle in the benchmark's API invitations (1.06 ms of commit after 1.98 ms of writing,
-/// `BENCHMARKS.md`, session 20). With two, one writes while the other commits; more
-/// would only wait for their turn to commit.
-const LANES_ON_POSTGRES: usize = 2;
 
 /// Why a batch did not commit, told to each of its writers.
 #[derive(Clone, Debug)]
@@ -78,13 +63,6 @@ pub trait Merge: Send + Sized + 'static {
     /// the end of their batch, however they were interleaved with others, instead of in
     /// one run each time another kind came between.
     const COMMUTES: bool = false;
-    /// Whether every item of this kind waits for the batch before its own to commit (it
-    /// locks a row that each of them changes: an event's seat counter). On PostgreSQL the
-    /// thread that wrote a batch holding one takes the next batch itself once it has
-    /// committed, instead of letting the other thread take it meanwhile: taken then, it
-    /// would only wait for that lock, and alternating the two connections for nothing
-    /// made registrations about 5 % slower (`BENCHMARKS.md`, session 21).
-    const SERIAL: bool = false;
     /// Writes `items` in the batch's transaction, in order, and returns one result per
     /// item, in the same order. An `Err` must leave the transaction usable: what may fail
     /// runs in a savepoint (a nested `transaction`), so that it takes back only its own.
@@ -107,8 +85,6 @@ enum Work {
         write_all: WriteAll,
         /// [`Merge::COMMUTES`] of its kind.
         commutes: bool,
-        /// [`Merge::SERIAL`] of its kind.
-        serial: bool,
     },
 }
 
@@ -123,22 +99,9 @@ impl GroupCommit {
     /// when the first write arrives, and again after a failure).
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
         let (queue, writes) = mpsc::channel::<Work>();
-        let lanes = if factory.is_postgres() {
-            LANES_ON_POSTGRES
-        } else {
-            1
-        };
-        let shared = Arc::new(Lanes {
-            queue: Mutex::new(Taking { writes, taken: 0 }),
-            committed: Mutex::new(0),
-            turn: Condvar::new(),
-        });
-        for lane in 0..lanes {
-            let (factory, shared) = (factory.clone(), Arc::clone(&shared));
-            std::thread::Builder::new()
-                .name(format!("group-commit-{lane}"))
-                .spawn(move || commit_loop(&factory, &shared, lane == 0))?;
-        }
+        std::thread::Builder::new()
+            .name("group-commit".into())
+            .spawn(move || commit_loop(&factory, &writes))?;
         Ok(Self { queue })
     }
 
@@ -168,7 +131,6 @@ impl GroupCommit {
             item,
             write_all: write_merged::<M>,
             commutes: M::COMMUTES,
-            serial: M::SERIAL,
         };
         self.send(work, answered).await
     }
@@ -271,119 +233,47 @@ fn write_in_order(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<
     }
 }
 
-/// The committing threads' queue, and whose turn it is to commit.
-struct Lanes {
-    /// Held by the thread that takes the next batch, until it has written it.
-    queue: Mutex<Taking>,
-    /// The number of the last batch whose transaction ended (committed or not).
-    committed: Mutex<u64>,
-    /// Told when `committed` grows.
-    turn: Condvar,
-}
-
-struct Taking {
-    writes: mpsc::Receiver<Work>,
-    /// Batches taken so far; a batch's number is the count after it.
-    taken: u64,
-}
-
-impl Lanes {
-    fn take(&self) -> MutexGuard<'_, Taking> {
-        // A thread that panicked while holding it left nothing half-done in it.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Waits until every batch before `number` has ended.
-    fn wait_turn(&self, number: u64) {
-        let committed = self
-            .committed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let _ended = self
-            .turn
-            .wait_while(committed, |c| *c + 1 < number)
-            .unwrap_or_else(PoisonError::into_inner);
-    }
-
-    /// Batch `number` has ended: the next may commit.
-    fn ended(&self, number: u64) {
-        let mut committed = self
-            .committed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *committed = number;
-        self.turn.notify_all();
-    }
-}
-
-fn commit_loop(factory: &ConnectionFactory, lanes: &Lanes, first_lane: bool) {
+fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
     let mut conn: Option<DbConnection> = None;
     // SQLite's log is checkpointed beside the commits, not in them; the thread stops
-    // with this one (SQLite has one lane).
-    let _checkpointer = if first_lane {
-        Checkpointer::start(factory)
-    } else {
-        None
-    };
-    // The queue, kept after a serial batch: the next one is taken by the same thread.
-    let mut kept = None;
-    loop {
-        let mut taking = kept.take().unwrap_or_else(|| lanes.take());
-        // Ends when every sender is gone (the application stopped).
-        let Ok(first) = taking.writes.recv() else {
-            break;
-        };
-        taking.taken += 1;
-        let number = taking.taken;
+    // with this one.
+    let _checkpointer = Checkpointer::start(factory);
+    // Ends when every sender is gone (the application stopped).
+    while let Ok(first) = writes.recv() {
         let mut batch = vec![first];
-        batch.extend(taking.writes.try_iter().take(MAX_BATCH - 1));
-        let serial = batch
-            .iter()
-            .any(|w| matches!(w, Work::Merged { serial: true, .. }));
-        let mut taking = Some(taking);
-        let mut delivers = Vec::with_capacity(batch.len());
-        let committed = match factory.reuse_or_connect(&mut conn) {
-            Ok(c) => {
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    write_transaction(c, |c| {
-                        write_batch(c, batch, &mut delivers);
-                        // The next batch is taken and written while this one commits,
-                        // after the one before it; unless it would only wait for it.
-                        if !serial {
-                            drop(taking.take());
-                        }
-                        lanes.wait_turn(number);
-                        Ok::<(), diesel::result::Error>(())
-                    })
-                }));
-                match outcome {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => {
-                        tracing::error!(error = %e, writes = delivers.len(), "group commit failed");
-                        conn = None;
-                        Err(Failed::of(e))
-                    }
-                    Err(_) => {
-                        // The connection's transaction state is unknown: close it
-                        // (rolling back).
-                        tracing::error!(
-                            writes = delivers.len(),
-                            "a write panicked; its batch was rolled back"
-                        );
-                        conn = None;
-                        Err(Failed::Other("a write in the same batch failed".to_owned()))
-                    }
-                }
-            }
+        batch.extend(writes.try_iter().take(MAX_BATCH - 1));
+        let c = match factory.reuse_or_connect(&mut conn) {
+            Ok(c) => c,
             Err(e) => {
                 // Dropping the batch answers every caller with an error.
                 tracing::error!(error = %e, "group commit: cannot connect to the database");
-                Err(Failed::Other(e.to_string()))
+                continue;
             }
         };
-        lanes.wait_turn(number);
-        lanes.ended(number);
-        kept = if serial { taking } else { None };
+        let mut delivers = Vec::with_capacity(batch.len());
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            write_transaction(c, |c| {
+                write_batch(c, batch, &mut delivers);
+                Ok::<(), diesel::result::Error>(())
+            })
+        }));
+        let committed = match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, writes = delivers.len(), "group commit failed");
+                conn = None;
+                Err(Failed::of(e))
+            }
+            Err(_) => {
+                // The connection's transaction state is unknown: close it (rolling back).
+                tracing::error!(
+                    writes = delivers.len(),
+                    "a write panicked; its batch was rolled back"
+                );
+                conn = None;
+                Err(Failed::Other("a write in the same batch failed".to_owned()))
+            }
+        };
         for deliver in delivers {
             deliver(committed.clone());
         }

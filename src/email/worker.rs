@@ -86,8 +86,8 @@ struct Worker {
     /// share one flush.
     commits: GroupCommit,
     /// On PostgreSQL, claims are made on a connection of their own instead, each a
-    /// statement committed by itself (`FOR UPDATE SKIP LOCKED` keeps claims apart): in
-    /// the committer's batches a claim took 0.7-2 ms of nearly every batch while
+    /// statement committed by itself (`FOR UPDATE SKIP LOCKED` keeps claims apart): on
+    /// the committer's one connection a claim took 0.7-2 ms of nearly every batch while
     /// mail was queued as fast as it was sent, and every request in the batch waited for
     /// it.
     claims: Option<Claims>,
@@ -313,7 +313,7 @@ impl Worker {
 
 /// An email delivered, recorded with the others delivered meanwhile: one statement
 /// for them all, instead of a savepoint and an UPDATE each, which on PostgreSQL are
-/// round trips in the group committer's batches.
+/// round trips on the group committer's one connection.
 struct Sent(String);
 
 impl Merge for Sent {

@@ -36,7 +36,7 @@ impl AppState {
     /// A short write that many callers make at the same moment (desks checking people in).
     /// On SQLite it goes through the group committer: one durable commit serves the batch,
     /// instead of each writer waiting for the one write lock. On PostgreSQL, whose writers
-    /// run in parallel, it is a transaction on the pool: the committer's chain of batches
+    /// run in parallel, it is a transaction on the pool: the committer's one connection
     /// would turn them into a queue of round trips (check-ins fell from 1,493 to about
     /// 700/s that way, `BENCHMARKS.md`).
     pub async fn concurrent_write<T, F>(&self, write: F) -> Result<T, AppError>

@@ -1,6 +1,5 @@
 //! The group commit (`db::group_commit`) on a real database: many writers at once, some
-//! failing, one panicking; each answer must match what was committed; on PostgreSQL the
-//! next batch written while the one before commits.
+//! failing, one panicking; each answer must match what was committed.
 
 use std::future::Future;
 
@@ -10,10 +9,9 @@ use convene::db::models::audit::{self, Actor, Entry};
 use convene::db::schema::audit_log;
 use convene::db::{self, ConnectionFactory};
 use convene::AppError;
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use crate::helpers::{as_one_batch, Backend, TestDatabase};
+use crate::helpers::{as_one_batch, TestDatabase};
 
 fn factory(db: &TestDatabase) -> ConnectionFactory {
     ConnectionFactory::new(DatabaseUrl::parse(&db.url).unwrap(), SqliteSync::Full)
@@ -177,145 +175,4 @@ async fn the_items_of_a_commuting_kind_are_written_together_after_the_rest_of_th
         .load(&mut db.connect())
         .unwrap();
     assert_eq!(order, ["first", "second", "run a+b+c"]);
-}
-
-/// Whether the group committer's PostgreSQL connection waits in a commit held by the test.
-fn a_commit_is_held(conn: &mut db::DbConnection) -> bool {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted)",
-    ))
-    .get_result(conn)
-    .unwrap()
-}
-
-/// The first write of [`second_written_while_the_first_is_held`]: held in its commit on
-/// PostgreSQL (a row of `held` waits for the test at commit), in its write on SQLite.
-struct Held {
-    until: Option<std::sync::mpsc::Receiver<()>>,
-}
-
-impl Held {
-    fn write(self, conn: &mut db::DbConnection) -> Result<(), AppError> {
-        match self.until {
-            Some(until) => {
-                let _ = until.recv();
-            }
-            None => {
-                diesel::sql_query("INSERT INTO held VALUES (1)").execute(conn)?;
-            }
-        }
-        record(conn, "first")
-    }
-}
-
-/// [`Held`] as a kind whose batches the next one should not overlap.
-struct HeldSerial(Held);
-
-impl convene::db::group_commit::Merge for HeldSerial {
-    type Out = ();
-    const SERIAL: bool = true;
-
-    fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<(), AppError>> {
-        items
-            .into_iter()
-            .map(|HeldSerial(h)| h.write(conn))
-            .collect()
-    }
-}
-
-/// Holds a first batch (`serial` or not), then queues a second write: returns whether the
-/// second was written while the first was held. Either way the second must be answered
-/// only after the first, and both committed.
-async fn second_written_while_the_first_is_held(serial: bool) -> bool {
-    let db = TestDatabase::create();
-    let mut conn = db.connect();
-    db::run_migrations(&mut conn).unwrap();
-    let commits = GroupCommit::start(factory(&db)).unwrap();
-    let postgres = matches!(Backend::from_env(), Backend::Postgres { .. });
-
-    let (release, until) = std::sync::mpsc::channel::<()>();
-    let held = if postgres {
-        conn.batch_execute(
-            "CREATE TABLE held (n INTEGER); \
-             CREATE FUNCTION wait_for_the_test() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$; \
-             CREATE CONSTRAINT TRIGGER held_at_commit AFTER INSERT ON held \
-             DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_for_the_test(); \
-             SELECT pg_advisory_lock(4242);",
-        )
-        .unwrap();
-        Held { until: None }
-    } else {
-        Held { until: Some(until) }
-    };
-    let c = commits.clone();
-    let first = actix_web::rt::spawn(async move {
-        if serial {
-            c.run_merged(HeldSerial(held)).await
-        } else {
-            c.run(move |conn| held.write(conn)).await
-        }
-    });
-    if postgres {
-        let limit = std::time::Duration::from_secs(10);
-        crate::helpers::wait_until("the first batch held in its commit", limit, async || {
-            if a_commit_is_held(&mut conn) {
-                Ok(())
-            } else {
-                Err("no commit waits yet".to_owned())
-            }
-        })
-        .await;
-    }
-
-    let (written, was_written) = std::sync::mpsc::channel::<()>();
-    let c = commits.clone();
-    let second = actix_web::rt::spawn(async move {
-        c.run(move |conn| {
-            let _ = written.send(());
-            record(conn, "second")
-        })
-        .await
-    });
-    // Long enough for a second thread to take it and write it, if it may.
-    let wait = std::time::Duration::from_secs(if postgres && !serial { 10 } else { 1 });
-    let during = tokio::task::spawn_blocking(move || was_written.recv_timeout(wait).is_ok())
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert!(!first.is_finished(), "the first batch is still held");
-    assert!(
-        !second.is_finished(),
-        "the second batch is answered only after the first committed"
-    );
-
-    if postgres {
-        conn.batch_execute("SELECT pg_advisory_unlock(4242)")
-            .unwrap();
-    } else {
-        release.send(()).unwrap();
-    }
-    first.await.unwrap().expect("the first write commits");
-    second.await.unwrap().expect("the second write commits");
-    assert_eq!(committed_actions(&db), ["first", "second"]);
-    during
-}
-
-/// On PostgreSQL two threads commit in turn: the next batch is written while the one
-/// before it commits, and answered only after it. SQLite has one writer: the next batch
-/// waits until the one before it is done.
-#[actix_web::test]
-async fn the_next_batch_is_written_while_the_one_before_commits_on_postgresql_only() {
-    let postgres = matches!(Backend::from_env(), Backend::Postgres { .. });
-    assert_eq!(
-        second_written_while_the_first_is_held(false).await,
-        postgres
-    );
-}
-
-/// A batch with a serial write (a registration, which locks its event) is committed
-/// before the next batch is taken: taken earlier, it would only wait for that lock.
-#[actix_web::test]
-async fn the_batch_after_a_serial_one_is_taken_once_it_has_committed() {
-    assert!(!second_written_while_the_first_is_held(true).await);
 }

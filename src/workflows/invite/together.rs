@@ -146,7 +146,7 @@ pub struct Inviting {
     pub event: Event,
     pub spec: InvitationSpec,
     /// The community of `spec`, if it exists already: read before the write, so that the
-    /// group committer does not look it up.
+    /// committer's one connection does not look it up.
     pub community: Option<Community>,
     pub actor: Actor,
     pub base: Url,

@@ -1,8 +1,8 @@
 //! Registrations written together: the run of registrations into one event that reached
 //! the group committer one after another is written in one statement per table instead
 //! of nine statements each (its registrations, audit entries and emails one statement on
-//! PostgreSQL, `db::inserts`). On PostgreSQL each statement is a round trip in the
-//! committer's chain of batches, which every registration waits for (about 8 per
+//! PostgreSQL, `db::inserts`). On PostgreSQL each statement is a round trip on the
+//! committer's one connection, which every registration waits for (about 8 per
 //! registration kept it near 500/s, `BENCHMARKS.md`).
 //!
 //! The same checks and rows as [`PreparedRegistration::write`], which still writes
@@ -49,8 +49,6 @@ impl Registering {
 
 impl Merge for Registering {
     type Out = Registered;
-    // Every registration locks its event's row first (the seat counter).
-    const SERIAL: bool = true;
 
     fn write_all(conn: &mut DbConnection, items: Vec<Self>) -> Vec<Result<Registered, AppError>> {
         let mut answers = Vec::with_capacity(items.len());

@@ -1,7 +1,7 @@
 //! The writes of a run of registrations into one event, each in one statement for the
 //! whole run (see `workflows::register::together`; the insert is gathered with the run's
 //! audit entries and emails, `db::inserts`): on PostgreSQL every statement is a round
-//! trip in the group committer's chain of batches, which every registration waits for.
+//! trip on the group committer's one connection, which every registration waits for.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
