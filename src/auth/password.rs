@@ -9,10 +9,11 @@
 //!
 //! A hashing thread keeps its 19 MiB from one hash to the next while more are queued, and
 //! gives it back when none is. Allocated per hash, every hash faulted in and zeroed 19 MiB
-//! of fresh pages, and the allocator gave the last hash's memory back only after its purge
-//! delay, so two hashes' memory could be resident at once: the service's peak in the
-//! login-flood benchmark (`BENCHMARKS.md`, session 22). Kept for good, it raised every
-//! other scenario's peak by the same 19 MiB.
+//! of fresh pages, and the service's peak in the login-flood benchmark was 16-19 MiB above
+//! what samples every 0.1 s saw: as we read it, the next hash's memory was resident before
+//! the allocator's purge delay had returned the last one's. Kept, the flood's peak fell
+//! by that much (`BENCHMARKS.md`, session 22); kept for good, it raised every other
+//! scenario's peak by the same 19 MiB.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,8 +36,9 @@ thread_local! {
     static KEPT_MEMORY: RefCell<Option<Vec<Block>>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` on `blocks` blocks of argon2 memory: the thread's kept memory on a hashing
-/// thread (allocated by its first hash), fresh memory elsewhere or for a larger stored cost.
+/// Runs `f` on `blocks` blocks of argon2 memory: on a hashing thread its kept memory
+/// (allocated, or grown for a stored hash of a larger cost, when a hash needs it), on
+/// any other thread fresh memory.
 fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
     KEPT_MEMORY.with_borrow_mut(|kept| match kept {
         Some(memory) => {
