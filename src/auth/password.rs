@@ -26,8 +26,13 @@ use tokio::sync::oneshot;
 
 use crate::error::AppError;
 
-fn params() -> Params {
-    Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid")
+/// The algorithm and version of the hashes made here; stored hashes carry their own.
+const ALGORITHM: Algorithm = Algorithm::Argon2id;
+const VERSION: Version = Version::V0x13;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("OWASP argon2 parameters are valid");
+    Argon2::new(ALGORITHM, VERSION, params)
 }
 
 thread_local! {
@@ -67,15 +72,14 @@ fn hash_blocking(password: &str) -> Result<String, AppError> {
     let failed = |e: &dyn std::fmt::Display| {
         AppError::Internal(anyhow::anyhow!("password hashing failed: {e}"))
     };
-    let params = params();
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let argon2 = argon2();
     let salt = argon2::password_hash::try_generate_salt().map_err(|e| failed(&e))?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     compute(&argon2, password, &salt, &mut out).map_err(|e| failed(&e))?;
     let hash = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        algorithm: ALGORITHM.ident(),
+        version: Some(VERSION.into()),
+        params: ParamsString::try_from(argon2.params()).map_err(|e| failed(&e))?,
         salt: Some(Salt::new(&salt).map_err(|e| failed(&e))?),
         hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
     };
@@ -268,7 +272,7 @@ mod tests {
     #[test]
     fn hashes_agree_with_the_argon2_crates_own_hasher_and_verifier() {
         use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-        let crate_argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params());
+        let crate_argon2 = argon2();
         // Hashes stored before this module brought its own memory still verify...
         let stored = crate_argon2.hash_password(b"pw").unwrap().to_string();
         assert!(verify_blocking("pw", Some(&stored)));
@@ -307,7 +311,7 @@ mod tests {
                 async { release.send(()).unwrap() },
             )
         });
-        assert_eq!(seen.unwrap(), Some(params().block_count()));
+        assert_eq!(seen.unwrap(), Some(argon2().params().block_count()));
         // Nothing queued after that look: the memory was given back.
         assert_eq!(runtime.block_on(hasher.run(kept)).unwrap(), Some(0));
         let hash = hashed.unwrap();
