@@ -71,6 +71,7 @@ is_ci=0
 # A test of its own PostgreSQL server (stopped and started under load): PostgreSQL pass.
 postgres_pass_tests=(
     faults::postgres_outage::requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by_itself
+    group_commit::a_burst_of_writes_through_the_committer_is_vacuumed_and_analyzed_once_it_ends
 )
 # Needs root to mount a small disk; runs an SQLite file whatever the pass: SQLite pass.
 sqlite_pass_root_tests=(

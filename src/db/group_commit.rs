@@ -10,12 +10,14 @@
 
 use std::any::{Any, TypeId};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 
 use diesel::Connection;
 use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
+use super::vacuum::Vacuumer;
 use super::{write_transaction, ConnectionFactory, DbConnection};
 use crate::error::AppError;
 
@@ -238,6 +240,9 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
     // SQLite's log is checkpointed beside the commits, not in them; the thread stops
     // with this one.
     let _checkpointer = Checkpointer::start(factory);
+    // PostgreSQL's tables are vacuumed when the commits pause (see `vacuum`).
+    let batches = Arc::new(AtomicU64::new(0));
+    let _vacuumer = Vacuumer::start(factory, Arc::clone(&batches));
     // Ends when every sender is gone (the application stopped).
     while let Ok(first) = writes.recv() {
         let mut batch = vec![first];
@@ -274,6 +279,7 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
                 Err(Failed::Other("a write in the same batch failed".to_owned()))
             }
         };
+        batches.fetch_add(1, Ordering::Relaxed);
         for deliver in delivers {
             deliver(committed.clone());
         }

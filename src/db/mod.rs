@@ -11,6 +11,7 @@ pub mod models;
 pub mod read_together;
 pub mod schema;
 pub mod transfer;
+mod vacuum;
 
 use std::sync::Arc;
 
