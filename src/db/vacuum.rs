@@ -8,8 +8,8 @@
 //! the organizers' list read and sorted the whole event (a bitmap scan, planned for the
 //! few rows the event had when last analyzed), and its deep pages stayed costly until a
 //! vacuum let the index answer alone. With the tables vacuumed once the burst ended, a
-//! page took 1.38-1.43 ms of the machine's CPU instead of 1.77-1.97 ms, and the list's
-//! p99 was 13-19 ms instead of 26-42 ms (target 20). `ANALYZE` alone did not do it: the
+//! page took 1.38-1.44 ms of the machine's CPU instead of 1.69-1.97 ms, and the list's
+//! p99 was 13-19 ms instead of 23-42 ms (target 20). `ANALYZE` alone did not do it: the
 //! deep pages then sort the table instead.
 //!
 //! So a thread of our own, once the group committer has committed nothing for
