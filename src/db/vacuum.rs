@@ -55,8 +55,9 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 const WATCH: Duration = Duration::from_secs(15);
 
 /// The tables of the current schema past one of autovacuum's thresholds (PostgreSQL
-/// 13 or later; the vacuum's options need 14), each `schema.table`, quoted. The scale factors apply to the table's
-/// size as last counted (`reltuples`, -1 before its first vacuum or analyze).
+/// 13 or later; the vacuum's options need 14), each `schema.table`, quoted. The scale
+/// factors apply to the table's size as last counted (`reltuples`, -1 before its first
+/// vacuum or analyze).
 const PAST_THRESHOLDS: &str = "\
 SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname) AS name \
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
@@ -108,10 +109,10 @@ fn vacuum_loop(factory: &ConnectionFactory, commits: &AtomicU64, stopped: &mpsc:
     let mut last_commit: Option<Instant> = None;
     let mut next_look = Instant::now();
     while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
-        let now = commits.load(Ordering::Relaxed);
-        if now != seen {
+        let count = commits.load(Ordering::Relaxed);
+        if count != seen {
             // Writes are under way: wait until they stop.
-            seen = now;
+            seen = count;
             last_commit = Some(Instant::now());
             next_look = Instant::now() + QUIET;
             continue;
