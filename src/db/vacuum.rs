@@ -57,7 +57,7 @@ const WATCH: Duration = Duration::from_secs(15);
 /// The tables of the current schema past one of autovacuum's thresholds (PostgreSQL
 /// 13 or later; the vacuum's options need 14), each `schema.table`, quoted. The scale
 /// factors apply to the table's size as last counted (`reltuples`, -1 before its first
-/// vacuum or analyze). Smallest first, so that most tables are done soonest.
+/// vacuum or analyze).
 const PAST_THRESHOLDS: &str = "\
 SELECT quote_ident(s.schemaname) || '.' || quote_ident(s.relname) AS name \
 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
@@ -69,18 +69,7 @@ WHERE s.schemaname = current_schema() AND ( \
   OR (current_setting('autovacuum_vacuum_insert_threshold')::float8 >= 0 \
     AND s.n_ins_since_vacuum > current_setting('autovacuum_vacuum_insert_threshold')::float8 \
     + current_setting('autovacuum_vacuum_insert_scale_factor')::float8 * greatest(c.reltuples, 0))) \
-ORDER BY pg_relation_size(s.relid), 1";
-
-/// Gives this connection's vacuums autovacuum's pace (its cost delay and limit, each
-/// falling back to the plain vacuum's setting at -1), so that a large table is vacuumed
-/// as gently as autovacuum would; a plain `VACUUM` never pauses.
-const AUTOVACUUM_PACE: &str = "\
-SELECT set_config('vacuum_cost_delay', CASE current_setting('autovacuum_vacuum_cost_delay') \
-    WHEN '-1' THEN current_setting('vacuum_cost_delay') \
-    ELSE current_setting('autovacuum_vacuum_cost_delay') END, false), \
-  set_config('vacuum_cost_limit', CASE current_setting('autovacuum_vacuum_cost_limit') \
-    WHEN '-1' THEN current_setting('vacuum_cost_limit') \
-    ELSE current_setting('autovacuum_vacuum_cost_limit') END, false)";
+ORDER BY 1";
 
 /// Keeps the vacuuming thread running; dropping it stops the thread.
 pub(super) struct Vacuumer {
@@ -164,20 +153,18 @@ fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<()> {
     if tables.is_empty() {
         return Ok(());
     }
-    pg.batch_execute(AUTOVACUUM_PACE)?;
-    for table in &tables {
-        let started = Instant::now();
-        // A name from the catalog, quoted by the server: nothing of a request's reaches here.
-        pg.batch_execute(&format!(
-            "VACUUM (ANALYZE, SKIP_LOCKED, PROCESS_TOAST FALSE) {}",
-            table.name
-        ))?;
-        tracing::info!(
-            table = %table.name,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "vacuumed and analyzed after a burst of writes"
-        );
-    }
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let started = Instant::now();
+    // Names from the catalog, quoted by the server: nothing of a request's reaches here.
+    pg.batch_execute(&format!(
+        "VACUUM (ANALYZE, SKIP_LOCKED, PROCESS_TOAST FALSE) {}",
+        names.join(", ")
+    ))?;
+    tracing::info!(
+        tables = %names.join(", "),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "vacuumed and analyzed after a burst of writes"
+    );
     Ok(())
 }
 
