@@ -55,7 +55,7 @@ const LOOK_EVERY: Duration = Duration::from_secs(1);
 const WATCH: Duration = Duration::from_secs(15);
 
 /// The tables of the current schema past one of autovacuum's thresholds (PostgreSQL
-/// 13 or later; the vacuum's options need 14), each `schema.table`, quoted. The scale
+/// 13 or later, and the vacuum's options 14: see [`SINCE_VERSION`]), each `schema.table`, quoted. The scale
 /// factors apply to the table's size as last counted (`reltuples`, -1 before its first
 /// vacuum or analyze).
 const PAST_THRESHOLDS: &str = "\
@@ -133,25 +133,58 @@ fn vacuum_loop(factory: &ConnectionFactory, commits: &AtomicU64, stopped: &mpsc:
                 continue;
             }
         };
-        if let Err(e) = vacuum_tables_past_thresholds(c) {
-            tracing::warn!(error = %e, "vacuum after a burst of writes failed");
-            conn = None;
+        match vacuum_tables_past_thresholds(c) {
+            Ok(Vacuumed::Done) => {}
+            Ok(Vacuumed::ServerTooOld(version)) => {
+                tracing::info!(
+                    server_version_num = version,
+                    "PostgreSQL before 14: the tables are left to autovacuum"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "vacuum after a burst of writes failed");
+                conn = None;
+            }
         }
     }
 }
 
-fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<()> {
+/// What a look at the statistics came to.
+enum Vacuumed {
+    /// The tables past the thresholds, if any, were vacuumed.
+    Done,
+    /// The server (this `server_version_num`) lacks the statistics or the options used
+    /// here: no point in looking again.
+    ServerTooOld(i32),
+}
+
+/// The first `server_version_num` with everything used here.
+const SINCE_VERSION: i32 = 140_000;
+
+fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<Vacuumed> {
     #[derive(QueryableByName)]
     struct Table {
         #[diesel(sql_type = diesel::sql_types::Text)]
         name: String,
     }
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        version: i32,
+    }
     let DbConnection::Postgresql(pg) = conn else {
-        return Ok(());
+        return Ok(Vacuumed::Done);
     };
+    let Version { version } =
+        diesel::sql_query("SELECT current_setting('server_version_num')::int AS version")
+            .get_result(pg)?;
+    if version < SINCE_VERSION {
+        return Ok(Vacuumed::ServerTooOld(version));
+    }
     let tables: Vec<Table> = diesel::sql_query(PAST_THRESHOLDS).load(pg)?;
     if tables.is_empty() {
-        return Ok(());
+        return Ok(Vacuumed::Done);
     }
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     let started = Instant::now();
@@ -165,7 +198,7 @@ fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<()> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "vacuumed and analyzed after a burst of writes"
     );
-    Ok(())
+    Ok(Vacuumed::Done)
 }
 
 #[cfg(test)]
