@@ -146,11 +146,17 @@ pub async fn as_one_batch<T>(
     writes: impl std::future::Future<Output = T>,
 ) -> T {
     let (release, held) = std::sync::mpsc::channel::<()>();
+    let (entered, inside) = tokio::sync::oneshot::channel::<()>();
     let hold = commits.run(move |_| {
+        let _ = entered.send(());
         let _ = held.recv();
         Ok(())
     });
     let (held, answers) = tokio::join!(hold, async {
+        // The writes are queued only once the committer runs the hold, its batch taken:
+        // queued sooner, some could join the hold's batch and the rest the next (a run
+        // split in two, seen once in CI on a busy machine).
+        inside.await.expect("the hold runs");
         // Polled first, so that every write is queued before the hold is released.
         let (answers, ()) = tokio::join!(writes, async {
             release.send(()).unwrap();
