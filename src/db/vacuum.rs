@@ -103,6 +103,8 @@ impl Vacuumer {
 
 fn vacuum_loop(factory: &ConnectionFactory, commits: &AtomicU64, stopped: &mpsc::Receiver<()>) {
     let mut conn: Option<DbConnection> = None;
+    // Whether the server was found recent enough; asked once, at the first look.
+    let mut version_checked = false;
     let mut seen = commits.load(Ordering::Relaxed);
     // When the committer was last seen committing (none before its first commit, or once
     // the watch after it ended), and when the statistics may be looked at next.
@@ -133,72 +135,75 @@ fn vacuum_loop(factory: &ConnectionFactory, commits: &AtomicU64, stopped: &mpsc:
                 continue;
             }
         };
-        match vacuum_tables_past_thresholds(c) {
-            Ok(Vacuumed::Done) => {}
-            Ok(Vacuumed::ServerTooOld(version)) => {
-                tracing::info!(
-                    server_version_num = version,
-                    "PostgreSQL before 14: the tables are left to autovacuum"
-                );
-                return;
+        let looked = if version_checked {
+            vacuum_tables_past_thresholds(c)
+        } else {
+            match server_version(c) {
+                Ok(version) if version < SINCE_VERSION => {
+                    tracing::info!(
+                        server_version_num = version,
+                        "PostgreSQL before 14: the tables are left to autovacuum"
+                    );
+                    return;
+                }
+                Ok(_) => {
+                    version_checked = true;
+                    vacuum_tables_past_thresholds(c)
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "vacuum after a burst of writes failed");
-                conn = None;
-            }
+        };
+        if let Err(e) = looked {
+            tracing::warn!(error = %e, "vacuum after a burst of writes failed");
+            conn = None;
         }
     }
 }
 
-/// What a look at the statistics came to.
-enum Vacuumed {
-    /// The tables past the thresholds, if any, were vacuumed.
-    Done,
-    /// The server (this `server_version_num`) lacks the statistics or the options used
-    /// here: no point in looking again.
-    ServerTooOld(i32),
-}
-
-/// The first `server_version_num` with everything used here.
+/// The first `server_version_num` with everything used here (the statistics
+/// `PAST_THRESHOLDS` reads, the vacuum's options).
 const SINCE_VERSION: i32 = 140_000;
 
-fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<Vacuumed> {
-    #[derive(QueryableByName)]
-    struct Table {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
-    }
+fn server_version(conn: &mut DbConnection) -> QueryResult<i32> {
     #[derive(QueryableByName)]
     struct Version {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         version: i32,
     }
-    let DbConnection::Postgresql(pg) = conn else {
-        return Ok(Vacuumed::Done);
-    };
-    let Version { version } =
-        diesel::sql_query("SELECT current_setting('server_version_num')::int AS version")
-            .get_result(pg)?;
-    if version < SINCE_VERSION {
-        return Ok(Vacuumed::ServerTooOld(version));
+    diesel::sql_query("SELECT current_setting('server_version_num')::int AS version")
+        .get_result::<Version>(conn)
+        .map(|v| v.version)
+}
+
+fn vacuum_tables_past_thresholds(conn: &mut DbConnection) -> QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
     }
+    let DbConnection::Postgresql(pg) = conn else {
+        return Ok(());
+    };
     let tables: Vec<Table> = diesel::sql_query(PAST_THRESHOLDS).load(pg)?;
     if tables.is_empty() {
-        return Ok(Vacuumed::Done);
+        return Ok(());
     }
-    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    let names = tables
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let started = Instant::now();
     // Names from the catalog, quoted by the server: nothing of a request's reaches here.
     pg.batch_execute(&format!(
-        "VACUUM (ANALYZE, SKIP_LOCKED, PROCESS_TOAST FALSE) {}",
-        names.join(", ")
+        "VACUUM (ANALYZE, SKIP_LOCKED, PROCESS_TOAST FALSE) {names}"
     ))?;
     tracing::info!(
-        tables = %names.join(", "),
+        tables = %names,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "vacuumed and analyzed after a burst of writes"
     );
-    Ok(Vacuumed::Done)
+    Ok(())
 }
 
 #[cfg(test)]
