@@ -61,24 +61,10 @@ impl CheckInCode {
     }
 }
 
-/// Pixels per module of the QR code, and modules of quiet zone around it (the standard's 4).
-const QR_SCALE: u32 = 8;
-
 /// The check-in code as a QR code (PNG), black on white with its quiet zone: for the
 /// manage page and the confirmation email.
 pub fn qr_png(code: &str) -> Result<Vec<u8>, AppError> {
-    let qr = qrcode::QrCode::with_error_correction_level(code.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("QR code of a check-in code: {e}")))?;
-    let image = qr
-        .render::<image::Luma<u8>>()
-        .module_dimensions(QR_SCALE, QR_SCALE)
-        .quiet_zone(true)
-        .build();
-    let mut png = Vec::new();
-    image
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("PNG of a QR code: {e}")))?;
-    Ok(png)
+    super::qr_code::png(code)
 }
 
 /// Whom a desk checks in: by the code on the QR code (or typed from it), or by the

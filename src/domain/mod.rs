@@ -17,6 +17,7 @@ pub mod money;
 pub mod nomination;
 pub mod organizer;
 pub mod phone;
+pub mod qr_code;
 pub mod refusal;
 pub mod registration;
 pub mod reminder;
