@@ -131,6 +131,49 @@ async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_write
     assert_eq!(committed_actions(&db), ["first", "later"]);
 }
 
+#[actix_web::test]
+async fn a_write_whose_statement_the_database_refused_is_taken_back_alone_in_its_batch() {
+    let db = TestDatabase::create();
+    db::run_migrations(&mut db.connect()).unwrap();
+    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let one = |name: &'static str| commits.run(move |conn| record(conn, name));
+    let answers = as_one_batch(&commits, async {
+        tokio::join!(
+            one("first"),
+            // Wrote a row, then a statement the database refused: on PostgreSQL the
+            // transaction is aborted until its savepoint is rolled back.
+            commits.run(|conn| {
+                record(conn, "refused")?;
+                conn.batch_execute("SELECT * FROM no_such_table")?;
+                Ok(())
+            }),
+            // A write's own nested transaction, failed and taken back, inside its savepoint.
+            commits.run(|conn| {
+                record(conn, "nested")?;
+                let inner: Result<(), AppError> = conn.transaction(|c| {
+                    record(c, "inner")?;
+                    c.batch_execute("SELECT * FROM no_such_table")?;
+                    Ok(())
+                });
+                assert!(inner.is_err());
+                Ok(())
+            }),
+            one("last"),
+        )
+    })
+    .await;
+    let (first, refused, nested, last) = answers;
+    assert!(
+        first.is_ok() && nested.is_ok() && last.is_ok(),
+        "{first:?} {nested:?} {last:?}"
+    );
+    assert!(refused.is_err(), "the refused write must fail: {refused:?}");
+    assert_eq!(committed_actions(&db), ["first", "last", "nested"]);
+    // The committer's connection is fine for the next batch.
+    commits.run(|conn| record(conn, "later")).await.unwrap();
+    assert_eq!(committed_actions(&db), ["first", "last", "later", "nested"]);
+}
+
 /// A kind whose items may be written after the writes that came after them: each call of
 /// `write_all` records the items it was given, as one entry.
 struct Noted(&'static str);
@@ -139,10 +182,13 @@ impl convene::db::group_commit::Merge for Noted {
     type Out = ();
     const COMMUTES: bool = true;
 
-    fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<(), AppError>> {
+    fn write_all(
+        batch: &mut convene::db::group_commit::Batch<'_>,
+        items: Vec<Self>,
+    ) -> Vec<Result<(), AppError>> {
         let names: Vec<&str> = items.iter().map(|Noted(n)| *n).collect();
         let run = format!("run {}", names.join("+"));
-        let recorded = record(conn, &run).is_ok();
+        let recorded = batch.savepoint(|conn| record(conn, &run)).is_ok();
         items
             .iter()
             .map(|_| {
