@@ -13,7 +13,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::Connection;
 use tokio::sync::oneshot;
 
@@ -67,20 +66,20 @@ pub trait Merge: Send + Sized + 'static {
     /// one run each time another kind came between.
     const COMMUTES: bool = false;
     /// Writes `items` in the batch's transaction, in order, and returns one result per
-    /// item, in the same order. Each write runs in a [savepoint](Batch::savepoint), so
-    /// that one that fails takes back only its own.
-    fn write_all(batch: &mut Batch<'_>, items: Vec<Self>) -> Vec<Result<Self::Out, AppError>>;
+    /// item, in the same order. An `Err` must leave the transaction usable: what may fail
+    /// runs in a savepoint (a nested `transaction`), so that it takes back only its own.
+    fn write_all(conn: &mut DbConnection, items: Vec<Self>) -> Vec<Result<Self::Out, AppError>>;
 }
 
 /// A caller's item of a [`Merge`] kind, with where its answer goes.
 type Item<M> = (M, oneshot::Sender<Result<<M as Merge>::Out, AppError>>);
 /// The items of a run of one kind (each an [`Item`]), written together.
-type WriteAll = fn(&mut Batch<'_>, Vec<Box<dyn Any + Send>>) -> Vec<Deliver>;
+type WriteAll = fn(&mut DbConnection, Vec<Box<dyn Any + Send>>) -> Vec<Deliver>;
 
 /// One caller's write.
 enum Work {
     /// Run alone in its savepoint; returns how to answer the caller.
-    One(Box<dyn FnOnce(&mut Batch<'_>) -> Deliver + Send>),
+    One(Box<dyn FnOnce(&mut DbConnection) -> Deliver + Send>),
     /// Written with the items of the same kind queued next to it.
     Merged {
         kind: TypeId,
@@ -117,8 +116,9 @@ impl GroupCommit {
         T: Send + 'static,
     {
         let (answer, answered) = oneshot::channel();
-        let work = Work::One(Box::new(move |batch| {
-            deliver(answer, batch.savepoint(write))
+        let work = Work::One(Box::new(move |conn| {
+            // Nested in the batch's transaction, diesel makes this a savepoint.
+            deliver(answer, conn.transaction(write))
         }));
         self.send(work, answered).await
     }
@@ -172,12 +172,15 @@ fn deliver<T: Send + 'static>(
 
 /// [`Merge::write_all`] of `M`, over items queued as `Box<dyn Any>` ([`Item<M>`]: the
 /// committer groups them by `TypeId`, so each downcast holds).
-fn write_merged<M: Merge>(batch: &mut Batch<'_>, items: Vec<Box<dyn Any + Send>>) -> Vec<Deliver> {
+fn write_merged<M: Merge>(
+    conn: &mut DbConnection,
+    items: Vec<Box<dyn Any + Send>>,
+) -> Vec<Deliver> {
     let (items, answers): (Vec<M>, Vec<_>) = items
         .into_iter()
         .map(|item| *item.downcast::<Item<M>>().expect("a run holds one kind"))
         .unzip();
-    let results = M::write_all(batch, items);
+    let results = M::write_all(conn, items);
     assert_eq!(results.len(), answers.len(), "one result per item");
     answers
         .into_iter()
@@ -189,14 +192,14 @@ fn write_merged<M: Merge>(batch: &mut Batch<'_>, items: Vec<Box<dyn Any + Send>>
 /// Runs the batch's writes in order: each [`Work::One`] alone, each run of adjacent
 /// [`Work::Merged`] items of one kind together, and last, the items of each kind that
 /// [commutes](Merge::COMMUTES), all together.
-fn write_batch(batch: &mut Batch<'_>, works: Vec<Work>, delivers: &mut Vec<Deliver>) {
-    let (mut last, works): (Vec<Work>, Vec<Work>) = works
+fn write_batch(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Deliver>) {
+    let (mut last, batch): (Vec<Work>, Vec<Work>) = batch
         .into_iter()
         .partition(|w| matches!(w, Work::Merged { commutes: true, .. }));
-    write_in_order(batch, works, delivers);
+    write_in_order(conn, batch, delivers);
     // A stable sort: each commuting kind's items become one run, in the order they came.
     last.sort_by_key(kind_of);
-    write_in_order(batch, last, delivers);
+    write_in_order(conn, last, delivers);
 }
 
 fn kind_of(work: &Work) -> Option<TypeId> {
@@ -206,11 +209,11 @@ fn kind_of(work: &Work) -> Option<TypeId> {
     }
 }
 
-fn write_in_order(batch: &mut Batch<'_>, works: Vec<Work>, delivers: &mut Vec<Deliver>) {
-    let mut works = works.into_iter().peekable();
-    while let Some(work) = works.next() {
+fn write_in_order(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<Deliver>) {
+    let mut batch = batch.into_iter().peekable();
+    while let Some(work) = batch.next() {
         match work {
-            Work::One(write) => delivers.push(write(batch)),
+            Work::One(write) => delivers.push(write(conn)),
             Work::Merged {
                 kind,
                 item,
@@ -218,15 +221,15 @@ fn write_in_order(batch: &mut Batch<'_>, works: Vec<Work>, delivers: &mut Vec<De
                 ..
             } => {
                 let mut run = vec![item];
-                while let Some(Work::Merged { kind: next, .. }) = works.peek() {
+                while let Some(Work::Merged { kind: next, .. }) = batch.peek() {
                     if *next != kind {
                         break;
                     }
-                    if let Some(Work::Merged { item, .. }) = works.next() {
+                    if let Some(Work::Merged { item, .. }) = batch.next() {
                         run.push(item);
                     }
                 }
-                delivers.extend(write_all(batch, run));
+                delivers.extend(write_all(conn, run));
             }
         }
     }
@@ -254,7 +257,10 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
         };
         let mut delivers = Vec::with_capacity(batch.len());
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            Batch::write(c, |b| write_batch(b, batch, &mut delivers))
+            write_transaction(c, |c| {
+                write_batch(c, batch, &mut delivers);
+                Ok::<(), diesel::result::Error>(())
+            })
         }));
         let committed = match outcome {
             Ok(Ok(())) => Ok(()),
@@ -276,119 +282,6 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
         batches.fetch_add(1, Ordering::Relaxed);
         for deliver in delivers {
             deliver(committed.clone());
-        }
-    }
-}
-
-/// The batch's one transaction, as its writes see it: each write runs in a savepoint.
-///
-/// On PostgreSQL each statement is a round trip on the committer's one connection, the
-/// chain every write waits for, and six of a batch of registrations' fourteen were the
-/// transaction's own (`BEGIN`, a savepoint and its release around the registrations and
-/// again around the email worker's records, `COMMIT`). Here they ride together: the
-/// transaction begins with its first savepoint (`BEGIN; SAVEPOINT run`), a savepoint
-/// that held is released by the next one's statement (`RELEASE SAVEPOINT run;
-/// SAVEPOINT run`) or by the commit, and one whose write failed is rolled back and
-/// released by one statement. So at most one of ours is open at a time, and a write's
-/// own nested transactions (diesel's savepoints) nest inside it. On SQLite, whose
-/// statements are calls within the process, a savepoint is diesel's nested transaction.
-pub struct Batch<'c> {
-    conn: &'c mut DbConnection,
-    state: Txn,
-    /// PostgreSQL: why a statement of ours failed; the batch then cannot commit.
-    broken: Option<diesel::result::Error>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Txn {
-    /// PostgreSQL: nothing sent yet.
-    NotBegun,
-    /// In the transaction with no savepoint of ours open; all of SQLite's batch.
-    Open,
-    /// PostgreSQL: the savepoint `run` held and is not released yet.
-    RunHeld,
-}
-
-impl<'c> Batch<'c> {
-    /// Runs `write` (all of a batch's writes, each through [`Self::savepoint`]) in one
-    /// transaction and commits it. `Err` means nothing of it was committed, and the
-    /// connection should not be used again.
-    fn write(
-        conn: &'c mut DbConnection,
-        write: impl FnOnce(&mut Batch<'_>),
-    ) -> Result<(), diesel::result::Error> {
-        if let DbConnection::Sqlite(_) = conn {
-            return write_transaction(conn, |c| {
-                write(&mut Batch {
-                    conn: c,
-                    state: Txn::Open,
-                    broken: None,
-                });
-                Ok(())
-            });
-        }
-        let mut batch = Batch {
-            conn,
-            state: Txn::NotBegun,
-            broken: None,
-        };
-        write(&mut batch);
-        let DbConnection::Postgresql(pg) = batch.conn else {
-            unreachable!("the backend of a connection does not change");
-        };
-        match (batch.broken, batch.state) {
-            (Some(e), _) => Err(e),
-            (None, Txn::NotBegun) => Ok(()),
-            // The commit releases the savepoint still held.
-            (None, Txn::Open | Txn::RunHeld) => AnsiTransactionManager::commit_transaction(pg),
-        }
-    }
-
-    /// Runs `write` in a savepoint of the batch's transaction: an `Err` takes back what it
-    /// wrote, and only that, and is returned as it is.
-    pub fn savepoint<T>(
-        &mut self,
-        write: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
-        let pg = match &mut *self.conn {
-            DbConnection::Sqlite(_) => return self.conn.transaction(write),
-            DbConnection::Postgresql(pg) => pg,
-        };
-        if self.broken.is_some() {
-            return Err(AppError::Unavailable(
-                "the write was not committed: its batch failed".into(),
-            ));
-        }
-        let opened = match self.state {
-            Txn::NotBegun => {
-                AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN; SAVEPOINT run")
-            }
-            Txn::Open => pg.batch_execute("SAVEPOINT run"),
-            Txn::RunHeld => pg.batch_execute("RELEASE SAVEPOINT run; SAVEPOINT run"),
-        };
-        if let Err(e) = opened {
-            let answer = AppError::Unavailable(format!("the write was not committed: {e}"));
-            self.broken = Some(e);
-            return Err(answer);
-        }
-        self.state = Txn::Open;
-        match write(self.conn) {
-            Ok(value) => {
-                self.state = Txn::RunHeld;
-                Ok(value)
-            }
-            Err(e) => {
-                // Also clears diesel's note that the transaction needs a rollback (set
-                // when a statement of `write` failed): the failure is taken back.
-                if let Err(undo) = self
-                    .conn
-                    .batch_execute("ROLLBACK TO SAVEPOINT run; RELEASE SAVEPOINT run")
-                {
-                    tracing::error!(error = %undo, "group commit: a savepoint could not be rolled back");
-                    self.broken = Some(undo);
-                }
-                Err(e)
-            }
         }
     }
 }

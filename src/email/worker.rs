@@ -28,9 +28,10 @@ use super::outbox::{self, StoredEmail};
 use super::transport::{SendError, Transport};
 use super::OutboxSignal;
 use crate::config::EmailSettings;
+use diesel::Connection;
 
 use crate::db;
-use crate::db::group_commit::{Batch, GroupCommit, Merge};
+use crate::db::group_commit::{GroupCommit, Merge};
 use crate::error::AppError;
 
 /// Emails sent at once; also the most SMTP connections kept open.
@@ -321,12 +322,12 @@ impl Merge for Sent {
     // batch reads it.
     const COMMUTES: bool = true;
 
-    fn write_all(batch: &mut Batch<'_>, items: Vec<Self>) -> Vec<Result<bool, AppError>> {
+    fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<bool, AppError>> {
         let n = items.len();
         let ids: Vec<String> = items.into_iter().map(|Sent(id)| id).collect();
         // In a savepoint: a failure takes back only these, each then told to try again.
-        let recorded = batch
-            .savepoint(|c| outbox::record_sent(c, &ids))
+        let recorded = conn
+            .transaction(|c| outbox::record_sent(c, &ids))
             .map_err(|e| e.to_string());
         (0..n)
             .map(|_| {

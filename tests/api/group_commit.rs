@@ -182,13 +182,10 @@ impl convene::db::group_commit::Merge for Noted {
     type Out = ();
     const COMMUTES: bool = true;
 
-    fn write_all(
-        batch: &mut convene::db::group_commit::Batch<'_>,
-        items: Vec<Self>,
-    ) -> Vec<Result<(), AppError>> {
+    fn write_all(conn: &mut db::DbConnection, items: Vec<Self>) -> Vec<Result<(), AppError>> {
         let names: Vec<&str> = items.iter().map(|Noted(n)| *n).collect();
         let run = format!("run {}", names.join("+"));
-        let recorded = batch.savepoint(|conn| record(conn, &run)).is_ok();
+        let recorded = record(conn, &run).is_ok();
         items
             .iter()
             .map(|_| {

@@ -16,10 +16,11 @@
 use std::collections::HashMap;
 
 use chrono::TimeDelta;
+use diesel::Connection;
 use url::Url;
 
 use super::{invite, Invite, Invited};
-use crate::db::group_commit::{Batch, Merge};
+use crate::db::group_commit::Merge;
 use crate::db::inserts::Inserts;
 use crate::db::models::audit::{self, Actor, Entry};
 use crate::db::models::community::{self, Community};
@@ -161,8 +162,8 @@ impl Inviting {
     }
 
     /// Written alone, in its own savepoint.
-    fn write_alone(&self, batch: &mut Batch<'_>) -> Result<Invited, AppError> {
-        batch.savepoint(|c| {
+    fn write_alone(&self, conn: &mut DbConnection) -> Result<Invited, AppError> {
+        conn.transaction(|c| {
             invite(
                 c,
                 &self.base,
@@ -178,13 +179,13 @@ impl Inviting {
 impl Merge for Inviting {
     type Out = Invited;
 
-    fn write_all(batch: &mut Batch<'_>, items: Vec<Self>) -> Vec<Result<Invited, AppError>> {
+    fn write_all(conn: &mut DbConnection, items: Vec<Self>) -> Vec<Result<Invited, AppError>> {
         let mut answers = Vec::with_capacity(items.len());
         let mut rest = items.as_slice();
         while let Some(first) = rest.first() {
             let len = rest.iter().take_while(|i| i.goes_with(first)).count();
             let (run, after) = rest.split_at(len);
-            write_run(batch, run, &mut answers);
+            write_run(conn, run, &mut answers);
             rest = after;
         }
         answers
@@ -194,25 +195,26 @@ impl Merge for Inviting {
 /// Writes `run` (one event, one organizer) together in its savepoint; should that fail,
 /// each alone, for its own answer.
 fn write_run(
-    batch: &mut Batch<'_>,
+    conn: &mut DbConnection,
     run: &[Inviting],
     answers: &mut Vec<Result<Invited, AppError>>,
 ) {
     if run.len() < 2 {
         // One alone: the statements of one invitation, which diesel keeps prepared.
-        answers.extend(run.iter().map(|i| i.write_alone(batch)));
+        answers.extend(run.iter().map(|i| i.write_alone(conn)));
         return;
     }
     let first = &run[0];
     let specs: Vec<&InvitationSpec> = run.iter().map(|i| &i.spec).collect();
     let known: Vec<&Community> = run.iter().filter_map(|i| i.community.as_ref()).collect();
-    let written = batch
-        .savepoint(|c| invite_together(c, &first.base, &first.event, &specs, &known, &first.actor));
+    let written = conn.transaction(|c| {
+        invite_together(c, &first.base, &first.event, &specs, &known, &first.actor)
+    });
     match written {
         Ok(results) => answers.extend(results.into_iter().map(|r| r.map_err(AppError::from))),
         Err(e) => {
             tracing::info!(error = %e, invitations = run.len(), "a run of invitations is written one at a time");
-            answers.extend(run.iter().map(|i| i.write_alone(batch)));
+            answers.extend(run.iter().map(|i| i.write_alone(conn)));
         }
     }
 }

@@ -15,7 +15,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use url::Url;
 
 use super::{check_can_register, PreparedRegistration, Registered};
-use crate::db::group_commit::{Batch, Merge};
+use crate::db::group_commit::Merge;
 use crate::db::inserts::Inserts;
 use crate::db::models::audit::{self, Entry};
 use crate::db::models::registration::{self, Registration};
@@ -41,15 +41,16 @@ impl Registering {
     }
 
     /// Written alone, in its own savepoint.
-    fn write_alone(self, batch: &mut Batch<'_>) -> Result<Registered, AppError> {
-        batch.savepoint(|c| self.prepared.write(c, &self.base))
+    fn write_alone(self, conn: &mut DbConnection) -> Result<Registered, AppError> {
+        use diesel::Connection;
+        conn.transaction(|c| self.prepared.write(c, &self.base))
     }
 }
 
 impl Merge for Registering {
     type Out = Registered;
 
-    fn write_all(batch: &mut Batch<'_>, items: Vec<Self>) -> Vec<Result<Registered, AppError>> {
+    fn write_all(conn: &mut DbConnection, items: Vec<Self>) -> Vec<Result<Registered, AppError>> {
         let mut answers = Vec::with_capacity(items.len());
         let mut run: Vec<Registering> = Vec::new();
         for item in items {
@@ -61,43 +62,46 @@ impl Merge for Registering {
                             .all(|r| r.prepared.inv.id != item.prepared.inv.id)
                 });
             if !joins {
-                write_run(batch, std::mem::take(&mut run), &mut answers);
+                write_run(conn, std::mem::take(&mut run), &mut answers);
             }
             if item.fits_a_run() {
                 run.push(item);
             } else {
-                answers.push(item.write_alone(batch));
+                answers.push(item.write_alone(conn));
             }
         }
-        write_run(batch, run, &mut answers);
+        write_run(conn, run, &mut answers);
         answers
     }
 }
 
 /// Writes `run` together, in its savepoint; what it leaves, alone afterwards, in order.
 fn write_run(
-    batch: &mut Batch<'_>,
+    conn: &mut DbConnection,
     run: Vec<Registering>,
     answers: &mut Vec<Result<Registered, AppError>>,
 ) {
     if run.len() < 2 {
         // One alone: the statements of one registration, which diesel keeps prepared.
-        answers.extend(run.into_iter().map(|r| r.write_alone(batch)));
+        answers.extend(run.into_iter().map(|r| r.write_alone(conn)));
         return;
     }
-    let written = batch.savepoint(|c| write_together(c, &run));
+    let written = {
+        use diesel::Connection;
+        conn.transaction(|c| write_together(c, &run))
+    };
     match written {
         Ok(written) => {
             for (item, done) in run.into_iter().zip(written) {
                 answers.push(match done {
                     Some(registered) => Ok(registered),
-                    None => item.write_alone(batch),
+                    None => item.write_alone(conn),
                 });
             }
         }
         Err(e) => {
             tracing::warn!(error = %e, registrations = run.len(), "a run of registrations failed; writing each alone");
-            answers.extend(run.into_iter().map(|r| r.write_alone(batch)));
+            answers.extend(run.into_iter().map(|r| r.write_alone(conn)));
         }
     }
 }
