@@ -42,19 +42,13 @@ impl Checkpointer {
         if !matches!(factory.url, DatabaseUrl::Sqlite(_)) {
             return None;
         }
-        let (running, stopped) = mpsc::channel();
         let factory = factory.clone();
-        match std::thread::Builder::new()
-            .name("wal-checkpoint".into())
-            .spawn(move || checkpoint_loop(&factory, &stopped))
-        {
-            Ok(_) => Some(Self { _running: running }),
-            Err(e) => {
-                // The connections still checkpoint by themselves.
-                tracing::warn!(error = %e, "cannot start the checkpointing thread");
-                None
-            }
-        }
+        super::spawn_stoppable(
+            "wal-checkpoint",
+            "the connections still checkpoint by themselves",
+            move |stopped| checkpoint_loop(&factory, &stopped),
+        )
+        .map(|running| Self { _running: running })
     }
 }
 

@@ -13,7 +13,7 @@ pub mod schema;
 pub mod transfer;
 mod vacuum;
 
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -261,6 +261,28 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<Stri
     }
     .map_err(|e| anyhow::anyhow!("reverting migrations failed: {e}"))?;
     Ok(reverted.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Starts `body` on a thread named `name` beside the group committer (the log
+/// checkpointer, the vacuum), given a receiver that disconnects when the returned sender
+/// is dropped: the thread's cue to stop. `None`, with a warning that says what still does
+/// the thread's work (`fallback`), when the thread cannot be started.
+fn spawn_stoppable(
+    name: &str,
+    fallback: &str,
+    body: impl FnOnce(mpsc::Receiver<()>) + Send + 'static,
+) -> Option<mpsc::Sender<()>> {
+    let (running, stopped) = mpsc::channel();
+    match std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || body(stopped))
+    {
+        Ok(_) => Some(running),
+        Err(e) => {
+            tracing::warn!(error = %e, thread = name, "cannot start the thread; {fallback}");
+            None
+        }
+    }
 }
 
 /// Runs `f` in a transaction that may read and then write. On SQLite it begins

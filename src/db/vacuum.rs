@@ -85,19 +85,11 @@ impl Vacuumer {
         if !matches!(factory.url, DatabaseUrl::Postgres(_)) {
             return None;
         }
-        let (running, stopped) = mpsc::channel();
         let factory = factory.clone();
-        match std::thread::Builder::new()
-            .name("vacuum".into())
-            .spawn(move || vacuum_loop(&factory, &commits, &stopped))
-        {
-            Ok(_) => Some(Self { _running: running }),
-            Err(e) => {
-                // Autovacuum still comes.
-                tracing::warn!(error = %e, "cannot start the vacuuming thread");
-                None
-            }
-        }
+        super::spawn_stoppable("vacuum", "autovacuum still comes", move |stopped| {
+            vacuum_loop(&factory, &commits, &stopped)
+        })
+        .map(|running| Self { _running: running })
     }
 }
 

@@ -20,6 +20,14 @@ fn factory(db: &TestDatabase) -> ConnectionFactory {
     ConnectionFactory::new(DatabaseUrl::parse(&db.url).unwrap(), SqliteSync::Full)
 }
 
+/// A fresh database with the service's tables, and a group committer on it.
+fn migrated_with_a_committer() -> (TestDatabase, GroupCommit) {
+    let db = TestDatabase::create();
+    db::run_migrations(&mut db.connect()).unwrap();
+    let commits = GroupCommit::start(factory(&db)).unwrap();
+    (db, commits)
+}
+
 fn record(conn: &mut db::DbConnection, action: &str) -> Result<(), AppError> {
     audit::record(
         conn,
@@ -40,9 +48,7 @@ fn committed_actions(db: &TestDatabase) -> Vec<String> {
 
 #[actix_web::test]
 async fn a_failing_write_rolls_back_alone_and_the_rest_of_its_batch_commits() {
-    let db = TestDatabase::create();
-    db::run_migrations(&mut db.connect()).unwrap();
-    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let (db, commits) = migrated_with_a_committer();
 
     let writes: Vec<_> = (0..60)
         .map(|i| {
@@ -81,9 +87,7 @@ async fn a_failing_write_rolls_back_alone_and_the_rest_of_its_batch_commits() {
 
 #[actix_web::test]
 async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_writes_go_on() {
-    let db = TestDatabase::create();
-    db::run_migrations(&mut db.connect()).unwrap();
-    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let (db, commits) = migrated_with_a_committer();
 
     // Hold the committer in a first batch so that the next three land in one batch.
     let (started, has_started) = tokio::sync::oneshot::channel::<()>();
@@ -133,9 +137,7 @@ async fn a_panicking_write_fails_its_batch_without_committing_it_and_later_write
 
 #[actix_web::test]
 async fn a_write_whose_statement_the_database_refused_is_taken_back_alone_in_its_batch() {
-    let db = TestDatabase::create();
-    db::run_migrations(&mut db.connect()).unwrap();
-    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let (db, commits) = migrated_with_a_committer();
     let one = |name: &'static str| commits.run(move |conn| record(conn, name));
     let answers = as_one_batch(&commits, async {
         tokio::join!(
@@ -199,9 +201,7 @@ impl convene::db::group_commit::Merge for Noted {
 
 #[actix_web::test]
 async fn the_items_of_a_commuting_kind_are_written_together_after_the_rest_of_their_batch() {
-    let db = TestDatabase::create();
-    db::run_migrations(&mut db.connect()).unwrap();
-    let commits = GroupCommit::start(factory(&db)).unwrap();
+    let (db, commits) = migrated_with_a_committer();
     let one = |name: &'static str| commits.run(move |conn| record(conn, name));
     let batch = futures_util::future::join_all(vec![
         Box::pin(commits.run_merged(Noted("a"))) as std::pin::Pin<Box<dyn Future<Output = _>>>,
