@@ -121,6 +121,69 @@ async fn the_organizers_wording_is_what_registrants_receive_until_restored() {
     }
 }
 
+/// An invitation through the API is rendered before its write when its community is
+/// known (`workflows::invite::Inviting`), in the wording read with the event; one of a
+/// new community is rendered in the write. Both are in the organizers' words, and a
+/// restored default applies to the next one.
+#[actix_web::test]
+async fn invitations_are_in_the_organizers_wording_whether_their_community_is_new_or_known() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    app.create_event(&admin, SLUG).await;
+    let wording = json!({
+        "subject": "A seat for {{ recipient_name }}",
+        "body": "Dear {{ recipient_name }},\n\nJoin us at **{{ event_name }}**.\n\n[Say yes]({{ invitation_link }}) by {{ expires_on }}.",
+    });
+    let res = put(&app, &admin, "invitation", &wording).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // The first of Springfield creates it; the second finds it.
+    let mut dates = Vec::new();
+    for email in ["first@example.org", "second@example.org"] {
+        invite(&app, &admin, SLUG, email).await;
+        let mail = app.wait_for_email(email).await;
+        assert_eq!(mail.subject, "A seat for Dana Whitfield", "{email}");
+        assert!(
+            mail.text.contains("Join us at **The Future City**."),
+            "{}",
+            mail.text
+        );
+        let token = token_of(&mail.link_containing("/invite/"));
+        let page = app.get(&format!("/api/v1/invitations/{token}")).await;
+        assert_eq!(page.status, 200, "{email}: {}", page.text());
+        // The date the email gives is the invitation's expiry (in the event's time zone:
+        // a day either side of its UTC date).
+        let said = mail
+            .text
+            .split(" by ")
+            .nth(1)
+            .expect("the date")
+            .split('.')
+            .next();
+        let said = chrono::NaiveDate::parse_from_str(said.unwrap().trim(), "%A %-d %B %Y")
+            .unwrap_or_else(|e| panic!("{e}: {}", mail.text));
+        let expires_at = page.json()["expires_at"].as_str().unwrap().to_owned();
+        let expires_at = chrono::DateTime::parse_from_rfc3339(&expires_at).unwrap();
+        let days = (said - expires_at.date_naive()).num_days();
+        assert!(days.abs() <= 1, "{said} against {expires_at}");
+        dates.push(said);
+    }
+    assert_eq!(dates[0], dates[1]);
+
+    let res = app
+        .request(Method::DELETE, &path("/invitation"), None, Some(&admin))
+        .await;
+    assert_eq!(res.status, 204, "{}", res.text());
+    invite(&app, &admin, SLUG, "third@example.org").await;
+    let mail = app.wait_for_email("third@example.org").await;
+    assert!(
+        mail.subject
+            .starts_with("Your invitation to The Future City"),
+        "{}",
+        mail.subject
+    );
+}
+
 #[actix_web::test]
 async fn bad_wording_is_refused_naming_the_placeholder_or_field() {
     let app = spawn_app().await;
