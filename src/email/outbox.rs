@@ -10,7 +10,6 @@ use super::{templates, Outgoing};
 use crate::db::inserts::{gather, Inserts};
 use crate::db::schema::{emails, events};
 use crate::db::{now, truncate_micros, DbConnection};
-use crate::domain::email_wording::Wording;
 use crate::domain::refusal::Refusal;
 use crate::domain::EventId;
 use crate::error::AppError;
@@ -80,21 +79,6 @@ pub struct Prepared {
 /// Renders `email` (no database).
 pub fn prepare(email: Outgoing) -> Result<Prepared, AppError> {
     let rendered = templates::render(email.template, &email.context)?;
-    prepared(email, rendered)
-}
-
-/// Renders `email` in `own`, its event's own wording of its kind (read by the caller), or
-/// in the default one if there is none: for [`gather_all`] with no wording of its own
-/// (`None`), which stores it as rendered here. ([`insert`] reads the wording again.)
-pub fn prepare_in(email: Outgoing, own: Option<&Wording>) -> Result<Prepared, AppError> {
-    let rendered = match own {
-        Some(w) => super::wording::render(w, &email.context)?,
-        None => templates::render(email.template, &email.context)?,
-    };
-    prepared(email, rendered)
-}
-
-fn prepared(email: Outgoing, rendered: templates::Rendered) -> Result<Prepared, AppError> {
     // Fixed at queue time so that a retried send carries the same Message-ID. Only the
     // unique part (left of '@') is used: the transport sends it in the domain of
     // CONVENE_MAIL_FROM, which is not known here (see transport::mime::message_id).

@@ -121,10 +121,9 @@ async fn the_organizers_wording_is_what_registrants_receive_until_restored() {
     }
 }
 
-/// An invitation through the API is rendered before its write when its community is
-/// known (`workflows::invite::Inviting`), in the wording read with the event; one of a
-/// new community is rendered in the write. Both are in the organizers' words, and a
-/// restored default applies to the next one.
+/// Invitations through the API are in the organizers' words, the first of a community
+/// (created with it) and the next (found), with the expiry date the invitation has, and in
+/// the default words again once restored.
 #[actix_web::test]
 async fn invitations_are_in_the_organizers_wording_whether_their_community_is_new_or_known() {
     let app = spawn_app().await;

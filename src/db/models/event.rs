@@ -2,8 +2,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::models::community::Community;
-use crate::db::models::email_wording::EmailWording;
-use crate::db::schema::{communities, event_email_templates, events};
+use crate::db::schema::{communities, events};
 use crate::db::{now, truncate_micros, DbConnection};
 use crate::domain::event::{EventFields, EventSpec, EventStatus};
 use crate::domain::refusal::Refusal;
@@ -233,31 +232,18 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> Result<Event, AppErr
         .ok_or_else(|| AppError::not_found(format!("event '{slug}'")))
 }
 
-/// The event `slug`, the community whose match key is `key` if there is one, and the
-/// event's own wording of `kind` if an organizer replaced it, read by one statement: an
-/// invitation through the API needs all three before its write, and on PostgreSQL each
-/// statement is a round trip.
-pub fn find_by_slug_for_email(
+/// The event `slug` and the community whose match key is `key`, if there is one, read by
+/// one statement: an invitation through the API needs both before its write, and on
+/// PostgreSQL each statement is a round trip.
+pub fn find_by_slug_with_community(
     conn: &mut DbConnection,
     slug: &str,
     key: &str,
-    kind: &'static str,
-) -> Result<(Event, Option<Community>, Option<EmailWording>), AppError> {
-    // Owned binds: with two joins, diesel's query type holds the borrowed ones invariant
-    // and asks them to be `'static`.
+) -> Result<(Event, Option<Community>), AppError> {
     events::table
-        .left_join(communities::table.on(communities::match_key.eq(key.to_owned())))
-        .left_join(
-            event_email_templates::table.on(event_email_templates::event_id
-                .eq(events::id)
-                .and(event_email_templates::kind.eq(kind))),
-        )
-        .filter(events::slug.eq(slug.to_owned()))
-        .select((
-            Event::as_select(),
-            Option::<Community>::as_select(),
-            Option::<EmailWording>::as_select(),
-        ))
+        .left_join(communities::table.on(communities::match_key.eq(key)))
+        .filter(events::slug.eq(slug))
+        .select((Event::as_select(), Option::<Community>::as_select()))
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found(format!("event '{slug}'")))

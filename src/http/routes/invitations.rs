@@ -15,7 +15,6 @@ use crate::db::models::event::{self};
 use crate::db::models::invitation::{self, Invitation, InvitationFilter};
 use crate::db::models::registration::{self};
 use crate::db::{self, write_transaction, DbConnection};
-use crate::domain::email_wording::Wording;
 use crate::domain::invitation::{InvitationFields, InvitationSpec, InvitationStatus};
 use crate::domain::InvitationId;
 use crate::email::outbox;
@@ -138,31 +137,28 @@ pub async fn create(
     let spec = InvitationSpec::parse(fields, Utc::now()).map_err(AppError::Validation)?;
     let slug = slug.into_inner();
     let base = state.settings.server.base_url.clone();
-    // The event, the community and the event's wording of the email are read before the
-    // write, and the email is rendered, so that the group committer's one thread, which
-    // runs the writes of every request, does only what must be in the transaction.
+    // The event and the community are read before the write, so that the group
+    // committer's one thread, which runs the writes of every request, does only what must
+    // be in the transaction.
     let key = spec.community.match_key();
-    let (event, community, own) = db::read_here(&state.pool, move |conn| {
-        event::find_by_slug_for_email(conn, &slug, &key, "invitation")
+    let (event, community) = db::read_here(&state.pool, move |conn| {
+        event::find_by_slug_with_community(conn, &slug, &key)
     })
     .await?;
     let slug = event.slug.clone();
-    let own = own.map(|w| Wording {
-        subject: w.subject,
-        body: w.body,
-    });
-    let inviting = Inviting::new(
-        event,
-        spec,
-        community,
-        own.as_ref(),
-        Actor::organizer(&organizer.id),
-        base,
-    )?;
     // Organizers' tools (a CRM sync, a script) invite many at once: through the group
     // committer, the invitations that arrive meanwhile are written together, a statement
     // per table for all of them, and made durable by one commit.
-    let invited = state.group_commit.run_merged(inviting).await?;
+    let invited = state
+        .group_commit
+        .run_merged(Inviting {
+            event,
+            spec,
+            community,
+            actor: Actor::organizer(&organizer.id),
+            base,
+        })
+        .await?;
     let mut view = InvitationView::of(&invited.invitation, &invited.community, None);
     // Its one email was queued in the same transaction: pending, as the outbox says.
     view.email_status = Some(outbox::PENDING.to_owned());

@@ -11,13 +11,11 @@
 //! reach it one after another through the API ([`Inviting`]). Each is judged as
 //! [`invite`] judges one: an invitation of its address that ran out is marked expired
 //! first, and an address that still holds a live invitation (or got one from an earlier
-//! invitation of the same run) is refused. An invitation through the API whose community
-//! exists comes with its token and email made before the write ([`Ready`]), as a
-//! registration comes with its confirmation: the committer's one thread only writes it.
+//! invitation of the same run) is refused.
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use diesel::Connection;
 use url::Url;
 
@@ -29,7 +27,6 @@ use crate::db::models::community::{self, Community};
 use crate::db::models::event::Event;
 use crate::db::models::invitation::{self, NewInvitationArgs};
 use crate::db::{self, DbConnection};
-use crate::domain::email_wording::Wording;
 use crate::domain::invitation::InvitationSpec;
 use crate::domain::webhook::EventKind;
 use crate::domain::{InvitationId, Refusal, SecretToken};
@@ -53,20 +50,6 @@ pub fn invite_together(
     known: &[&Community],
     actor: &Actor,
 ) -> Result<Vec<Result<Invited, Refusal>>, AppError> {
-    invite_ready(conn, base_url, event, specs, &[], known, actor)
-}
-
-/// [`invite_together`], where `ready` (empty, or one per spec) holds what was made for a
-/// spec before the transaction: its id, token, expiry and email ([`Ready`]).
-fn invite_ready(
-    conn: &mut DbConnection,
-    base_url: &Url,
-    event: &Event,
-    specs: &[&InvitationSpec],
-    ready: &[Option<&Ready>],
-    known: &[&Community],
-    actor: &Actor,
-) -> Result<Vec<Result<Invited, Refusal>>, AppError> {
     let at = db::now();
     let emails: Vec<&str> = specs.iter().map(|s| s.email.as_str()).collect();
     let mut taken = expire::then_live(conn, event, &emails)?;
@@ -81,16 +64,6 @@ fn invite_ready(
         .filter(|(_, stands)| **stands)
         .map(|(s, _)| *s)
         .collect();
-    let ready: Vec<Option<&Ready>> = if ready.is_empty() {
-        vec![None; chosen.len()]
-    } else {
-        ready
-            .iter()
-            .zip(&stands)
-            .filter(|(_, stands)| **stands)
-            .map(|(r, _)| *r)
-            .collect()
-    };
 
     // Only the communities of invitations that will stand are created.
     let keys: Vec<String> = chosen.iter().map(|s| s.community.match_key()).collect();
@@ -104,15 +77,8 @@ fn invite_ready(
         }
     }
 
-    // Each token, and then its email, made here unless it was made before ([`Ready`]).
-    let tokens: Vec<Option<SecretToken>> = ready
-        .iter()
-        .map(|r| r.is_none().then(SecretToken::generate))
-        .collect();
-    let hashes: Vec<Option<String>> = tokens
-        .iter()
-        .map(|t| t.as_ref().map(SecretToken::hash))
-        .collect();
+    let tokens: Vec<SecretToken> = chosen.iter().map(|_| SecretToken::generate()).collect();
+    let hashes: Vec<String> = tokens.iter().map(SecretToken::hash).collect();
     let rows: Vec<(InvitationId, NewInvitationArgs<'_>)> = chosen
         .iter()
         .enumerate()
@@ -120,52 +86,25 @@ fn invite_ready(
             // A microsecond apart, so that the list shows them in the order sent.
             let made = at + TimeDelta::microseconds(k as i64);
             let community = &communities[keys[k].as_str()];
-            match ready[k] {
-                Some(r) => {
-                    let args =
-                        super::sent(event, community, spec, &r.token_hash, actor, None, made);
-                    let args = NewInvitationArgs {
-                        expires_at: r.expires_at,
-                        ..args
-                    };
-                    (r.id.clone(), args)
-                }
-                None => {
-                    let hash = hashes[k]
-                        .as_deref()
-                        .expect("a token for each not made before");
-                    let args = super::sent(event, community, spec, hash, actor, None, made);
-                    (InvitationId::new(), args)
-                }
-            }
+            let args = super::sent(event, community, spec, &hashes[k], actor, None, made);
+            (InvitationId::new(), args)
         })
         .collect();
     let created = invitation::as_stored(&rows);
-    let made_here = created
+    let emails = created
         .iter()
         .zip(&tokens)
         .zip(&keys)
-        .filter_map(|((inv, token), key)| {
-            let link = messages::invitation_link(base_url, token.as_ref()?.expose());
+        .map(|((inv, token), key)| {
+            let link = messages::invitation_link(base_url, token.expose());
             let community = &communities[key.as_str()];
             let email =
                 messages::invitation(InvitationEmail::Invitation, event, inv, community, &link);
-            Some(outbox::prepare(email))
+            outbox::prepare(email)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    // The event's own wording is read for the emails made here; those made before were
-    // rendered in it already.
-    let own_here = outbox::own_wordings(conn, &made_here.iter().collect::<Vec<_>>())?;
-    let mut made_here = made_here.iter().zip(own_here);
-    let (emails, own): (Vec<&outbox::Prepared>, Vec<Option<_>>) = ready
-        .iter()
-        .map(|r| match r {
-            Some(r) => (&r.email, None),
-            None => made_here
-                .next()
-                .expect("an email made here for each not made before"),
-        })
-        .unzip();
+    let emails: Vec<&outbox::Prepared> = emails.iter().collect();
+    let own = outbox::own_wordings(conn, &emails)?;
     // The invitations, their emails and audit entries: one statement on PostgreSQL.
     let mut inserts = Inserts::on(conn);
     invitation::gather_all(&mut inserts, &rows);
@@ -211,76 +150,6 @@ pub struct Inviting {
     pub community: Option<Community>,
     pub actor: Actor,
     pub base: Url,
-    /// What was made before the write ([`Inviting::new`]), or `None` to make it there.
-    pub ready: Option<Ready>,
-}
-
-/// What an invitation through the API makes before it reaches the group committer, whose
-/// one thread writes every request's changes: its id, its token's hash, its expiry, and
-/// its email rendered in the event's wording (read with the event). Rendering the email
-/// was a tenth of the committer's time for each run of invitations, and reading the
-/// wording a round trip on its connection (`BENCHMARKS.md`, session 25).
-pub struct Ready {
-    id: InvitationId,
-    token_hash: String,
-    expires_at: NaiveDateTime,
-    email: outbox::Prepared,
-}
-
-impl Inviting {
-    /// `spec` to be written by the group committer, with its [`Ready`] made now when its
-    /// community exists (`community`); `own` is the event's own wording of the invitation
-    /// email, if it replaced the default. A new community is created in the write, and the
-    /// email that names it is made there.
-    pub fn new(
-        event: Event,
-        spec: InvitationSpec,
-        community: Option<Community>,
-        own: Option<&Wording>,
-        actor: Actor,
-        base: Url,
-    ) -> Result<Self, AppError> {
-        let ready = match &community {
-            Some(c) => Some(Ready::new(&event, &spec, c, own, &actor, &base)?),
-            None => None,
-        };
-        Ok(Self {
-            event,
-            spec,
-            community,
-            actor,
-            base,
-            ready,
-        })
-    }
-}
-
-impl Ready {
-    fn new(
-        event: &Event,
-        spec: &InvitationSpec,
-        community: &Community,
-        own: Option<&Wording>,
-        actor: &Actor,
-        base: &Url,
-    ) -> Result<Self, AppError> {
-        let token = SecretToken::generate();
-        let token_hash = token.hash();
-        let args = super::sent(event, community, spec, &token_hash, actor, None, db::now());
-        let expires_at = args.expires_at;
-        let row = [(InvitationId::new(), args)];
-        let [inv] = <[_; 1]>::try_from(invitation::as_stored(&row)).expect("one row");
-        let link = messages::invitation_link(base, token.expose());
-        let email =
-            messages::invitation(InvitationEmail::Invitation, event, &inv, community, &link);
-        let [(id, _)] = row;
-        Ok(Self {
-            id,
-            token_hash,
-            expires_at,
-            email: outbox::prepare_in(email, own)?,
-        })
-    }
 }
 
 impl Inviting {
@@ -330,26 +199,16 @@ fn write_run(
     run: &[Inviting],
     answers: &mut Vec<Result<Invited, AppError>>,
 ) {
-    if let [one @ Inviting { ready: None, .. }] = run {
-        // One alone, made here: the statements of one invitation, which diesel keeps
-        // prepared.
-        answers.push(one.write_alone(conn));
+    if run.len() < 2 {
+        // One alone: the statements of one invitation, which diesel keeps prepared.
+        answers.extend(run.iter().map(|i| i.write_alone(conn)));
         return;
     }
     let first = &run[0];
     let specs: Vec<&InvitationSpec> = run.iter().map(|i| &i.spec).collect();
-    let ready: Vec<Option<&Ready>> = run.iter().map(|i| i.ready.as_ref()).collect();
     let known: Vec<&Community> = run.iter().filter_map(|i| i.community.as_ref()).collect();
     let written = conn.transaction(|c| {
-        invite_ready(
-            c,
-            &first.base,
-            &first.event,
-            &specs,
-            &ready,
-            &known,
-            &first.actor,
-        )
+        invite_together(c, &first.base, &first.event, &specs, &known, &first.actor)
     });
     match written {
         Ok(results) => answers.extend(results.into_iter().map(|r| r.map_err(AppError::from))),
