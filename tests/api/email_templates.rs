@@ -156,10 +156,9 @@ async fn invitations_are_in_the_organizers_wording_whether_their_community_is_ne
             .text
             .split(" by ")
             .nth(1)
-            .expect("the date")
-            .split('.')
-            .next();
-        let said = chrono::NaiveDate::parse_from_str(said.unwrap().trim(), "%A %-d %B %Y")
+            .and_then(|s| s.split('.').next());
+        let said = said.expect("the date after the link");
+        let said = chrono::NaiveDate::parse_from_str(said.trim(), "%A %-d %B %Y")
             .unwrap_or_else(|e| panic!("{e}: {}", mail.text));
         let expires_at = page.json()["expires_at"].as_str().unwrap().to_owned();
         let expires_at = chrono::DateTime::parse_from_rfc3339(&expires_at).unwrap();
