@@ -72,6 +72,9 @@ is_ci=0
 postgres_pass_tests=(
     faults::postgres_outage::requests_fail_cleanly_while_postgresql_is_down_and_the_pool_recovers_by_itself
     group_commit::a_burst_of_writes_through_the_committer_is_vacuumed_and_analyzed_once_it_ends
+    group_commit::on_postgresql_a_write_is_answered_once_it_is_on_disk
+    group_commit::on_postgresql_durable_returns_once_earlier_commits_are_on_disk
+    group_commit::on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on
 )
 # Needs root to mount a small disk; runs an SQLite file whatever the pass: SQLite pass.
 sqlite_pass_root_tests=(

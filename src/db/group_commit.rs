@@ -7,16 +7,20 @@
 //! commits once, and only then answers each caller. So every caller still gets its
 //! answer after its write is durable, a failing write rolls back only its savepoint,
 //! writes are applied in the order they arrived, and one flush serves the whole batch.
+//! On PostgreSQL the flush is made by a thread of its own while the next batch is
+//! written (see `durable`).
 
 use std::any::{Any, TypeId};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
+use std::time::Instant;
 
 use diesel::Connection;
 use tokio::sync::oneshot;
 
 use super::checkpoint::Checkpointer;
+use super::durable::Flusher;
 use super::vacuum::Vacuumer;
 use super::{write_transaction, ConnectionFactory, DbConnection};
 use crate::error::AppError;
@@ -29,6 +33,8 @@ const MAX_BATCH: usize = 128;
 enum Failed {
     /// The disk is full or read-only (507, as for a single write).
     StorageFull(String),
+    /// Committed, but the flush that would make it durable failed.
+    NotDurable(String),
     Other(String),
 }
 
@@ -43,6 +49,9 @@ impl Failed {
     fn to_error(&self) -> AppError {
         match self {
             Self::StorageFull(cause) => AppError::StorageFull(cause.clone()),
+            Self::NotDurable(cause) => AppError::Unavailable(format!(
+                "the write is not known to have reached the disk: {cause}"
+            )),
             Self::Other(cause) => {
                 AppError::Unavailable(format!("the write was not committed: {cause}"))
             }
@@ -94,17 +103,36 @@ enum Work {
 #[derive(Clone)]
 pub struct GroupCommit {
     queue: mpsc::Sender<Work>,
+    /// On PostgreSQL, what makes the commits durable.
+    flusher: Option<Flusher>,
 }
 
 impl GroupCommit {
     /// Starts the committing thread, with a connection of its own from `factory` (opened
-    /// when the first write arrives, and again after a failure).
+    /// when the first write arrives, and again after a failure), and on PostgreSQL the
+    /// thread that makes its commits durable.
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
+        let flusher = if factory.is_postgres() {
+            Some(Flusher::start(factory.clone())?)
+        } else {
+            None
+        };
         let (queue, writes) = mpsc::channel::<Work>();
+        let flushes = flusher.clone();
         std::thread::Builder::new()
             .name("group-commit".into())
-            .spawn(move || commit_loop(&factory, &writes))?;
-        Ok(Self { queue })
+            .spawn(move || commit_loop(&factory, flushes, &writes))?;
+        Ok(Self { queue, flusher })
+    }
+
+    /// Returns once everything committed before the call (by anyone) is durable: at once
+    /// on SQLite, whose commits are; after the next flush on PostgreSQL (see `durable`).
+    /// For what leaves the database on the strength of rows it read (an email sent).
+    pub async fn durable(&self) -> Result<(), AppError> {
+        match &self.flusher {
+            Some(flusher) => flusher.durable().await,
+            None => Ok(()),
+        }
     }
 
     /// Runs `write` in the next batch, in a savepoint of its transaction, and answers
@@ -235,7 +263,11 @@ fn write_in_order(conn: &mut DbConnection, batch: Vec<Work>, delivers: &mut Vec<
     }
 }
 
-fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
+fn commit_loop(
+    factory: &ConnectionFactory,
+    flusher: Option<Flusher>,
+    writes: &mpsc::Receiver<Work>,
+) {
     let mut conn: Option<DbConnection> = None;
     // SQLite's log is checkpointed beside the commits, not in them; the thread stops
     // with this one.
@@ -247,6 +279,7 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
     while let Ok(first) = writes.recv() {
         let mut batch = vec![first];
         batch.extend(writes.try_iter().take(MAX_BATCH - 1));
+        let fresh = conn.is_none();
         let c = match factory.reuse_or_connect(&mut conn) {
             Ok(c) => c,
             Err(e) => {
@@ -255,6 +288,15 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
                 continue;
             }
         };
+        if fresh && flusher.is_some() {
+            // The flusher makes the commits durable; the next batch need not wait.
+            use diesel::connection::SimpleConnection;
+            if let Err(e) = c.batch_execute("SET synchronous_commit = off") {
+                tracing::error!(error = %e, "group commit: cannot set up the connection");
+                conn = None;
+                continue;
+            }
+        }
         let mut delivers = Vec::with_capacity(batch.len());
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             write_transaction(c, |c| {
@@ -280,8 +322,18 @@ fn commit_loop(factory: &ConnectionFactory, writes: &mpsc::Receiver<Work>) {
             }
         };
         batches.fetch_add(1, Ordering::Relaxed);
-        for deliver in delivers {
-            deliver(committed.clone());
+        match (&flusher, committed) {
+            (Some(flusher), Ok(())) => flusher.after_flush(Instant::now(), move |flushed| {
+                let flushed = flushed.map_err(Failed::NotDurable);
+                for deliver in delivers {
+                    deliver(flushed.clone());
+                }
+            }),
+            (_, committed) => {
+                for deliver in delivers {
+                    deliver(committed.clone());
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! per model (in [`models`]).
 
 mod checkpoint;
+mod durable;
 pub mod enums;
 pub mod group_commit;
 pub mod ids;

@@ -204,7 +204,16 @@ impl Worker {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let lease = lease(self.send_timeout);
         match &self.claims {
-            Some(claims) => claims.claim(limit, lease).await,
+            Some(claims) => {
+                let claimed = claims.claim(limit, lease).await?;
+                if !claimed.is_empty() {
+                    // The group committer's commits reach the disk a moment after they
+                    // are visible (`db::durable`): nothing is sent from rows that a crash
+                    // of the database could still take back.
+                    self.commits.durable().await?;
+                }
+                Ok(claimed)
+            }
             None => {
                 let claim = move |c: &mut db::DbConnection| outbox::claim_due(c, limit, lease);
                 self.commits.run(claim).await

@@ -288,3 +288,111 @@ async fn a_burst_of_writes_through_the_committer_is_vacuumed_and_analyzed_once_i
         .unwrap();
     assert_eq!(rows, 2000, "every committed row is there");
 }
+
+/// A committer on a fresh PostgreSQL database with the service's tables.
+fn on_postgres() -> (TestDatabase, GroupCommit) {
+    let (db, commits) = migrated_with_a_committer();
+    assert!(
+        db.url.starts_with("postgres"),
+        "PostgreSQL only: {}",
+        db.url
+    );
+    (db, commits)
+}
+
+/// Whether PostgreSQL's log is on disk up to `lsn` (as `pg_current_wal_insert_lsn()`
+/// gave it).
+fn flushed_past(conn: &mut db::DbConnection, lsn: &str) -> bool {
+    diesel::dsl::sql::<diesel::sql_types::Bool>("SELECT pg_current_wal_flush_lsn() >= ")
+        .bind::<diesel::sql_types::Text, _>(lsn)
+        .sql("::pg_lsn")
+        .get_result(conn)
+        .unwrap()
+}
+
+/// Where PostgreSQL's log ends now, as text.
+fn log_end(conn: &mut db::DbConnection) -> Result<String, diesel::result::Error> {
+    diesel::dsl::sql::<diesel::sql_types::Text>("SELECT pg_current_wal_insert_lsn()::text")
+        .get_result(conn)
+}
+
+/// On PostgreSQL the committer's commits do not wait for the disk; a thread of its own
+/// flushes them while the next batch is written (`db::durable`). A write is still
+/// answered only once it is on disk: when the answer comes, the log is flushed past the
+/// write's own records. (Answered at its commit, a write finds the log unflushed:
+/// PostgreSQL's log writer flushes what was committed so a moment later.)
+#[actix_web::test]
+#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
+async fn on_postgresql_a_write_is_answered_once_it_is_on_disk() {
+    let (db, commits) = on_postgres();
+    let mut conn = db.connect();
+    for i in 0..30 {
+        let written = commits
+            .run(move |conn| {
+                record(conn, &format!("durable-{i:02}"))?;
+                Ok(log_end(conn)?)
+            })
+            .await
+            .unwrap();
+        assert!(
+            flushed_past(&mut conn, &written),
+            "write {i} answered before the log reached {written} on disk"
+        );
+    }
+    assert_eq!(committed_actions(&db).len(), 30);
+}
+
+/// What leaves the database on the strength of rows it read (the email worker's sends)
+/// first asks the committer for everything committed so far to be on disk.
+#[actix_web::test]
+#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
+async fn on_postgresql_durable_returns_once_earlier_commits_are_on_disk() {
+    let (db, commits) = on_postgres();
+    let mut other = db.connect();
+    other.batch_execute("SET synchronous_commit = off").unwrap();
+    for i in 0..30 {
+        // Committed without waiting for the disk, by another connection.
+        record(&mut other, &format!("other-{i:02}")).unwrap();
+        let written = log_end(&mut other).unwrap();
+        commits.durable().await.unwrap();
+        assert!(
+            flushed_past(&mut db.connect(), &written),
+            "durable() returned before the log reached {written} on disk"
+        );
+    }
+}
+
+/// A flush that fails is not taken for one that succeeded: if the flushing thread's
+/// connection is lost (here its backend is ended), the writes it was to vouch for are
+/// answered 503, and the next writes go on with a new connection.
+#[actix_web::test]
+#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
+async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
+    let (db, commits) = on_postgres();
+    commits.run(|conn| record(conn, "before")).await.unwrap();
+    let ended: Vec<bool> = diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE '%convene.flush%' \
+         AND pid <> pg_backend_pid()",
+    )
+    .load(&mut db.connect())
+    .unwrap();
+    assert_eq!(
+        ended,
+        vec![true],
+        "the flushing thread's one connection ended"
+    );
+
+    match commits.run(|conn| record(conn, "unvouched")).await {
+        Err(AppError::Unavailable(cause)) => assert!(
+            cause.contains("not known to have reached the disk"),
+            "{cause}"
+        ),
+        other => panic!("a write whose flush failed was answered {other:?}"),
+    }
+    commits.run(|conn| record(conn, "after")).await.unwrap();
+    commits.durable().await.unwrap();
+    // The write told 503 was committed all the same (the flush, not the commit, failed):
+    // 503 says only that it is not known to be durable.
+    assert_eq!(committed_actions(&db), ["after", "before", "unvouched"]);
+}
