@@ -25,6 +25,10 @@
 //! callers of a batch committed before the connection was opened are answered with an
 //! error, as if their commit had failed (after an outage, until the thread connects
 //! again; it reconnects at once).
+//!
+//! A consumer of logical decoding sees the messages, under the prefix `convene.flush`,
+//! empty. A server where they cannot be written (the function's `EXECUTE` revoked) is
+//! found at the start, and the committer then waits for its own flushes as before.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -63,10 +67,16 @@ pub struct Flusher {
 
 impl Flusher {
     /// Starts the thread, with a connection through `factory` (PostgreSQL only) opened
-    /// here, before any commit it will be asked to vouch for.
+    /// here, before any commit it will be asked to vouch for. An error if the database
+    /// refuses the flush's statement (then no commit may rely on it).
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
         let (queue, waiters) = mpsc::channel::<Waiter>();
-        let open = connect(&factory);
+        let mut open = connect(&factory);
+        if let Some(Open { conn, .. }) = &mut open {
+            conn.batch_execute(FLUSH).map_err(|e| {
+                std::io::Error::other(format!("the database refuses `{FLUSH}`: {e}"))
+            })?;
+        }
         std::thread::Builder::new()
             .name("commit-flush".into())
             .spawn(move || flush_loop(&factory, open, &waiters))?;
@@ -157,8 +167,8 @@ fn flush_loop(
         };
         if flushed.is_err() {
             // It may have failed with the server; the next flush needs a connection that
-            // was open at the commits it vouches for. Opened before the failed are told,
-            // so that what they write next is vouched for.
+            // was open at the commits it vouches for. It is opened before the waiters
+            // are told, so that the flush after theirs can vouch for what they write next.
             open = connect(factory);
         }
         for Waiter { committed, then } in batch {

@@ -113,7 +113,11 @@ impl GroupCommit {
     /// thread that makes its commits durable.
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
         let flusher = if factory.is_postgres() {
-            Some(Flusher::start(factory.clone())?)
+            Flusher::start(factory.clone())
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "commits wait for their own flush (slower)");
+                })
+                .ok()
         } else {
             None
         };
