@@ -75,6 +75,7 @@ postgres_pass_tests=(
     group_commit::on_postgresql_a_write_is_answered_once_it_is_on_disk
     group_commit::on_postgresql_durable_returns_once_earlier_commits_are_on_disk
     group_commit::on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on
+    group_commit::on_postgresql_a_flushing_connection_lost_while_idle_is_replaced_before_the_next_write
     group_commit::on_postgresql_without_the_flush_statement_commits_wait_for_their_own_flush
 )
 # Needs root to mount a small disk; runs an SQLite file whatever the pass: SQLite pass.

@@ -47,6 +47,11 @@ const FLUSH: &str = "SELECT pg_logical_emit_message(true, 'convene.flush', '')";
 /// How often the thread tries to connect again while it has no connection.
 const RECONNECT_EVERY: Duration = Duration::from_millis(200);
 
+/// How long the thread waits idle before it checks its connection: one that the server
+/// closed meanwhile (a restart, an idle timeout) is replaced before the next commit
+/// needs it, rather than found at that commit's flush, which could then not vouch.
+const CHECK_WHEN_IDLE: Duration = Duration::from_secs(5);
+
 /// Why a flush does not vouch for a commit: the commit may not be durable.
 pub type NotFlushed = String;
 
@@ -136,21 +141,25 @@ fn flush_loop(
     waiters: &mpsc::Receiver<Waiter>,
 ) {
     loop {
-        let first = if open.is_some() {
-            match waiters.recv() {
-                Ok(w) => w,
-                // Every sender is gone: the application stopped.
-                Err(_) => return,
-            }
+        let wait = if open.is_some() {
+            CHECK_WHEN_IDLE
         } else {
-            match waiters.recv_timeout(RECONNECT_EVERY) {
-                Ok(w) => w,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
+            RECONNECT_EVERY
+        };
+        let first = match waiters.recv_timeout(wait) {
+            Ok(w) => w,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let alive = match &mut open {
+                    Some(Open { conn, .. }) => conn.batch_execute("SELECT 1").is_ok(),
+                    None => false,
+                };
+                if !alive {
                     open = connect(factory);
-                    continue;
                 }
-                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                continue;
             }
+            // Every sender is gone: the application stopped.
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         // Everyone queued by now is carried by the one flush.
         let mut batch = vec![first];

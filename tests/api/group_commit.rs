@@ -376,14 +376,9 @@ async fn on_postgresql_durable_returns_once_earlier_commits_are_on_disk() {
     }
 }
 
-/// A flush that fails is not taken for one that succeeded: if the flushing thread's
-/// connection is lost (here its backend is ended), the writes it was to vouch for are
-/// answered 503, and the next writes go on with a new connection.
-#[actix_web::test]
-#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
-async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
-    let (db, commits) = on_postgres();
-    commits.run(|conn| record(conn, "before")).await.unwrap();
+/// Ends the backend of the committer's flushing thread, found by its last statement (a
+/// flush: call it right after a write).
+fn end_the_flushing_connection(db: &TestDatabase) {
     let ended: Vec<bool> = diesel::dsl::sql::<diesel::sql_types::Bool>(
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
          WHERE datname = current_database() AND query LIKE '%convene.flush%' \
@@ -396,6 +391,17 @@ async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
         vec![true],
         "the flushing thread's one connection ended"
     );
+}
+
+/// A flush that fails is not taken for one that succeeded: if the flushing thread's
+/// connection is lost (here its backend is ended), the writes it was to vouch for are
+/// answered 503, and the next writes go on with a new connection.
+#[actix_web::test]
+#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
+async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
+    let (db, commits) = on_postgres();
+    commits.run(|conn| record(conn, "before")).await.unwrap();
+    end_the_flushing_connection(&db);
 
     match commits.run(|conn| record(conn, "unvouched")).await {
         Err(AppError::Unavailable(cause)) => assert!(
@@ -409,6 +415,20 @@ async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
     // The write told 503 was committed all the same (the flush, not the commit, failed):
     // 503 says only that it is not known to be durable.
     assert_eq!(committed_actions(&db), ["after", "before", "unvouched"]);
+}
+
+/// A flushing connection that the server closes while nothing is written (a restart, an
+/// idle timeout) is replaced before the next write needs it: that write is answered.
+#[actix_web::test]
+#[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
+async fn on_postgresql_a_flushing_connection_lost_while_idle_is_replaced_before_the_next_write() {
+    let (db, commits) = on_postgres();
+    commits.run(|conn| record(conn, "before")).await.unwrap();
+    end_the_flushing_connection(&db);
+    // Idle for longer than the thread waits before checking its connection (5 s).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    commits.run(|conn| record(conn, "after")).await.unwrap();
+    assert_eq!(committed_actions(&db), ["after", "before"]);
 }
 
 /// Where the flush's statement is refused (its `EXECUTE` revoked from the service's
