@@ -22,9 +22,11 @@
 //!
 //! A flush vouches only for the commits made while its connection was open: a server
 //! that restarted meanwhile (and lost what was not flushed) would have closed it. The
-//! callers of a batch committed before the connection was opened are answered with an
-//! error, as if their commit had failed (after an outage, until the thread connects
-//! again; it reconnects at once).
+//! callers of a batch committed before the connection was opened, or whose flush
+//! failed, are answered 503: their write may be there, but is not known to be durable.
+//! So the thread opens a new connection as soon as it lost one, and while idle it
+//! checks its connection, so that one closed by the server is replaced before the next
+//! commit.
 //!
 //! A consumer of logical decoding sees the messages, under the prefix `convene.flush`,
 //! empty. A server where they cannot be written (the function's `EXECUTE` revoked) is
