@@ -66,11 +66,17 @@ impl Application {
         }
         let outbox = crate::email::OutboxSignal::default();
         let metrics = Arc::new(crate::metrics::Metrics::default());
-        let group_commit = db::group_commit::GroupCommit::start(db::ConnectionFactory::new(
+        // On PostgreSQL it connects (its flushing thread's connection), so off the async
+        // threads, as the migrations above.
+        let committer_factory = db::ConnectionFactory::new(
             settings.database.url.clone(),
             settings.database.sqlite_synchronous,
-        ))
-        .context("cannot start the group-commit thread")?;
+        );
+        let group_commit =
+            web::block(move || db::group_commit::GroupCommit::start(committer_factory))
+                .await
+                .context("group-commit start task failed")?
+                .context("cannot start the group-commit thread")?;
         let invitee_pages = db::read_together::ReadTogether::start(
             &pool,
             db::ConnectionFactory::new(

@@ -110,7 +110,8 @@ pub struct GroupCommit {
 impl GroupCommit {
     /// Starts the committing thread, with a connection of its own from `factory` (opened
     /// when the first write arrives, and again after a failure), and on PostgreSQL the
-    /// thread that makes its commits durable.
+    /// thread that makes its commits durable, whose connection is opened here: this
+    /// blocks, so an async caller runs it on a blocking thread.
     pub fn start(factory: ConnectionFactory) -> std::io::Result<Self> {
         let flusher = if factory.is_postgres() {
             Flusher::start(factory.clone())

@@ -376,9 +376,11 @@ async fn on_postgresql_durable_returns_once_earlier_commits_are_on_disk() {
     }
 }
 
-/// Ends the backend of the committer's flushing thread, found by its last statement (a
-/// flush: call it right after a write).
-fn end_the_flushing_connection(db: &TestDatabase) {
+/// A committer on PostgreSQL that wrote "before", then had its flushing thread's
+/// backend ended (found by its last statement, that write's flush).
+async fn on_postgres_with_the_flushing_connection_ended() -> (TestDatabase, GroupCommit) {
+    let (db, commits) = on_postgres();
+    commits.run(|conn| record(conn, "before")).await.unwrap();
     let ended: Vec<bool> = diesel::dsl::sql::<diesel::sql_types::Bool>(
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
          WHERE datname = current_database() AND query LIKE '%convene.flush%' \
@@ -391,6 +393,7 @@ fn end_the_flushing_connection(db: &TestDatabase) {
         vec![true],
         "the flushing thread's one connection ended"
     );
+    (db, commits)
 }
 
 /// A flush that fails is not taken for one that succeeded: if the flushing thread's
@@ -399,9 +402,7 @@ fn end_the_flushing_connection(db: &TestDatabase) {
 #[actix_web::test]
 #[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
 async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
-    let (db, commits) = on_postgres();
-    commits.run(|conn| record(conn, "before")).await.unwrap();
-    end_the_flushing_connection(&db);
+    let (db, commits) = on_postgres_with_the_flushing_connection_ended().await;
 
     match commits.run(|conn| record(conn, "unvouched")).await {
         Err(AppError::Unavailable(cause)) => assert!(
@@ -422,9 +423,7 @@ async fn on_postgresql_a_lost_flush_answers_503_and_the_next_writes_go_on() {
 #[actix_web::test]
 #[ignore = "needs PostgreSQL; scripts/test.sh runs it in the PostgreSQL pass"]
 async fn on_postgresql_a_flushing_connection_lost_while_idle_is_replaced_before_the_next_write() {
-    let (db, commits) = on_postgres();
-    commits.run(|conn| record(conn, "before")).await.unwrap();
-    end_the_flushing_connection(&db);
+    let (db, commits) = on_postgres_with_the_flushing_connection_ended().await;
     // Idle for longer than the thread waits before checking its connection (5 s).
     tokio::time::sleep(Duration::from_secs(7)).await;
     commits.run(|conn| record(conn, "after")).await.unwrap();
