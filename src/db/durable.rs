@@ -39,7 +39,6 @@ use diesel::connection::SimpleConnection;
 use tokio::sync::oneshot;
 
 use super::{ConnectionFactory, DbConnection};
-use crate::error::AppError;
 
 /// A durable commit of nothing but a WAL record (no table, so no migration): the
 /// message is transactional, so the statement's transaction has an id and its commit
@@ -105,16 +104,16 @@ impl Flusher {
         }
     }
 
-    /// Returns once everything committed before the call is durable.
-    pub async fn durable(&self) -> Result<(), AppError> {
+    /// Returns once everything committed before the call is durable, or why that is
+    /// not known.
+    pub async fn durable(&self) -> Result<(), NotFlushed> {
         let (answer, answered) = oneshot::channel();
         self.after_flush(Instant::now(), move |flushed| {
             let _ = answer.send(flushed);
         });
         answered
             .await
-            .map_err(|_| AppError::Unavailable("the flush was abandoned".into()))?
-            .map_err(|cause| AppError::Unavailable(format!("not known to be durable: {cause}")))
+            .unwrap_or_else(|_| Err("the flush was abandoned".into()))
     }
 }
 
@@ -152,7 +151,10 @@ fn flush_loop(
             Ok(w) => w,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let alive = match &mut open {
-                    Some(Open { conn, .. }) => conn.batch_execute("SELECT 1").is_ok(),
+                    // The pool's own check of a connection.
+                    Some(Open { conn, .. }) => {
+                        diesel::r2d2::ManageConnection::is_valid(factory, conn).is_ok()
+                    }
                     None => false,
                 };
                 if !alive {

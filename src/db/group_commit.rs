@@ -135,7 +135,10 @@ impl GroupCommit {
     /// For what leaves the database on the strength of rows it read (an email sent).
     pub async fn durable(&self) -> Result<(), AppError> {
         match &self.flusher {
-            Some(flusher) => flusher.durable().await,
+            Some(flusher) => flusher
+                .durable()
+                .await
+                .map_err(|cause| Failed::NotDurable(cause).to_error()),
             None => Ok(()),
         }
     }
